@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The config file's shape (see ../shared/CONTRACT.md). Every key has a default so a
+ * fresh clone runs with no file at all; `.strict()` everywhere so a typo such as
+ * `segment_duraton` is refused instead of silently ignored.
+ */
+export const QUALITY_NAMES = ['low', 'medium', 'high'] as const;
+export const MODES = ['loop', 'concat', 'schedule'] as const;
+
+const bitrate = z
+  .string()
+  .regex(/^\d+(\.\d+)?[kKmM]?$/, 'must look like "800k" or "2M"');
+const resolution = z
+  .string()
+  .regex(/^\d{2,5}x\d{2,5}$/, 'must look like "1280x720"')
+  .refine((value) => value.split('x').every((n) => Number(n) % 2 === 0), 'width and height must be even');
+
+export const streamingSchema = z
+  .object({
+    mode: z.enum(MODES).default('loop'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('0.0.0.0'),
+    channels: z.number().int().min(1).max(64).default(1),
+    quality: z.enum(QUALITY_NAMES).default('medium'),
+    /** Target HLS segment length in whole seconds (`-hls_time`). */
+    segment_duration: z.number().int().min(1).max(30).default(10),
+    /** Segments listed in the live playlist (`-hls_list_size`). */
+    playlist_size: z.number().int().min(2).max(60).default(6),
+    /** Seconds without viewers before a channel's encoder stops; 0 keeps channels always on. */
+    idle_timeout: z.number().min(0).default(60),
+    /** Loop mode: stop after this many passes over the library; absent = forever. */
+    loops: z.number().int().min(1).optional(),
+    /** Frames per second of every channel's output. */
+    frame_rate: z.number().int().min(10).max(60).default(30),
+  })
+  .strict();
+
+export const ffmpegSchema = z
+  .object({
+    path: z.string().min(1).default('ffmpeg'),
+    /** Defaults to the ffprobe next to `path`, else ffprobe on PATH. */
+    ffprobe_path: z.string().min(1).optional(),
+    video_codec: z.string().min(1).default('libx264'),
+    audio_codec: z.string().min(1).default('aac'),
+    bitrate: bitrate.optional(),
+    resolution: resolution.optional(),
+    /** x264 speed preset; veryfast keeps several channels real-time on small machines. */
+    preset: z.string().min(1).default('veryfast'),
+  })
+  .strict();
+
+export const librarySchema = z
+  .object({
+    paths: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    streaming: streamingSchema.default(() => streamingSchema.parse({})),
+    ffmpeg: ffmpegSchema.default(() => ffmpegSchema.parse({})),
+    library: librarySchema.default(() => librarySchema.parse({})),
+    data_dir: z.string().min(1).default('./data'),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  })
+  .strict();
+
+export type RetrovueConfig = z.infer<typeof configSchema>;
+export type QualityName = (typeof QUALITY_NAMES)[number];
+export type StreamingMode = (typeof MODES)[number];

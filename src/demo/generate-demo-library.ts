@@ -1,0 +1,605 @@
+/**
+ * Generates Retrovue's demo library: a few synthetic "shows", commercials and a station ID,
+ * rendered entirely from ffmpeg's lavfi test sources, so a fresh install has something to put
+ * on air without the user owning any video, and tests have real media with known properties.
+ *
+ * Every file carries what a viewer (or a test) needs to tell where in the file playout is:
+ * a burned-in clock of the file's own running time, a frame counter, the current act, and a
+ * beep once per second in the audio. Episodes carry three chapters in the container.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface DemoFile {
+  path: string;
+  kind: 'episode' | 'commercial' | 'station_id';
+  show?: string;
+  season?: number;
+  episode?: number;
+  title: string;
+  durationSeconds: number;
+  chapters: Array<{ title: string; startSeconds: number }>;
+}
+
+export interface DemoLibraryOptions {
+  ffmpegPath: string;
+  outputDir: string;
+  size?: 'full' | 'tiny';
+  onProgress?: (event: { index: number; total: number; file: DemoFile; elapsedMs: number }) => void;
+  concurrency?: number;
+}
+
+/** Written last, so its presence means every file listed in it was completed. */
+const MARKER_FILE = '.retrovue-demo-complete';
+/** Bump when the catalog or the rendering changes, so an old library is regenerated. */
+const LIBRARY_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Render profiles
+// ---------------------------------------------------------------------------------------------
+
+interface RenderProfile {
+  size: 'full' | 'tiny';
+  width: number;
+  height: number;
+  fps: number;
+  /** Catalog durations are divided by this. */
+  durationDivisor: number;
+  /** Shortest file the profile produces, so tiny files still hold a title card and 3 acts. */
+  minDurationSeconds: number;
+}
+
+const PROFILES: Record<'full' | 'tiny', RenderProfile> = {
+  full: { size: 'full', width: 640, height: 360, fps: 30, durationDivisor: 1, minDurationSeconds: 2 },
+  tiny: { size: 'tiny', width: 160, height: 90, fps: 30, durationDivisor: 20, minDurationSeconds: 2 },
+};
+
+/**
+ * Catalog duration -> profile duration. Rounded to 0.1 s, a whole number of frames at 30 fps,
+ * so the video stream ends exactly where the returned duration says.
+ */
+function scaleDuration(seconds: number, profile: RenderProfile): number {
+  const scaled = Math.round((seconds / profile.durationDivisor) * 10) / 10;
+  return Math.max(profile.minDurationSeconds, scaled);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog: what the demo library contains (durations are for the full profile)
+// ---------------------------------------------------------------------------------------------
+
+/** How a show's picture is synthesised; each show gets a distinct look so they are easy to tell apart. */
+type Look = 'testsrc2' | 'mandelbrot' | 'life' | 'cellauto';
+
+interface ShowSpec {
+  name: string;
+  look: Look;
+  /** Base tone; each show sounds different so audio mix-ups are audible. */
+  toneHz: number;
+  /** Background of the title card. */
+  cardColor: string;
+  episodes: Array<{ title: string; durationSeconds: number }>;
+}
+
+const SHOWS: ShowSpec[] = [
+  {
+    name: 'Signal Hill',
+    look: 'testsrc2',
+    toneHz: 440,
+    cardColor: '0x1B2A49',
+    episodes: [
+      { title: 'Pilot', durationSeconds: 75 },
+      { title: 'Interference', durationSeconds: 60 },
+    ],
+  },
+  {
+    name: 'Fractal Frontier',
+    look: 'mandelbrot',
+    toneHz: 523.25,
+    cardColor: '0x3B1F4A',
+    episodes: [
+      { title: 'Into the Set', durationSeconds: 70 },
+      { title: 'Infinite Coastline', durationSeconds: 65 },
+    ],
+  },
+  {
+    name: 'Life on the Grid',
+    look: 'life',
+    toneHz: 329.63,
+    cardColor: '0x0F3B2E',
+    episodes: [
+      { title: 'Generation Zero', durationSeconds: 80 },
+      { title: 'Gliders', durationSeconds: 60 },
+    ],
+  },
+];
+
+interface SpotSpec {
+  name: string;
+  tagline: string;
+  durationSeconds: number;
+  /** Bright background colour. */
+  color: string;
+  textColor: string;
+  /** The two alternating notes of the commercial's jingle. */
+  jingleHz: [number, number];
+}
+
+const COMMERCIALS: SpotSpec[] = [
+  { name: 'Sparkle Cola', tagline: 'Taste the fizz!', durationSeconds: 15, color: '0xFF2D55', textColor: 'white', jingleHz: [660, 880] },
+  { name: 'Zoom Sneakers', tagline: 'Run faster than your shadow', durationSeconds: 20, color: '0xFFCC00', textColor: 'black', jingleHz: [587.33, 739.99] },
+  { name: 'Moonbeam Mattress', tagline: 'Sleep on a cloud tonight', durationSeconds: 30, color: '0x5AC8FA', textColor: 'black', jingleHz: [392, 493.88] },
+  { name: 'QuickFix Glue', tagline: 'Holds anything. Fast.', durationSeconds: 10, color: '0x4CD964', textColor: 'black', jingleHz: [698.46, 1046.5] },
+];
+
+const STATION_ID = { name: 'Retrovue 1 Station ID', card: 'RETROVUE 1', tagline: 'Your channel. Always on.', durationSeconds: 8, toneHz: 1000 };
+
+/** Length of an episode's opening title card: 3 s, shorter when the whole episode is tiny. */
+function titleCardSeconds(durationSeconds: number): number {
+  return Math.min(3, Math.round(durationSeconds * 250) / 1000);
+}
+
+/** Three acts of roughly a third each, on whole milliseconds. */
+function actStarts(durationSeconds: number): number[] {
+  return [0, 0.33, 0.66].map((fraction) => Math.round(durationSeconds * fraction * 1000) / 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filtergraph text helpers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Escapes a value for use as a filter option inside a -filter_complex string. ffmpeg unescapes
+ * twice (once when splitting the graph, once when splitting a filter's options), so a value is
+ * escaped for the option level first and the graph level second, as its docs describe.
+ */
+function escapeFilterValue(value: string): string {
+  const optionLevel = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return optionLevel.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+/** First existing file among the candidates; undefined lets drawtext fall back to fontconfig. */
+function findFont(candidates: string[]): string | undefined {
+  return candidates.find((candidate) => existsSync(candidate));
+}
+
+const FONTS = {
+  bold: findFont([
+    '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+    '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
+    '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf',
+    '/Library/Fonts/Arial Bold.ttf',
+    '/System/Library/Fonts/Supplemental/Arial Bold.ttf',
+  ]),
+  // Monospaced so the running clock's digits do not jitter sideways.
+  mono: findFont([
+    '/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf',
+    '/usr/share/fonts/dejavu/DejaVuSansMono-Bold.ttf',
+    '/usr/share/fonts/TTF/DejaVuSansMono-Bold.ttf',
+    '/System/Library/Fonts/Supplemental/Courier New Bold.ttf',
+  ]),
+};
+
+interface TextSpec {
+  /** Literal text (drawn as is), or a %{...} expansion template when `expand` is set. */
+  text: string;
+  expand?: boolean;
+  x: string;
+  y: string;
+  fontSize: number;
+  color?: string;
+  font?: 'bold' | 'mono';
+  /** Semi-transparent box behind the text, for legibility over busy patterns. */
+  box?: boolean;
+  /** Timeline expression, e.g. lt(t,3). */
+  enable?: string;
+}
+
+/** One drawtext filter, every option value escaped. */
+function drawtext(spec: TextSpec): string {
+  const fontFile = FONTS[spec.font ?? 'bold'];
+  const options: Array<[string, string]> = [
+    ...(fontFile ? ([['fontfile', fontFile]] as Array<[string, string]>) : []),
+    ['expansion', spec.expand ? 'normal' : 'none'],
+    ['text', spec.text],
+    ['x', spec.x],
+    ['y', spec.y],
+    ['fontsize', String(spec.fontSize)],
+    ['fontcolor', spec.color ?? 'white'],
+  ];
+  if (spec.box) {
+    options.push(['box', '1'], ['boxcolor', 'black@0.6'], ['boxborderw', String(Math.max(1, Math.round(spec.fontSize / 5)))]);
+  }
+  if (spec.enable) options.push(['enable', spec.enable]);
+  return `drawtext=${options.map(([key, value]) => `${key}=${escapeFilterValue(value)}`).join(':')}`;
+}
+
+/** Font size as a fraction of frame height, so tiny files keep the same layout. */
+function fontSize(profile: RenderProfile, fractionOfHeight: number): number {
+  return Math.max(6, Math.round(profile.height * fractionOfHeight));
+}
+
+/** Margin from the frame edges. */
+function margin(profile: RenderProfile): number {
+  return Math.max(2, Math.round(profile.height / 30));
+}
+
+/** The running clock and frame counter every file carries, bottom left. */
+function clockOverlay(profile: RenderProfile): string {
+  return drawtext({
+    text: '%{pts:hms}  #%{n}',
+    expand: true,
+    x: String(margin(profile)),
+    y: `h-th-${margin(profile)}`,
+    fontSize: fontSize(profile, 1 / 14),
+    font: 'mono',
+    box: true,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filtergraphs per kind of file
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The moving picture behind a show. The expensive generators (mandelbrot, life) are rendered at
+ * reduced size and/or rate and scaled up, which keeps the whole library well under a minute.
+ */
+function showBackground(look: Look, episodeNumber: number, profile: RenderProfile): string {
+  const { width: w, height: h, fps } = profile;
+  const size = (divisor: number) => `${Math.max(16, Math.round(w / divisor))}x${Math.max(16, Math.round(h / divisor))}`;
+  const upscale = (flags: string) => `scale=${w}:${h}:flags=${flags},fps=${fps}`;
+  switch (look) {
+    case 'testsrc2':
+      return `testsrc2=size=${w}x${h}:rate=${fps}`;
+    case 'mandelbrot':
+      // maxiter is far below the default 7189: the deep iterations cost seconds per episode and
+      // are invisible at this size. Each episode starts at a different spot of the set.
+      return `mandelbrot=size=${size(2)}:rate=${fps / 2}:maxiter=256:start_scale=${episodeNumber === 1 ? 3 : 1.5},${upscale('bilinear')}`;
+    case 'life':
+      return (
+        `life=size=${size(4)}:rate=${fps / 2}:seed=${episodeNumber * 7919}:ratio=0.3:mold=8:` +
+        `life_color=0x7CFFB2:death_color=0x062A1F:mold_color=0x0E5A40,${upscale('neighbor')}`
+      );
+    case 'cellauto':
+      return `cellauto=size=${size(4)}:rate=${fps}:rule=${episodeNumber === 1 ? 110 : 30}:random_fill_ratio=0.5,${upscale('neighbor')}`;
+  }
+}
+
+interface EpisodeContext {
+  show: ShowSpec;
+  episodeNumber: number;
+  title: string;
+  durationSeconds: number;
+  acts: number[];
+}
+
+/** Burned-in show name and act label (on top) plus the opening title card. */
+function episodeVideoFilters(episode: EpisodeContext, profile: RenderProfile): string[] {
+  const m = margin(profile);
+  const card = titleCardSeconds(episode.durationSeconds);
+  const cardOn = `lt(t,${card})`;
+  const code = episodeCode(1, episode.episodeNumber);
+  // Act number from the running time, so one drawtext covers all three acts.
+  const actExpr = `1+gte(t,${episode.acts[1]})+gte(t,${episode.acts[2]})`;
+  return [
+    drawtext({ text: episode.show.name, x: String(m), y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
+    drawtext({ text: `${code}  Act %{eif:${actExpr}:d}`, expand: true, x: `w-tw-${m}`, y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
+    `drawbox=x=0:y=0:w=iw:h=ih:color=${episode.show.cardColor}:t=fill:enable=${escapeFilterValue(cardOn)}`,
+    drawtext({ text: episode.show.name, x: '(w-tw)/2', y: 'h*0.25', fontSize: fontSize(profile, 1 / 9), enable: cardOn }),
+    drawtext({ text: code, x: '(w-tw)/2', y: 'h*0.45', fontSize: fontSize(profile, 1 / 12), color: '0xFFD60A', enable: cardOn }),
+    drawtext({ text: episode.title, x: '(w-tw)/2', y: 'h*0.6', fontSize: fontSize(profile, 1 / 14), enable: cardOn }),
+  ];
+}
+
+function episodeFilterGraph(episode: EpisodeContext, profile: RenderProfile): string {
+  const video = [
+    showBackground(episode.show.look, episode.episodeNumber, profile),
+    ...episodeVideoFilters(episode, profile),
+    clockOverlay(profile),
+    'format=yuv420p',
+  ].join(',');
+  // beep_factor: a short higher beep every second, an audible sync marker against the clock.
+  const audio = `sine=frequency=${episode.show.toneHz}:beep_factor=2:sample_rate=48000,pan=stereo|c0=c0|c1=c0`;
+  return `${video}[v];${audio}[a]`;
+}
+
+function commercialFilterGraph(spot: SpotSpec, profile: RenderProfile): string {
+  const { width: w, height: h, fps } = profile;
+  const video = [
+    `color=c=${spot.color}:size=${w}x${h}:rate=${fps}`,
+    drawtext({ text: spot.name, x: '(w-tw)/2', y: 'h*0.3', fontSize: fontSize(profile, 1 / 7), color: spot.textColor }),
+    // The tagline scrolls like a ticker: something always moves, so frozen playout is obvious.
+    drawtext({ text: spot.tagline, x: 'w-mod(t*w/4,w+tw)', y: 'h*0.55', fontSize: fontSize(profile, 1 / 12), color: spot.textColor }),
+    drawtext({ text: 'AD', x: `w-tw-${margin(profile)}`, y: String(margin(profile)), fontSize: fontSize(profile, 1 / 18), box: true }),
+    clockOverlay(profile),
+    'format=yuv420p',
+  ].join(',');
+  // Two notes alternating every quarter second, in both channels.
+  const [low, high] = spot.jingleHz;
+  const note = `0.25*sin(2*PI*if(lt(mod(t,0.5),0.25),${low},${high})*t)`;
+  const audio = `aevalsrc=exprs=${escapeFilterValue(`${note}|${note}`)}:sample_rate=48000:channel_layout=stereo`;
+  return `${video}[v];${audio}[a]`;
+}
+
+function stationIdFilterGraph(profile: RenderProfile): string {
+  const { width: w, height: h, fps } = profile;
+  const video = [
+    `smptebars=size=${w}x${h}:rate=${fps}`,
+    `drawbox=x=iw*0.1:y=ih*0.3:w=iw*0.8:h=ih*0.38:color=black@0.75:t=fill`,
+    drawtext({ text: STATION_ID.card, x: '(w-tw)/2', y: 'h*0.34', fontSize: fontSize(profile, 1 / 6) }),
+    drawtext({ text: STATION_ID.tagline, x: '(w-tw)/2', y: 'h*0.55', fontSize: fontSize(profile, 1 / 16), color: '0xFFD60A' }),
+    clockOverlay(profile),
+    'format=yuv420p',
+  ].join(',');
+  // Classic bars and 1 kHz tone.
+  const audio = `sine=frequency=${STATION_ID.toneHz}:sample_rate=48000,pan=stereo|c0=c0|c1=c0`;
+  return `${video}[v];${audio}[a]`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning: catalog + profile -> concrete render jobs
+// ---------------------------------------------------------------------------------------------
+
+interface RenderJob {
+  file: DemoFile;
+  filterGraph: string;
+  /** Container tags, passed as -metadata key=value. */
+  tags: Record<string, string>;
+}
+
+function episodeCode(season: number, episode: number): string {
+  return `S${String(season).padStart(2, '0')}E${String(episode).padStart(2, '0')}`;
+}
+
+/**
+ * Names a scanner can parse without reading the file. Characters that are illegal in file
+ * names on common filesystems are dropped (the catalog avoids them anyway).
+ */
+function safeFileName(name: string): string {
+  return name.replace(/[<>:"/\\|?*]/g, '').trim();
+}
+
+function planEpisodes(outputDir: string, profile: RenderProfile): RenderJob[] {
+  return SHOWS.flatMap((show) =>
+    show.episodes.map((spec, i) => {
+      const episodeNumber = i + 1;
+      const season = 1;
+      const durationSeconds = scaleDuration(spec.durationSeconds, profile);
+      const acts = actStarts(durationSeconds);
+      const showDir = safeFileName(show.name);
+      const fileName = `${showDir} - ${episodeCode(season, episodeNumber)} - ${safeFileName(spec.title)}.mp4`;
+      const file: DemoFile = {
+        path: path.join(outputDir, 'shows', showDir, `Season ${season}`, fileName),
+        kind: 'episode',
+        show: show.name,
+        season,
+        episode: episodeNumber,
+        title: spec.title,
+        durationSeconds,
+        chapters: acts.map((startSeconds, act) => ({ title: `Act ${act + 1}`, startSeconds })),
+      };
+      const context: EpisodeContext = { show, episodeNumber, title: spec.title, durationSeconds, acts };
+      return {
+        file,
+        filterGraph: episodeFilterGraph(context, profile),
+        tags: {
+          title: spec.title,
+          show: show.name,
+          season_number: String(season),
+          episode_sort: String(episodeNumber),
+          episode_id: episodeCode(season, episodeNumber),
+          media_type: '10', // iTunes "TV show"
+        },
+      };
+    }),
+  );
+}
+
+function planCommercials(outputDir: string, profile: RenderProfile): RenderJob[] {
+  return COMMERCIALS.map((spot) => ({
+    file: {
+      path: path.join(outputDir, 'commercials', `${safeFileName(spot.name)}.mp4`),
+      kind: 'commercial',
+      title: spot.name,
+      durationSeconds: scaleDuration(spot.durationSeconds, profile),
+      chapters: [],
+    },
+    filterGraph: commercialFilterGraph(spot, profile),
+    tags: { title: spot.name, comment: 'Retrovue demo commercial' },
+  }));
+}
+
+function planStationId(outputDir: string, profile: RenderProfile): RenderJob {
+  return {
+    file: {
+      path: path.join(outputDir, 'bumpers', `${safeFileName(STATION_ID.name)}.mp4`),
+      kind: 'station_id',
+      title: STATION_ID.name,
+      durationSeconds: scaleDuration(STATION_ID.durationSeconds, profile),
+      chapters: [],
+    },
+    filterGraph: stationIdFilterGraph(profile),
+    tags: { title: STATION_ID.name, comment: 'Retrovue demo station ID' },
+  };
+}
+
+function planLibrary(outputDir: string, profile: RenderProfile): RenderJob[] {
+  return [...planEpisodes(outputDir, profile), ...planCommercials(outputDir, profile), planStationId(outputDir, profile)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering one file
+// ---------------------------------------------------------------------------------------------
+
+/** Escapes a value for an ffmetadata file, where = ; # \ and newlines are special. */
+function escapeFfmetadata(value: string): string {
+  return value.replace(/[=;#\\\n]/g, (c) => `\\${c}`);
+}
+
+/** ffmetadata text with one [CHAPTER] per chapter; each ends where the next starts. */
+function chaptersMetadata(file: DemoFile): string {
+  const endMs = Math.round(file.durationSeconds * 1000);
+  const lines = [';FFMETADATA1'];
+  file.chapters.forEach((chapter, i) => {
+    const next = file.chapters[i + 1];
+    lines.push(
+      '[CHAPTER]',
+      'TIMEBASE=1/1000',
+      `START=${Math.round(chapter.startSeconds * 1000)}`,
+      `END=${next ? Math.round(next.startSeconds * 1000) : endMs}`,
+      `title=${escapeFfmetadata(chapter.title)}`,
+    );
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Where a file is written until it is complete: hidden, and not ending in .mp4, so no scanner picks it up. */
+function partialPath(finalPath: string): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.partial`);
+}
+
+function ffmpegArgs(job: RenderJob, profile: RenderProfile, metadataFile: string | undefined, outputPath: string): string[] {
+  const { file } = job;
+  const args = ['-hide_banner', '-loglevel', 'error', '-y'];
+  if (metadataFile) args.push('-f', 'ffmetadata', '-i', metadataFile);
+  args.push('-filter_complex', job.filterGraph, '-map', '[v]', '-map', '[a]');
+  // Chapters come from the ffmetadata input; without one, write none (not the lavfi defaults).
+  args.push('-map_chapters', metadataFile ? '0' : '-1', '-map_metadata', '-1');
+  for (const [key, value] of Object.entries(job.tags)) args.push('-metadata', `${key}=${value}`);
+  const gop = profile.fps * 2;
+  args.push(
+    '-t', file.durationSeconds.toFixed(3),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-r', String(profile.fps),
+    // Regular 2 s GOPs plus a keyframe on every chapter start, so playout can cut cleanly there.
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
+  );
+  const chapterTimes = file.chapters.map((chapter) => chapter.startSeconds.toFixed(3));
+  if (chapterTimes.length > 0) args.push('-force_key_frames', chapterTimes.join(','));
+  args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-f', 'mp4', outputPath);
+  return args;
+}
+
+const STDERR_TAIL_CHARS = 4000;
+
+/** Runs ffmpeg; rejects with the tail of its stderr when it fails, which is where the reason is. */
+function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      // Keep only the tail: a misbehaving ffmpeg can print without end.
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on('error', (error) => reject(new Error(`could not start ${ffmpegPath}: ${error.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`ffmpeg exited with ${signal ?? `code ${code}`}: ${stderr.trim() || '(no stderr output)'}`));
+    });
+  });
+}
+
+/** Renders one job to a partial file, then renames it into place, so a half-written file never looks complete. */
+async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: string, scratchDir: string, jobIndex: number): Promise<void> {
+  const finalPath = job.file.path;
+  const tempPath = partialPath(finalPath);
+  await mkdir(path.dirname(finalPath), { recursive: true });
+  let metadataFile: string | undefined;
+  if (job.file.chapters.length > 0) {
+    metadataFile = path.join(scratchDir, `chapters-${jobIndex}.txt`);
+    await writeFile(metadataFile, chaptersMetadata(job.file), 'utf8');
+  }
+  try {
+    await runFfmpeg(ffmpegPath, ffmpegArgs(job, profile, metadataFile, tempPath));
+    await rename(tempPath, finalPath);
+  } catch (error) {
+    await rm(tempPath, { force: true });
+    throw new Error(`failed to generate demo file ${finalPath}: ${(error as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs `worker` over `items` with at most `concurrency` in flight. On the first failure no new
+ * items are started; the ones in flight are awaited and the first error is rethrown.
+ */
+async function runPool<T>(items: T[], concurrency: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await worker(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+  if (failure) throw failure.error;
+}
+
+interface Marker {
+  version: number;
+  size: 'full' | 'tiny';
+  /** Paths relative to the library folder. */
+  files: string[];
+}
+
+/**
+ * Generates the demo library into `outputDir` (overwriting earlier demo files) and returns its
+ * files in catalog order: episodes by show, then commercials, then the station ID.
+ */
+export async function generateDemoLibrary(options: DemoLibraryOptions): Promise<DemoFile[]> {
+  const profile = PROFILES[options.size ?? 'full'];
+  const outputDir = path.resolve(options.outputDir);
+  const concurrency = options.concurrency ?? 2;
+  const jobs = planLibrary(outputDir, profile);
+  const markerPath = path.join(outputDir, MARKER_FILE);
+
+  await mkdir(outputDir, { recursive: true });
+  // The library is incomplete from the moment the first file is overwritten.
+  await rm(markerPath, { force: true });
+  const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'retrovue-demo-'));
+  const started = Date.now();
+  let completed = 0;
+  try {
+    // Longest first, so the last file to finish is a short one and both lanes end together.
+    const order = jobs.map((job, index) => ({ job, index })).sort((a, b) => b.job.file.durationSeconds - a.job.file.durationSeconds);
+    await runPool(order, concurrency, async ({ job, index }) => {
+      await renderFile(job, profile, options.ffmpegPath, scratchDir, index);
+      completed += 1;
+      options.onProgress?.({ index: completed, total: jobs.length, file: job.file, elapsedMs: Date.now() - started });
+    });
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+
+  const marker: Marker = {
+    version: LIBRARY_VERSION,
+    size: profile.size,
+    files: jobs.map((job) => path.relative(outputDir, job.file.path)),
+  };
+  await writeFile(markerPath, `${JSON.stringify(marker, null, 2)}\n`, 'utf8');
+  return jobs.map((job) => job.file);
+}
+
+/** True when `outputDir` holds a completed demo library of the current version with all its files. */
+export function demoLibraryIsPresent(outputDir: string): boolean {
+  const markerPath = path.join(outputDir, MARKER_FILE);
+  if (!existsSync(markerPath)) return false;
+  try {
+    const marker = JSON.parse(readFileSync(markerPath, 'utf8')) as Partial<Marker>;
+    if (marker.version !== LIBRARY_VERSION || !Array.isArray(marker.files)) return false;
+    return marker.files.every((file) => typeof file === 'string' && existsSync(path.join(outputDir, file)));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,202 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../logging/logger.js';
+import { registerChild, wrapWithParentDeathSignal } from './process-registry.js';
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  cwd?: string;
+}
+
+export interface FfmpegProgress {
+  frame: number;
+  outTimeSeconds: number;
+  speed: number | null;
+  at: number;
+}
+
+export interface ExitInfo {
+  runId: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when Retrovue asked it to stop. */
+  requested: boolean;
+  ranForMs: number;
+}
+
+export interface SupervisorOptions {
+  name: string;
+  log: Logger;
+  /** Called before every (re)start: the command reflects the state of the world at that moment. */
+  prepare: (runId: number) => Promise<LaunchSpec>;
+  /** After a clean exit (code 0): restart at once (true) or stay stopped (false). */
+  restartAfterCleanExit: () => boolean;
+  /** First restart delay after a failure; doubled each failure up to maxRestartDelayMs. */
+  initialRestartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  /** A run that lasted this long resets the backoff. */
+  stableAfterMs?: number;
+}
+
+export type SupervisorState = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'finished';
+
+/**
+ * Keeps one ffmpeg running: starts it, logs its stderr, parses its `-progress` output,
+ * restarts it with backoff (never more than maxRestartDelayMs, 2 s by default) when it
+ * dies, and kills it on stop. Events: 'spawn' (runId, pid), 'exit' (ExitInfo),
+ * 'progress' (FfmpegProgress), 'finished' (clean exit with no restart wanted).
+ */
+export class FfmpegSupervisor extends EventEmitter {
+  private child: ChildProcess | undefined;
+  private runId = 0;
+  private stopRequested = false;
+  private consecutiveFailures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private exitWaiters: Array<() => void> = [];
+  state: SupervisorState = 'idle';
+  restarts = 0;
+  lastProgress: FfmpegProgress | undefined;
+  lastError: string | undefined;
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get currentRunId(): number {
+    return this.runId;
+  }
+
+  start(): void {
+    this.stopRequested = false;
+    void this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    if (this.stopRequested) return;
+    this.state = 'starting';
+    const runId = ++this.runId;
+    let spec: LaunchSpec;
+    try {
+      spec = await this.options.prepare(runId);
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.options.log.error({ err: error }, `${this.options.name}: cannot prepare ffmpeg run`);
+      this.scheduleRestart(false);
+      return;
+    }
+    if (this.stopRequested) return;
+    const wrapped = wrapWithParentDeathSignal(spec.command, spec.args);
+    const child = spawn(wrapped.command, wrapped.args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    registerChild(child);
+    this.child = child;
+    this.startedAt = Date.now();
+    this.state = 'running';
+    child.once('spawn', () => {
+      this.options.log.debug({ pid: child.pid, runId, args: spec.args.join(' ') }, `${this.options.name}: ffmpeg started`);
+      this.emit('spawn', runId, child.pid);
+    });
+    child.once('error', (error) => {
+      this.lastError = error.message;
+      this.options.log.error({ err: error }, `${this.options.name}: ffmpeg could not start`);
+    });
+    this.readProgress(child);
+    this.readStderr(child);
+    child.once('close', (code, signal) => this.onExit(runId, code, signal));
+  }
+
+  private readProgress(child: ChildProcess): void {
+    if (!child.stdout) return;
+    const fields = new Map<string, string>();
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const eq = line.indexOf('=');
+      if (eq < 0) return;
+      const key = line.slice(0, eq).trim();
+      fields.set(key, line.slice(eq + 1).trim());
+      if (key !== 'progress') return;
+      const speed = Number.parseFloat(fields.get('speed') ?? '');
+      this.lastProgress = {
+        frame: Number(fields.get('frame') ?? 0),
+        outTimeSeconds: Number(fields.get('out_time_us') ?? fields.get('out_time_ms') ?? 0) / 1e6,
+        speed: Number.isFinite(speed) ? speed : null,
+        at: Date.now(),
+      };
+      this.emit('progress', this.lastProgress);
+      fields.clear();
+    });
+  }
+
+  private readStderr(child: ChildProcess): void {
+    if (!child.stderr) return;
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!line.trim()) return;
+      this.lastError = line;
+      this.options.log.warn({ ffmpeg: line }, `${this.options.name}: ffmpeg says`);
+    });
+  }
+
+  private onExit(runId: number, code: number | null, signal: NodeJS.Signals | null): void {
+    const ranForMs = Date.now() - this.startedAt;
+    this.child = undefined;
+    const info: ExitInfo = { runId, code, signal, requested: this.stopRequested, ranForMs };
+    this.emit('exit', info);
+    const waiters = this.exitWaiters;
+    this.exitWaiters = [];
+    waiters.forEach((resolve) => resolve());
+    if (this.stopRequested) {
+      this.state = 'stopped';
+      return;
+    }
+    if (code === 0) {
+      if (this.options.restartAfterCleanExit()) {
+        this.options.log.info(`${this.options.name}: ffmpeg finished its plan; continuing`);
+        this.consecutiveFailures = 0;
+        void this.launch();
+      } else {
+        this.state = 'finished';
+        this.emit('finished');
+      }
+      return;
+    }
+    this.options.log.warn({ code, signal, ranForMs, lastError: this.lastError }, `${this.options.name}: ffmpeg died; restarting`);
+    this.scheduleRestart(ranForMs >= (this.options.stableAfterMs ?? 30_000));
+  }
+
+  private scheduleRestart(wasStable: boolean): void {
+    if (wasStable) this.consecutiveFailures = 0;
+    const initial = this.options.initialRestartDelayMs ?? 250;
+    const max = this.options.maxRestartDelayMs ?? 2000;
+    const delay = Math.min(max, initial * 2 ** this.consecutiveFailures);
+    this.consecutiveFailures += 1;
+    this.restarts += 1;
+    this.state = 'backoff';
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.launch();
+    }, delay);
+  }
+
+  /** SIGTERM, then SIGKILL if ffmpeg has not exited after `graceMs`. */
+  async stop(graceMs = 2000): Promise<void> {
+    this.stopRequested = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The live HLS playlist players see. ffmpeg writes segments and its own playlist for each
+ * encoder run; Retrovue republishes them here so that the promises players rely on hold
+ * across encoder restarts, which ffmpeg alone cannot keep:
+ *  - the media sequence number never goes back;
+ *  - a segment, once listed, keeps its sequence number (and URI);
+ *  - a new encoder run starts with EXT-X-DISCONTINUITY, and EXT-X-DISCONTINUITY-SEQUENCE
+ *    counts the discontinuities that have slid out of the window (RFC 8216 §4.3.3.3);
+ *  - a segment that leaves the window stays on disk for at least the window's duration
+ *    (`retiredSegments` tells the janitor when it may go).
+ */
+export interface IncomingSegment {
+  fileName: string;
+  durationSeconds: number;
+  /** ffmpeg's own (epoch-based) sequence number for the segment. */
+  sourceSequence: number;
+}
+
+export interface PublishedSegment extends IncomingSegment {
+  sequence: number;
+  discontinuity: boolean;
+  runId: number;
+  publishedAtMs: number;
+  /** Channel-clock instant of the segment's first frame (EXT-X-PROGRAM-DATE-TIME). */
+  airedAtMs: number;
+}
+
+interface RetiredSegment {
+  segment: PublishedSegment;
+  /** Not to be deleted before this instant. */
+  keepUntilMs: number;
+}
+
+export interface LivePlaylistOptions {
+  targetDurationSeconds: number;
+  windowSize: number;
+  /** URI written for a segment; the default is its file name (relative to the playlist). */
+  uriFor?: (segment: PublishedSegment) => string;
+}
+
+export class LivePlaylist {
+  private readonly window: PublishedSegment[] = [];
+  private retired: RetiredSegment[] = [];
+  private lastSequence: number | undefined;
+  private discontinuitySequence = 0;
+  private runId = 0;
+  /** Where the next segment of this run starts on the channel's clock. */
+  private runCursorMs = 0;
+  private pendingDiscontinuity = false;
+  private ended = false;
+
+  constructor(private readonly options: LivePlaylistOptions) {}
+
+  /**
+   * A new encoder run begins, playing the channel's clock from `runStartMs`: its first
+   * segment is marked as a discontinuity.
+   */
+  beginRun(runId: number, runStartMs: number): void {
+    this.runId = runId;
+    this.runCursorMs = runStartMs;
+    this.ended = false;
+    if (this.lastSequence !== undefined) this.pendingDiscontinuity = true;
+  }
+
+  /**
+   * Drops every listed segment at once (a channel coming back after being idle: what it
+   * showed minutes ago must not be offered as live). The files are retired, not deleted.
+   */
+  clearWindow(nowMs: number): void {
+    while (this.window.length > 0) this.retireOldest(nowMs);
+  }
+
+  append(incoming: IncomingSegment, nowMs: number): PublishedSegment {
+    const sequence = this.lastSequence === undefined ? incoming.sourceSequence : Math.max(this.lastSequence + 1, incoming.sourceSequence);
+    const segment: PublishedSegment = {
+      ...incoming,
+      sequence,
+      discontinuity: this.pendingDiscontinuity,
+      runId: this.runId,
+      publishedAtMs: nowMs,
+      airedAtMs: Math.round(this.runCursorMs),
+    };
+    this.runCursorMs += incoming.durationSeconds * 1000;
+    this.pendingDiscontinuity = false;
+    this.lastSequence = sequence;
+    this.window.push(segment);
+    while (this.window.length > this.options.windowSize) this.retireOldest(nowMs);
+    return segment;
+  }
+
+  private retireOldest(nowMs: number): void {
+    const segment = this.window.shift();
+    if (!segment) return;
+    // The tag leaves with the segment that carried it (RFC 8216 §6.2.1).
+    if (segment.discontinuity) this.discontinuitySequence += 1;
+    // A client that fetched the playlist just before this moment may still ask for the
+    // segment while it plays the rest of the window, so keep it for the window's duration
+    // plus one target duration of slack.
+    const windowSeconds = this.window.reduce((sum, s) => sum + s.durationSeconds, segment.durationSeconds);
+    const keepMs = (windowSeconds + this.options.targetDurationSeconds) * 1000;
+    this.retired.push({ segment, keepUntilMs: nowMs + keepMs });
+  }
+
+  /** Marks the end of the channel (e.g. after `--loops N`): players stop at the last segment. */
+  end(): void {
+    this.ended = true;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get segments(): readonly PublishedSegment[] {
+    return this.window;
+  }
+
+  get latest(): PublishedSegment | undefined {
+    return this.window[this.window.length - 1];
+  }
+
+  /** Retired segments whose keep-until time has passed; they are forgotten once returned. */
+  takeExpired(nowMs: number): PublishedSegment[] {
+    const expired = this.retired.filter((r) => r.keepUntilMs <= nowMs).map((r) => r.segment);
+    this.retired = this.retired.filter((r) => r.keepUntilMs > nowMs);
+    return expired;
+  }
+
+  /** True while a segment is listed or retired-but-kept: it must be served. */
+  isServable(fileName: string): boolean {
+    return this.window.some((s) => s.fileName === fileName) || this.retired.some((r) => r.segment.fileName === fileName);
+  }
+
+  render(): string {
+    const first = this.window[0];
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:6',
+      `#EXT-X-TARGETDURATION:${this.options.targetDurationSeconds}`,
+      `#EXT-X-MEDIA-SEQUENCE:${first?.sequence ?? (this.lastSequence ?? 0) + 1}`,
+      `#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`,
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+    ];
+    for (const segment of this.window) {
+      if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.airedAtMs).toISOString()}`);
+      lines.push(`#EXTINF:${segment.durationSeconds.toFixed(3)},`);
+      lines.push(this.options.uriFor ? this.options.uriFor(segment) : segment.fileName);
+    }
+    if (this.ended) lines.push('#EXT-X-ENDLIST');
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** The segments listed in a playlist ffmpeg wrote, with their sequence numbers. */
+export function parseFfmpegPlaylist(text: string): { segments: IncomingSegment[]; ended: boolean } {
+  let sequence = 0;
+  let duration: number | undefined;
+  const segments: IncomingSegment[] = [];
+  let ended = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = Number(line.slice('#EXT-X-MEDIA-SEQUENCE:'.length));
+    else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice('#EXTINF:'.length));
+    else if (line === '#EXT-X-ENDLIST') ended = true;
+    else if (line && !line.startsWith('#') && duration !== undefined) {
+      segments.push({ fileName: line, durationSeconds: duration, sourceSequence: sequence });
+      sequence += 1;
+      duration = undefined;
+    }
+  }
+  return { segments, ended };
+}

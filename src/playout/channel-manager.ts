@@ -1,0 +1,85 @@
+import type { Logger } from '../logging/logger.js';
+import type { ChannelSession } from './channel-session.js';
+
+export interface ChannelManagerOptions {
+  /** Seconds without viewers before a channel stops; 0 = channels are always on. */
+  idleTimeoutSeconds: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * Starts channels when the first viewer asks and stops them when nobody has watched for
+ * `idleTimeoutSeconds`. A viewer is anyone holding the .ts stream open, or anyone who
+ * fetched the channel's playlist or a segment recently (HLS players poll).
+ */
+export class ChannelManager {
+  private readonly sessions = new Map<number, ChannelSession>();
+  private readonly lastActivityMs = new Map<number, number>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ChannelManagerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  add(session: ChannelSession): void {
+    this.sessions.set(session.channelNumber, session);
+  }
+
+  get(channelNumber: number): ChannelSession | undefined {
+    return this.sessions.get(channelNumber);
+  }
+
+  all(): ChannelSession[] {
+    return [...this.sessions.values()].sort((a, b) => a.channelNumber - b.channelNumber);
+  }
+
+  get alwaysOn(): boolean {
+    return this.options.idleTimeoutSeconds === 0;
+  }
+
+  /** Someone is watching: start the channel if needed and reset its idle clock. */
+  async touch(channelNumber: number): Promise<ChannelSession | undefined> {
+    const session = this.sessions.get(channelNumber);
+    if (!session) return undefined;
+    this.lastActivityMs.set(channelNumber, this.now());
+    await session.start();
+    return session;
+  }
+
+  lastActivity(channelNumber: number): number | undefined {
+    return this.lastActivityMs.get(channelNumber);
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(this.all().map((session) => session.start()));
+  }
+
+  /** Begins the idle watch (nothing to watch when channels are always on). */
+  watchIdle(): void {
+    if (this.alwaysOn) return;
+    this.idleTimer = setInterval(() => void this.stopIdleChannels(), 1000);
+  }
+
+  private async stopIdleChannels(): Promise<void> {
+    const limitMs = this.options.idleTimeoutSeconds * 1000;
+    for (const session of this.sessions.values()) {
+      if (session.state !== 'live' && session.state !== 'starting') continue;
+      if (session.fanout.viewerCount > 0) {
+        this.lastActivityMs.set(session.channelNumber, this.now());
+        continue;
+      }
+      const last = this.lastActivityMs.get(session.channelNumber) ?? 0;
+      if (this.now() - last >= limitMs) {
+        this.options.log.info({ channel: session.channelNumber }, 'no viewers: stopping channel');
+        await session.stop();
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    await Promise.all(this.all().map((session) => session.close()));
+  }
+}

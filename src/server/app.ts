@@ -1,0 +1,40 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { RetrovueConfig } from '../config/schema.js';
+import type { Toolchain } from '../ffmpeg/toolchain.js';
+import type { Logger } from '../logging/logger.js';
+import type { ChannelManager } from '../playout/channel-manager.js';
+import { registerApiRoutes } from './routes/api-routes.js';
+import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerWebRoutes } from './routes/web-routes.js';
+
+export interface AppContext {
+  config: RetrovueConfig;
+  toolchain: Toolchain;
+  channels: ChannelManager;
+  log: Logger;
+  startedAtMs: number;
+}
+
+export function buildApp(context: AppContext): FastifyInstance {
+  const app = Fastify({
+    // Per-request lines would drown the log (players poll playlists every second or two).
+    loggerInstance: context.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    // HEAD is answered explicitly where it matters: an automatic HEAD would run the GET
+    // handler and start an encoder for a probe that only wants headers.
+    exposeHeadRoutes: false,
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: 'not_found', message: `no such resource: ${request.method} ${request.url}` });
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) context.log.error({ err: error }, 'request failed');
+    void reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', message: error.message });
+  });
+
+  registerChannelRoutes(app, context);
+  registerApiRoutes(app, context);
+  registerWebRoutes(app);
+  return app;
+}

@@ -1,0 +1,76 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ChannelSession } from '../../playout/channel-session.js';
+import type { AppContext } from '../app.js';
+
+export const HLS_PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+export const MPEG_TS_TYPE = 'video/mp2t';
+
+/** How long a cold channel may take to publish its first segment before we give up on the request. */
+const COLD_START_TIMEOUT_MS = 20_000;
+
+const CHANNEL_FILE = /^(\d+)\.(m3u8|ts)$/;
+const SEGMENT_FILE = /^r\d+-\d+\.ts$/;
+
+function unknownChannel(reply: FastifyReply, what: string, context: AppContext): FastifyReply {
+  const known = context.channels.all().map((s) => s.channelNumber);
+  return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${what}; channels are ${known.join(', ')}` });
+}
+
+async function liveSession(context: AppContext, channelNumber: number, reply: FastifyReply): Promise<ChannelSession | undefined> {
+  const session = await context.channels.touch(channelNumber);
+  if (!session) return undefined;
+  try {
+    await session.waitUntilLive(COLD_START_TIMEOUT_MS);
+  } catch (error) {
+    void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
+    return undefined;
+  }
+  return session;
+}
+
+export function registerChannelRoutes(app: FastifyInstance, context: AppContext): void {
+  // /channel/1.m3u8 (live HLS) and /channel/1.ts (continuous MPEG-TS).
+  app.get<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
+    const match = CHANNEL_FILE.exec(request.params.file);
+    if (!match) return unknownChannel(reply, `"${request.params.file}" (use /channel/N.m3u8 or /channel/N.ts)`, context);
+    const channelNumber = Number(match[1]);
+    if (!context.channels.get(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
+    const session = await liveSession(context, channelNumber, reply);
+    if (!session) return reply;
+
+    if (match[2] === 'm3u8') {
+      return reply
+        .header('content-type', HLS_PLAYLIST_TYPE)
+        .header('cache-control', 'no-cache, no-store, must-revalidate')
+        .send(session.playlist.render());
+    }
+    if (session.state === 'ended') return reply.code(410).send({ error: 'off_air', message: `channel ${channelNumber} has ended` });
+    const stream = session.fanout.addViewer();
+    request.raw.once('close', () => stream.destroy());
+    return reply.header('content-type', MPEG_TS_TYPE).header('cache-control', 'no-cache, no-store').send(stream);
+  });
+
+  // Probes (Plex, Jellyfin) ask HEAD first; answer without starting an encoder.
+  app.head<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
+    const match = CHANNEL_FILE.exec(request.params.file);
+    if (!match || !context.channels.get(Number(match[1]))) return reply.code(404).send();
+    return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : MPEG_TS_TYPE).send();
+  });
+
+  // Segments: immutable once written, so cacheable; served while listed or recently listed.
+  app.get<{ Params: { channel: string; segment: string } }>('/channel/:channel/:segment', async (request, reply) => {
+    const channelNumber = Number(request.params.channel);
+    const session = Number.isInteger(channelNumber) ? context.channels.get(channelNumber) : undefined;
+    if (!session) return unknownChannel(reply, request.params.channel, context);
+    const { segment } = request.params;
+    if (!SEGMENT_FILE.test(segment) || !session.isServableSegment(segment)) {
+      return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is not (or no longer) available` });
+    }
+    await context.channels.touch(channelNumber);
+    return reply
+      .header('content-type', MPEG_TS_TYPE)
+      .header('cache-control', 'public, max-age=3600, immutable')
+      .send(createReadStream(session.segmentPath(segment)));
+  });
+}

@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+
+const webDir = fileURLToPath(new URL('../../../web/', import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** The web remote (guide + player) and the hls.js build it plays with. */
+export function registerWebRoutes(app: FastifyInstance): void {
+  app.get('/', async (_request, reply) => {
+    const html = await readFile(`${webDir}index.html`, 'utf8');
+    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+  });
+  app.get('/vendor/hls.min.js', async (_request, reply) => {
+    const script = await readFile(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
+    return reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(script);
+  });
+}

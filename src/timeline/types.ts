@@ -1,0 +1,33 @@
+/**
+ * The timeline is Retrovue's single source of truth: for every channel, what airs when.
+ * Schedules (loop mode today, compiled schedules later) produce a ChannelTimeline; the
+ * playout engine, the guide and the now/next API only ever read it.
+ */
+export type AiringKind = 'program' | 'commercial' | 'bumper' | 'station_id' | 'promo' | 'filler' | 'slate';
+
+export interface Airing {
+  /** Wall-clock start and end, UTC epoch milliseconds; end is exclusive. */
+  startMs: number;
+  endMs: number;
+  mediaPath: string;
+  /** Slice of the media file that airs, in milliseconds of the file's own time. */
+  inPointMs: number;
+  outPointMs: number;
+  kind: AiringKind;
+  title: string;
+}
+
+export interface TimelinePosition {
+  airing: Airing;
+  /** Milliseconds since the airing started. */
+  offsetMs: number;
+}
+
+export interface ChannelTimeline {
+  /** What airs at instant t (epoch ms), or undefined when the channel is off the air. */
+  at(tMs: number): TimelinePosition | undefined;
+  /** Airings that overlap [fromMs, toMs), in air order; at most `limit` of them. */
+  airingsBetween(fromMs: number, toMs: number, limit?: number): Airing[];
+  /** When the channel goes off the air for good (e.g. after `--loops N`), else undefined. */
+  readonly endsAtMs: number | undefined;
+}
