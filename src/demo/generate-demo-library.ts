@@ -141,9 +141,12 @@ function titleCardSeconds(durationSeconds: number): number {
   return Math.min(3, Math.round(durationSeconds * 250) / 1000);
 }
 
-/** Three acts of roughly a third each, on whole milliseconds. */
+/**
+ * Three acts of roughly a third each. Starts are on 0.1 s, a whole frame at 30 fps, so the
+ * keyframe forced at each chapter start lands exactly on it.
+ */
 function actStarts(durationSeconds: number): number[] {
-  return [0, 0.33, 0.66].map((fraction) => Math.round(durationSeconds * fraction * 1000) / 1000);
+  return [0, 0.33, 0.66].map((fraction) => Math.round(durationSeconds * fraction * 10) / 10);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,6 +246,8 @@ function clockOverlay(profile: RenderProfile): string {
 // Filtergraphs per kind of file
 // ---------------------------------------------------------------------------------------------
 
+const TESTSRC2_STAMP_HEIGHT = 40;
+
 /**
  * The moving picture behind a show. The expensive generators (mandelbrot, life) are rendered at
  * reduced size and/or rate and scaled up, which keeps the whole library well under a minute.
@@ -253,7 +258,9 @@ function showBackground(look: Look, episodeNumber: number, profile: RenderProfil
   const upscale = (flags: string) => `scale=${w}:${h}:flags=${flags},fps=${fps}`;
   switch (look) {
     case 'testsrc2':
-      return `testsrc2=size=${w}x${h}:rate=${fps}`;
+      // testsrc2 stamps its own clock, a fixed-size bitmap ~36 px tall, in the top-left corner,
+      // under our show label. Render it taller and crop that strip off.
+      return `testsrc2=size=${w}x${h + TESTSRC2_STAMP_HEIGHT}:rate=${fps},crop=${w}:${h}:0:${TESTSRC2_STAMP_HEIGHT}`;
     case 'mandelbrot':
       // maxiter is far below the default 7189: the deep iterations cost seconds per episode and
       // are invisible at this size. Each episode starts at a different spot of the set.
@@ -464,10 +471,16 @@ function partialPath(finalPath: string): string {
 function ffmpegArgs(job: RenderJob, profile: RenderProfile, metadataFile: string | undefined, outputPath: string): string[] {
   const { file } = job;
   const args = ['-hide_banner', '-loglevel', 'error', '-y'];
+  // The only file input; everything else is generated inside the filtergraph.
   if (metadataFile) args.push('-f', 'ffmetadata', '-i', metadataFile);
   args.push('-filter_complex', job.filterGraph, '-map', '[v]', '-map', '[a]');
-  // Chapters come from the ffmetadata input; without one, write none (not the lavfi defaults).
-  args.push('-map_chapters', metadataFile ? '0' : '-1', '-map_metadata', '-1');
+  if (metadataFile) {
+    // Chapters (with their titles) come from the ffmetadata input. `-map_metadata -1` would also
+    // drop the chapter titles, so its (empty) global metadata is mapped instead.
+    // The mp4 muxer stores chapters twice, as a Nero chpl atom and as a QuickTime chapter text
+    // track, which ffprobe lists as a third (data) stream.
+    args.push('-map_chapters', '0', '-map_metadata', '0');
+  }
   for (const [key, value] of Object.entries(job.tags)) args.push('-metadata', `${key}=${value}`);
   const gop = profile.fps * 2;
   args.push(

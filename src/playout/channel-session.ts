@@ -181,8 +181,14 @@ export class ChannelSession extends EventEmitter {
     }
   }
 
+  /**
+   * Deletes segments whose retention has passed. The running encoder deletes its own
+   * (`-hls_delete_threshold`); this catches what ended runs and stopped channels left.
+   */
   private async deleteExpiredSegments(): Promise<void> {
+    const liveRun = this.supervisor.state === 'running' ? this.supervisor.currentRunId : undefined;
     for (const segment of this.playlist.takeExpired(this.now())) {
+      if (segment.runId === liveRun) continue;
       await unlink(this.segmentPath(segment.fileName)).catch(() => undefined);
     }
   }

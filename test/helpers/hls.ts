@@ -1,0 +1,146 @@
+import { execFile, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { promisify } from 'node:util';
+// m3u8-parser ships no types; the part used here is small and described below.
+// @ts-expect-error no declaration file
+import { Parser } from 'm3u8-parser';
+
+const run = promisify(execFile);
+
+export interface ParsedSegment {
+  uri: string;
+  duration: number;
+  discontinuity: boolean;
+  sequence: number;
+  programDateTime?: number;
+}
+
+export interface ParsedPlaylist {
+  mediaSequence: number;
+  discontinuitySequence: number;
+  targetDuration: number;
+  endList: boolean;
+  segments: ParsedSegment[];
+}
+
+/** Parses a media playlist with a real client-side parser (m3u8-parser, as video.js uses). */
+export function parsePlaylist(text: string): ParsedPlaylist {
+  const parser = new Parser();
+  parser.push(text);
+  parser.end();
+  const manifest = parser.manifest as {
+    mediaSequence?: number;
+    discontinuitySequence?: number;
+    targetDuration?: number;
+    endList?: boolean;
+    segments: Array<{ uri: string; duration: number; discontinuity?: boolean; programDateTime?: number }>;
+  };
+  const mediaSequence = manifest.mediaSequence ?? 0;
+  return {
+    mediaSequence,
+    discontinuitySequence: manifest.discontinuitySequence ?? 0,
+    targetDuration: manifest.targetDuration ?? 0,
+    endList: manifest.endList ?? false,
+    segments: manifest.segments.map((s, i) => ({
+      uri: s.uri,
+      duration: s.duration,
+      discontinuity: Boolean(s.discontinuity),
+      sequence: mediaSequence + i,
+      programDateTime: s.programDateTime,
+    })),
+  };
+}
+
+export async function fetchPlaylist(url: string): Promise<{ playlist: ParsedPlaylist; response: Response; text: string }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${text}`);
+  return { playlist: parsePlaylist(text), response, text };
+}
+
+export interface PacketTimes {
+  video: number[];
+  audio: number[];
+}
+
+/** Presentation times (seconds) of every video and audio packet in an MPEG-TS file, via ffprobe. */
+export async function packetTimes(file: string): Promise<PacketTimes> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=codec_type,pts_time', '-of', 'csv=p=0', file], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const times: PacketTimes = { video: [], audio: [] };
+  for (const line of stdout.split('\n')) {
+    const [type, pts] = line.split(',');
+    if ((type === 'video' || type === 'audio') && pts && pts !== 'N/A') times[type].push(Number(pts));
+  }
+  return times;
+}
+
+export interface StreamFacts {
+  codec_type: string;
+  codec_name: string;
+  width?: number;
+  height?: number;
+  sample_rate?: string;
+  channels?: number;
+}
+
+export async function streamFacts(file: string): Promise<{ streams: StreamFacts[]; startTime: number; duration: number }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file]);
+  const json = JSON.parse(stdout) as { streams: StreamFacts[]; format: { start_time: string; duration: string } };
+  return { streams: json.streams, startTime: Number(json.format.start_time), duration: Number(json.format.duration) };
+}
+
+/** Decodes a whole file; returns ffmpeg's error output (empty when it decoded cleanly). */
+export async function decodeErrors(file: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+  return stderr.trim();
+}
+
+/** The average RGB colour of the first video frame of a file. */
+export async function firstFrameColour(file: string): Promise<[number, number, number]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-frames:v', '1', '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.once('error', reject);
+    child.once('exit', () => {
+      const data = Buffer.concat(chunks);
+      if (data.length < 3) reject(new Error(`no frame decoded from ${file}`));
+      else resolve([data[0]!, data[1]!, data[2]!]);
+    });
+  });
+}
+
+/** Reads an HTTP stream for `ms` milliseconds, then hangs up; returns the bytes and headers. */
+export function readStreamFor(url: string, ms: number): Promise<{ data: Buffer; headers: http.IncomingHttpHeaders; status: number; firstByteMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let firstByteMs = -1;
+    const request = http.get(url, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => {
+        if (firstByteMs < 0) firstByteMs = Date.now() - started;
+        chunks.push(chunk);
+      });
+      const finish = () => resolve({ data: Buffer.concat(chunks), headers: response.headers, status: response.statusCode ?? 0, firstByteMs });
+      const timer = setTimeout(() => {
+        request.destroy();
+        finish();
+      }, ms);
+      response.once('end', () => {
+        clearTimeout(timer);
+        finish();
+      });
+    });
+    request.once('error', (error) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+    });
+  });
+}
+
+export async function saveTo(file: string, data: Buffer | ArrayBuffer): Promise<string> {
+  await writeFile(file, Buffer.from(data as ArrayBuffer));
+  return file;
+}
