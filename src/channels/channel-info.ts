@@ -1,0 +1,42 @@
+/**
+ * A channel's identity as viewers and Live TV clients see it (guide, M3U, HDHomeRun lineup).
+ * Channels are numbered from 1; `number` is the guide number and the `/channel/{n}` path.
+ */
+export interface ChannelInfo {
+  number: number;
+  name: string;
+  /** Short station name, e.g. "RTV1"; shown on generated logos and as the XMLTV display name. */
+  callSign: string;
+  /** M3U group-title. */
+  group: string;
+  /** Uploaded logo image on disk, if any; otherwise a call-sign card is generated. */
+  logoPath?: string;
+  enabled: boolean;
+  /** IANA time zone the channel's schedule is anchored in. */
+  timeZone: string;
+}
+
+/** Where the server looks channels up; the config-backed default is replaced by the stored channels. */
+export interface ChannelDirectory {
+  list(): ChannelInfo[];
+  get(channelNumber: number): ChannelInfo | undefined;
+}
+
+/** `streaming.channels` default channels: "Retrovue 1" … "Retrovue N". */
+export function defaultChannels(count: number, timeZone: string): ChannelInfo[] {
+  return Array.from({ length: count }, (_, i) => ({
+    number: i + 1,
+    name: `Retrovue ${i + 1}`,
+    callSign: `RTV${i + 1}`,
+    group: 'Retrovue',
+    enabled: true,
+    timeZone,
+  }));
+}
+
+export function staticDirectory(channels: ChannelInfo[]): ChannelDirectory {
+  return {
+    list: () => channels.filter((c) => c.enabled),
+    get: (n) => channels.find((c) => c.number === n),
+  };
+}
