@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { defaultChannels, staticDirectory } from '../channels/channel-info.js';
 import { ConfigError, loadConfig, type ServeFlags } from '../config/load.js';
 import { resolveOutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
@@ -115,7 +116,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     throw error;
   }
 
-  const app = buildApp({ config, toolchain, channels: manager, log, startedAtMs: Date.now() });
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const directory = staticDirectory(defaultChannels(config.streaming.channels, timeZone));
+  const app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now() });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {

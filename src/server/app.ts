@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ChannelDirectory } from '../channels/channel-info.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
@@ -11,6 +12,8 @@ export interface AppContext {
   config: RetrovueConfig;
   toolchain: Toolchain;
   channels: ChannelManager;
+  /** Channel identities (name, call sign, logo, group) for the guide, M3U and lineup. */
+  directory: ChannelDirectory;
   log: Logger;
   startedAtMs: number;
 }
