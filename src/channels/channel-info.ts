@@ -40,3 +40,11 @@ export function staticDirectory(channels: ChannelInfo[]): ChannelDirectory {
     get: (n) => channels.find((c) => c.number === n),
   };
 }
+
+/**
+ * The channel's id in the guide: XMLTV `channel id` and M3U `tvg-id` must be equal strings so
+ * IPTV apps and media servers match guide to stream. Dotted, RFC 2838-like, as XMLTV suggests.
+ */
+export function guideChannelId(channelNumber: number): string {
+  return `${channelNumber}.retrovue`;
+}
