@@ -56,11 +56,45 @@ export const librarySchema = z
   })
   .strict();
 
+/** HDHomeRun tuner emulation and discovery for Plex/Jellyfin/Emby Live TV (src/livetv). */
+export const hdhrSchema = z
+  .object({
+    /** The tuner's name in Plex/Jellyfin (discover.json FriendlyName, device.xml friendlyName). */
+    friendly_name: z.string().min(1).max(64).default('Retrovue'),
+    /** Distinct channels that may be streamed over .ts at once; one more gets HTTP 503 (all tuners busy). */
+    tuner_count: z.number().int().min(1).max(64).default(4),
+    /** Answer SSDP M-SEARCH (UDP 1900) so media servers find the tuner without an address. */
+    ssdp: z.boolean().default(false),
+    ssdp_port: z.number().int().min(1).max(65535).default(1900),
+    /** Answer HDHomeRun's own UDP discovery protocol (port 65001). */
+    udp_discovery: z.boolean().default(false),
+    udp_discovery_port: z.number().int().min(1).max(65535).default(65001),
+    /** Address the discovery responders bind to; 0.0.0.0 = every interface. */
+    discovery_address: z.string().min(1).default('0.0.0.0'),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    /**
+     * The address clients reach Retrovue at (e.g. behind a reverse proxy): used for BaseURL,
+     * lineup, M3U and logo URLs instead of the request's Host header.
+     */
+    public_url: z
+      .string()
+      .url('must be an absolute URL such as "http://192.168.1.10:8080"')
+      .refine((value) => /^https?:\/\//i.test(value), 'must start with http:// or https://')
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     streaming: streamingSchema.default(() => streamingSchema.parse({})),
     ffmpeg: ffmpegSchema.default(() => ffmpegSchema.parse({})),
     library: librarySchema.default(() => librarySchema.parse({})),
+    hdhr: hdhrSchema.default(() => hdhrSchema.parse({})),
+    server: serverSchema.default(() => serverSchema.parse({})),
     data_dir: z.string().min(1).default('./data'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
