@@ -50,9 +50,25 @@ export const ffmpegSchema = z
   })
   .strict();
 
+/** Kinds of media the library knows (see src/library/catalog.ts MediaKind). */
+export const MEDIA_KINDS = ['episode', 'movie', 'commercial', 'bumper', 'station_id', 'promo', 'other'] as const;
+
+/** Per-folder settings: everything under `path` gets this kind and these tags. */
+export const libraryFolderSchema = z
+  .object({
+    path: z.string().min(1),
+    kind: z.enum(MEDIA_KINDS).optional(),
+    tags: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const librarySchema = z
   .object({
     paths: z.array(z.string().min(1)).default([]),
+    /** At most this many ffprobe processes at once while scanning. */
+    probe_concurrency: z.number().int().min(1).max(32).default(4),
+    /** Per-folder kind and tags; a folder listed here is scanned too. Relative paths are relative to the config file. */
+    folders: z.array(libraryFolderSchema).default([]),
   })
   .strict();
 

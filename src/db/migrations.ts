@@ -26,4 +26,98 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'media library',
+    up(db) {
+      // One row per file ever seen. Rows are never deleted: a file that disappears becomes
+      // `missing`, so schedules and history that refer to its id stay valid.
+      db.exec(`
+        CREATE TABLE media_files (
+          id INTEGER PRIMARY KEY,
+          path TEXT NOT NULL UNIQUE,
+          size_bytes INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('ok', 'missing', 'unplayable')),
+          status_reason TEXT,
+          container TEXT,
+          duration_ms INTEGER,
+          video_codec TEXT,
+          video_profile TEXT,
+          width INTEGER,
+          height INTEGER,
+          frame_rate REAL,
+          frame_rate_fraction TEXT,
+          pixel_format TEXT,
+          bit_depth INTEGER,
+          field_order TEXT,
+          interlaced INTEGER,
+          display_aspect TEXT,
+          sample_aspect TEXT,
+          title TEXT NOT NULL,
+          show TEXT,
+          season INTEGER,
+          episode INTEGER,
+          year INTEGER,
+          kind TEXT NOT NULL CHECK (kind IN ('episode', 'movie', 'commercial', 'bumper', 'station_id', 'promo', 'other')),
+          tags_json TEXT NOT NULL DEFAULT '[]',
+          probed_at TEXT,
+          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE INDEX media_files_status_kind ON media_files (status, kind);
+        CREATE INDEX media_files_show ON media_files (show, season, episode);
+
+        CREATE TABLE media_audio_streams (
+          id INTEGER PRIMARY KEY,
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+          stream_index INTEGER NOT NULL,
+          codec TEXT NOT NULL,
+          language TEXT,
+          channels INTEGER NOT NULL,
+          channel_layout TEXT,
+          sample_rate INTEGER NOT NULL,
+          title TEXT
+        );
+        CREATE INDEX media_audio_streams_file ON media_audio_streams (media_file_id);
+
+        CREATE TABLE media_subtitle_streams (
+          id INTEGER PRIMARY KEY,
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+          stream_index INTEGER NOT NULL,
+          codec TEXT NOT NULL,
+          language TEXT,
+          title TEXT
+        );
+        CREATE INDEX media_subtitle_streams_file ON media_subtitle_streams (media_file_id);
+
+        -- Break points inside a program (the seed's columns, exactly).
+        CREATE TABLE chapter_markers (
+          id INTEGER PRIMARY KEY,
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id),
+          chapter_title TEXT NOT NULL,
+          timestamp_ms INTEGER NOT NULL,
+          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE INDEX chapter_markers_file ON chapter_markers (media_file_id, timestamp_ms);
+
+        -- Where each marker came from: the file's own chapters (replaced when the file
+        -- changes) or the user (never touched by a rescan).
+        CREATE TABLE chapter_marker_sources (
+          chapter_marker_id INTEGER PRIMARY KEY REFERENCES chapter_markers(id) ON DELETE CASCADE,
+          source TEXT NOT NULL CHECK (source IN ('file', 'user'))
+        );
+
+        -- Imported chapters the user removed: a rescan must not bring them back.
+        CREATE TABLE chapter_suppressions (
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id),
+          timestamp_ms INTEGER NOT NULL,
+          chapter_title TEXT NOT NULL,
+          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          PRIMARY KEY (media_file_id, timestamp_ms)
+        );
+      `);
+    },
+  },
 ];
