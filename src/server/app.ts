@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
 
 export interface AppContext {
@@ -38,6 +39,7 @@ export function buildApp(context: AppContext): FastifyInstance {
 
   registerChannelRoutes(app, context);
   registerApiRoutes(app, context);
+  registerLivetvRoutes(app, context);
   registerWebRoutes(app);
   return app;
 }

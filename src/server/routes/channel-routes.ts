@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { tuneOrRefuse } from '../../livetv/live-tv.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import type { AppContext } from '../app.js';
 
@@ -36,6 +37,10 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     if (!match) return unknownChannel(reply, `"${request.params.file}" (use /channel/N.m3u8 or /channel/N.ts)`, context);
     const channelNumber = Number(match[1]);
     if (!context.channels.get(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
+    // A .ts viewer holds a tuner (hdhr.tuner_count) until it hangs up; HLS is not limited.
+    const tuner = match[2] === 'ts' ? tuneOrRefuse(context, channelNumber, reply) : undefined;
+    if (match[2] === 'ts' && !tuner) return reply;
+    reply.raw.once('close', () => tuner?.release());
     const session = await liveSession(context, channelNumber, reply);
     if (!session) return reply;
 

@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { ChannelInfo } from '../channels/channel-info.js';
+import type { Logger } from '../logging/logger.js';
+
+const run = promisify(execFile);
+
+/** Image types a channel's uploaded logo may have, by file extension. */
+const IMAGE_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+};
+
+/** 16:9, the shape Plex's and TiviMate's channel tiles show best. */
+export const CARD_WIDTH = 480;
+export const CARD_HEIGHT = 270;
+/** Bumped when the card design changes, so cached cards are drawn again. */
+const CARD_DESIGN_VERSION = 1;
+
+/** Station colours, picked by channel number so neighbours differ. */
+const CARD_COLOURS = ['0x1d3557', '0x7b2cbf', '0x2a9d8f', '0xc1121f', '0xe76f51', '0x264653', '0x6a4c93', '0x0b6e4f'];
+
+const BOLD_FONT = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf',
+  '/Library/Fonts/Arial Bold.ttf',
+  '/System/Library/Fonts/Supplemental/Arial Bold.ttf',
+].find((candidate) => existsSync(candidate));
+
+export interface LogoFile {
+  path: string;
+  contentType: string;
+  /** 'uploaded' = the channel's own image; 'generated' = a call-sign card. */
+  source: 'uploaded' | 'generated';
+}
+
+/** A drawtext option value, escaped for the option level and then the filter-graph level. */
+function escapeFilterValue(value: string): string {
+  const optionLevel = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return optionLevel.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+function drawtext(text: string, fontSize: number, y: string, colour: string): string {
+  const options: Array<[string, string]> = [
+    ...(BOLD_FONT ? ([['fontfile', BOLD_FONT]] as Array<[string, string]>) : []),
+    ['expansion', 'none'],
+    ['text', text],
+    ['fontsize', String(fontSize)],
+    ['fontcolor', colour],
+    ['x', '(w-text_w)/2'],
+    ['y', y],
+  ];
+  return `drawtext=${options.map(([key, value]) => `${key}=${escapeFilterValue(value)}`).join(':')}`;
+}
+
+/** The ffmpeg arguments that draw a channel's card: call sign large, channel number below. */
+export function callSignCardArgs(channel: ChannelInfo, outputPath: string, withText = true): string[] {
+  const colour = CARD_COLOURS[(channel.number - 1) % CARD_COLOURS.length]!;
+  const callSign = channel.callSign.trim() || `CH ${channel.number}`;
+  // Long call signs shrink so they still fit the card.
+  const callSignSize = Math.round(Math.min(110, (CARD_WIDTH * 0.85) / Math.max(1, callSign.length * 0.62)));
+  const filters = withText
+    ? [drawtext(callSign, callSignSize, '(h-text_h)/2-24', 'white'), drawtext(`CHANNEL ${channel.number}`, 30, 'h-60', 'white@0.8')].join(',')
+    : 'null';
+  return [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `color=c=${colour}:s=${CARD_WIDTH}x${CARD_HEIGHT}:d=1`,
+    '-vf', filters,
+    '-frames:v', '1', '-f', 'image2', '-c:v', 'png',
+    outputPath,
+  ];
+}
+
+/**
+ * Serves each channel's logo: its uploaded image when it has one on disk, else a call-sign
+ * card drawn once with ffmpeg and cached under `<dataDir>/logos/` (named by what is drawn on
+ * it, so renaming a channel draws a new card and the old one is simply left unused).
+ */
+export class ChannelLogos {
+  private readonly drawing = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: { dataDir: string; ffmpegPath: string; log: Logger }) {}
+
+  private cardPath(channel: ChannelInfo): string {
+    const key = createHash('sha1').update(JSON.stringify([CARD_DESIGN_VERSION, channel.number, channel.callSign])).digest('hex').slice(0, 12);
+    return path.join(this.options.dataDir, 'logos', `channel-${channel.number}-${key}.png`);
+  }
+
+  async logoFor(channel: ChannelInfo): Promise<LogoFile> {
+    const uploaded = await this.uploadedLogo(channel);
+    if (uploaded) return uploaded;
+    return { path: await this.callSignCard(channel), contentType: 'image/png', source: 'generated' };
+  }
+
+  private async uploadedLogo(channel: ChannelInfo): Promise<LogoFile | undefined> {
+    if (!channel.logoPath) return undefined;
+    const contentType = IMAGE_TYPES[path.extname(channel.logoPath).toLowerCase()];
+    const isFile = await stat(channel.logoPath).then((s) => s.isFile(), () => false);
+    if (contentType && isFile) return { path: channel.logoPath, contentType, source: 'uploaded' };
+    // A broken logo should not blank the channel's tile: say why and show the card instead.
+    this.options.log.warn(
+      { channel: channel.number, logoPath: channel.logoPath },
+      isFile ? 'channel logo is not a png/jpeg/gif/webp/svg file: showing the call-sign card' : 'channel logo file is missing: showing the call-sign card',
+    );
+    return undefined;
+  }
+
+  /** The cached card, drawing it first if needed; concurrent requests share one ffmpeg run. */
+  callSignCard(channel: ChannelInfo): Promise<string> {
+    const target = this.cardPath(channel);
+    const pending = this.drawing.get(target);
+    if (pending) return pending;
+    const job = this.drawCard(channel, target).finally(() => this.drawing.delete(target));
+    this.drawing.set(target, job);
+    return job;
+  }
+
+  private async drawCard(channel: ChannelInfo, target: string): Promise<string> {
+    if (existsSync(target)) return target;
+    await mkdir(path.dirname(target), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp.png`;
+    try {
+      await run(this.options.ffmpegPath, callSignCardArgs(channel, temporary), { timeout: 15_000 });
+    } catch (error) {
+      // An ffmpeg without drawtext (no libfreetype) still gets a plain station-colour card.
+      this.options.log.warn({ err: error, channel: channel.number }, 'could not draw the call sign on the logo card: using a plain card');
+      await run(this.options.ffmpegPath, callSignCardArgs(channel, temporary, false), { timeout: 15_000 });
+    }
+    await rename(temporary, target);
+    return target;
+  }
+}
