@@ -15,6 +15,26 @@ export interface Airing {
   outPointMs: number;
   kind: AiringKind;
   title: string;
+  /** Library id of the media (media_files.id) when it came from the catalog. */
+  mediaId?: number;
+  /** The guide programme this airing belongs to: a show airing and its breaks share one. */
+  program?: AiringProgram;
+}
+
+/** What the guide shows for a slot: one per show airing, its breaks folded in. */
+export interface AiringProgram {
+  /** Stable id shared by every airing of the slot (the show and its breaks). */
+  id: string;
+  title: string;
+  /** Episode title. */
+  subtitle?: string;
+  description?: string;
+  season?: number;
+  episode?: number;
+  year?: number;
+  category?: string;
+  /** Schedule block that produced it, if any. */
+  block?: string;
 }
 
 export interface TimelinePosition {

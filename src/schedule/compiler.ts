@@ -1,0 +1,408 @@
+import { DateTime } from 'luxon';
+import type { CatalogItem } from '../library/catalog.js';
+import type { Airing, AiringKind, AiringProgram } from '../timeline/types.js';
+import { MINUTES_PER_DAY, parseClock, WEEKDAYS, type BlockContent, type ChannelSchedule, type ScheduleBlock } from './model.js';
+import { contentPool, defaultPool, hashString, interstitialPools, seededShuffle, type InterstitialPools } from './pools.js';
+
+/**
+ * The schedule compiler: a pure function of (schedule, catalog, progress state, time range)
+ * to airings. Nothing here reads the clock, the disk or the database, so the same inputs
+ * always give the same timeline, and a timeline compiled in pieces (as time passes) equals
+ * one compiled in one go from the same state.
+ */
+
+/** Where the slate (a plain card used to pad) lives; pieces longer than the file are split. */
+export interface SlateMedia {
+  path: string;
+  durationMs: number;
+}
+
+export interface CompileInput {
+  channelNumber: number;
+  /** IANA zone the blocks are anchored in. */
+  timeZone: string;
+  schedule: ChannelSchedule;
+  catalog: CatalogItem[];
+  slate: SlateMedia;
+}
+
+/** Progress carried from one compile to the next; persisted so "next episode" survives restarts. */
+export interface CompilerState {
+  /** Per content source (e.g. "show:cartoon"): the last aired id, or for shuffles the round and ids aired in it. */
+  cursors: Record<string, { lastId?: number; round?: number; aired?: number[] }>;
+  rotation: { commercials: number; bumpers: number; stationIds: number };
+  /** Recently aired commercials, newest last: the cooldown window. */
+  recent: number[];
+}
+
+export function initialState(): CompilerState {
+  return { cursors: {}, rotation: { commercials: 0, bumpers: 0, stationIds: 0 }, recent: [] };
+}
+
+export interface Checkpoint {
+  /** A unit (block, gap, default program) starts here; compiling again from here with `state` reproduces what follows. */
+  atMs: number;
+  state: CompilerState;
+}
+
+export interface CompileResult {
+  airings: Airing[];
+  checkpoints: Checkpoint[];
+  /** Where the compile stopped: a unit boundary at or after `untilMs`. */
+  endMs: number;
+  state: CompilerState;
+}
+
+/** Gaps at least this long take whole programs from the library before falling back to interstitials. */
+const LONG_GAP_MS = 15 * 60_000;
+/** A break is not left with a sliver shorter than this (it would be a few frames of slate). */
+const MIN_PIECE_MS = 1000;
+
+interface Occurrence {
+  block: ScheduleBlock;
+  startMs: number;
+  endMs: number;
+}
+
+/** Wall-clock local time on a date, in the zone; minutes past midnight may exceed a day. */
+function localInstant(date: DateTime, minutesAfterMidnight: number, zone: string): number {
+  const naive = DateTime.fromObject({ year: date.year, month: date.month, day: date.day }, { zone: 'utc' }).plus({ minutes: minutesAfterMidnight });
+  return DateTime.fromObject(
+    { year: naive.year, month: naive.month, day: naive.day, hour: naive.hour, minute: naive.minute },
+    { zone },
+  ).toMillis();
+}
+
+/** The block's occurrences on one local date (0 or 1), anchored in the channel's zone. */
+export function occurrencesOnDate(blocks: ScheduleBlock[], date: DateTime, zone: string): Occurrence[] {
+  const weekday = WEEKDAYS[date.weekday - 1]!;
+  return blocks
+    .filter((block) => block.days.includes(weekday))
+    .map((block) => {
+      const start = parseClock(block.start);
+      return { block, startMs: localInstant(date, start, zone), endMs: localInstant(date, start + block.minutes, zone) };
+    })
+    .filter((o) => o.endMs > o.startMs);
+}
+
+function contentKey(content: BlockContent): string {
+  switch (content.type) {
+    case 'show':
+      return `show:${content.show.toLowerCase()}${content.order === 'shuffle' ? ':shuffle' : ''}`;
+    case 'movies':
+      return `movies:${content.tag ?? '*'}`;
+    case 'tag':
+      return `tag:${content.tag}`;
+  }
+}
+
+function programInfo(item: CatalogItem, id: string, block?: string): AiringProgram {
+  const base = { id, ...(block ? { block } : {}) };
+  if (item.show) {
+    const numbering = item.season !== undefined && item.episode !== undefined ? `season ${item.season}, episode ${item.episode}` : undefined;
+    return {
+      ...base,
+      title: item.show,
+      subtitle: item.title,
+      ...(item.season !== undefined ? { season: item.season } : {}),
+      ...(item.episode !== undefined ? { episode: item.episode } : {}),
+      description: numbering ? `${item.show}, ${numbering}: ${item.title}.` : `${item.show}: ${item.title}.`,
+      category: 'Series',
+    };
+  }
+  if (item.kind === 'movie') return { ...base, title: item.title, ...(item.year ? { year: item.year } : {}), category: 'Movie' };
+  return { ...base, title: item.title };
+}
+
+class Compilation {
+  readonly airings: Airing[] = [];
+  readonly checkpoints: Checkpoint[] = [];
+  private readonly pools: InterstitialPools;
+  private readonly fallback: CatalogItem[];
+  private readonly contentPools = new Map<string, CatalogItem[]>();
+  private readonly occurrenceCache = new Map<string, Occurrence[]>();
+
+  constructor(
+    private readonly input: CompileInput,
+    readonly state: CompilerState,
+  ) {
+    this.pools = interstitialPools(input.catalog);
+    this.fallback = defaultPool(input.catalog);
+  }
+
+  private programId(startMs: number): string {
+    return `${this.input.channelNumber}:${startMs}`;
+  }
+
+  checkpoint(atMs: number): void {
+    this.checkpoints.push({ atMs, state: structuredClone(this.state) });
+  }
+
+  private push(startMs: number, durationMs: number, media: { path: string; id?: number }, inPointMs: number, kind: AiringKind, title: string, program: AiringProgram): number {
+    if (durationMs <= 0) return startMs;
+    this.airings.push({
+      startMs,
+      endMs: startMs + durationMs,
+      mediaPath: media.path,
+      ...(media.id !== undefined ? { mediaId: media.id } : {}),
+      inPointMs,
+      outPointMs: inPointMs + durationMs,
+      kind,
+      title,
+      program,
+    });
+    return startMs + durationMs;
+  }
+
+  /** Slate pieces of exactly `durationMs`, split by the slate file's length. */
+  private slate(startMs: number, durationMs: number, program: AiringProgram): number {
+    let cursor = startMs;
+    const end = startMs + durationMs;
+    while (cursor < end) cursor = this.push(cursor, Math.min(this.input.slate.durationMs, end - cursor), { path: this.input.slate.path }, 0, 'slate', 'Slate', program);
+    return cursor;
+  }
+
+  /** Picks rotating items from `pool` that fit `remaining`, never one twice in this break. */
+  private pickFitting(pool: CatalogItem[], rotationKey: keyof CompilerState['rotation'], remaining: number, usedInBreak: Set<number>, cooldown: number): CatalogItem | undefined {
+    const n = pool.length;
+    for (let k = 0; k < n; k += 1) {
+      const index = (this.state.rotation[rotationKey] + k) % n;
+      const item = pool[index]!;
+      if (usedInBreak.has(item.id)) continue;
+      if (cooldown > 0 && this.state.recent.slice(-cooldown).includes(item.id)) continue;
+      const left = remaining - item.durationMs;
+      if (left === 0 || left >= MIN_PIECE_MS) {
+        this.state.rotation[rotationKey] = (index + 1) % n;
+        return item;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Fills a break of exactly `durationMs`: commercials (rotating, none twice in a break,
+   * cooldown across breaks), then slate padding, bumpers and a station ID to close it.
+   */
+  fillBreak(startMs: number, durationMs: number, program: AiringProgram): number {
+    if (durationMs <= 0) return startMs;
+    const used = new Set<number>();
+    // Never more cooldown than the pool can honour, or small pools would go unused.
+    const cooldown = Math.min(this.input.schedule.commercial_cooldown, Math.max(0, this.pools.commercials.length - 1));
+    let remaining = durationMs;
+    const commercials: CatalogItem[] = [];
+    for (;;) {
+      const item = this.pickFitting(this.pools.commercials, 'commercials', remaining, used, cooldown);
+      if (!item) break;
+      used.add(item.id);
+      commercials.push(item);
+      this.state.recent.push(item.id);
+      if (this.state.recent.length > 100) this.state.recent.splice(0, this.state.recent.length - 100);
+      remaining -= item.durationMs;
+    }
+    const closers: CatalogItem[] = [];
+    const stationId = this.pickFitting(this.pools.stationIds, 'stationIds', remaining, used, 0);
+    if (stationId) {
+      closers.push(stationId);
+      remaining -= stationId.durationMs;
+    }
+    for (;;) {
+      const bumper = this.pickFitting(this.pools.bumpers, 'bumpers', remaining, used, 0);
+      if (!bumper) break;
+      used.add(bumper.id);
+      closers.unshift(bumper);
+      remaining -= bumper.durationMs;
+    }
+    let cursor = startMs;
+    for (const item of commercials) cursor = this.push(cursor, item.durationMs, item, 0, item.kind === 'promo' ? 'promo' : 'commercial', item.title, program);
+    cursor = this.slate(cursor, remaining, program);
+    for (const item of closers) cursor = this.push(cursor, item.durationMs, item, 0, item.kind === 'station_id' ? 'station_id' : 'bumper', item.title, program);
+    return cursor;
+  }
+
+  private pool(content: BlockContent): CatalogItem[] {
+    const key = JSON.stringify(content);
+    let pool = this.contentPools.get(key);
+    if (!pool) {
+      pool = contentPool(this.input.catalog, content);
+      this.contentPools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** The next item a content source would air, without consuming it. */
+  private peek(key: string, pool: CatalogItem[], shuffle: boolean): CatalogItem | undefined {
+    if (pool.length === 0) return undefined;
+    const cursor = this.state.cursors[key] ?? {};
+    if (!shuffle) {
+      const last = cursor.lastId === undefined ? -1 : pool.findIndex((i) => i.id === cursor.lastId);
+      return pool[(last + 1) % pool.length];
+    }
+    const aired = new Set(cursor.aired ?? []);
+    const round = cursor.round ?? 0;
+    const order = seededShuffle(pool, hashString(`${this.input.channelNumber}:${key}:${round}`));
+    return order.find((i) => !aired.has(i.id)) ?? seededShuffle(pool, hashString(`${this.input.channelNumber}:${key}:${round + 1}`))[0];
+  }
+
+  private consume(key: string, item: CatalogItem, pool: CatalogItem[], shuffle: boolean): void {
+    const cursor = (this.state.cursors[key] ??= {});
+    if (!shuffle) {
+      cursor.lastId = item.id;
+      return;
+    }
+    const poolIds = new Set(pool.map((i) => i.id));
+    const aired = (cursor.aired ?? []).filter((id) => poolIds.has(id));
+    if (aired.length >= pool.length || aired.includes(item.id)) {
+      cursor.round = (cursor.round ?? 0) + 1;
+      cursor.aired = [item.id];
+    } else {
+      cursor.aired = [...aired, item.id];
+      cursor.round ??= 0;
+    }
+  }
+
+  /** Airs the program with its breaks: `breakLengths[i]` after segment i (chapters split segments). */
+  private airProgram(startMs: number, item: CatalogItem, outMs: number, breakLengths: number[], program: AiringProgram): number {
+    const points = [0, ...this.breakPoints(item, outMs), outMs];
+    let cursor = startMs;
+    for (let i = 0; i + 1 < points.length; i += 1) {
+      cursor = this.push(cursor, points[i + 1]! - points[i]!, item, points[i]!, 'program', item.title, program);
+      cursor = this.fillBreak(cursor, breakLengths[i] ?? 0, program);
+    }
+    return cursor;
+  }
+
+  /** Chapter starts strictly inside [0, outMs): where the show breaks for commercials. */
+  breakPoints(item: CatalogItem, outMs: number): number[] {
+    return item.chapters.map((c) => Math.round(c.timestampMs)).filter((t, i, all) => t > 0 && t < outMs && all.indexOf(t) === i);
+  }
+
+  /** One block occurrence from `cursor` (late when the previous block overran); returns where it ended. */
+  block(occurrence: Occurrence, cursor: number): number {
+    const { block } = occurrence;
+    const startMs = Math.max(occurrence.startMs, cursor);
+    const available = occurrence.endMs - startMs;
+    const content = block.content;
+    const key = contentKey(content);
+    const pool = this.pool(content);
+    const shuffle = content.type === 'show' && content.order === 'shuffle';
+    const fixed = content.type === 'show' && content.order === 'fixed';
+
+    const chosen: Array<{ item: CatalogItem; outMs: number }> = [];
+    let used = 0;
+    for (;;) {
+      const next = this.peek(key, pool, shuffle);
+      if (!next) break;
+      if (used + next.durationMs <= available) {
+        chosen.push({ item: next, outMs: next.durationMs });
+        used += next.durationMs;
+        this.consume(key, next, pool, shuffle);
+        if (fixed) break;
+        continue;
+      }
+      if (chosen.length === 0) {
+        // Longer than its block: cut at the boundary, or run long and push the next block.
+        const outMs = block.overrun === 'cut' ? available : next.durationMs;
+        chosen.push({ item: next, outMs });
+        used += outMs;
+        this.consume(key, next, pool, shuffle);
+      }
+      break;
+    }
+
+    if (chosen.length === 0) {
+      // Empty pool: the slot is still on the air, as a station break under the block's name.
+      return this.fillBreak(startMs, available, { id: this.programId(startMs), title: block.name, block: block.name });
+    }
+
+    // Spare time is spread over the breaks (chapter marks and after each program), whole
+    // seconds each, the remainder to the last, so the block ends exactly on its boundary.
+    const spare = Math.max(0, available - used);
+    const slotsPerProgram = chosen.map(({ item, outMs }) => (block.breaks ? this.breakPoints(item, outMs).length : 0) + 1);
+    const totalSlots = block.breaks ? slotsPerProgram.reduce((a, b) => a + b, 0) : 1;
+    const each = Math.floor(spare / totalSlots / 1000) * 1000;
+    let given = 0;
+    let cursorMs = startMs;
+    chosen.forEach(({ item, outMs }, index) => {
+      const slots = slotsPerProgram[index]!;
+      const isLast = index === chosen.length - 1;
+      const lengths = Array.from({ length: slots }, (_, i) => {
+        if (!block.breaks) return isLast && i === slots - 1 ? spare : 0;
+        const last = isLast && i === slots - 1;
+        const length = last ? spare - given : each;
+        given += length;
+        return length;
+      });
+      cursorMs = this.airProgram(cursorMs, item, outMs, lengths, programInfo(item, this.programId(cursorMs), block.name));
+    });
+    return cursorMs;
+  }
+
+  /** Time between blocks: whole library programs when the gap is long, then interstitials. */
+  gap(fromMs: number, toMs: number): number {
+    let cursor = fromMs;
+    if (toMs - fromMs >= LONG_GAP_MS) {
+      for (;;) {
+        const next = this.peek('default', this.fallback, false);
+        if (!next || cursor + next.durationMs > toMs) break;
+        this.consume('default', next, this.fallback, false);
+        cursor = this.push(cursor, next.durationMs, next, 0, 'program', next.title, programInfo(next, this.programId(cursor)));
+      }
+    }
+    if (cursor < toMs) cursor = this.fillBreak(cursor, toMs - cursor, { id: this.programId(cursor), title: 'Station Break' });
+    return cursor;
+  }
+
+  /** No blocks at all: the library back to back, one program per unit (loop mode as a schedule). */
+  defaultUnit(cursor: number, untilMs: number): number {
+    const next = this.peek('default', this.fallback, false);
+    if (!next) return this.fillBreak(cursor, Math.max(untilMs - cursor, 60_000), { id: this.programId(cursor), title: 'Station Break' });
+    this.consume('default', next, this.fallback, false);
+    return this.push(cursor, next.durationMs, next, 0, 'program', next.title, programInfo(next, this.programId(cursor)));
+  }
+
+  /** The first occurrence that has not ended by `cursor` (the earliest-starting one), within ~a week. */
+  nextOccurrence(cursor: number): Occurrence | undefined {
+    const zone = this.input.timeZone;
+    // Start a day early: a block from the previous local date may still be running.
+    let date = DateTime.fromMillis(cursor, { zone }).startOf('day').minus({ days: 1 });
+    let best: Occurrence | undefined;
+    for (let i = 0; i < 10; i += 1, date = date.plus({ days: 1 })) {
+      const key = date.toISODate()!;
+      let list = this.occurrenceCache.get(key);
+      if (!list) {
+        list = occurrencesOnDate(this.input.schedule.blocks, date, zone);
+        this.occurrenceCache.set(key, list);
+      }
+      for (const o of list) if (o.endMs > cursor && (!best || o.startMs < best.startMs)) best = o;
+    }
+    return best;
+  }
+}
+
+/**
+ * Compiles airings from `fromMs` until at least `untilMs`, continuing from `state`.
+ * Output is contiguous (each airing starts where the previous ended) and stops on a unit boundary.
+ */
+export function compileTimeline(input: CompileInput, state: CompilerState, fromMs: number, untilMs: number): CompileResult {
+  if (input.slate.durationMs <= 0) throw new Error('the slate needs a positive duration');
+  const compilation = new Compilation(input, structuredClone(state));
+  let cursor = fromMs;
+  const blocks = input.schedule.blocks;
+  while (cursor < untilMs) {
+    compilation.checkpoint(cursor);
+    if (blocks.length === 0) {
+      cursor = compilation.defaultUnit(cursor, untilMs);
+      continue;
+    }
+    const occurrence = compilation.nextOccurrence(cursor);
+    if (!occurrence) {
+      // No block within the next week (blocks exist but none fits): a day of filler, then look again.
+      cursor = compilation.gap(cursor, cursor + MINUTES_PER_DAY * 60_000);
+    } else if (occurrence.startMs > cursor) {
+      cursor = compilation.gap(cursor, occurrence.startMs);
+    } else {
+      cursor = compilation.block(occurrence, cursor);
+    }
+  }
+  return { airings: compilation.airings, checkpoints: compilation.checkpoints, endMs: cursor, state: compilation.state };
+}
