@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { tuneOrRefuse } from '../../livetv/live-tv.js';
+import { startingAtPat } from '../../livetv/pat-first-stream.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import type { AppContext } from '../app.js';
 
@@ -53,7 +54,8 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     if (session.state === 'ended') return reply.code(410).send({ error: 'off_air', message: `channel ${channelNumber} has ended` });
     const stream = session.fanout.addViewer();
     request.raw.once('close', () => stream.destroy());
-    return reply.header('content-type', MPEG_TS_TYPE).header('cache-control', 'no-cache, no-store').send(stream);
+    // Each viewer's stream opens on the PAT, so probes identify it at once (see PatFirstStream).
+    return reply.header('content-type', MPEG_TS_TYPE).header('cache-control', 'no-cache, no-store').send(startingAtPat(stream));
   });
 
   // Probes (Plex, Jellyfin) ask HEAD first; answer without starting an encoder.
