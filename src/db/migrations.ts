@@ -120,4 +120,54 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'channels, schedules and the published timeline',
+    up(db) {
+      // Channels as viewers see them, each with its schedule (validated JSON, see src/schedule/model.ts).
+      // The timeline tables hold every airing once compiled ("published"), so a restart
+      // replays the same airings instead of compiling a different future.
+      db.exec(`
+        CREATE TABLE channels (
+          number INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
+          call_sign TEXT NOT NULL,
+          logo_path TEXT,
+          group_title TEXT NOT NULL,
+          quality TEXT,
+          enabled INTEGER NOT NULL DEFAULT 1,
+          time_zone TEXT NOT NULL,
+          schedule_json TEXT NOT NULL DEFAULT '{"blocks":[]}',
+          source TEXT NOT NULL CHECK (source IN ('config', 'api')),
+          updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+        CREATE TABLE timeline_airings (
+          channel_number INTEGER NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER NOT NULL,
+          media_id INTEGER,
+          media_path TEXT NOT NULL,
+          in_ms INTEGER NOT NULL,
+          out_ms INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          title TEXT NOT NULL,
+          program_json TEXT,
+          PRIMARY KEY (channel_number, start_ms)
+        ) WITHOUT ROWID;
+        -- Compiler state at unit boundaries: a schedule edit recompiles from the next one.
+        CREATE TABLE timeline_checkpoints (
+          channel_number INTEGER NOT NULL,
+          at_ms INTEGER NOT NULL,
+          state_json TEXT NOT NULL,
+          PRIMARY KEY (channel_number, at_ms)
+        ) WITHOUT ROWID;
+        -- How far each channel is compiled, and the progress (next episodes, rotation) there.
+        CREATE TABLE timeline_heads (
+          channel_number INTEGER PRIMARY KEY,
+          compiled_until_ms INTEGER NOT NULL,
+          state_json TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
