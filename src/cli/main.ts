@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { runChaptersAdd, runChaptersList, runChaptersRemove } from './chapters-command.js';
 import { runDemoMediaCommand } from './demo-media-command.js';
+import { runScanCommand } from './scan-command.js';
 import { runServeCommand } from './serve-command.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -36,5 +38,36 @@ program
   .action(async (dir: string | undefined, flags) => {
     process.exitCode = await runDemoMediaCommand(dir, flags);
   });
+
+program
+  .command('scan')
+  .description('scan the library folders into the database, with progress, and print a summary')
+  .option('--config <file>', 'JSON config file')
+  .option('--media <dir>', 'media folder (repeatable)', collect)
+  .option('--data <dir>', 'data folder: database, segments, generated media (default ./data)')
+  .option('--json', 'print the summary as JSON')
+  .action(async (flags) => {
+    process.exitCode = await runScanCommand(flags);
+  });
+
+const chapters = program.command('chapters').description('list and edit the chapter markers (break points) of a media file');
+const chapterOptions = (command: Command) =>
+  command
+    .option('--config <file>', 'JSON config file')
+    .option('--data <dir>', 'data folder (default ./data)')
+    .option('--json', 'print JSON');
+chapterOptions(chapters.command('list <media>').description('list the chapters of a media file (id or path)')).action((media: string, flags) => {
+  process.exitCode = runChaptersList(media, flags);
+});
+chapterOptions(chapters.command('add <media> <time> <title>').description('add a chapter at TIME (ms, or [h:]mm:ss[.mmm])')).action(
+  (media: string, time: string, title: string, flags) => {
+    process.exitCode = runChaptersAdd(media, time, title, flags);
+  },
+);
+chapterOptions(chapters.command('remove <media> <chapter-id>').description('remove a chapter; an imported one stays removed after rescans')).action(
+  (media: string, chapterId: string, flags) => {
+    process.exitCode = runChaptersRemove(media, chapterId, flags);
+  },
+);
 
 await program.parseAsync(process.argv);

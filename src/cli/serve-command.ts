@@ -4,12 +4,18 @@ import { defaultChannels, staticDirectory } from '../channels/channel-info.js';
 import { ConfigError, loadConfig, type ServeFlags } from '../config/load.js';
 import { resolveOutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
-import { channelEpoch, openDatabase, resetChannelEpoch } from '../db/database.js';
+import { channelEpoch, openDatabase, resetChannelEpoch, type Database } from '../db/database.js';
 import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
 import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import { loadFolderLibrary } from '../media/folder-library.js';
+import { airingKindOf } from '../library/airing-kind.js';
+import type { Catalog, CatalogItem } from '../library/catalog.js';
+import { LibraryFolderError } from '../library/file-walker.js';
+import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
+import { progressBar, summaryLine } from '../library/progress.js';
+import { scanLibrary } from '../library/scanner.js';
+import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
@@ -18,28 +24,51 @@ import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.j
 
 class StartupError extends Error {}
 
-/** The media folders to play: configured ones, else the demo library (generated on first run). */
-async function resolveMediaFolders(config: RetrovueConfig, toolchain: Toolchain, log: Logger): Promise<string[]> {
-  if (config.library.paths.length > 0) return config.library.paths;
+/** The media folders to scan: configured ones, else the demo library (generated on first run). */
+async function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger): Promise<LibraryLayout> {
+  const layout = libraryLayout(config, configFile);
+  if (layout.roots.length > 0) return layout;
   const demoDir = defaultDemoDir(config.data_dir);
   if (!demoLibraryIsPresent(demoDir)) {
     log.info('no media folders configured: generating the demo library (first run only)');
     await generateDemoWithProgress(toolchain.ffmpegPath, demoDir, (line) => process.stdout.write(line));
   }
-  return [demoDir];
+  return { ...layout, roots: [demoDir] };
 }
 
-async function buildChannels(config: RetrovueConfig, toolchain: Toolchain, log: Logger): Promise<ChannelManager> {
-  const folders = await resolveMediaFolders(config, toolchain, log);
-  const { items, skipped } = await loadFolderLibrary({ folders, ffprobePath: toolchain.ffprobePath, log });
-  if (items.length === 0) {
+/** Scans the library folders into the database (incremental: unchanged files are not probed). */
+async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<Catalog> {
+  const layout = await resolveLibraryLayout(config, configFile, toolchain, log);
+  const bar = progressBar(process.stderr);
+  let summary;
+  try {
+    summary = await scanLibrary({
+      db,
+      roots: layout.roots,
+      rules: layout.rules,
+      ffprobePath: toolchain.ffprobePath,
+      concurrency: config.library.probe_concurrency,
+      onProgress: bar.update,
+    });
+  } catch (error) {
+    if (error instanceof LibraryFolderError) throw new StartupError(error.message);
+    throw error;
+  } finally {
+    bar.done();
+  }
+  for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
+  const { unplayableFiles: _listed, ...counts } = summary;
+  log.info({ ...counts, folders: layout.roots }, summaryLine(summary));
+  const catalog = createSqliteCatalog(db);
+  if (catalog.playable().length === 0) {
     throw new StartupError(
-      `no playable video in ${folders.join(', ')}` + (skipped.length ? ` (${skipped.length} file(s) skipped as unplayable)` : ''),
+      `no playable video in ${layout.roots.join(', ')}` + (summary.unplayable ? ` (${summary.unplayable} file(s) unplayable)` : ''),
     );
   }
-  log.info({ files: items.length, skipped: skipped.length, folders }, 'library loaded');
+  return catalog;
+}
 
-  const db = openDatabase(config.data_dir);
+function buildChannels(config: RetrovueConfig, toolchain: Toolchain, log: Logger, db: Database, items: CatalogItem[]): ChannelManager {
   const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, log });
   const profile = resolveOutputProfile(config);
   const now = Date.now();
@@ -48,7 +77,7 @@ async function buildChannels(config: RetrovueConfig, toolchain: Toolchain, log: 
     if (config.streaming.loops !== undefined) resetChannelEpoch(db, channelNumber, now);
     const epochMs = channelEpoch(db, channelNumber, now);
     const timeline = new LoopTimeline({
-      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.probe.durationMs, title: item.title, kind: item.kind })),
+      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
       epochMs,
       loops: config.streaming.loops,
     });
@@ -66,7 +95,6 @@ async function buildChannels(config: RetrovueConfig, toolchain: Toolchain, log: 
       }),
     );
   }
-  db.close();
   return manager;
 }
 
@@ -99,6 +127,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   let manager: ChannelManager;
   let toolchain: Toolchain;
+  let db: Database | undefined;
+  let catalog: Catalog;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -107,8 +137,12 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     });
     log.info({ version: toolchain.version, hwaccels: toolchain.hwaccels }, 'ffmpeg found');
     mkdirSync(config.data_dir, { recursive: true });
-    manager = await buildChannels(config, toolchain, log);
+    // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
+    db = openDatabase(config.data_dir);
+    catalog = await loadLibrary(config, flags.config, toolchain, log, db);
+    manager = buildChannels(config, toolchain, log, db, catalog.playable());
   } catch (error) {
+    db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
       return 3;
@@ -118,12 +152,13 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const directory = staticDirectory(defaultChannels(config.streaming.channels, timeZone));
-  const app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now() });
+  const app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {
     process.stderr.write(`retrovue: cannot listen on ${config.streaming.host}:${config.streaming.port}: ${(error as Error).message}\n`);
     await manager.closeAll();
+    db.close();
     return 3;
   }
   const address = app.server.address();
@@ -145,6 +180,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       void (async () => {
         await manager.closeAll();
         await app.close();
+        db.close();
         clearTimeout(forceExit);
         resolve(0);
       })();

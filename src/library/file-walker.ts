@@ -37,8 +37,10 @@ export async function walkVideoFiles(folders: string[]): Promise<FoundFile[]> {
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
-      if (folder === root) throw new LibraryFolderError(`library folder ${folder} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      return;
+      if (folder !== root) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist (ENOENT)' : code === 'ENOTDIR' ? 'is not a folder (ENOTDIR)' : `cannot be read (${code ?? (error as Error).message})`;
+      throw new LibraryFolderError(`library folder ${folder} ${why}`);
     }
     const files: string[] = [];
     for (const entry of entries) {

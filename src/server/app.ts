@@ -1,12 +1,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ChannelDirectory } from '../channels/channel-info.js';
 import type { RetrovueConfig } from '../config/schema.js';
+import type { Database } from '../db/database.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
+import type { Catalog } from '../library/catalog.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
+import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
 
 export interface AppContext {
@@ -17,6 +20,9 @@ export interface AppContext {
   directory: ChannelDirectory;
   log: Logger;
   startedAtMs: number;
+  /** The open database (closed by serve on shutdown) and the library read through it. */
+  db: Database;
+  catalog: Catalog;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -39,6 +45,7 @@ export function buildApp(context: AppContext): FastifyInstance {
 
   registerChannelRoutes(app, context);
   registerApiRoutes(app, context);
+  registerMediaRoutes(app, context);
   registerLivetvRoutes(app, context);
   registerWebRoutes(app);
   return app;
