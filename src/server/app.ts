@@ -6,8 +6,11 @@ import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
+import type { SchedulingService } from '../schedule/scheduling-service.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerGuideRoutes } from './routes/guide-routes.js';
+import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
@@ -23,6 +26,8 @@ export interface AppContext {
   /** The open database (closed by serve on shutdown) and the library read through it. */
   db: Database;
   catalog: Catalog;
+  /** Stored channels, schedules and compiled timelines (channels CRUD, schedules, guide). */
+  scheduling?: SchedulingService;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -45,6 +50,8 @@ export function buildApp(context: AppContext): FastifyInstance {
 
   registerChannelRoutes(app, context);
   registerApiRoutes(app, context);
+  registerScheduleRoutes(app, context);
+  registerGuideRoutes(app, context);
   registerMediaRoutes(app, context);
   registerLivetvRoutes(app, context);
   registerWebRoutes(app);

@@ -121,6 +121,22 @@ export class CompiledTimeline implements ChannelTimeline {
     return result;
   }
 
+  /** The guide programme (show plus its breaks) on air at t, with its folded start and end. */
+  programmeAt(tMs: number): { program: AiringProgram; startMs: number; endMs: number } | undefined {
+    this.ensureCompiled(tMs + 1);
+    const first = this.airings[0];
+    if (!first || tMs < first.startMs) return undefined;
+    const index = this.indexAt(tMs);
+    const airing = this.airings[index]!;
+    if (!airing.program) return { program: { id: String(airing.startMs), title: airing.title }, startMs: airing.startMs, endMs: airing.endMs };
+    const id = airing.program.id;
+    let from = index;
+    let to = index;
+    while (from > 0 && this.airings[from - 1]!.program?.id === id) from -= 1;
+    while (to + 1 < this.airings.length && this.airings[to + 1]!.program?.id === id) to += 1;
+    return { program: airing.program, startMs: this.airings[from]!.startMs, endMs: this.airings[to]!.endMs };
+  }
+
   private exists(path: string): boolean {
     const nowMs = this.now();
     const cached = this.existence.get(path);

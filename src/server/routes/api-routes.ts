@@ -1,17 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChannelSession } from '../../playout/channel-session.js';
-import type { Airing } from '../../timeline/types.js';
 import type { AppContext } from '../app.js';
-
-function describeAiring(airing: Airing) {
-  return {
-    title: airing.title,
-    kind: airing.kind,
-    start: new Date(airing.startMs).toISOString(),
-    end: new Date(airing.endMs).toISOString(),
-    durationMs: airing.endMs - airing.startMs,
-  };
-}
 
 function channelHealth(session: ChannelSession, context: AppContext) {
   const progress = session.encoderProgress;
@@ -38,19 +27,5 @@ export function registerApiRoutes(app: FastifyInstance, context: AppContext): vo
     channels: context.channels.all().map((session) => channelHealth(session, context)),
   }));
 
-  // What is on now and next, straight from the timeline (the same function playout uses).
-  app.get<{ Params: { n: string } }>('/api/channels/:n/now', async (request, reply) => {
-    const session = context.channels.get(Number(request.params.n));
-    if (!session) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
-    const now = Date.now();
-    const position = session.timeline.at(now);
-    if (!position) return { channel: session.channelNumber, onAir: false, now: null, next: null };
-    const next = session.timeline.at(position.airing.endMs);
-    return {
-      channel: session.channelNumber,
-      onAir: true,
-      now: { ...describeAiring(position.airing), offsetMs: position.offsetMs },
-      next: next ? describeAiring(next.airing) : null,
-    };
-  });
+  // `/api/channels/:n/now` (now, offset, next, programme) lives in schedule-routes.ts.
 }

@@ -1,0 +1,220 @@
+import type { Database } from 'better-sqlite3';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { channelConfigSchema, type QualityName } from '../config/schema.js';
+import { emptySchedule, parseSchedule, ScheduleError, type ChannelSchedule } from '../schedule/model.js';
+import type { ChannelDirectory, ChannelInfo } from './channel-info.js';
+
+/** A stored channel: identity for the guide/M3U plus quality profile and schedule. */
+export interface StoredChannel extends ChannelInfo {
+  quality?: QualityName;
+  schedule: ChannelSchedule;
+  /** 'config': defined in the config file (re-applied at each start); 'api': created over REST. */
+  source: 'config' | 'api';
+}
+
+/** A request the store refuses: `status` is the HTTP status the API answers with. */
+export class ChannelRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChannelRequestError';
+  }
+}
+
+export type ChannelInput = z.input<typeof channelConfigSchema>;
+const channelPatchSchema = channelConfigSchema.omit({ number: true }).partial().strict();
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+      return issue.code === 'unrecognized_keys' ? `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : `${where}${issue.message}`;
+    })
+    .join('; ');
+}
+
+function checkZone(zone: string): void {
+  if (!IANAZone.isValidZone(zone)) throw new ChannelRequestError(400, 'invalid_channel', `time_zone: "${zone}" is not an IANA time zone (e.g. "America/New_York")`);
+}
+
+function scheduleOrError(input: unknown, where = 'schedule'): ChannelSchedule {
+  try {
+    return parseSchedule(input);
+  } catch (error) {
+    if (error instanceof ScheduleError) throw new ChannelRequestError(400, 'invalid_schedule', `${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+interface ChannelRow {
+  number: number;
+  name: string;
+  call_sign: string;
+  logo_path: string | null;
+  group_title: string;
+  quality: string | null;
+  enabled: number;
+  time_zone: string;
+  schedule_json: string;
+  source: 'config' | 'api';
+}
+
+function fromRow(row: ChannelRow): StoredChannel {
+  return {
+    number: row.number,
+    name: row.name,
+    callSign: row.call_sign,
+    group: row.group_title,
+    ...(row.logo_path ? { logoPath: row.logo_path } : {}),
+    ...(row.quality ? { quality: row.quality as QualityName } : {}),
+    enabled: row.enabled === 1,
+    timeZone: row.time_zone,
+    schedule: parseSchedule(JSON.parse(row.schedule_json)),
+    source: row.source,
+  };
+}
+
+/** Channels in SQLite (migration 3); also the server's ChannelDirectory (guide, M3U, lineup). */
+export class ChannelStore implements ChannelDirectory {
+  constructor(
+    private readonly db: Database,
+    private readonly defaultTimeZone: string,
+  ) {}
+
+  all(): StoredChannel[] {
+    return (this.db.prepare('SELECT * FROM channels ORDER BY number').all() as ChannelRow[]).map(fromRow);
+  }
+
+  list(): StoredChannel[] {
+    return this.all().filter((c) => c.enabled);
+  }
+
+  get(channelNumber: number): StoredChannel | undefined {
+    const row = this.db.prepare('SELECT * FROM channels WHERE number = ?').get(channelNumber) as ChannelRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  private write(channel: StoredChannel): void {
+    this.db
+      .prepare(
+        `INSERT INTO channels (number, name, call_sign, logo_path, group_title, quality, enabled, time_zone, schedule_json, source)
+         VALUES (@number, @name, @callSign, @logoPath, @group, @quality, @enabled, @timeZone, @schedule, @source)
+         ON CONFLICT(number) DO UPDATE SET name = excluded.name, call_sign = excluded.call_sign, logo_path = excluded.logo_path,
+           group_title = excluded.group_title, quality = excluded.quality, enabled = excluded.enabled, time_zone = excluded.time_zone,
+           schedule_json = excluded.schedule_json, source = excluded.source,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      )
+      .run({
+        number: channel.number,
+        name: channel.name,
+        callSign: channel.callSign,
+        logoPath: channel.logoPath ?? null,
+        group: channel.group,
+        quality: channel.quality ?? null,
+        enabled: channel.enabled ? 1 : 0,
+        timeZone: channel.timeZone,
+        schedule: JSON.stringify(channel.schedule),
+        source: channel.source,
+      });
+  }
+
+  /** Validates a full channel definition (config entry or POST body) into a StoredChannel. */
+  private build(input: unknown, source: 'config' | 'api'): StoredChannel {
+    const parsed = channelConfigSchema.safeParse(input);
+    if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error));
+    const c = parsed.data;
+    const timeZone = c.time_zone ?? this.defaultTimeZone;
+    checkZone(timeZone);
+    return {
+      number: c.number,
+      name: c.name,
+      callSign: c.call_sign ?? `RTV${c.number}`,
+      group: c.group,
+      ...(c.logo ? { logoPath: c.logo } : {}),
+      ...(c.quality ? { quality: c.quality } : {}),
+      enabled: c.enabled,
+      timeZone,
+      schedule: c.schedule === undefined ? emptySchedule() : scheduleOrError(c.schedule),
+      source,
+    };
+  }
+
+  create(input: unknown): StoredChannel {
+    const channel = this.build(input, 'api');
+    if (this.get(channel.number)) throw new ChannelRequestError(409, 'channel_exists', `channel ${channel.number} already exists`);
+    this.write(channel);
+    return channel;
+  }
+
+  update(channelNumber: number, patch: unknown): StoredChannel {
+    const current = this.require(channelNumber);
+    const parsed = channelPatchSchema.safeParse(patch ?? {});
+    if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error));
+    const p = parsed.data;
+    if (p.time_zone !== undefined) checkZone(p.time_zone);
+    const next: StoredChannel = {
+      ...current,
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      ...(p.call_sign !== undefined ? { callSign: p.call_sign } : {}),
+      ...(p.logo !== undefined ? { logoPath: p.logo } : {}),
+      ...(p.group !== undefined ? { group: p.group } : {}),
+      ...(p.quality !== undefined ? { quality: p.quality } : {}),
+      ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+      ...(p.time_zone !== undefined ? { timeZone: p.time_zone } : {}),
+      ...(p.schedule !== undefined ? { schedule: scheduleOrError(p.schedule) } : {}),
+    };
+    this.write(next);
+    return next;
+  }
+
+  setSchedule(channelNumber: number, schedule: unknown): StoredChannel {
+    const current = this.require(channelNumber);
+    const next = { ...current, schedule: scheduleOrError(schedule) };
+    this.write(next);
+    return next;
+  }
+
+  remove(channelNumber: number): StoredChannel {
+    const current = this.require(channelNumber);
+    this.db.prepare('DELETE FROM channels WHERE number = ?').run(channelNumber);
+    return current;
+  }
+
+  require(channelNumber: number): StoredChannel {
+    const channel = Number.isInteger(channelNumber) ? this.get(channelNumber) : undefined;
+    if (!channel) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${channelNumber}`);
+    return channel;
+  }
+
+  /**
+   * At start: config-file channels are (re)written, so the file stays the source of truth
+   * for them; with no `channels` key, channels 1..count are created once with default names.
+   * Every entry is validated before anything is written.
+   */
+  seed(configChannels: unknown[] | undefined, defaultCount: number): void {
+    if (configChannels) {
+      const built = configChannels.map((entry, index) => {
+        try {
+          return this.build(entry, 'config');
+        } catch (error) {
+          if (error instanceof ChannelRequestError) throw new ChannelRequestError(400, error.code, `channels[${index}]: ${error.message}`);
+          throw error;
+        }
+      });
+      const numbers = built.map((c) => c.number);
+      const duplicate = numbers.find((n, i) => numbers.indexOf(n) !== i);
+      if (duplicate !== undefined) throw new ChannelRequestError(400, 'invalid_channel', `channels: number ${duplicate} is used twice`);
+      this.db.transaction(() => built.forEach((c) => this.write(c)))();
+      return;
+    }
+    this.db.transaction(() => {
+      for (let n = 1; n <= defaultCount; n += 1) {
+        if (!this.get(n)) this.write(this.build({ number: n, name: `Retrovue ${n}`, call_sign: `RTV${n}` }, 'config'));
+      }
+    })();
+  }
+}

@@ -1,0 +1,68 @@
+import { DateTime } from 'luxon';
+import { create } from 'xmlbuilder2';
+import { guideChannelId, type ChannelInfo } from '../channels/channel-info.js';
+import { foldProgrammes } from '../timeline/compiled-timeline.js';
+import type { Airing } from '../timeline/types.js';
+
+/** One channel's part of the guide: its identity and the published airings in the window. */
+export interface GuideChannel {
+  channel: ChannelInfo;
+  airings: Airing[];
+}
+
+/** XMLTV time: "YYYYMMDDhhmmss +hhmm" in the channel's own zone, as viewers' guides show it. */
+export function xmltvTime(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat('yyyyLLddHHmmss ZZZ');
+}
+
+/** xmltv_ns counts from zero: "season-1 . episode-1 . part"; unknown parts stay empty. */
+export function xmltvNs(season?: number, episode?: number): string | undefined {
+  if (season === undefined && episode === undefined) return undefined;
+  const part = (n?: number) => (n === undefined ? '' : String(Math.max(0, n - 1)));
+  return `${part(season)}.${part(episode)}.`;
+}
+
+export function onscreenEpisode(season?: number, episode?: number): string | undefined {
+  if (season === undefined || episode === undefined) return undefined;
+  return `S${String(season).padStart(2, '0')}E${String(episode).padStart(2, '0')}`;
+}
+
+/**
+ * The XMLTV document: channels with display names and logos, then one programme per show
+ * airing with its breaks folded in (a 30-minute slot reads as 30 minutes). Built from the
+ * same published airings the channel plays, so the guide tells what really airs.
+ */
+export function buildXmltv(channels: GuideChannel[], baseUrl: string): string {
+  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+    .dtd({ sysID: 'xmltv.dtd' })
+    .ele('tv', { 'generator-info-name': 'Retrovue', 'source-info-name': 'Retrovue' });
+  for (const { channel } of channels) {
+    const element = doc.ele('channel', { id: guideChannelId(channel.number) });
+    // Plex matches guide channels to the tuner lineup by display name = GuideNumber / GuideName.
+    element.ele('display-name').txt(channel.callSign);
+    element.ele('display-name').txt(channel.name);
+    element.ele('display-name').txt(String(channel.number));
+    element.ele('icon', { src: `${baseUrl}/channel/${channel.number}/logo` });
+  }
+  for (const { channel, airings } of channels) {
+    for (const slot of foldProgrammes(airings)) {
+      const p = slot.program;
+      const programme = doc.ele('programme', {
+        start: xmltvTime(slot.startMs, channel.timeZone),
+        stop: xmltvTime(slot.endMs, channel.timeZone),
+        channel: guideChannelId(channel.number),
+      });
+      programme.ele('title', { lang: 'en' }).txt(p.title);
+      if (p.subtitle) programme.ele('sub-title', { lang: 'en' }).txt(p.subtitle);
+      if (p.description) programme.ele('desc', { lang: 'en' }).txt(p.description);
+      if (p.year) programme.ele('date').txt(String(p.year));
+      if (p.category) programme.ele('category', { lang: 'en' }).txt(p.category);
+      programme.ele('length', { units: 'seconds' }).txt(String(Math.round((slot.endMs - slot.startMs) / 1000)));
+      const ns = xmltvNs(p.season, p.episode);
+      if (ns) programme.ele('episode-num', { system: 'xmltv_ns' }).txt(ns);
+      const onscreen = onscreenEpisode(p.season, p.episode);
+      if (onscreen) programme.ele('episode-num', { system: 'onscreen' }).txt(onscreen);
+    }
+  }
+  return doc.end({ prettyPrint: true });
+}

@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ChannelRequestError } from '../../channels/channel-store.js';
+import type { TimelineChange } from '../../timeline/compiled-timeline.js';
+import type { Airing, ChannelTimeline } from '../../timeline/types.js';
+import type { AppContext } from '../app.js';
+
+/** Channels CRUD, schedule CRUD, now/next and the timeline window (issue #4). */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function describeAiring(airing: Airing) {
+  return {
+    title: airing.title,
+    kind: airing.kind,
+    start: iso(airing.startMs),
+    end: iso(airing.endMs),
+    durationMs: airing.endMs - airing.startMs,
+    mediaPath: airing.mediaPath,
+    ...(airing.mediaId !== undefined ? { mediaId: airing.mediaId } : {}),
+    inPointMs: airing.inPointMs,
+    outPointMs: airing.outPointMs,
+    ...(airing.program ? { program: airing.program } : {}),
+  };
+}
+
+function describeChange(change: TimelineChange) {
+  const programme = (p: TimelineChange['added'][number]) => ({ start: iso(p.startMs), end: iso(p.endMs), title: p.title, ...(p.subtitle ? { subtitle: p.subtitle } : {}) });
+  return { effectiveFrom: iso(change.effectiveFromMs), removed: change.removed.map(programme), added: change.added.map(programme) };
+}
+
+/** A time query parameter: ISO 8601 or epoch milliseconds. */
+function parseInstant(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new ChannelRequestError(400, 'bad_request', `${name}: "${value}" is not an ISO 8601 time or epoch milliseconds`);
+  return ms;
+}
+
+function sendError(reply: FastifyReply, error: unknown) {
+  if (error instanceof ChannelRequestError) return reply.code(error.status).send({ error: error.code, message: error.message });
+  throw error;
+}
+
+export function registerScheduleRoutes(app: FastifyInstance, context: AppContext): void {
+  const timelineOf = (n: number): ChannelTimeline | undefined => context.scheduling?.timeline(n) ?? context.channels.get(n)?.timeline;
+
+  // What is on at an instant (default now) and what is next, from the timeline playout plays.
+  app.get<{ Params: { n: string }; Querystring: { at?: string } }>('/api/channels/:n/now', async (request, reply) => {
+    try {
+      const n = Number(request.params.n);
+      const timeline = Number.isInteger(n) ? timelineOf(n) : undefined;
+      if (!timeline) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${request.params.n}`);
+      const at = parseInstant(request.query.at, 'at', Date.now());
+      const position = timeline.at(at);
+      if (!position) return { channel: n, at: iso(at), onAir: false, now: null, next: null };
+      const next = timeline.at(position.airing.endMs);
+      const programme = context.scheduling?.timeline(n)?.programmeAt(at);
+      return {
+        channel: n,
+        at: iso(at),
+        onAir: true,
+        now: { ...describeAiring(position.airing), offsetMs: position.offsetMs },
+        next: next ? describeAiring(next.airing) : null,
+        programme: programme ? { ...programme.program, start: iso(programme.startMs), end: iso(programme.endMs) } : null,
+      };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  const scheduling = context.scheduling;
+  if (!scheduling) return;
+  const store = scheduling.channels;
+
+  app.get('/api/channels', async () => ({ channels: store.all() }));
+
+  app.post('/api/channels', async (request, reply) => {
+    try {
+      const channel = store.create(request.body);
+      return reply.code(201).send(channel);
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { n: string } }>('/api/channels/:n', async (request, reply) => {
+    try {
+      return store.require(Number(request.params.n));
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.patch<{ Params: { n: string } }>('/api/channels/:n', async (request, reply) => {
+    try {
+      const n = Number(request.params.n);
+      const before = store.require(n);
+      const channel = store.update(n, request.body);
+      const affectsAiring = channel.timeZone !== before.timeZone || JSON.stringify(channel.schedule) !== JSON.stringify(before.schedule);
+      return { channel, changes: affectsAiring ? describeChange(scheduling.reschedule(n)) : null };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.delete<{ Params: { n: string } }>('/api/channels/:n', async (request, reply) => {
+    try {
+      const channel = store.remove(Number(request.params.n));
+      scheduling.forget(channel.number);
+      return { deleted: channel.number };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { n: string } }>('/api/channels/:n/schedule', async (request, reply) => {
+    try {
+      return store.require(Number(request.params.n)).schedule;
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.put<{ Params: { n: string } }>('/api/channels/:n/schedule', async (request, reply) => {
+    try {
+      const { channel, change } = scheduling.setSchedule(Number(request.params.n), request.body);
+      return { schedule: channel.schedule, changes: describeChange(change) };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  app.get<{ Params: { n: string }; Querystring: { from?: string; to?: string; limit?: string } }>('/api/channels/:n/timeline', async (request, reply) => {
+    try {
+      const n = Number(request.params.n);
+      store.require(n);
+      const from = parseInstant(request.query.from, 'from', Date.now());
+      const to = parseInstant(request.query.to, 'to', from + 6 * 3600_000);
+      if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from');
+      if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days');
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 5000) || 5000, 1), 20_000);
+      const airings = scheduling.timeline(n)!.airingsBetween(from, to, limit);
+      return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+}
