@@ -104,6 +104,32 @@ export const serverSchema = z
   })
   .strict();
 
+/** A channel defined in the config file (issue #4); its schedule is validated by src/schedule/model.ts. */
+export const channelConfigSchema = z
+  .object({
+    number: z.number().int().min(1).max(9999),
+    name: z.string().min(1).max(100),
+    call_sign: z.string().min(1).max(16).optional(),
+    logo: z.string().min(1).optional(),
+    group: z.string().min(1).max(100).default('Retrovue'),
+    quality: z.enum(QUALITY_NAMES).optional(),
+    enabled: z.boolean().default(true),
+    /** IANA zone the schedule is anchored in; default: the server's zone. */
+    time_zone: z.string().min(1).optional(),
+    schedule: z.unknown().optional(),
+  })
+  .strict();
+
+/** How much of the timeline the XMLTV guide publishes. */
+export const guideSchema = z
+  .object({
+    /** Days ahead (the timeline itself always holds at least 48 h). */
+    days: z.number().min(0.01).max(14).default(2),
+    /** Hours of past programmes kept in the guide. */
+    history_hours: z.number().min(0).max(72).default(2),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     streaming: streamingSchema.default(() => streamingSchema.parse({})),
@@ -111,6 +137,8 @@ export const configSchema = z
     library: librarySchema.default(() => librarySchema.parse({})),
     hdhr: hdhrSchema.default(() => hdhrSchema.parse({})),
     server: serverSchema.default(() => serverSchema.parse({})),
+    channels: z.array(channelConfigSchema).optional(),
+    guide: guideSchema.default(() => guideSchema.parse({})),
     data_dir: z.string().min(1).default('./data'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
