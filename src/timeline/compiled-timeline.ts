@@ -61,6 +61,7 @@ export class CompiledTimeline implements ChannelTimeline {
   private readonly historyMs: number;
   private readonly now: () => number;
   private readonly fileExists: (path: string) => boolean;
+  private slate: { path: string; durationMs: number } | undefined;
   private readonly existence = new Map<string, { exists: boolean; checkedAtMs: number }>();
 
   constructor(private readonly options: CompiledTimelineOptions) {
@@ -152,7 +153,7 @@ export class CompiledTimeline implements ChannelTimeline {
    */
   private playable(airing: Airing): Airing[] {
     if (airing.kind === 'slate' || this.exists(airing.mediaPath)) return [airing];
-    const slate = this.options.input().slate;
+    const slate = (this.slate ??= this.options.input().slate);
     const pieces: Airing[] = [];
     for (let start = airing.startMs; start < airing.endMs; start += slate.durationMs) {
       const end = Math.min(airing.endMs, start + slate.durationMs);
