@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { defaultChannels, staticDirectory } from '../channels/channel-info.js';
+import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js';
 import { ConfigError, loadConfig, type ServeFlags } from '../config/load.js';
 import { resolveOutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
@@ -19,7 +19,10 @@ import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
+import { SchedulingService } from '../schedule/scheduling-service.js';
+import { ensureSlate } from '../schedule/slate.js';
 import { LoopTimeline } from '../timeline/loop-timeline.js';
+import type { ChannelTimeline } from '../timeline/types.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 
 class StartupError extends Error {}
@@ -68,19 +71,34 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
   return catalog;
 }
 
-function buildChannels(config: RetrovueConfig, toolchain: Toolchain, log: Logger, db: Database, items: CatalogItem[]): ChannelManager {
+function buildChannels(
+  config: RetrovueConfig,
+  toolchain: Toolchain,
+  log: Logger,
+  db: Database,
+  items: CatalogItem[],
+  scheduling: SchedulingService,
+): ChannelManager {
   const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, log });
   const profile = resolveOutputProfile(config);
   const now = Date.now();
-  for (let channelNumber = 1; channelNumber <= config.streaming.channels; channelNumber += 1) {
+  // schedule mode: every enabled stored channel plays its compiled timeline. loop and concat
+  // (the library back to back) keep the loop engine over channels 1..streaming.channels.
+  const scheduled = config.streaming.mode === 'schedule';
+  const numbers = scheduled
+    ? scheduling.channels.list().map((c) => c.number)
+    : Array.from({ length: config.streaming.channels }, (_, i) => i + 1);
+  for (const channelNumber of numbers) {
     // `--loops N` counts its N passes from this start; otherwise the channel keeps its clock.
-    if (config.streaming.loops !== undefined) resetChannelEpoch(db, channelNumber, now);
+    if (config.streaming.loops !== undefined && !scheduled) resetChannelEpoch(db, channelNumber, now);
     const epochMs = channelEpoch(db, channelNumber, now);
-    const timeline = new LoopTimeline({
-      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
-      epochMs,
-      loops: config.streaming.loops,
-    });
+    const timeline: ChannelTimeline = scheduled
+      ? scheduling.timeline(channelNumber)!
+      : new LoopTimeline({
+          items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
+          epochMs,
+          loops: config.streaming.loops,
+        });
     manager.add(
       new ChannelSession({
         channelNumber,
@@ -98,6 +116,24 @@ function buildChannels(config: RetrovueConfig, toolchain: Toolchain, log: Logger
   return manager;
 }
 
+/**
+ * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
+ * the API) with their schedules and compiled timelines; the guide and the API use it in every mode.
+ */
+async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db: Database, catalog: Catalog): Promise<SchedulingService> {
+  const channels = new ChannelStore(db, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  channels.seed(config.channels, config.streaming.channels);
+  const slate = await ensureSlate(toolchain.ffmpegPath, config.data_dir);
+  return new SchedulingService({
+    db,
+    channels,
+    catalog: () => catalog.playable(),
+    slate,
+    horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
+    historyMs: Math.max(config.guide.history_hours, 1) * 3600_000,
+  });
+}
+
 /** `retrovue serve`: returns the process exit code. */
 export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let config: RetrovueConfig;
@@ -109,12 +145,6 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       return 2;
     }
     throw error;
-  }
-  if (config.streaming.mode !== 'loop') {
-    process.stderr.write(
-      `retrovue: --mode ${config.streaming.mode} (streaming.mode) is not available in this version yet; use --mode loop\n`,
-    );
-    return 2;
   }
   const log = createLogger(config.log_level);
   // No orphan encoders, whatever way this process ends.
@@ -129,6 +159,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let toolchain: Toolchain;
   let db: Database | undefined;
   let catalog: Catalog;
+  let scheduling: SchedulingService;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -140,19 +171,19 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
-    manager = buildChannels(config, toolchain, log, db, catalog.playable());
+    scheduling = await buildScheduling(config, toolchain, db, catalog);
+    manager = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling);
   } catch (error) {
     db?.close();
-    if (error instanceof ToolchainError || error instanceof StartupError) {
+    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
       return 3;
     }
     throw error;
   }
 
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const directory = staticDirectory(defaultChannels(config.streaming.channels, timeZone));
-  const app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog });
+  const directory = scheduling.channels;
+  const app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog, scheduling });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {
