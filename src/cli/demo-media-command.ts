@@ -9,12 +9,18 @@ export function defaultDemoDir(dataDir: string): string {
 }
 
 /** Generates the demo library with a progress line per file. */
-export async function generateDemoWithProgress(ffmpegPath: string, outputDir: string, write: (line: string) => void): Promise<DemoFile[]> {
+export async function generateDemoWithProgress(
+  ffmpegPath: string,
+  outputDir: string,
+  write: (line: string) => void,
+  size: 'full' | 'tiny' = 'full',
+): Promise<DemoFile[]> {
   write(`Generating the demo library in ${outputDir} …\n`);
   const started = Date.now();
   const files = await generateDemoLibrary({
     ffmpegPath,
     outputDir,
+    size,
     onProgress: ({ index, total, file, elapsedMs }) => {
       write(`  [${index}/${total}] ${path.relative(outputDir, file.path)} (${file.durationSeconds.toFixed(0)} s) in ${(elapsedMs / 1000).toFixed(1)} s\n`);
     },
@@ -23,7 +29,7 @@ export async function generateDemoWithProgress(ffmpegPath: string, outputDir: st
   return files;
 }
 
-export async function runDemoMediaCommand(dir: string | undefined, flags: { config?: string; data?: string; force?: boolean }): Promise<number> {
+export async function runDemoMediaCommand(dir: string | undefined, flags: { config?: string; data?: string; force?: boolean; size?: 'full' | 'tiny' }): Promise<number> {
   try {
     const config = loadConfig({ config: flags.config, data: flags.data });
     const outputDir = path.resolve(dir ?? defaultDemoDir(config.data_dir));
@@ -32,7 +38,7 @@ export async function runDemoMediaCommand(dir: string | undefined, flags: { conf
       process.stdout.write(`A complete demo library is already in ${outputDir} (use --force to make it again).\n`);
       return 0;
     }
-    await generateDemoWithProgress(toolchain.ffmpegPath, outputDir, (line) => process.stdout.write(line));
+    await generateDemoWithProgress(toolchain.ffmpegPath, outputDir, (line) => process.stdout.write(line), flags.size);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof ToolchainError) {

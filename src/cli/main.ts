@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runChaptersAdd, runChaptersList, runChaptersRemove } from './chapters-command.js';
 import { runDemoMediaCommand } from './demo-media-command.js';
 import { runScanCommand } from './scan-command.js';
@@ -35,6 +35,8 @@ program
   .option('--config <file>', 'JSON config file (for ffmpeg.path and data_dir)')
   .option('--data <dir>', 'data folder; the library goes to <data>/demo-media unless DIR is given')
   .option('--force', 'generate again even if a complete demo library is there')
+  // Undocumented: `tiny` (160x90, durations /20) makes the same catalog in seconds, for tests.
+  .addOption(new Option('--size <size>', 'render profile').choices(['full', 'tiny']).default('full').hideHelp())
   .action(async (dir: string | undefined, flags) => {
     process.exitCode = await runDemoMediaCommand(dir, flags);
   });
