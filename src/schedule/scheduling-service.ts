@@ -13,6 +13,8 @@ export interface SchedulingServiceOptions {
   slate: SlateMedia;
   horizonMs: number;
   historyMs: number;
+  /** false in loop/concat mode: channels play the loop engine, schedules are stored but not compiled. */
+  compile?: boolean;
   now?: () => number;
 }
 
@@ -30,7 +32,7 @@ export class SchedulingService {
   timeline(channelNumber: number): CompiledTimeline | undefined {
     const existing = this.timelines.get(channelNumber);
     if (existing) return existing;
-    if (!this.options.channels.get(channelNumber)) return undefined;
+    if (this.options.compile === false || !this.options.channels.get(channelNumber)) return undefined;
     const timeline = new CompiledTimeline({
       store: new TimelineStore(this.options.db, channelNumber),
       input: () => {
@@ -53,7 +55,8 @@ export class SchedulingService {
 
   /** After a channel edit that affects what airs (time zone, schedule). */
   reschedule(channelNumber: number): TimelineChange {
-    return this.timeline(channelNumber)!.reschedule();
+    const timeline = this.timeline(channelNumber);
+    return timeline ? timeline.reschedule() : { effectiveFromMs: (this.options.now ?? Date.now)(), removed: [], added: [] };
   }
 
   /** A deleted channel's timeline is forgotten, so a new channel with the number starts clean. */

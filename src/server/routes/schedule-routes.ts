@@ -139,7 +139,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
       if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from');
       if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days');
       const limit = Math.min(Math.max(Number(request.query.limit ?? 5000) || 5000, 1), 20_000);
-      const airings = scheduling.timeline(n)!.airingsBetween(from, to, limit);
+      const airings = timelineOf(n)?.airingsBetween(from, to, limit) ?? [];
       return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
     } catch (error) {
       return sendError(reply, error);
