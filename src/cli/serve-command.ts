@@ -131,6 +131,7 @@ async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db:
     slate,
     horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
     historyMs: Math.max(config.guide.history_hours, 1) * 3600_000,
+    compile: config.streaming.mode === 'schedule',
   });
 }
 
