@@ -122,7 +122,8 @@ describe('schedule mode: channels, schedules, /now and the XMLTV guide (real ser
 
   it('serves a contiguous timeline window and validates its query', async () => {
     const from = Date.now();
-    const { status, body } = await json(`/api/channels/1/timeline?from=${new Date(from).toISOString()}&to=${from + 2 * 3600_000}`);
+    // A whole day: every block's last break gets its remainder, long enough for commercials.
+    const { status, body } = await json(`/api/channels/1/timeline?from=${new Date(from).toISOString()}&to=${from + 24 * 3600_000}`);
     expect(status).toBe(200);
     const airings = body.airings as Array<{ start: string; end: string; kind: string; inPointMs: number; outPointMs: number }>;
     for (let i = 1; i < airings.length; i += 1) expect(airings[i]!.start).toBe(airings[i - 1]!.end);
