@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { convert } from 'xmlbuilder2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,8 @@ import { decodePacket } from '../../src/livetv/hdhr-discovery-packet.js';
 import { fetchPlaylist, readStreamFor, saveTo, streamFacts } from '../helpers/hls.js';
 import { makeClips } from '../helpers/media.js';
 import { startServer, tempDir, testConfig, waitFor, type RunningServer } from '../helpers/server.js';
+
+const run = promisify(execFile);
 
 /** A UDP port free on loopback right now (for the discovery responders under test). */
 async function freeUdpPort(): Promise<number> {
@@ -110,6 +114,8 @@ describe('Live TV: HDHomeRun emulation, M3U, logos, discovery, tuner limit (real
     udpDiscoveryPort = await freeUdpPort();
     config = {
       ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3, idle_timeout: 5 } }),
+      // A short guide window: a 3-second clip looped over days would be tens of thousands of programmes.
+      guide: { days: 0.02, history_hours: 0 },
       // Discovery bound to loopback only: nothing here ever leaves this machine.
       hdhr: { tuner_count: 2, ssdp: true, ssdp_port: ssdpPort, udp_discovery: true, udp_discovery_port: udpDiscoveryPort, discovery_address: '127.0.0.1', friendly_name: 'Retrovue Test' },
     };
@@ -206,6 +212,8 @@ describe('Live TV: HDHomeRun emulation, M3U, logos, discovery, tuner limit (real
     const file = await saveTo(path.join(work, 'lineup-1.ts'), result.data);
     const facts = await streamFacts(file);
     expect(facts.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'frame=key_frame', '-read_intervals', '%+#1', '-of', 'csv=p=0', file]);
+    expect(stdout.trim().split('\n')[0]!.split(',')[0]).toBe('1'); // the first video frame is a keyframe
   });
 
   it('serves channels.m3u: url-tvg, tvg-ids equal to the guide ids, logos, .ts URLs that play and ?format=hls playlists', async () => {
@@ -244,19 +252,26 @@ describe('Live TV: HDHomeRun emulation, M3U, logos, discovery, tuner limit (real
     expect(await bad.json()).toMatchObject({ error: 'bad_request' });
   });
 
-  it('matches the XMLTV guide: every M3U tvg-id is an XMLTV channel id', async () => {
+  it('matches the XMLTV guide: M3U tvg-ids and logos, and lineup GuideNumber/GuideName, are the guide\'s channel ids, icons and display names', async () => {
     const guide = await fetch(url('/xmltv.xml'));
-    // The guide is built by the schedule/guide work; until it is served, the contract is guideChannelId.
-    if (guide.status === 404) {
-      const m3u = await (await fetch(url('/channels.m3u'))).text();
-      expect([...m3u.matchAll(/tvg-id="([^"]+)"/g)].map((m) => m[1])).toEqual([1, 2, 3].map(guideChannelId));
-      return;
-    }
     expect(guide.status).toBe(200);
-    const xmltvIds = [...(await guide.text()).matchAll(/<channel id="([^"]+)"/g)].map((m) => m[1]);
-    const m3uIds = [...(await (await fetch(url('/channels.m3u'))).text()).matchAll(/tvg-id="([^"]+)"/g)].map((m) => m[1]);
-    expect(m3uIds.length).toBeGreaterThan(0);
-    for (const id of m3uIds) expect(xmltvIds).toContain(id);
+    const xml = await guide.text();
+    const guideChannels = [...xml.matchAll(/<channel id="([^"]+)">([\s\S]*?)<\/channel>/g)].map((m) => ({
+      id: m[1]!,
+      names: [...m[2]!.matchAll(/<display-name>([^<]*)<\/display-name>/g)].map((n) => n[1]),
+      icon: /<icon src="([^"]+)"/.exec(m[2]!)?.[1],
+    }));
+    const m3u = await (await fetch(url('/channels.m3u'))).text();
+    const m3uEntries = [...m3u.matchAll(/tvg-id="([^"]+)".*tvg-logo="([^"]+)"/g)].map((m) => ({ id: m[1]!, logo: m[2]! }));
+    expect(m3uEntries).toHaveLength(3);
+    expect(guideChannels.map((c) => c.id).sort()).toEqual(m3uEntries.map((e) => e.id).sort());
+    for (const entry of m3uEntries) expect(guideChannels.find((c) => c.id === entry.id)!.icon).toBe(entry.logo);
+    const { body: lineup } = await getJson<Array<{ GuideNumber: string; GuideName: string }>>('/lineup.json');
+    for (const [i, entry] of lineup.entries()) {
+      const names = guideChannels.find((c) => c.id === m3uEntries[i]!.id)!.names;
+      expect(names).toContain(entry.GuideNumber);
+      expect(names).toContain(entry.GuideName);
+    }
   });
 
   it('serves a generated call-sign logo as a PNG, drawn once and cached, and a JSON 404 for an unknown channel', async () => {
