@@ -108,6 +108,7 @@ function buildChannels(
         profile,
         segmentDurationSeconds: config.streaming.segment_duration,
         playlistSize: config.streaming.playlist_size,
+        loudnessTarget: config.ffmpeg.loudness_target,
         workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
         log: log.child({ channel: channelNumber }),
       }),

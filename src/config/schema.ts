@@ -47,6 +47,11 @@ export const ffmpegSchema = z
     resolution: resolution.optional(),
     /** x264 speed preset; veryfast keeps several channels real-time on small machines. */
     preset: z.string().min(1).default('veryfast'),
+    /**
+     * Loudness every airing is normalised to (EBU R128 integrated loudness, LUFS), so commercials
+     * are not louder than shows; null leaves levels as they are (and saves some CPU).
+     */
+    loudness_target: z.number().min(-70).max(-5).nullable().default(-23),
   })
   .strict();
 

@@ -8,6 +8,10 @@ export interface LaunchSpec {
   command: string;
   args: string[];
   cwd?: string;
+  /** Give the process a stdin pipe (the packager reads the airing renderers' output from it). */
+  stdin?: boolean;
+  /** Called once the process exists, e.g. to start feeding its stdin. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 export interface FfmpegProgress {
@@ -93,9 +97,12 @@ export class FfmpegSupervisor extends EventEmitter {
     }
     if (this.stopRequested) return;
     const wrapped = wrapWithParentDeathSignal(spec.command, spec.args);
-    const child = spawn(wrapped.command, wrapped.args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(wrapped.command, wrapped.args, { cwd: spec.cwd, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     registerChild(child);
     this.child = child;
+    // A dead reader must not take the server down with EPIPE; its exit is handled below.
+    child.stdin?.on('error', () => undefined);
+    spec.onSpawn?.(child);
     this.startedAt = Date.now();
     this.state = 'running';
     child.once('spawn', () => {

@@ -1,16 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputProfile } from '../config/quality.js';
-import { buildChannelEncodeArgs, buildFfconcat } from '../ffmpeg/command-builder.js';
+import type { ChildProcess } from 'node:child_process';
+import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
 import { FfmpegSupervisor, type LaunchSpec } from '../ffmpeg/supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import { LivePlaylist, parseFfmpegPlaylist } from '../hls/live-playlist.js';
 import type { Logger } from '../logging/logger.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
-import { planEncoderRun } from './encoder-plan.js';
+import { AiringChain, type RendererInfo } from './airing-chain.js';
 
 export type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
@@ -22,6 +23,8 @@ export interface ChannelSessionOptions {
   profile: OutputProfile;
   segmentDurationSeconds: number;
   playlistSize: number;
+  /** EBU R128 target in LUFS for every airing's audio, or null to leave levels alone. */
+  loudnessTarget: number | null;
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
@@ -31,6 +34,8 @@ export interface ChannelSessionOptions {
 
 const POLL_INTERVAL_MS = 100;
 const ENCODER_PLAYLIST = 'encoder.m3u8';
+/** MPEG-TS timestamps wrap after 2^33 / 90 kHz ≈ 26.5 h; restarting the clock daily keeps a run inside. */
+const TIMESTAMP_PERIOD_SECONDS = 86_400;
 
 /**
  * One live channel: a supervised ffmpeg rendering the channel's timeline to HLS, the
@@ -48,6 +53,7 @@ export class ChannelSession extends EventEmitter {
   private seenThisRun = new Set<string>();
   private currentRunPrefix = '';
   private preparedDir = false;
+  private chain: AiringChain | undefined;
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
 
@@ -68,7 +74,11 @@ export class ChannelSession extends EventEmitter {
       prepare: (runId) => this.prepareRun(runId),
       restartAfterCleanExit: () => this.timelineContinues(),
     });
-    this.supervisor.on('exit', () => void this.pollEncoderPlaylist());
+    this.supervisor.on('exit', () => {
+      // The packager is gone: its renderers have no one to feed.
+      this.chain?.stop();
+      void this.pollEncoderPlaylist();
+    });
     this.supervisor.on('finished', () => void this.finish());
   }
 
@@ -123,40 +133,59 @@ export class ChannelSession extends EventEmitter {
     this.options.log.info('channel starting');
   }
 
-  /** Builds the ffconcat plan and command line for the next encoder run, from the timeline now. */
+  /**
+   * Plans the next encoder run from the timeline now: a packager that cuts live HLS, fed by
+   * an AiringChain that renders airing after airing from this instant on (join in progress).
+   */
   private async prepareRun(runId: number): Promise<LaunchSpec> {
     // Publish whatever the previous run finished before its segments stop matching.
     await this.pollEncoderPlaylist();
     const nowMs = this.now();
-    const plan = planEncoderRun({ timeline: this.options.timeline, epochMs: this.options.epochMs, nowMs });
-    if (!plan) throw new Error('the channel is off the air at this time');
-    const planPath = path.join(this.options.workDir, `plan-r${runId}.ffconcat`);
-    await writeFile(planPath, buildFfconcat(plan.entries));
-    await rm(path.join(this.options.workDir, `plan-r${runId - 1}.ffconcat`), { force: true });
+    if (!this.options.timeline.at(nowMs)) throw new Error('the channel is off the air at this time');
     this.currentRunPrefix = `r${runId}-`;
     this.seenThisRun = new Set();
     this.playlist.beginRun(runId, nowMs);
-    const args = buildChannelEncodeArgs({
-      ffconcatPath: planPath,
-      startOffsetSeconds: plan.startOffsetSeconds,
-      outputTimestampOffsetSeconds: plan.outputTimestampOffsetSeconds,
-      realtime: true,
-      profile: this.options.profile,
-      hls: {
-        playlistPath: path.join(this.hlsDir, ENCODER_PLAYLIST),
-        segmentPathPattern: path.join(this.hlsDir, `${this.currentRunPrefix}%d.ts`),
-        segmentDuration: this.options.segmentDurationSeconds,
-        playlistSize: this.options.playlistSize,
-        // One more than the list: a segment stays on disk a whole playlist after it leaves it.
-        deleteThreshold: this.options.playlistSize + 1,
-      },
+    const grid = {
+      segmentDuration: this.options.segmentDurationSeconds,
+      initialSegments: this.options.segmentDurationSeconds > 1 ? this.options.playlistSize : 0,
+    };
+    const args = buildPackagerArgs({
+      playlistPath: path.join(this.hlsDir, ENCODER_PLAYLIST),
+      segmentPathPattern: path.join(this.hlsDir, `${this.currentRunPrefix}%d.ts`),
+      grid,
+      playlistSize: this.options.playlistSize,
+      // One more than the list: a segment stays on disk a whole playlist after it leaves it.
+      deleteThreshold: this.options.playlistSize + 1,
     });
-    const position = this.options.timeline.at(nowMs);
-    this.options.log.info(
-      { runId, title: position?.airing.title, offsetSeconds: plan.startOffsetSeconds.toFixed(1) },
-      'encoder run planned from the timeline',
-    );
-    return { command: this.options.toolchain.ffmpegPath, args };
+    const startChain = (child: ChildProcess): void => {
+      if (!child.stdin) return;
+      const chain = new AiringChain({
+        timeline: this.options.timeline,
+        toolchain: this.options.toolchain,
+        profile: this.options.profile,
+        grid,
+        loudnessTarget: this.options.loudnessTarget,
+        runStartMs: nowMs,
+        runClockSeconds: ((nowMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS,
+        sink: child.stdin,
+        log: this.options.log.child({ run: runId }),
+      });
+      this.chain = chain;
+      chain.run().catch((error: unknown) => {
+        this.options.log.error({ err: error }, 'airing chain failed');
+        child.kill('SIGKILL');
+      });
+    };
+    return { command: this.options.toolchain.ffmpegPath, args, stdin: true, onSpawn: startChain };
+  }
+
+  /** What the channel is rendering right now (status and health). */
+  get nowRendering(): RendererInfo | undefined {
+    return this.chain?.nowRendering;
+  }
+
+  get slatesShown(): number {
+    return this.chain?.slatesShown ?? 0;
   }
 
   /** Publishes the segments ffmpeg has finished since the last look. */

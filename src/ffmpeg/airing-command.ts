@@ -1,0 +1,234 @@
+import type { OutputProfile } from '../config/quality.js';
+import { escapeFilterValue, FONTS } from './filter-text.js';
+
+/**
+ * Command lines of the playout engine (see docs/architecture.md):
+ *  - one *airing renderer* per airing: decodes the source slice (or draws a slate) and
+ *    encodes it to the channel's profile as MPEG-TS on stdout, with timestamps already
+ *    placed on the channel's clock;
+ *  - one *packager* per channel run: reads the renderers' output, one after another, from
+ *    stdin and cuts it into live HLS without re-encoding.
+ * Pure functions, unit-tested: every argument is decided here.
+ */
+
+/** Where HLS segment boundaries fall within an encoder run (run-relative seconds). */
+export interface SegmentGrid {
+  segmentDuration: number;
+  /** The first `initialSegments` segments last 1 s (ffmpeg's -hls_init_time 1): fast cold start. */
+  initialSegments: number;
+}
+
+/** Run-relative start of segment k on the grid. */
+export function gridPoint(grid: SegmentGrid, k: number): number {
+  const n = grid.initialSegments;
+  return k < n ? k : n + (k - n) * grid.segmentDuration;
+}
+
+/** Index of the first grid point at or after `runSeconds` (1 ms tolerance). */
+export function firstGridIndexAtOrAfter(grid: SegmentGrid, runSeconds: number): number {
+  const n = grid.initialSegments;
+  const t = runSeconds - 0.001;
+  if (t <= 0) return 0;
+  if (t <= n) return Math.ceil(t);
+  return n + Math.ceil((t - n) / grid.segmentDuration);
+}
+
+/**
+ * `-force_key_frames` expression that puts a keyframe on every grid point that falls inside
+ * an airing which starts `airingRunStart` seconds into the run. The packager cuts a segment at
+ * the first keyframe past each grid point, so segments stay exactly on the grid (EXTINF never
+ * exceeds the target duration), whatever the lengths of the airings in between. The airing's
+ * own first frame is always a keyframe (a fresh encoder), so every airing starts clean.
+ */
+export function keyframeGridExpression(grid: SegmentGrid, airingRunStart: number): string {
+  const k0 = firstGridIndexAtOrAfter(grid, airingRunStart);
+  const n = grid.initialSegments;
+  const sd = grid.segmentDuration;
+  const s = airingRunStart.toFixed(3);
+  const k = `(n_forced+${k0})`;
+  if (n === 0) return `expr:gte(t,${k}*${sd}-${s})`;
+  return `expr:gte(t,if(lt(${k},${n}),${k},${n}+(${k}-${n})*${sd})-${s})`;
+}
+
+/** What the renderer knows about the source, probed just before air. */
+export interface SourceFacts {
+  hasAudio: boolean;
+  interlaced: boolean;
+}
+
+export interface AiringRenderSpec {
+  /** The file and where in it to start; absent = a slate. */
+  source?: { path: string; startSeconds: number; facts: SourceFacts };
+  /** Text of the slate when there is no source. */
+  slateText?: string;
+  /** Exact length on the channel's clock. */
+  durationSeconds: number;
+  /** Channel-clock time of the first frame: output timestamps start here. */
+  clockSeconds: number;
+  /** Seconds from the start of the encoder run to this airing (for the keyframe grid). */
+  runSeconds: number;
+  grid: SegmentGrid;
+  profile: OutputProfile;
+  /** EBU R128 loudness target in LUFS, or null to leave levels alone. */
+  loudnessTarget: number | null;
+}
+
+const AAC_FRAME_SAMPLES = 1024;
+
+/**
+ * Audio samples to encode for a slot. The AAC encoder's output starts one frame (1024 samples)
+ * before its input (encoder priming) and ends on a whole frame, so an airing that encoded all
+ * of its slot would overlap the next airing's first packet. Encoding whole frames, one fewer
+ * than fit, leaves a gap of less than one AAC frame (21 ms) at the boundary and never an overlap.
+ */
+export function audioSamplesForSlot(durationSeconds: number, sampleRate: number): number {
+  const slotSamples = Math.round(durationSeconds * sampleRate);
+  return Math.max(AAC_FRAME_SAMPLES, Math.floor(slotSamples / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES - AAC_FRAME_SAMPLES);
+}
+
+/** Frames of video in a slot at the profile's rate (the last airing frame is before the slot end). */
+export function videoFramesForSlot(durationSeconds: number, frameRate: number): number {
+  return Math.max(1, Math.round(durationSeconds * frameRate));
+}
+
+/** Scale into the frame keeping aspect (letterbox/pillarbox), square pixels, constant frame rate. */
+export function normaliseVideoChain(profile: Pick<OutputProfile, 'width' | 'height' | 'frameRate'>, interlaced: boolean): string {
+  const { width, height, frameRate } = profile;
+  return [
+    // bwdif only touches frames flagged interlaced; progressive ones pass through.
+    ...(interlaced ? ['bwdif=mode=send_frame:deint=interlaced'] : []),
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease`,
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=black`,
+    'setsar=1',
+    `fps=${frameRate}`,
+    'format=yuv420p',
+  ].join(',');
+}
+
+function slateVideoSource(spec: AiringRenderSpec): string {
+  const { width, height, frameRate } = spec.profile;
+  const text = escapeFilterValue(spec.slateText ?? 'We are experiencing technical difficulties');
+  const font = FONTS.bold ? `fontfile=${escapeFilterValue(FONTS.bold)}:` : '';
+  const size = Math.max(12, Math.round(height / 18));
+  return (
+    `color=c=0x1d3557:s=${width}x${height}:r=${frameRate},` +
+    `drawtext=${font}text=${text}:fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=(h-text_h)/2,` +
+    `drawtext=${font}text=${escapeFilterValue('Please stand by')}:fontcolor=0xf1faee:fontsize=${Math.round(size * 0.7)}:x=(w-text_w)/2:y=(h-text_h)/2+${size * 2}`
+  );
+}
+
+/** Encoder settings shared by every airing, so the packager sees one uniform stream. */
+function encoderArgs(spec: AiringRenderSpec): string[] {
+  const { profile } = spec;
+  const args = ['-c:v', profile.videoCodec, '-b:v', profile.videoBitrate];
+  if (profile.videoCodec === 'libx264') {
+    args.push('-preset', profile.preset, '-profile:v', 'high', '-maxrate', profile.videoBitrate);
+    args.push('-bufsize', doubleBitrate(profile.videoBitrate), '-sc_threshold', '0');
+  }
+  // No B-frames: decode order equals presentation order, so one airing's last frame can never
+  // be decoded after the next airing's first (DTS stays monotonic across the splice).
+  args.push('-bf', '0', '-g', String(profile.frameRate * 60));
+  args.push('-force_key_frames', keyframeGridExpression(spec.grid, spec.runSeconds));
+  args.push('-c:a', profile.audioCodec, '-b:a', profile.audioBitrate, '-ar', String(profile.audioSampleRate), '-ac', String(profile.audioChannels));
+  return args;
+}
+
+function doubleBitrate(bitrate: string): string {
+  const match = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(bitrate);
+  return match ? `${Number(match[1]) * 2}${match[2]}` : bitrate;
+}
+
+/** Loudness normalisation (EBU R128) and back to the profile's rate and layout. */
+export function audioLevelChain(loudnessTarget: number | null, sampleRate: number): string {
+  const steps: string[] = [];
+  if (loudnessTarget !== null) steps.push(`loudnorm=I=${loudnessTarget}:LRA=11:TP=-2`);
+  steps.push(`aresample=${sampleRate}`, 'aformat=sample_fmts=fltp:channel_layouts=stereo');
+  return steps.join(',');
+}
+
+/** One airing (or slate) rendered to the channel's profile as MPEG-TS on stdout. */
+export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
+  const { profile } = spec;
+  const frames = videoFramesForSlot(spec.durationSeconds, profile.frameRate);
+  const samples = audioSamplesForSlot(spec.durationSeconds, profile.audioSampleRate);
+  const inputs: string[] = [];
+  let videoIn: string;
+  let audioIn: string;
+  if (spec.source) {
+    if (spec.source.startSeconds > 0) inputs.push('-ss', spec.source.startSeconds.toFixed(3));
+    inputs.push('-i', spec.source.path);
+    videoIn = `[0:v:0]${normaliseVideoChain(profile, spec.source.facts.interlaced)}`;
+    if (spec.source.facts.hasAudio) {
+      // async=1 stretches/pads audio to its timestamps so a source whose audio is shorter
+      // than its video cannot pull picture and sound apart.
+      audioIn = `[0:a:0]aresample=${profile.audioSampleRate}:async=1:first_pts=0,${audioLevelChain(spec.loudnessTarget, profile.audioSampleRate)}`;
+    } else {
+      // A silent source still gets an audio track: players expect one stream layout throughout.
+      inputs.push('-f', 'lavfi', '-i', `anullsrc=r=${profile.audioSampleRate}:cl=stereo`);
+      audioIn = '[1:a]anull';
+    }
+  } else {
+    inputs.push('-f', 'lavfi', '-i', slateVideoSource(spec));
+    inputs.push('-f', 'lavfi', '-i', `anullsrc=r=${profile.audioSampleRate}:cl=stereo`);
+    videoIn = '[0:v]format=yuv420p';
+    audioIn = '[1:a]anull';
+  }
+  // tpad/apad extend a source that ends early (its slot is the timeline's, not the file's);
+  // trim ends exactly on the slot, so the next airing starts on its timeline second.
+  const graph =
+    `${videoIn},tpad=stop=-1:stop_mode=clone,trim=end_frame=${frames},setpts=PTS-STARTPTS[v];` +
+    `${audioIn},apad,atrim=end_sample=${samples},asetpts=PTS-STARTPTS[a]`;
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'level+error', '-nostats',
+    '-progress', 'pipe:3',
+    ...inputs,
+    '-filter_complex', graph,
+    '-map', '[v]', '-map', '[a]',
+    ...encoderArgs(spec),
+    '-output_ts_offset', spec.clockSeconds.toFixed(3),
+    // Each renderer's continuity counters start over; flagging the first packet of each PID
+    // as a discontinuity tells the packager's demuxer the jump is intended, not corruption.
+    '-mpegts_flags', '+initial_discontinuity',
+    '-f', 'mpegts', 'pipe:1',
+  ];
+}
+
+export interface PackagerSpec {
+  playlistPath: string;
+  /** e.g. `/data/channels/1/hls/r3-%d.ts`; %d becomes the epoch-based sequence number. */
+  segmentPathPattern: string;
+  grid: SegmentGrid;
+  playlistSize: number;
+  /** Segments kept on disk after they leave ffmpeg's list (VLC still fetches them). */
+  deleteThreshold: number;
+}
+
+/**
+ * The channel's packager: MPEG-TS from the renderers on stdin, paced to real time (-re),
+ * timestamps kept as the renderers placed them (-copyts), cut into HLS without re-encoding.
+ */
+export function buildPackagerArgs(spec: PackagerSpec): string[] {
+  return [
+    '-hide_banner', '-loglevel', 'level+warning', '-nostats',
+    '-progress', 'pipe:1', '-stats_period', '2',
+    '-re', '-copyts',
+    '-probesize', '1000000', '-analyzeduration', '1000000',
+    '-f', 'mpegts', '-i', 'pipe:0',
+    '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
+    '-f', 'hls',
+    '-hls_time', String(spec.grid.segmentDuration),
+    ...(spec.grid.initialSegments > 0 ? ['-hls_init_time', '1'] : []),
+    '-hls_list_size', String(spec.playlistSize),
+    '-hls_delete_threshold', String(spec.deleteThreshold),
+    '-hls_flags', 'delete_segments+temp_file+independent_segments',
+    '-hls_start_number_source', 'epoch',
+    '-hls_segment_type', 'mpegts',
+    '-hls_segment_filename', spec.segmentPathPattern,
+    spec.playlistPath,
+  ];
+}
+
+/** Streams, field order of one file, for the renderer (ffprobe, fast: no frame decoding). */
+export function buildSourceCheckArgs(filePath: string): string[] {
+  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_disposition=attached_pic', filePath];
+}
