@@ -79,8 +79,8 @@ function buildChannels(
   items: CatalogItem[],
   scheduling: SchedulingService,
 ): ChannelManager {
-  const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, log });
-  const profile = resolveOutputProfile(config);
+  const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
+  const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, alwaysOnChannels, log });
   const now = Date.now();
   // schedule mode: every enabled stored channel plays its compiled timeline. loop and concat
   // (the library back to back) keep the loop engine over channels 1..streaming.channels.
@@ -105,7 +105,8 @@ function buildChannels(
         timeline,
         epochMs,
         toolchain,
-        profile,
+        // A stored channel's own quality (schedule mode) overrides streaming.quality.
+        profile: resolveOutputProfile(config, scheduled ? scheduling.channels.get(channelNumber)?.quality : undefined),
         segmentDurationSeconds: config.streaming.segment_duration,
         playlistSize: config.streaming.playlist_size,
         loudnessTarget: config.ffmpeg.loudness_target,
@@ -200,7 +201,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   // A machine-readable line for scripts and tests that start the server on port 0.
   if (!process.stdout.isTTY) process.stdout.write(`${JSON.stringify({ retrovue: 'listening', port })}\n`);
 
-  if (manager.alwaysOn) await manager.startAll();
+  await manager.startAlwaysOn();
   manager.watchIdle();
 
   return new Promise<number>((resolve) => {

@@ -21,8 +21,8 @@ const PRESETS: Record<QualityName, { width: number; height: number; videoBitrate
 };
 
 /** The quality preset, with `ffmpeg.bitrate` / `ffmpeg.resolution` overriding it. */
-export function resolveOutputProfile(config: RetrovueConfig): OutputProfile {
-  const preset = PRESETS[config.streaming.quality];
+export function resolveOutputProfile(config: RetrovueConfig, channelQuality?: QualityName): OutputProfile {
+  const preset = PRESETS[channelQuality ?? config.streaming.quality];
   let { width, height } = preset;
   if (config.ffmpeg.resolution) {
     [width, height] = config.ffmpeg.resolution.split('x').map(Number) as [number, number];

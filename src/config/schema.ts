@@ -119,6 +119,8 @@ export const channelConfigSchema = z
     group: z.string().min(1).max(100).default('Retrovue'),
     quality: z.enum(QUALITY_NAMES).optional(),
     enabled: z.boolean().default(true),
+    /** Keep this channel's encoder running with no viewers (instant tune-in, at the cost of its CPU). */
+    always_on: z.boolean().default(false),
     /** IANA zone the schedule is anchored in; default: the server's zone. */
     time_zone: z.string().min(1).optional(),
     schedule: z.unknown().optional(),

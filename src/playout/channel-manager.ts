@@ -4,6 +4,8 @@ import type { ChannelSession } from './channel-session.js';
 export interface ChannelManagerOptions {
   /** Seconds without viewers before a channel stops; 0 = channels are always on. */
   idleTimeoutSeconds: number;
+  /** Channels that run whether or not anyone watches (config `channels[].always_on`). */
+  alwaysOnChannels?: ReadonlySet<number>;
   log: Logger;
   now?: () => number;
 }
@@ -39,6 +41,15 @@ export class ChannelManager {
     return this.options.idleTimeoutSeconds === 0;
   }
 
+  isAlwaysOn(channelNumber: number): boolean {
+    return this.alwaysOn || (this.options.alwaysOnChannels?.has(channelNumber) ?? false);
+  }
+
+  /** Starts every channel that runs without viewers. */
+  async startAlwaysOn(): Promise<void> {
+    await Promise.all(this.all().filter((s) => this.isAlwaysOn(s.channelNumber)).map((s) => s.start()));
+  }
+
   /** Someone is watching: start the channel if needed and reset its idle clock. */
   async touch(channelNumber: number): Promise<ChannelSession | undefined> {
     const session = this.sessions.get(channelNumber);
@@ -52,10 +63,6 @@ export class ChannelManager {
     return this.lastActivityMs.get(channelNumber);
   }
 
-  async startAll(): Promise<void> {
-    await Promise.all(this.all().map((session) => session.start()));
-  }
-
   /** Begins the idle watch (nothing to watch when channels are always on). */
   watchIdle(): void {
     if (this.alwaysOn) return;
@@ -66,6 +73,7 @@ export class ChannelManager {
     const limitMs = this.options.idleTimeoutSeconds * 1000;
     for (const session of this.sessions.values()) {
       if (session.state !== 'live' && session.state !== 'starting') continue;
+      if (this.isAlwaysOn(session.channelNumber)) continue;
       if (session.fanout.viewerCount > 0) {
         this.lastActivityMs.set(session.channelNumber, this.now());
         continue;

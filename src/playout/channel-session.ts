@@ -102,6 +102,11 @@ export class ChannelSession extends EventEmitter {
     return this.supervisor.lastProgress;
   }
 
+  /** The packager's last complaint (or why it could not start). */
+  get lastError(): string | undefined {
+    return this.supervisor.lastError;
+  }
+
   segmentPath(fileName: string): string {
     return path.join(this.hlsDir, fileName);
   }

@@ -1,18 +1,44 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChannelSession } from '../../playout/channel-session.js';
+import { CpuMeter, readProcessStats } from '../../playout/process-stats.js';
 import type { AppContext } from '../app.js';
 
-function channelHealth(session: ChannelSession, context: AppContext) {
+const cpuMeter = new CpuMeter();
+
+/**
+ * Everything an operator asks about a running channel: state, viewers, what airs and how far
+ * in, the encoder processes with their speed, CPU and memory, restarts and the last error.
+ */
+function channelStatus(session: ChannelSession, context: AppContext) {
   const progress = session.encoderProgress;
   const lastActivity = context.channels.lastActivity(session.channelNumber);
+  const rendering = session.nowRendering;
+  const processes = [
+    { role: 'packager', stats: readProcessStats(session.encoderPid) },
+    { role: 'renderer', stats: readProcessStats(rendering?.pid) },
+  ].filter((p) => p.stats !== null);
+  const cpuSeconds = processes.reduce((sum, p) => sum + p.stats!.cpuSeconds, 0);
+  const key = `${session.channelNumber}:${processes.map((p) => p.stats!.pid).join(',')}`;
+  const position = session.timeline.at(Date.now());
   return {
     number: session.channelNumber,
     state: session.state,
     encoder: {
       pid: session.encoderPid ?? null,
+      rendererPid: rendering?.pid ?? null,
       restarts: session.encoderRestarts,
       speed: progress?.speed ?? null,
+      cpuPercent: processes.length ? cpuMeter.percent(key, cpuSeconds) : null,
+      memoryBytes: processes.reduce((sum, p) => sum + p.stats!.rssBytes, 0) || null,
+      lastError: session.lastError ?? null,
     },
+    onAir: position
+      ? { title: position.airing.title, kind: position.airing.kind, offsetMs: position.offsetMs, start: new Date(position.airing.startMs).toISOString(), end: new Date(position.airing.endMs).toISOString() }
+      : null,
+    rendering: rendering
+      ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null }
+      : null,
+    slatesShown: session.slatesShown,
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
   };
@@ -24,8 +50,14 @@ export function registerApiRoutes(app: FastifyInstance, context: AppContext): vo
     uptimeSeconds: Math.round((Date.now() - context.startedAtMs) / 1000),
     mode: context.config.streaming.mode,
     ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
-    channels: context.channels.all().map((session) => channelHealth(session, context)),
+    channels: context.channels.all().map((session) => channelStatus(session, context)),
   }));
+
+  app.get<{ Params: { n: string } }>('/api/channels/:n/status', async (request, reply) => {
+    const session = context.channels.get(Number(request.params.n));
+    if (!session) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
+    return channelStatus(session, context);
+  });
 
   // `/api/channels/:n/now` (now, offset, next, programme) lives in schedule-routes.ts.
 }
