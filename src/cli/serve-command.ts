@@ -9,6 +9,7 @@ import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
 import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { airingKindOf } from '../library/airing-kind.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
@@ -186,7 +187,16 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   }
 
   const directory = scheduling.channels;
-  const app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog, scheduling });
+  let app: ReturnType<typeof buildApp>;
+  try {
+    app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog, scheduling });
+  } catch (error) {
+    // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
+    if (!(error instanceof DeviceIdentityError)) throw error;
+    process.stderr.write(`retrovue: ${error.message}\n`);
+    db.close();
+    return 3;
+  }
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {
