@@ -80,41 +80,52 @@ function buildChannels(
   items: CatalogItem[],
   scheduling: SchedulingService,
 ): ChannelManager {
-  const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
-  const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, alwaysOnChannels, log });
   const now = Date.now();
-  // schedule mode: every enabled stored channel plays its compiled timeline. loop and concat
-  // (the library back to back) keep the loop engine over channels 1..streaming.channels.
+  // schedule mode: every enabled stored channel plays its compiled timeline (channels created
+  // over the API too, from their first viewer on). loop and concat (the library back to back)
+  // keep the loop engine over channels 1..streaming.channels.
   const scheduled = config.streaming.mode === 'schedule';
-  const numbers = scheduled
-    ? scheduling.channels.list().map((c) => c.number)
-    : Array.from({ length: config.streaming.channels }, (_, i) => i + 1);
-  for (const channelNumber of numbers) {
+  const makeSession = (channelNumber: number): ChannelSession | undefined => {
+    const stored = scheduling.channels.get(channelNumber);
+    if (scheduled && !stored?.enabled) return undefined;
     // `--loops N` counts its N passes from this start; otherwise the channel keeps its clock.
     if (config.streaming.loops !== undefined && !scheduled) resetChannelEpoch(db, channelNumber, now);
     const epochMs = channelEpoch(db, channelNumber, now);
-    const timeline: ChannelTimeline = scheduled
-      ? scheduling.timeline(channelNumber)!
+    const timeline: ChannelTimeline | undefined = scheduled
+      ? scheduling.timeline(channelNumber)
       : new LoopTimeline({
           items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
           epochMs,
           loops: config.streaming.loops,
         });
-    manager.add(
-      new ChannelSession({
-        channelNumber,
-        timeline,
-        epochMs,
-        toolchain,
-        // A stored channel's own quality (schedule mode) overrides streaming.quality.
-        profile: resolveOutputProfile(config, scheduled ? scheduling.channels.get(channelNumber)?.quality : undefined),
-        segmentDurationSeconds: config.streaming.segment_duration,
-        playlistSize: config.streaming.playlist_size,
-        loudnessTarget: config.ffmpeg.loudness_target,
-        workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
-        log: log.child({ channel: channelNumber }),
-      }),
-    );
+    if (!timeline) return undefined;
+    return new ChannelSession({
+      channelNumber,
+      timeline,
+      epochMs,
+      toolchain,
+      // A stored channel's own quality (schedule mode) overrides streaming.quality.
+      profile: resolveOutputProfile(config, scheduled ? stored?.quality : undefined),
+      segmentDurationSeconds: config.streaming.segment_duration,
+      playlistSize: config.streaming.playlist_size,
+      loudnessTarget: config.ffmpeg.loudness_target,
+      workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
+      log: log.child({ channel: channelNumber }),
+    });
+  };
+  const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
+  const manager = new ChannelManager({
+    idleTimeoutSeconds: config.streaming.idle_timeout,
+    alwaysOnChannels,
+    log,
+    ...(scheduled ? { createSession: makeSession } : {}),
+  });
+  const numbers = scheduled
+    ? scheduling.channels.list().map((c) => c.number)
+    : Array.from({ length: config.streaming.channels }, (_, i) => i + 1);
+  for (const channelNumber of numbers) {
+    const session = makeSession(channelNumber);
+    if (session) manager.add(session);
   }
   return manager;
 }

@@ -32,7 +32,7 @@ export function onscreenEpisode(season?: number, episode?: number): string | und
  * airing with its breaks folded in (a 30-minute slot reads as 30 minutes). Built from the
  * same published airings the channel plays, so the guide tells what really airs.
  */
-export function buildXmltv(channels: GuideChannel[], baseUrl: string): string {
+export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: { fromMs: number; toMs: number }): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' })
     .dtd({ sysID: 'xmltv.dtd' })
     .ele('tv', { 'generator-info-name': 'Retrovue', 'source-info-name': 'Retrovue' });
@@ -46,6 +46,8 @@ export function buildXmltv(channels: GuideChannel[], baseUrl: string): string {
   }
   for (const { channel, airings } of channels) {
     for (const slot of foldProgrammes(airings)) {
+      // Programmes are listed whole: one in progress at either edge of the window keeps its real start and stop.
+      if (window && (slot.startMs >= window.toMs || slot.endMs <= window.fromMs)) continue;
       const p = slot.program;
       const programme = doc.ele('programme', {
         start: xmltvTime(slot.startMs, channel.timeZone),

@@ -6,6 +6,11 @@ export interface ChannelManagerOptions {
   idleTimeoutSeconds: number;
   /** Channels that run whether or not anyone watches (config `channels[].always_on`). */
   alwaysOnChannels?: ReadonlySet<number>;
+  /**
+   * Makes the session of a channel that did not exist at start (created over the API), or
+   * returns undefined when there is no such channel.
+   */
+  createSession?: (channelNumber: number) => ChannelSession | undefined;
   log: Logger;
   now?: () => number;
 }
@@ -30,7 +35,20 @@ export class ChannelManager {
   }
 
   get(channelNumber: number): ChannelSession | undefined {
-    return this.sessions.get(channelNumber);
+    const existing = this.sessions.get(channelNumber);
+    if (existing || !Number.isInteger(channelNumber)) return existing;
+    const created = this.options.createSession?.(channelNumber);
+    if (created) this.add(created);
+    return created;
+  }
+
+  /** A channel was deleted: its encoder stops and its number is free again. */
+  async remove(channelNumber: number): Promise<void> {
+    const session = this.sessions.get(channelNumber);
+    if (!session) return;
+    this.sessions.delete(channelNumber);
+    this.lastActivityMs.delete(channelNumber);
+    await session.close();
   }
 
   all(): ChannelSession[] {
@@ -52,7 +70,7 @@ export class ChannelManager {
 
   /** Someone is watching: start the channel if needed and reset its idle clock. */
   async touch(channelNumber: number): Promise<ChannelSession | undefined> {
-    const session = this.sessions.get(channelNumber);
+    const session = this.get(channelNumber);
     if (!session) return undefined;
     this.lastActivityMs.set(channelNumber, this.now());
     await session.start();

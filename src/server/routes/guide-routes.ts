@@ -2,18 +2,26 @@ import type { FastifyInstance } from 'fastify';
 import { buildXmltv } from '../../guide/xmltv.js';
 import type { AppContext } from '../app.js';
 
+/** How far beyond the guide window a programme that straddles its edge may reach (a long movie). */
+const PROGRAMME_REACH_MS = 6 * 3600_000;
+
 /** `/xmltv.xml`: the guide, from the same published airings the channels play. */
 export function registerGuideRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/xmltv.xml', async (request, reply) => {
     const now = Date.now();
     const from = now - context.config.guide.history_hours * 3600_000;
     const to = now + context.config.guide.days * 24 * 3600_000;
+    // Read past both edges so a programme straddling one is folded whole (breaks included).
+    const [readFrom, readTo] = [from - PROGRAMME_REACH_MS, to + PROGRAMME_REACH_MS];
     const channels = context.directory.list().map((channel) => ({
       channel,
       // Loop-mode channels have no compiled schedule; their loop timeline is the guide.
-      airings: context.scheduling?.timeline(channel.number)?.publishedBetween(from, to) ?? context.channels.get(channel.number)?.timeline.airingsBetween(from, to) ?? [],
+      airings:
+        context.scheduling?.timeline(channel.number)?.publishedBetween(readFrom, readTo) ??
+        context.channels.get(channel.number)?.timeline.airingsBetween(readFrom, readTo) ??
+        [],
     }));
     const baseUrl = `${request.protocol}://${request.host}`;
-    return reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-cache').send(buildXmltv(channels, baseUrl));
+    return reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-cache').send(buildXmltv(channels, baseUrl, { fromMs: from, toMs: to }));
   });
 }

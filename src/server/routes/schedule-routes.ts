@@ -97,6 +97,8 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
       const before = store.require(n);
       const channel = store.update(n, request.body);
       const affectsAiring = channel.timeZone !== before.timeZone || JSON.stringify(channel.schedule) !== JSON.stringify(before.schedule);
+      // A channel switched off, or to another quality, gets a fresh encoder from its next viewer on.
+      if (channel.enabled !== before.enabled || channel.quality !== before.quality) await context.channels.remove(n);
       return { channel, changes: affectsAiring ? describeChange(scheduling.reschedule(n)) : null };
     } catch (error) {
       return sendError(reply, error);
@@ -107,6 +109,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
     try {
       const channel = store.remove(Number(request.params.n));
       scheduling.forget(channel.number);
+      await context.channels.remove(channel.number);
       return { deleted: channel.number };
     } catch (error) {
       return sendError(reply, error);
