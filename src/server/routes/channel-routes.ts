@@ -52,6 +52,9 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
         .send(session.playlist.render());
     }
     if (session.state === 'ended') return reply.code(410).send({ error: 'off_air', message: `channel ${channelNumber} has ended` });
+    // A viewer who hung up while a cold channel was starting is no viewer: never add it,
+    // or it would count (and hold the channel on) forever.
+    if (request.raw.destroyed || request.raw.socket.destroyed) return reply;
     const stream = session.fanout.addViewer();
     request.raw.once('close', () => stream.destroy());
     // Each viewer's stream opens on the PAT, so probes identify it at once (see PatFirstStream).
