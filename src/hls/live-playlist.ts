@@ -71,7 +71,14 @@ export class LivePlaylist {
   }
 
   append(incoming: IncomingSegment, nowMs: number): PublishedSegment {
-    const sequence = this.lastSequence === undefined ? incoming.sourceSequence : Math.max(this.lastSequence + 1, incoming.sourceSequence);
+    // HLS has no gaps: a player numbers segments MEDIA-SEQUENCE + position. While segments are
+    // listed, the next one must be exactly one more, or a restarted encoder's (epoch-based,
+    // further on) numbers would renumber it once the older segments slide out. Only an empty
+    // window may jump ahead to the encoder's own number.
+    let sequence: number;
+    if (this.lastSequence === undefined) sequence = incoming.sourceSequence;
+    else if (this.window.length > 0) sequence = this.lastSequence + 1;
+    else sequence = Math.max(this.lastSequence + 1, incoming.sourceSequence);
     const segment: PublishedSegment = {
       ...incoming,
       sequence,

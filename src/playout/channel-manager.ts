@@ -77,6 +77,11 @@ export class ChannelManager {
     return session;
   }
 
+  /** Someone was served just now (idle time counts from the end of a cold start, not its beginning). */
+  noteActivity(channelNumber: number): void {
+    if (this.sessions.has(channelNumber)) this.lastActivityMs.set(channelNumber, this.now());
+  }
+
   lastActivity(channelNumber: number): number | undefined {
     return this.lastActivityMs.get(channelNumber);
   }

@@ -24,6 +24,7 @@ async function liveSession(context: AppContext, channelNumber: number, reply: Fa
   if (!session) return undefined;
   try {
     await session.waitUntilLive(COLD_START_TIMEOUT_MS);
+    context.channels.noteActivity(channelNumber);
   } catch (error) {
     void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
     return undefined;
