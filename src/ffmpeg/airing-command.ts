@@ -44,10 +44,12 @@ export function keyframeGridExpression(grid: SegmentGrid, airingRunStart: number
   const k0 = firstGridIndexAtOrAfter(grid, airingRunStart);
   const n = grid.initialSegments;
   const sd = grid.segmentDuration;
-  const s = airingRunStart.toFixed(3);
+  // The airing's time zero may sit up to a frame before the run's start (the frame grid):
+  // subtracting a negative start is written as adding, since "--" is not an expression.
+  const shift = airingRunStart < 0 ? `+${(-airingRunStart).toFixed(6)}` : `-${airingRunStart.toFixed(6)}`;
   const k = `(n_forced+${k0})`;
-  if (n === 0) return `expr:gte(t,${k}*${sd}-${s})`;
-  return `expr:gte(t,if(lt(${k},${n}),${k},${n}+(${k}-${n})*${sd})-${s})`;
+  if (n === 0) return `expr:gte(t,${k}*${sd}${shift})`;
+  return `expr:gte(t,if(lt(${k},${n}),${k},${n}+(${k}-${n})*${sd})${shift})`;
 }
 
 /** What the renderer knows about the source, probed just before air. */
@@ -76,19 +78,63 @@ export interface AiringRenderSpec {
 const AAC_FRAME_SAMPLES = 1024;
 
 /**
- * Audio samples to encode for a slot. The AAC encoder's output starts one frame (1024 samples)
- * before its input (encoder priming) and ends on a whole frame, so an airing that encoded all
- * of its slot would overlap the next airing's first packet. Encoding whole frames, one fewer
- * than fit, leaves a gap of less than one AAC frame (21 ms) at the boundary and never an overlap.
+ * Where an airing sits on the channel's two grids: video frames at k/fps and AAC frames at
+ * m*1024/rate of the channel clock. Airings start on whole milliseconds, on neither grid.
+ *
+ * Video: counted from each airing's own start, the frame before a boundary and the one after
+ * it would be less (or more) than a frame apart, and a CFR consumer (a player, Plex's
+ * transcoder) sees two frames on one tick. On the grid every frame is exactly one frame after
+ * the previous one, airing after airing; an airing's first frame is the first grid point at or
+ * after its start (at most one frame late, never accumulating).
+ *
+ * Audio: the AAC encoder's output starts one frame (1024 samples, priming) before its input
+ * and covers whole frames. An airing whose audio starts on the AAC grid at A and encodes up
+ * to one frame before the next airing's A' ends exactly where the next airing's priming
+ * packet begins: packets tile with no gap and no overlap. (A gap would matter: the packager
+ * packs several AAC frames into one PES with one timestamp, so a gap inside it vanishes and
+ * the next airing's sound plays early by the gap.) The last 1024 samples of a slot are given
+ * to the next airing's priming, i.e. 21 ms of each airing's tail is not heard.
+ *
+ * Lip sync: the source's sound is shifted to start with its first picture (videoStart), to
+ * the sample, whatever the two grids did.
+ *
+ * All values are relative to `baseSeconds`, the video grid point at or before the airing's
+ * start: the renderer's time zero (its -output_ts_offset).
  */
-export function audioSamplesForSlot(durationSeconds: number, sampleRate: number): number {
-  const slotSamples = Math.round(durationSeconds * sampleRate);
-  return Math.max(AAC_FRAME_SAMPLES, Math.floor(slotSamples / AAC_FRAME_SAMPLES) * AAC_FRAME_SAMPLES - AAC_FRAME_SAMPLES);
+export interface GridPlacement {
+  baseSeconds: number;
+  /** 0 when the airing starts on the video grid, else 1. */
+  videoLeadFrames: number;
+  /** Video frames in the slot (grid points in [start, end)). */
+  frames: number;
+  /** Output audio starts this many samples after base (on the AAC grid). */
+  audioStartSamples: number;
+  /** Samples to encode: the AAC-grid slot less the one frame the next airing primes into. */
+  audioSamples: number;
+  /** Source sound's first sample relative to the audio start: > 0 delay by it, < 0 skip -it. */
+  audioContentShiftSamples: number;
 }
 
-/** Frames of video in a slot at the profile's rate (the last airing frame is before the slot end). */
-export function videoFramesForSlot(durationSeconds: number, frameRate: number): number {
-  return Math.max(1, Math.round(durationSeconds * frameRate));
+export function placeOnGrids(clockSeconds: number, durationSeconds: number, frameRate: number, sampleRate: number): GridPlacement {
+  // A microsecond of tolerance: clock times are whole milliseconds, grid points are not.
+  const eps = 1e-6;
+  const endSeconds = clockSeconds + durationSeconds;
+  const baseIndex = Math.floor(clockSeconds * frameRate + eps);
+  const firstIndex = Math.ceil(clockSeconds * frameRate - eps);
+  const endIndex = Math.ceil(endSeconds * frameRate - eps);
+  const baseSamples = Math.round((baseIndex * sampleRate) / frameRate);
+  const aacIndex = (seconds: number) => Math.ceil((seconds * sampleRate) / AAC_FRAME_SAMPLES - eps);
+  const audioStart = aacIndex(clockSeconds) * AAC_FRAME_SAMPLES;
+  const audioEnd = aacIndex(endSeconds) * AAC_FRAME_SAMPLES;
+  const videoStartSamples = baseSamples + Math.round(((firstIndex - baseIndex) * sampleRate) / frameRate);
+  return {
+    baseSeconds: baseIndex / frameRate,
+    videoLeadFrames: firstIndex - baseIndex,
+    frames: Math.max(1, endIndex - firstIndex),
+    audioStartSamples: audioStart - baseSamples,
+    audioSamples: Math.max(AAC_FRAME_SAMPLES, audioEnd - audioStart - AAC_FRAME_SAMPLES),
+    audioContentShiftSamples: videoStartSamples - audioStart,
+  };
 }
 
 /** Scale into the frame keeping aspect (letterbox/pillarbox), square pixels, constant frame rate. */
@@ -118,7 +164,7 @@ function slateVideoSource(spec: AiringRenderSpec): string {
 }
 
 /** Encoder settings shared by every airing, so the packager sees one uniform stream. */
-function encoderArgs(spec: AiringRenderSpec): string[] {
+function encoderArgs(spec: AiringRenderSpec, keyframeRunStart: number): string[] {
   const { profile } = spec;
   const args = ['-c:v', profile.videoCodec, '-b:v', profile.videoBitrate];
   if (profile.videoCodec === 'libx264') {
@@ -128,7 +174,7 @@ function encoderArgs(spec: AiringRenderSpec): string[] {
   // No B-frames: decode order equals presentation order, so one airing's last frame can never
   // be decoded after the next airing's first (DTS stays monotonic across the splice).
   args.push('-bf', '0', '-g', String(profile.frameRate * 60));
-  args.push('-force_key_frames', keyframeGridExpression(spec.grid, spec.runSeconds));
+  args.push('-force_key_frames', keyframeGridExpression(spec.grid, keyframeRunStart));
   args.push('-c:a', profile.audioCodec, '-b:a', profile.audioBitrate, '-ar', String(profile.audioSampleRate), '-ac', String(profile.audioChannels));
   return args;
 }
@@ -149,8 +195,7 @@ export function audioLevelChain(loudnessTarget: number | null, sampleRate: numbe
 /** One airing (or slate) rendered to the channel's profile as MPEG-TS on stdout. */
 export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   const { profile } = spec;
-  const frames = videoFramesForSlot(spec.durationSeconds, profile.frameRate);
-  const samples = audioSamplesForSlot(spec.durationSeconds, profile.audioSampleRate);
+  const grid = placeOnGrids(spec.clockSeconds, spec.durationSeconds, profile.frameRate, profile.audioSampleRate);
   const inputs: string[] = [];
   let videoIn: string;
   let audioIn: string;
@@ -175,17 +220,26 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   }
   // tpad/apad extend a source that ends early (its slot is the timeline's, not the file's);
   // trim ends exactly on the slot, so the next airing starts on its timeline second.
+  // Time zero of this output is the video grid point at or before the airing's start (see
+  // placeOnGrids): video starts on the frame grid (whole frames in the fps filter's 1/fps time
+  // base), sound on the AAC grid (whole samples), lined up with the first picture.
+  const videoStart = grid.videoLeadFrames > 0 ? `PTS-STARTPTS+${grid.videoLeadFrames}` : 'PTS-STARTPTS';
+  const shift = grid.audioContentShiftSamples;
+  const lineUp = shift > 0 ? `,adelay=delays=${shift}S:all=1` : shift < 0 ? `,atrim=start_sample=${-shift},asetpts=PTS-STARTPTS` : '';
+  const audioStart = grid.audioStartSamples > 0 ? `PTS-STARTPTS+${grid.audioStartSamples}` : 'PTS-STARTPTS';
   const graph =
-    `${videoIn},tpad=stop=-1:stop_mode=clone,trim=end_frame=${frames},setpts=PTS-STARTPTS[v];` +
-    `${audioIn},apad,atrim=end_sample=${samples},asetpts=PTS-STARTPTS[a]`;
+    `${videoIn},tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v];` +
+    `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples},asetpts=${audioStart}[a]`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'level+error', '-nostats',
     '-progress', 'pipe:3',
     ...inputs,
     '-filter_complex', graph,
     '-map', '[v]', '-map', '[a]',
-    ...encoderArgs(spec),
-    '-output_ts_offset', spec.clockSeconds.toFixed(3),
+    // The keyframe grid is run-relative; this output's zero is `base`, up to a frame before the airing.
+    ...encoderArgs(spec, spec.runSeconds - (spec.clockSeconds - grid.baseSeconds)),
+    // Microseconds: a grid point (k/fps) rounded to milliseconds would be off the 90 kHz grid.
+    '-output_ts_offset', grid.baseSeconds.toFixed(6),
     // Each renderer's continuity counters start over; flagging the first packet of each PID
     // as a discontinuity tells the packager's demuxer the jump is intended, not corruption.
     '-mpegts_flags', '+initial_discontinuity',

@@ -144,3 +144,56 @@ export async function saveTo(file: string, data: Buffer | ArrayBuffer): Promise<
   await writeFile(file, Buffer.from(data as ArrayBuffer));
   return file;
 }
+
+export interface DecodedFrame {
+  /** Presentation time in the stream's own timestamps (seconds). */
+  pts: number;
+  rgb: [number, number, number];
+}
+
+/**
+ * Every video frame of an MPEG-TS file, decoded and averaged to one RGB colour, with its
+ * presentation time. Frames come out in decode order; with no B-frames (as the playout engine
+ * encodes) that is presentation order, so the n-th frame pairs with the n-th video packet.
+ */
+export async function frameColours(file: string): Promise<DecodedFrame[]> {
+  const times = (await packetTimes(file)).video;
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const data = stdout as unknown as Buffer;
+  const count = Math.floor(data.length / 3);
+  if (count !== times.length) throw new Error(`${file}: decoded ${count} frames but found ${times.length} video packets`);
+  return times.map((pts, i) => ({ pts, rgb: [data[i * 3]!, data[i * 3 + 1]!, data[i * 3 + 2]!] }));
+}
+
+export interface QuietStretch {
+  start: number;
+  end: number;
+}
+
+/**
+ * Black picture and silent sound stretches (ffmpeg's blackdetect and silencedetect), in the
+ * stream's own timestamps: content-based landmarks for where an airing begins and ends.
+ */
+export async function blackAndSilence(file: string): Promise<{ black: QuietStretch[]; silence: QuietStretch[] }> {
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner', '-nostats', '-copyts', '-i', file,
+    '-vf', 'blackdetect=d=0.5:pix_th=0.1', '-af', 'silencedetect=n=-50dB:d=0.5', '-f', 'null', '-',
+  ], { maxBuffer: 16 * 1024 * 1024 });
+  const black = [...stderr.matchAll(/black_start:([\d.]+) black_end:([\d.]+)/g)].map((m) => ({ start: Number(m[1]), end: Number(m[2]) }));
+  const silence: QuietStretch[] = [];
+  let openStart: number | undefined;
+  for (const line of stderr.split('\n')) {
+    const started = /silence_start: (-?[\d.]+)/.exec(line);
+    if (started) openStart = Number(started[1]);
+    const ended = /silence_end: ([\d.]+)/.exec(line);
+    if (ended && openStart !== undefined) {
+      silence.push({ start: openStart, end: Number(ended[1]) });
+      openStart = undefined;
+    }
+  }
+  return { black, silence };
+}
