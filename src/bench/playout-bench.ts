@@ -70,13 +70,13 @@ async function makeBenchMedia(dir: string): Promise<string[]> {
   return files;
 }
 
-interface Server {
+export interface Server {
   baseUrl: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-async function startServer(workDir: string, mediaDir: string, streaming: Record<string, unknown>): Promise<Server> {
+export async function startServer(workDir: string, mediaDir: string, streaming: Record<string, unknown>): Promise<Server> {
   const configPath = path.join(workDir, `config-${Date.now()}.json`);
   writeFileSync(
     configPath,
@@ -132,7 +132,7 @@ function encoderPids(channel: ChannelHealth): number[] {
   return channel.encoder?.pid ? [channel.encoder.pid] : [];
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
@@ -261,7 +261,7 @@ function cpuSeconds(pid: number): number | undefined {
 }
 
 /** Pids of every live descendant of `root` (children of children too), from /proc. */
-function descendants(root: number): number[] {
+export function descendants(root: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

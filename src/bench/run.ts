@@ -2,9 +2,15 @@
  * `npm run bench`: Retrovue's benchmarks, printed as one table. Timing lives here, never in
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
- * Options: --quick (fewer runs, shorter windows, low quality only), --only playout|library.
+ * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
+ * with groups playout|library|capacity|drift, --capacity-minutes M (window per capacity step;
+ * default 1.5, the issue's full figure is 10), --capacity-max N (highest channel count tried),
+ * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
+ * drift run is cut and extrapolated; default 240).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { runPlayoutBench, type BenchResult } from './playout-bench.js';
 
 function printTable(rows: Array<BenchResult & { group: string }>): void {
@@ -18,22 +24,62 @@ function printTable(rows: Array<BenchResult & { group: string }>): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const onlyIndex = args.indexOf('--only');
-  const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+  const value = (flag: string): string | undefined => {
+    const index = args.indexOf(flag);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const number = (flag: string): number | undefined => {
+    const text = value(flag);
+    if (text === undefined) return undefined;
+    const parsed = Number(text);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${flag} needs a positive number, not ${JSON.stringify(text)}`);
+    return parsed;
+  };
+  const groups = value('--only')?.split(',');
+  const known = ['playout', 'library', 'capacity', 'drift'];
+  const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const wants = (group: string) => !groups || groups.includes(group);
   const started = Date.now();
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   process.stderr.write(`Retrovue bench on ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}\n`);
 
   const rows: Array<BenchResult & { group: string }> = [];
-  if (!only || only === 'playout') {
+  if (wants('playout')) {
     const playout = await runPlayoutBench(quick ? { coldRuns: 1, costWindowSeconds: 20, warmupSeconds: 3, qualities: ['low'] } : {});
     rows.push(...playout.map((row) => ({ ...row, group: 'playout' })));
   }
-  if (!only || only === 'library') {
+  if (wants('library')) {
     process.stderr.write('library bench\n');
     // Loaded only when wanted, so `--only playout` does not depend on the library code.
     const { runLibraryBench } = await import('./library-bench.js');
     rows.push(...(await runLibraryBench()).map((row) => ({ ...row, group: 'library' })));
+  }
+  if (wants('capacity') || wants('drift')) {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      if (wants('capacity')) {
+        const { runCapacityBench } = await import('./capacity-bench.js');
+        const minutes = number('--capacity-minutes');
+        const capacity = await runCapacityBench(workDir, {
+          windowSeconds: minutes !== undefined ? minutes * 60 : quick ? 30 : 90,
+          warmupSeconds: quick ? 10 : 15,
+          maxChannels: number('--capacity-max'),
+        });
+        rows.push(...capacity.map((row) => ({ ...row, group: 'capacity' })));
+      }
+      if (wants('drift')) {
+        const { runDriftBench } = await import('./drift-bench.js');
+        const minutes = number('--drift-minutes');
+        const drift = await runDriftBench(workDir, {
+          airSeconds: minutes !== undefined ? minutes * 60 : quick ? 300 : 3600,
+          budgetSeconds: number('--drift-budget'),
+        });
+        rows.push(...drift.map((row) => ({ ...row, group: 'drift' })));
+      }
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
   }
   printTable(rows);
   process.stdout.write(`\n${new Date().toISOString()} · ${os.cpus().length} CPU(s) · load average before: ${load} · ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
