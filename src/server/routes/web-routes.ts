@@ -6,12 +6,24 @@ import type { FastifyInstance } from 'fastify';
 const webDir = fileURLToPath(new URL('../../../web/', import.meta.url));
 const require = createRequire(import.meta.url);
 
-/** The web remote (guide + player) and the hls.js build it plays with. */
+/** The page's own static files, by name: a fixed list, so no request path ever reaches the disk. */
+const WEB_FILES: Record<string, string> = {
+  'guide.js': 'text/javascript; charset=utf-8',
+};
+
+/** The web remote (guide + player), its scripts, and the hls.js build it plays with. */
 export function registerWebRoutes(app: FastifyInstance): void {
   app.get('/', async (_request, reply) => {
     const html = await readFile(`${webDir}index.html`, 'utf8');
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
   });
+  for (const [name, contentType] of Object.entries(WEB_FILES)) {
+    app.get(`/web/${name}`, async (_request, reply) => {
+      const body = await readFile(`${webDir}${name}`, 'utf8');
+      // no-cache: revalidated on each load, so an upgrade never pairs a new page with an old script.
+      return reply.header('content-type', contentType).header('cache-control', 'no-cache').send(body);
+    });
+  }
   app.get('/vendor/hls.min.js', async (_request, reply) => {
     const script = await readFile(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
     return reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(script);
