@@ -46,14 +46,14 @@ const MEMORY_SAMPLE_MS = 5000;
 /** Three demo-like 640x360 30 fps clips with tone, 20/30/40 s: a 90 s library pass. */
 async function makeCapacityMedia(dir: string): Promise<void> {
   const clips = [
-    { name: 'cap-a.mp4', seconds: 20, video: 'testsrc2=size=640x360:rate=30', tone: 440 },
-    { name: 'cap-b.mp4', seconds: 30, video: 'testsrc=size=640x360:rate=30,noise=alls=12:allf=t', tone: 550 },
-    { name: 'cap-c.mp4', seconds: 40, video: 'testsrc2=size=640x360:rate=30,hue=H=t/4', tone: 660 },
+    { name: 'cap-a.mp4', seconds: 20, video: 'testsrc2=size=640x360:rate=30:duration=20', tone: 440 },
+    { name: 'cap-b.mp4', seconds: 30, video: 'testsrc=size=640x360:rate=30:duration=30,noise=alls=12:allf=t', tone: 550 },
+    { name: 'cap-c.mp4', seconds: 40, video: 'testsrc2=size=640x360:rate=30:duration=40,hue=H=t/4', tone: 660 },
   ];
   for (const clip of clips) {
     await run('ffmpeg', [
       '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `${clip.video}:duration=${clip.seconds}`,
+      '-f', 'lavfi', '-i', clip.video,
       '-f', 'lavfi', '-i', `sine=frequency=${clip.tone}:sample_rate=48000:duration=${clip.seconds}`,
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
       path.join(dir, clip.name),
