@@ -38,6 +38,11 @@
     return `${compactTime(start, seconds)} – ${compactTime(end, seconds)}`;
   }
 
+  /** Clock time to the minute, or to the second when asked (seconds-long clips). */
+  function timeOfDay(ms, withSeconds) {
+    return (withSeconds ? timeFormatSeconds : timeFormat).format(ms);
+  }
+
   /** A programme's span for the on-air panel: to the minute, or to the second for short clips. */
   function spanTimes(start, end) {
     const format = end - start < 2 * MINUTE ? timeFormatSeconds : timeFormat;
@@ -89,7 +94,7 @@
 
   /**
    * The cells of one row between from and to. Blocks too short to read at this width are
-   * grouped (up to half an hour per group) so a loop of seconds-long clips stays legible and
+   * grouped (within each half hour) so a loop of seconds-long clips stays legible and
    * the page stays light; everything else is one cell per programme.
    */
   function layoutRow(blocks, from, to, minMs) {
@@ -98,7 +103,9 @@
     for (const block of blocks) {
       if (block.end <= from || block.start >= to) continue;
       const short = block.end - block.start < minMs;
-      if (short && group && block.start === group.end && group.end - group.start < HALF_HOUR) {
+      // Groups break on the half hours, so they line up with the time axis.
+      const sameSlot = group && Math.floor(block.start / HALF_HOUR) === Math.floor(group.start / HALF_HOUR);
+      if (short && sameSlot && block.start === group.end) {
         group.end = block.end;
         group.blocks.push(block);
         continue;
@@ -133,7 +140,7 @@
     const shown = titles.slice(0, 4).join(' · ') + (titles.length > 4 ? ' …' : '');
     return {
       title: shown,
-      episode: `${cell.blocks.length} short programmes`,
+      episode: `${cell.blocks.length} programmes`,
       tooltip: `${shown}\n${cell.blocks.length} short programmes, ${clockTime(cell.start)} – ${clockTime(cell.end)}`,
     };
   }
@@ -292,5 +299,5 @@
     return { setChannels, setTuned, refresh, programmesAt };
   }
 
-  window.RetrovueGuide = { create, foldProgrammes, layoutRow, episodeLabel, clockTime, spanTimes };
+  window.RetrovueGuide = { create, foldProgrammes, layoutRow, episodeLabel, clockTime, spanTimes, timeOfDay };
 })();

@@ -147,6 +147,9 @@ describe('web remote guide grid in a real browser (schedule mode, 2 channels)', 
     // A programme cell tunes too: a sitcom in row 1 takes the player back to channel 1.
     await page.locator('.guide-row[data-channel="1"] .guide-programme').last().click();
     await expect.poll(hlsUrl).toContain('/channel/1.m3u8');
+    // Arrow keys are channel up/down, as on a remote.
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(hlsUrl).toContain('/channel/2.m3u8');
     expect(pageErrors).toEqual([]);
     await page.close();
   });
