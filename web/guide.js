@@ -150,7 +150,7 @@
    * programme is chosen. Fetches every minute, moves the now line every few seconds.
    */
   function create({ root, onTune, spanMs = 3 * 3600_000, refreshMs = MINUTE }) {
-    const state = { channels: [], blocks: new Map(), tuned: undefined, rows: new Map(), loadedAt: 0, error: undefined };
+    const state = { channels: [], blocks: new Map(), tuned: undefined, rows: new Map(), loadedAt: 0 };
     const grid = element('div', 'guide-grid');
     grid.style.setProperty('--slots', String(spanMs / HALF_HOUR));
     const head = element('div', 'guide-head');
