@@ -14,23 +14,29 @@ import { escapeFilterValue, FONTS } from './filter-text.js';
 /** Where HLS segment boundaries fall within an encoder run (run-relative seconds). */
 export interface SegmentGrid {
   segmentDuration: number;
-  /** The first `initialSegments` segments last 1 s (ffmpeg's -hls_init_time 1): fast cold start. */
+  /** The first `initialSegments` segments are short (ffmpeg's -hls_init_time): fast cold start. */
   initialSegments: number;
+  /** Length of those first segments in seconds; default 1. */
+  initialSegmentDuration?: number;
 }
+
+const initialDuration = (grid: SegmentGrid): number => grid.initialSegmentDuration ?? 1;
 
 /** Run-relative start of segment k on the grid. */
 export function gridPoint(grid: SegmentGrid, k: number): number {
   const n = grid.initialSegments;
-  return k < n ? k : n + (k - n) * grid.segmentDuration;
+  const d = initialDuration(grid);
+  return k < n ? k * d : n * d + (k - n) * grid.segmentDuration;
 }
 
 /** Index of the first grid point at or after `runSeconds` (1 ms tolerance). */
 export function firstGridIndexAtOrAfter(grid: SegmentGrid, runSeconds: number): number {
   const n = grid.initialSegments;
+  const d = initialDuration(grid);
   const t = runSeconds - 0.001;
   if (t <= 0) return 0;
-  if (t <= n) return Math.ceil(t);
-  return n + Math.ceil((t - n) / grid.segmentDuration);
+  if (t <= n * d) return Math.ceil(t / d);
+  return n + Math.ceil((t - n * d) / grid.segmentDuration);
 }
 
 /**
@@ -49,7 +55,9 @@ export function keyframeGridExpression(grid: SegmentGrid, airingRunStart: number
   const shift = airingRunStart < 0 ? `+${(-airingRunStart).toFixed(6)}` : `-${airingRunStart.toFixed(6)}`;
   const k = `(n_forced+${k0})`;
   if (n === 0) return `expr:gte(t,${k}*${sd}${shift})`;
-  return `expr:gte(t,if(lt(${k},${n}),${k},${n}+(${k}-${n})*${sd})${shift})`;
+  const d = initialDuration(grid);
+  const initial = d === 1 ? k : `${k}*${d}`;
+  return `expr:gte(t,if(lt(${k},${n}),${initial},${n * d}+(${k}-${n})*${sd})${shift})`;
 }
 
 /** What the renderer knows about the source, probed just before air. */
@@ -271,7 +279,7 @@ export function buildPackagerArgs(spec: PackagerSpec): string[] {
     '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
     '-f', 'hls',
     '-hls_time', String(spec.grid.segmentDuration),
-    ...(spec.grid.initialSegments > 0 ? ['-hls_init_time', '1'] : []),
+    ...(spec.grid.initialSegments > 0 ? ['-hls_init_time', String(initialDuration(spec.grid))] : []),
     '-hls_list_size', String(spec.playlistSize),
     '-hls_delete_threshold', String(spec.deleteThreshold),
     '-hls_flags', 'delete_segments+temp_file+independent_segments',

@@ -34,6 +34,7 @@ export interface ChannelSessionOptions {
 
 const POLL_INTERVAL_MS = 100;
 const ENCODER_PLAYLIST = 'encoder.m3u8';
+const COLD_START_SEGMENT_SECONDS = 0.5;
 /** MPEG-TS timestamps wrap after 2^33 / 90 kHz ≈ 26.5 h; restarting the clock daily keeps a run inside. */
 const TIMESTAMP_PERIOD_SECONDS = 86_400;
 
@@ -153,6 +154,9 @@ export class ChannelSession extends EventEmitter {
     const grid = {
       segmentDuration: this.options.segmentDurationSeconds,
       initialSegments: this.options.segmentDurationSeconds > 1 ? this.options.playlistSize : 0,
+      // Half-second first segments: a cold channel has something to play about half a second
+      // after its first frame is encoded (the packager paces output to the wall clock).
+      initialSegmentDuration: COLD_START_SEGMENT_SECONDS,
     };
     const args = buildPackagerArgs({
       playlistPath: path.join(this.hlsDir, ENCODER_PLAYLIST),

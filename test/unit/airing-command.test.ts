@@ -25,6 +25,21 @@ describe('segment grid', () => {
     expect(firstGridIndexAtOrAfter(grid, 4.5)).toBe(5);
   });
 
+  it('can have half-second initial segments (quicker cold start), and keyframes follow that grid', () => {
+    const half = { segmentDuration: 2, initialSegments: 4, initialSegmentDuration: 0.5 };
+    expect([0, 1, 2, 3, 4, 5, 6].map((k) => gridPoint(half, k))).toEqual([0, 0.5, 1, 1.5, 2, 4, 6]);
+    expect(firstGridIndexAtOrAfter(half, 1.2)).toBe(3);
+    expect(firstGridIndexAtOrAfter(half, 2.5)).toBe(5);
+    const expr = keyframeGridExpression(half, 1.2);
+    // The forced frame times the expression yields are the grid points after 1.2 s, airing-relative.
+    const forcedAt = (nForced: number) => {
+      const k = nForced + 3;
+      return (k < 4 ? k * 0.5 : 2 + (k - 4) * 2) - 1.2;
+    };
+    expect(expr).toBe('expr:gte(t,if(lt((n_forced+3),4),(n_forced+3)*0.5,2+((n_forced+3)-4)*2)-1.200000)');
+    expect([0, 1, 2].map(forcedAt).map((t) => Number(t.toFixed(3)))).toEqual([0.3, 0.8, 2.8]);
+  });
+
   it('forces keyframes from the airing-relative position of the next grid point, with a valid sign', () => {
     expect(keyframeGridExpression(grid, 4.5)).toBe('expr:gte(t,if(lt((n_forced+5),4),(n_forced+5),4+((n_forced+5)-4)*2)-4.500000)');
     expect(keyframeGridExpression({ segmentDuration: 1, initialSegments: 0 }, 3)).toBe('expr:gte(t,(n_forced+3)*1-3.000000)');
