@@ -1,6 +1,9 @@
 import type { Logger } from '../logging/logger.js';
 import type { ChannelSession } from './channel-session.js';
 
+/** How long a starting channel is spared by the idle watch (the HTTP cold-start wait is 20 s). */
+const COLD_START_GRACE_MS = 30_000;
+
 export interface ChannelManagerOptions {
   /** Seconds without viewers before a channel stops; 0 = channels are always on. */
   idleTimeoutSeconds: number;
@@ -97,6 +100,9 @@ export class ChannelManager {
     for (const session of this.sessions.values()) {
       if (session.state !== 'live' && session.state !== 'starting') continue;
       if (this.isAlwaysOn(session.channelNumber)) continue;
+      // A cold start can take longer than a short idle_timeout: the viewer who asked is still
+      // waiting for the first segment, so the idle clock starts once the channel is live.
+      if (session.state === 'starting' && this.now() - (session.startedAtMs ?? 0) < COLD_START_GRACE_MS) continue;
       if (session.fanout.viewerCount > 0) {
         this.lastActivityMs.set(session.channelNumber, this.now());
         continue;
