@@ -31,6 +31,8 @@ export interface CapacityBenchOptions {
   warmupSeconds?: number;
   /** Highest N tried. */
   maxChannels?: number;
+  /** First N tried (default 1): to re-measure the edge with a longer window without the steps below it. */
+  fromChannels?: number;
   log?: (line: string) => void;
 }
 
@@ -284,7 +286,7 @@ export async function runCapacityBench(workDir: string, options: CapacityBenchOp
   await makeCapacityMedia(mediaDir);
 
   const steps: StepResult[] = [];
-  for (let n = 1; n <= maxChannels; n += 1) {
+  for (let n = options.fromChannels ?? 1; n <= maxChannels; n += 1) {
     log(`capacity bench: ${n} channel(s) at low, ${warmupSeconds} s warm-up + ${windowSeconds} s window`);
     const step = await measureStep(workDir, mediaDir, n, windowSeconds, warmupSeconds);
     steps.push(step);

@@ -4,7 +4,8 @@
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
  * with groups playout|library|capacity|drift, --capacity-minutes M (window per capacity step;
- * default 1.5, the issue's full figure is 10), --capacity-max N (highest channel count tried),
+ * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
+ * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
  * drift run is cut and extrapolated; default 240).
  */
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
           windowSeconds: minutes !== undefined ? minutes * 60 : quick ? 30 : 90,
           warmupSeconds: quick ? 10 : 15,
           maxChannels: number('--capacity-max'),
+          fromChannels: number('--capacity-from'),
         });
         rows.push(...capacity.map((row) => ({ ...row, group: 'capacity' })));
       }
