@@ -37,6 +37,11 @@ const ENCODER_PLAYLIST = 'encoder.m3u8';
 const COLD_START_SEGMENT_SECONDS = 0.5;
 /** MPEG-TS timestamps wrap after 2^33 / 90 kHz ≈ 26.5 h; restarting the clock daily keeps a run inside. */
 const TIMESTAMP_PERIOD_SECONDS = 86_400;
+/**
+ * Output timestamps never start at 0: the first AAC packet (encoder priming) would be negative,
+ * and the MPEG-TS muxer would then shift that whole renderer later by 21 ms, off the grids.
+ */
+const CLOCK_ORIGIN_SECONDS = 10;
 
 /**
  * One live channel: a supervised ffmpeg rendering the channel's timeline to HLS, the
@@ -175,7 +180,7 @@ export class ChannelSession extends EventEmitter {
         grid,
         loudnessTarget: this.options.loudnessTarget,
         runStartMs: nowMs,
-        runClockSeconds: ((nowMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS,
+        runClockSeconds: CLOCK_ORIGIN_SECONDS + (((nowMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
         sink: child.stdin,
         log: this.options.log.child({ run: runId }),
       });

@@ -127,10 +127,12 @@ describe('concat playout across mixed sources (real server, real ffmpeg)', () =>
     // Whole black stretches (not cut by the capture's edges) against the timeline's slots.
     const whole = black.filter((b) => b.start > hls.video[0]! + 0.1 && b.end < hls.video[hls.video.length - 1]! - 0.1);
     expect(whole.length).toBeGreaterThanOrEqual(1);
-    // The stream's timestamps are the channel clock plus a constant (the muxers' start
-    // offset): the same constant for every slot, so nothing drifts or accumulates.
+    // The stream's timestamps are the channel clock plus a constant (the engine's 10 s clock
+    // origin and the two muxers' 1.4 s start offsets): the same for every slot, so nothing
+    // drifts or accumulates.
+    const STREAM_OFFSET = 12.8;
     const offsets = whole.map((b) => {
-      const slot = silentSlots.reduce((best, s) => (Math.abs(b.end - b.start - (s.end - s.start)) < 1 && Math.abs(b.start - s.start - 2.8) < Math.abs(b.start - best.start - 2.8) ? s : best));
+      const slot = silentSlots.reduce((best, s) => (Math.abs(b.end - b.start - (s.end - s.start)) < 1 && Math.abs(b.start - s.start - STREAM_OFFSET) < Math.abs(b.start - best.start - STREAM_OFFSET) ? s : best));
       expect(b.end - b.start).toBeCloseTo(slot.end - slot.start, 1);
       expect(Math.abs(b.end - b.start - (slot.end - slot.start))).toBeLessThanOrEqual(FRAME + 0.001);
       return b.start - slot.start;
