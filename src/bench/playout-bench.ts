@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveOutputProfile, type OutputProfile } from '../config/quality.js';
 import { configSchema } from '../config/schema.js';
+import { audioLevelChain } from '../ffmpeg/airing-command.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -328,7 +329,8 @@ function encoderOptions(args: string[]): string[] {
 
 /**
  * A bare ffmpeg doing the same job as the channel with the same encoder options: the library
- * looped through the concat demuxer, normalised to the profile, paced to real time, cut to HLS.
+ * looped through the concat demuxer, normalised to the profile (loudness included: the channel
+ * runs with the default `ffmpeg.loudness_target`), paced to real time, cut to HLS.
  */
 function bareCommand(options: string[], profile: OutputProfile, mediaFiles: string[], scratch: string, segmentSeconds: number): string[] {
   const plan = path.join(scratch, 'bare.ffconcat');
@@ -339,7 +341,7 @@ function bareCommand(options: string[], profile: OutputProfile, mediaFiles: stri
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'concat', '-safe', '0', '-i', plan,
     '-map', '0:v:0', '-map', '0:a:0',
     '-vf', `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${frameRate},format=yuv420p`,
-    '-af', `aresample=${profile.audioSampleRate}`,
+    '-af', `aresample=${profile.audioSampleRate},${audioLevelChain(configSchema.parse({}).ffmpeg.loudness_target, profile.audioSampleRate)}`,
     ...options,
     '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', '6', '-hls_flags', 'delete_segments',
     path.join(scratch, 'bare.m3u8'),

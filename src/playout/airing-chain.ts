@@ -107,6 +107,8 @@ export class AiringChain {
   private stopped = false;
   private current: Renderer | undefined;
   private upcoming: Promise<Renderer> | undefined;
+  /** The renderer started ahead of its turn (memory and CPU in the status API). */
+  private ahead: Renderer | undefined;
   slatesShown = 0;
 
   constructor(private readonly options: AiringChainOptions) {}
@@ -114,6 +116,11 @@ export class AiringChain {
   /** What is being rendered now (for status): airing, renderer pid, slate or not. */
   get nowRendering(): RendererInfo | undefined {
     return this.current?.info;
+  }
+
+  /** The next airing's renderer, started while the current one plays (undefined once it is current). */
+  get renderingAhead(): RendererInfo | undefined {
+    return this.ahead && this.ahead !== this.current ? this.ahead.info : undefined;
   }
 
   /** Runs until the timeline ends (then ends the sink) or stop() is called. */
@@ -174,6 +181,7 @@ export class AiringChain {
     if (!facts) this.slatesShown += 1;
     const renderer = new Renderer(info, this.options.toolchain.ffmpegPath, args, this.options.log);
     if (this.stopped) renderer.kill();
+    this.ahead = renderer;
     return renderer;
   }
 

@@ -198,6 +198,11 @@ export class ChannelSession extends EventEmitter {
     return this.chain?.nowRendering;
   }
 
+  /** The next airing's renderer, started ahead of its turn. */
+  get renderingAhead(): RendererInfo | undefined {
+    return this.chain?.renderingAhead;
+  }
+
   get slatesShown(): number {
     return this.chain?.slatesShown ?? 0;
   }

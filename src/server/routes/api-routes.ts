@@ -16,6 +16,7 @@ function channelStatus(session: ChannelSession, context: AppContext) {
   const processes = [
     { role: 'packager', stats: readProcessStats(session.encoderPid) },
     { role: 'renderer', stats: readProcessStats(rendering?.pid) },
+    { role: 'next renderer', stats: readProcessStats(session.renderingAhead?.pid) },
   ].filter((p) => p.stats !== null);
   const cpuSeconds = processes.reduce((sum, p) => sum + p.stats!.cpuSeconds, 0);
   const key = `${session.channelNumber}:${processes.map((p) => p.stats!.pid).join(',')}`;
@@ -26,6 +27,7 @@ function channelStatus(session: ChannelSession, context: AppContext) {
     encoder: {
       pid: session.encoderPid ?? null,
       rendererPid: rendering?.pid ?? null,
+      nextRendererPid: session.renderingAhead?.pid ?? null,
       restarts: session.encoderRestarts,
       speed: progress?.speed ?? null,
       cpuPercent: processes.length ? cpuMeter.percent(key, cpuSeconds) : null,
