@@ -4,8 +4,7 @@ import { openDatabase } from '../db/database.js';
 import { probeToolchain, ToolchainError } from '../ffmpeg/toolchain.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout } from '../library/folder-rules.js';
-import { progressBar, summaryText } from '../library/progress.js';
-import { scanLibrary } from '../library/scanner.js';
+import { scanWithProgressBar, summaryText } from '../library/progress.js';
 import { defaultDemoDir } from './demo-media-command.js';
 
 export interface ScanFlags {
@@ -31,16 +30,10 @@ export async function runScanCommand(flags: ScanFlags): Promise<number> {
     const toolchain = await probeToolchain({ ffmpegPath: config.ffmpeg.path, ffprobePath: config.ffmpeg.ffprobe_path, requiredEncoders: [] });
     const db = openDatabase(config.data_dir);
     try {
-      const bar = progressBar(process.stderr);
-      const summary = await scanLibrary({
-        db,
-        roots: layout.roots,
-        rules: layout.rules,
-        ffprobePath: toolchain.ffprobePath,
-        concurrency: config.library.probe_concurrency,
-        onProgress: bar.update,
-      });
-      bar.done();
+      const summary = await scanWithProgressBar(
+        { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency },
+        process.stderr,
+      );
       process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));
       return 0;
     } finally {

@@ -14,8 +14,7 @@ import { airingKindOf } from '../library/airing-kind.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
-import { progressBar, summaryLine } from '../library/progress.js';
-import { scanLibrary } from '../library/scanner.js';
+import { scanWithProgressBar, summaryLine } from '../library/progress.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
@@ -43,22 +42,15 @@ async function resolveLibraryLayout(config: RetrovueConfig, configFile: string |
 /** Scans the library folders into the database (incremental: unchanged files are not probed). */
 async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<Catalog> {
   const layout = await resolveLibraryLayout(config, configFile, toolchain, log);
-  const bar = progressBar(process.stderr);
   let summary;
   try {
-    summary = await scanLibrary({
-      db,
-      roots: layout.roots,
-      rules: layout.rules,
-      ffprobePath: toolchain.ffprobePath,
-      concurrency: config.library.probe_concurrency,
-      onProgress: bar.update,
-    });
+    summary = await scanWithProgressBar(
+      { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency },
+      process.stderr,
+    );
   } catch (error) {
     if (error instanceof LibraryFolderError) throw new StartupError(error.message);
     throw error;
-  } finally {
-    bar.done();
   }
   for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
   const { unplayableFiles: _listed, ...counts } = summary;

@@ -1,4 +1,4 @@
-import type { ScanProgress, ScanSummary } from './scanner.js';
+import { scanLibrary, type ScanOptions, type ScanProgress, type ScanSummary } from './scanner.js';
 
 const BAR_WIDTH = 28;
 
@@ -44,4 +44,14 @@ export function summaryText(summary: ScanSummary): string {
   const lines = [summaryLine(summary)];
   for (const file of summary.unplayableFiles) lines.push(`  unplayable: ${file.path}: ${file.reason}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A scan with its progress bar on `stream`; the bar is cleared however the scan ends. */
+export async function scanWithProgressBar(options: Omit<ScanOptions, 'onProgress'>, stream: NodeJS.WriteStream): Promise<ScanSummary> {
+  const bar = progressBar(stream);
+  try {
+    return await scanLibrary({ ...options, onProgress: bar.update });
+  } finally {
+    bar.done();
+  }
 }
