@@ -1,4 +1,5 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { bindResponderSocket, closeResponderSocket } from './udp-responder-socket.js';
 import type { Logger } from '../logging/logger.js';
 import {
   decodePacket,
@@ -59,17 +60,14 @@ export class HdhrDiscoveryResponder {
   constructor(private readonly options: HdhrDiscoveryOptions) {}
 
   async start(): Promise<void> {
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
-    this.socket = socket;
-    socket.on('message', (message, remote) => this.onMessage(message, remote));
-    socket.on('error', (error) => this.options.log.warn({ err: error }, 'HDHomeRun discovery socket error'));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(this.options.port, this.options.address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
+    const socket = await bindResponderSocket({
+      port: this.options.port,
+      address: this.options.address,
+      what: 'HDHomeRun discovery',
+      log: this.options.log,
+      onMessage: (message, remote) => this.onMessage(message, remote),
     });
+    this.socket = socket;
   }
 
   private onMessage(message: Buffer, remote: RemoteInfo): void {
@@ -87,6 +85,6 @@ export class HdhrDiscoveryResponder {
   async stop(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await closeResponderSocket(socket);
   }
 }

@@ -1,4 +1,5 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { bindResponderSocket, closeResponderSocket } from './udp-responder-socket.js';
 import type { Logger } from '../logging/logger.js';
 
 export const SSDP_MULTICAST_ADDRESS = '239.255.255.250';
@@ -61,17 +62,14 @@ export class SsdpResponder {
   constructor(private readonly options: SsdpResponderOptions) {}
 
   async start(): Promise<void> {
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
-    this.socket = socket;
-    socket.on('message', (message, remote) => this.onMessage(message, remote));
-    socket.on('error', (error) => this.options.log.warn({ err: error }, 'SSDP socket error'));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(this.options.port, this.options.address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
+    const socket = await bindResponderSocket({
+      port: this.options.port,
+      address: this.options.address,
+      what: 'SSDP',
+      log: this.options.log,
+      onMessage: (message, remote) => this.onMessage(message, remote),
     });
+    this.socket = socket;
     // Searches arrive on the multicast group; a loopback-only responder (tests) has no group to join.
     if (!this.options.address.startsWith('127.')) {
       try {
@@ -110,6 +108,6 @@ export class SsdpResponder {
     this.timers.clear();
     const socket = this.socket;
     this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await closeResponderSocket(socket);
   }
 }
