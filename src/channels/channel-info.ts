@@ -16,29 +16,10 @@ export interface ChannelInfo {
   timeZone: string;
 }
 
-/** Where the server looks channels up; the config-backed default is replaced by the stored channels. */
+/** Where the server looks channels up (the channel store, src/channels/channel-store.ts). */
 export interface ChannelDirectory {
   list(): ChannelInfo[];
   get(channelNumber: number): ChannelInfo | undefined;
-}
-
-/** `streaming.channels` default channels: "Retrovue 1" … "Retrovue N". */
-export function defaultChannels(count: number, timeZone: string): ChannelInfo[] {
-  return Array.from({ length: count }, (_, i) => ({
-    number: i + 1,
-    name: `Retrovue ${i + 1}`,
-    callSign: `RTV${i + 1}`,
-    group: 'Retrovue',
-    enabled: true,
-    timeZone,
-  }));
-}
-
-export function staticDirectory(channels: ChannelInfo[]): ChannelDirectory {
-  return {
-    list: () => channels.filter((c) => c.enabled),
-    get: (n) => channels.find((c) => c.number === n),
-  };
 }
 
 /**
