@@ -17,6 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import type { OutputProfile } from '../config/quality.js';
+import { channelGrid } from '../hls/segment-grid.js';
 import { AiringChain } from '../playout/airing-chain.js';
 import { LoopTimeline } from '../timeline/loop-timeline.js';
 import type { BenchResult } from './playout-bench.js';
@@ -251,7 +252,7 @@ async function simulate(
     timeline,
     toolchain: { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', version: 'system', encoders: new Set(), hwaccels: [], filters: new Set() },
     profile: PROFILE,
-    grid: { segmentDuration: 10, initialSegments: 6 },
+    grid: channelGrid(10),
     loudnessTarget: null,
     runStartMs: epochMs,
     runClockSeconds,

@@ -101,6 +101,8 @@ function buildChannels(
       segmentDurationSeconds: config.streaming.segment_duration,
       playlistSize: config.streaming.playlist_size,
       loudnessTarget: config.ffmpeg.loudness_target,
+      workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 2,
+      tsBurstSeconds: config.streaming.ts_burst,
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
     });

@@ -23,10 +23,17 @@ export const streamingSchema = z
     host: z.string().min(1).default('0.0.0.0'),
     channels: z.number().int().min(1).max(64).default(1),
     quality: z.enum(QUALITY_NAMES).default('medium'),
-    /** Target HLS segment length in whole seconds (`-hls_time`). */
+    /** Target HLS segment length in whole seconds (after a short cold-start ramp). */
     segment_duration: z.number().int().min(1).max(30).default(10),
-    /** Segments listed in the live playlist (`-hls_list_size`). */
+    /** Segments listed in the live playlist. */
     playlist_size: z.number().int().min(2).max(60).default(6),
+    /**
+     * Seconds of stream the packager may work ahead of real time; default segment_duration + 2,
+     * so a player that starts on a cold channel never waits for a segment (see segment-grid.ts).
+     */
+    work_ahead: z.number().min(0).max(120).optional(),
+    /** Seconds of stream a new `/channel/N.ts` viewer gets at once, from a keyframe. */
+    ts_burst: z.number().min(0).max(30).default(3),
     /** Seconds without viewers before a channel's encoder stops; 0 keeps channels always on. */
     idle_timeout: z.number().min(0).default(60),
     /** Loop mode: stop after this many passes over the library; absent = forever. */

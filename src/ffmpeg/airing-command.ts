@@ -1,4 +1,5 @@
 import type { OutputProfile } from '../config/quality.js';
+import { keyframeGridExpression, type SegmentGrid } from '../hls/segment-grid.js';
 import { escapeFilterValue, FONTS } from './filter-text.js';
 
 /**
@@ -10,55 +11,6 @@ import { escapeFilterValue, FONTS } from './filter-text.js';
  *    stdin and cuts it into live HLS without re-encoding.
  * Pure functions, unit-tested: every argument is decided here.
  */
-
-/** Where HLS segment boundaries fall within an encoder run (run-relative seconds). */
-export interface SegmentGrid {
-  segmentDuration: number;
-  /** The first `initialSegments` segments are short (ffmpeg's -hls_init_time): fast cold start. */
-  initialSegments: number;
-  /** Length of those first segments in seconds; default 1. */
-  initialSegmentDuration?: number;
-}
-
-const initialDuration = (grid: SegmentGrid): number => grid.initialSegmentDuration ?? 1;
-
-/** Run-relative start of segment k on the grid. */
-export function gridPoint(grid: SegmentGrid, k: number): number {
-  const n = grid.initialSegments;
-  const d = initialDuration(grid);
-  return k < n ? k * d : n * d + (k - n) * grid.segmentDuration;
-}
-
-/** Index of the first grid point at or after `runSeconds` (1 ms tolerance). */
-export function firstGridIndexAtOrAfter(grid: SegmentGrid, runSeconds: number): number {
-  const n = grid.initialSegments;
-  const d = initialDuration(grid);
-  const t = runSeconds - 0.001;
-  if (t <= 0) return 0;
-  if (t <= n * d) return Math.ceil(t / d);
-  return n + Math.ceil((t - n * d) / grid.segmentDuration);
-}
-
-/**
- * `-force_key_frames` expression that puts a keyframe on every grid point that falls inside
- * an airing which starts `airingRunStart` seconds into the run. The packager cuts a segment at
- * the first keyframe past each grid point, so segments stay exactly on the grid (EXTINF never
- * exceeds the target duration), whatever the lengths of the airings in between. The airing's
- * own first frame is always a keyframe (a fresh encoder), so every airing starts clean.
- */
-export function keyframeGridExpression(grid: SegmentGrid, airingRunStart: number): string {
-  const k0 = firstGridIndexAtOrAfter(grid, airingRunStart);
-  const n = grid.initialSegments;
-  const sd = grid.segmentDuration;
-  // The airing's time zero may sit up to a frame before the run's start (the frame grid):
-  // subtracting a negative start is written as adding, since "--" is not an expression.
-  const shift = airingRunStart < 0 ? `+${(-airingRunStart).toFixed(6)}` : `-${airingRunStart.toFixed(6)}`;
-  const k = `(n_forced+${k0})`;
-  if (n === 0) return `expr:gte(t,${k}*${sd}${shift})`;
-  const d = initialDuration(grid);
-  const initial = d === 1 ? k : `${k}*${d}`;
-  return `expr:gte(t,if(lt(${k},${n}),${initial},${n * d}+(${k}-${n})*${sd})${shift})`;
-}
 
 /** What the renderer knows about the source, probed just before air. */
 export interface SourceFacts {
@@ -255,38 +207,24 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   ];
 }
 
-export interface PackagerSpec {
-  playlistPath: string;
-  /** e.g. `/data/channels/1/hls/r3-%d.ts`; %d becomes the epoch-based sequence number. */
-  segmentPathPattern: string;
-  grid: SegmentGrid;
-  playlistSize: number;
-  /** Segments kept on disk after they leave ffmpeg's list (VLC still fetches them). */
-  deleteThreshold: number;
-}
-
 /**
- * The channel's packager: MPEG-TS from the renderers on stdin, paced to real time (-re),
- * timestamps kept as the renderers placed them (-copyts), cut into HLS without re-encoding.
+ * The channel's packager: MPEG-TS from the renderers on stdin, timestamps kept as the renderers
+ * placed them (-copyts), remuxed without re-encoding into one continuous MPEG-TS on stdout
+ * (one muxer: continuity counters run on, PAT/PMT repeat every 100 ms). Node paces it
+ * (PackagerOutput), cuts the HLS segments from it (Segmenter) and fans it out to `.ts`
+ * viewers (TsStreamFanout). Each packet is flushed as written, so nothing waits in ffmpeg's
+ * output buffer.
  */
-export function buildPackagerArgs(spec: PackagerSpec): string[] {
+export function buildPackagerArgs(): string[] {
   return [
     '-hide_banner', '-loglevel', 'level+warning', '-nostats',
-    '-progress', 'pipe:1', '-stats_period', '2',
-    '-re', '-copyts',
+    '-progress', 'pipe:3', '-stats_period', '2',
+    '-copyts',
     '-probesize', '1000000', '-analyzeduration', '1000000',
     '-f', 'mpegts', '-i', 'pipe:0',
     '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
-    '-f', 'hls',
-    '-hls_time', String(spec.grid.segmentDuration),
-    ...(spec.grid.initialSegments > 0 ? ['-hls_init_time', String(initialDuration(spec.grid))] : []),
-    '-hls_list_size', String(spec.playlistSize),
-    '-hls_delete_threshold', String(spec.deleteThreshold),
-    '-hls_flags', 'delete_segments+temp_file+independent_segments',
-    '-hls_start_number_source', 'epoch',
-    '-hls_segment_type', 'mpegts',
-    '-hls_segment_filename', spec.segmentPathPattern,
-    spec.playlistPath,
+    '-flush_packets', '1',
+    '-f', 'mpegts', 'pipe:1',
   ];
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
 import { registerChild, wrapWithParentDeathSignal } from './process-registry.js';
 
@@ -12,6 +13,11 @@ export interface LaunchSpec {
   stdin?: boolean;
   /** Called once the process exists, e.g. to start feeding its stdin. */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Where ffmpeg writes `-progress`: stdout (1, the default) or a fourth pipe (3), which
+   * leaves stdout free for media (the packager writes the channel's MPEG-TS there).
+   */
+  progressFd?: 1 | 3;
 }
 
 export interface FfmpegProgress {
@@ -97,7 +103,9 @@ export class FfmpegSupervisor extends EventEmitter {
     }
     if (this.stopRequested) return;
     const wrapped = wrapWithParentDeathSignal(spec.command, spec.args);
-    const child = spawn(wrapped.command, wrapped.args, { cwd: spec.cwd, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const stdio: Array<'pipe' | 'ignore'> = [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+    if (spec.progressFd === 3) stdio.push('pipe');
+    const child = spawn(wrapped.command, wrapped.args, { cwd: spec.cwd, stdio });
     registerChild(child);
     this.child = child;
     // A dead reader must not take the server down with EPIPE; its exit is handled below.
@@ -113,15 +121,15 @@ export class FfmpegSupervisor extends EventEmitter {
       this.lastError = error.message;
       this.options.log.error({ err: error }, `${this.options.name}: ffmpeg could not start`);
     });
-    this.readProgress(child);
+    this.readProgress(spec.progressFd === 3 ? (child.stdio[3] as Readable | null) : child.stdout);
     this.readStderr(child);
     child.once('close', (code, signal) => this.onExit(runId, code, signal));
   }
 
-  private readProgress(child: ChildProcess): void {
-    if (!child.stdout) return;
+  private readProgress(progress: Readable | null): void {
+    if (!progress) return;
     const fields = new Map<string, string>();
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    createInterface({ input: progress }).on('line', (line) => {
       const eq = line.indexOf('=');
       if (eq < 0) return;
       const key = line.slice(0, eq).trim();

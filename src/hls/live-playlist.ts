@@ -1,7 +1,7 @@
 /**
- * The live HLS playlist players see. ffmpeg writes segments and its own playlist for each
- * encoder run; Retrovue republishes them here so that the promises players rely on hold
- * across encoder restarts, which ffmpeg alone cannot keep:
+ * The live HLS playlist players see. The Segmenter cuts each packager run's segments;
+ * they are published here so that the promises players rely on hold across packager
+ * restarts:
  *  - the media sequence number never goes back;
  *  - a segment, once listed, keeps its sequence number (and URI);
  *  - a new encoder run starts with EXT-X-DISCONTINUITY, and EXT-X-DISCONTINUITY-SEQUENCE
@@ -48,6 +48,11 @@ export class LivePlaylist {
   private runCursorMs = 0;
   private pendingDiscontinuity = false;
   private ended = false;
+  /** The rendered text, kept until the playlist changes: a request costs a lookup, not a render. */
+  private rendered: string | undefined;
+  /** Bumped on every change; with the boot instant it makes the playlist's ETag. */
+  private version = 0;
+  private readonly bootId = Date.now().toString(36);
 
   constructor(private readonly options: LivePlaylistOptions) {}
 
@@ -56,6 +61,7 @@ export class LivePlaylist {
    * segment is marked as a discontinuity.
    */
   beginRun(runId: number, runStartMs: number): void {
+    this.changed();
     this.runId = runId;
     this.runCursorMs = runStartMs;
     this.ended = false;
@@ -71,6 +77,7 @@ export class LivePlaylist {
   }
 
   append(incoming: IncomingSegment, nowMs: number): PublishedSegment {
+    this.changed();
     // HLS has no gaps: a player numbers segments MEDIA-SEQUENCE + position. While segments are
     // listed, the next one must be exactly one more, or a restarted encoder's (epoch-based,
     // further on) numbers would renumber it once the older segments slide out. Only an empty
@@ -96,6 +103,7 @@ export class LivePlaylist {
   }
 
   private retireOldest(nowMs: number): void {
+    this.changed();
     const segment = this.window.shift();
     if (!segment) return;
     // The tag leaves with the segment that carried it (RFC 8216 §6.2.1).
@@ -110,7 +118,18 @@ export class LivePlaylist {
 
   /** Marks the end of the channel (e.g. after `--loops N`): players stop at the last segment. */
   end(): void {
+    this.changed();
     this.ended = true;
+  }
+
+  private changed(): void {
+    this.rendered = undefined;
+    this.version += 1;
+  }
+
+  /** Strong validator of the current text (for conditional requests and caches in front). */
+  get etag(): string {
+    return `"${this.bootId}-${this.version}"`;
   }
 
   get isEnded(): boolean {
@@ -132,12 +151,22 @@ export class LivePlaylist {
     return expired;
   }
 
+  /** A listed or retired-but-kept segment, by file name. */
+  find(fileName: string): PublishedSegment | undefined {
+    return this.window.find((s) => s.fileName === fileName) ?? this.retired.find((r) => r.segment.fileName === fileName)?.segment;
+  }
+
   /** True while a segment is listed or retired-but-kept: it must be served. */
   isServable(fileName: string): boolean {
     return this.window.some((s) => s.fileName === fileName) || this.retired.some((r) => r.segment.fileName === fileName);
   }
 
   render(): string {
+    this.rendered ??= this.renderText();
+    return this.rendered;
+  }
+
+  private renderText(): string {
     const first = this.window[0];
     const lines = [
       '#EXTM3U',
@@ -156,24 +185,4 @@ export class LivePlaylist {
     if (this.ended) lines.push('#EXT-X-ENDLIST');
     return `${lines.join('\n')}\n`;
   }
-}
-
-/** The segments listed in a playlist ffmpeg wrote, with their sequence numbers. */
-export function parseFfmpegPlaylist(text: string): { segments: IncomingSegment[]; ended: boolean } {
-  let sequence = 0;
-  let duration: number | undefined;
-  const segments: IncomingSegment[] = [];
-  let ended = false;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) sequence = Number(line.slice('#EXT-X-MEDIA-SEQUENCE:'.length));
-    else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice('#EXTINF:'.length));
-    else if (line === '#EXT-X-ENDLIST') ended = true;
-    else if (line && !line.startsWith('#') && duration !== undefined) {
-      segments.push({ fileName: line, durationSeconds: duration, sourceSequence: sequence });
-      sequence += 1;
-      duration = undefined;
-    }
-  }
-  return { segments, ended };
 }

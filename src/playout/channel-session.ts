@@ -1,14 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputProfile } from '../config/quality.js';
 import type { ChildProcess } from 'node:child_process';
 import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
 import { FfmpegSupervisor, type LaunchSpec } from '../ffmpeg/supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
-import { LivePlaylist, parseFfmpegPlaylist } from '../hls/live-playlist.js';
+import { LivePlaylist } from '../hls/live-playlist.js';
+import { channelGrid } from '../hls/segment-grid.js';
+import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
+import { PackagerOutput } from '../streaming/packager-output.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type RendererInfo } from './airing-chain.js';
@@ -25,6 +28,10 @@ export interface ChannelSessionOptions {
   playlistSize: number;
   /** EBU R128 target in LUFS for every airing's audio, or null to leave levels alone. */
   loudnessTarget: number | null;
+  /** Seconds of stream the packager may work ahead of real time (`streaming.work_ahead`). */
+  workAheadSeconds: number;
+  /** Seconds of stream a new `.ts` viewer gets at once (`streaming.ts_burst`). */
+  tsBurstSeconds: number;
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
@@ -32,9 +39,6 @@ export interface ChannelSessionOptions {
   now?: () => number;
 }
 
-const POLL_INTERVAL_MS = 100;
-const ENCODER_PLAYLIST = 'encoder.m3u8';
-const COLD_START_SEGMENT_SECONDS = 0.5;
 /** MPEG-TS timestamps wrap after 2^33 / 90 kHz ≈ 26.5 h; restarting the clock daily keeps a run inside. */
 const TIMESTAMP_PERIOD_SECONDS = 86_400;
 /**
@@ -54,12 +58,12 @@ export class ChannelSession extends EventEmitter {
   private readonly supervisor: FfmpegSupervisor;
   private readonly hlsDir: string;
   private readonly now: () => number;
-  private pollTimer: NodeJS.Timeout | undefined;
   private janitorTimer: NodeJS.Timeout | undefined;
-  private seenThisRun = new Set<string>();
-  private currentRunPrefix = '';
   private preparedDir = false;
   private chain: AiringChain | undefined;
+  private output: PackagerOutput | undefined;
+  /** The listed segments' bytes: players fetch the newest ones, so they are served from memory. */
+  private readonly segmentsInMemory = new Map<string, Buffer>();
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
 
@@ -73,7 +77,7 @@ export class ChannelSession extends EventEmitter {
       windowSize: options.playlistSize,
       uriFor: (segment) => `${options.channelNumber}/${segment.fileName}`,
     });
-    this.fanout = new TsStreamFanout(options.log);
+    this.fanout = new TsStreamFanout({ log: options.log, burstSeconds: options.tsBurstSeconds, now: this.now });
     this.supervisor = new FfmpegSupervisor({
       name: `channel ${options.channelNumber}`,
       log: options.log,
@@ -83,7 +87,6 @@ export class ChannelSession extends EventEmitter {
     this.supervisor.on('exit', () => {
       // The packager is gone: its renderers have no one to feed.
       this.chain?.stop();
-      void this.pollEncoderPlaylist();
     });
     this.supervisor.on('finished', () => void this.finish());
   }
@@ -136,43 +139,43 @@ export class ChannelSession extends EventEmitter {
     }
     await mkdir(this.hlsDir, { recursive: true });
     this.playlist.clearWindow(this.now());
-    this.fanout.resetLatest();
+    this.forgetSegmentsNotListed();
+    this.fanout.reset();
     this.startedAtMs = this.now();
     this.supervisor.start();
-    this.pollTimer = setInterval(() => void this.pollEncoderPlaylist(), POLL_INTERVAL_MS);
     this.janitorTimer ??= setInterval(() => void this.deleteExpiredSegments(), 1000);
     this.options.log.info('channel starting');
   }
 
   /**
-   * Plans the next encoder run from the timeline now: a packager that cuts live HLS, fed by
-   * an AiringChain that renders airing after airing from this instant on (join in progress).
+   * Plans the next encoder run from the timeline now: a packager remuxing the output of an
+   * AiringChain that renders airing after airing from this instant on (join in progress);
+   * its output is paced, cut into HLS segments and fanned out to `.ts` viewers here.
    */
   private async prepareRun(runId: number): Promise<LaunchSpec> {
-    // Publish whatever the previous run finished before its segments stop matching.
-    await this.pollEncoderPlaylist();
-    const nowMs = this.now();
+    const nowMs = this.resumePoint();
     if (!this.options.timeline.at(nowMs)) throw new Error('the channel is off the air at this time');
-    this.currentRunPrefix = `r${runId}-`;
-    this.seenThisRun = new Set();
     this.playlist.beginRun(runId, nowMs);
-    const grid = {
-      segmentDuration: this.options.segmentDurationSeconds,
-      initialSegments: this.options.segmentDurationSeconds > 1 ? this.options.playlistSize : 0,
-      // Half-second first segments: a cold channel has something to play about half a second
-      // after its first frame is encoded (the packager paces output to the wall clock).
-      initialSegmentDuration: COLD_START_SEGMENT_SECONDS,
-    };
-    const args = buildPackagerArgs({
-      playlistPath: path.join(this.hlsDir, ENCODER_PLAYLIST),
-      segmentPathPattern: path.join(this.hlsDir, `${this.currentRunPrefix}%d.ts`),
-      grid,
-      playlistSize: this.options.playlistSize,
-      // One more than the list: a segment stays on disk a whole playlist after it leaves it.
-      deleteThreshold: this.options.playlistSize + 1,
-    });
-    const startChain = (child: ChildProcess): void => {
-      if (!child.stdin) return;
+    // Segments ramp up from half a second (a cold channel plays about a second after it is
+    // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts).
+    const grid = channelGrid(this.options.segmentDurationSeconds);
+    const segmenter = new Segmenter(grid, (segment) => this.publish(runId, nowMs, segment));
+    const frameSeconds = 1 / this.options.profile.frameRate;
+    const startRun = (child: ChildProcess): void => {
+      if (!child.stdin || !child.stdout) return;
+      this.fanout.beginRun(nowMs);
+      this.output?.close();
+      this.output = new PackagerOutput({
+        source: child.stdout,
+        runStartMs: nowMs,
+        workAheadSeconds: this.options.workAheadSeconds,
+        now: this.now,
+        onPiece: (piece, tables) => {
+          segmenter.push(piece, tables);
+          this.fanout.push(piece, tables);
+        },
+        onEnd: (lastVideoPts) => segmenter.finish(lastVideoPts, frameSeconds),
+      });
       const chain = new AiringChain({
         timeline: this.options.timeline,
         toolchain: this.options.toolchain,
@@ -190,7 +193,58 @@ export class ChannelSession extends EventEmitter {
         child.kill('SIGKILL');
       });
     };
-    return { command: this.options.toolchain.ffmpegPath, args, stdin: true, onSpawn: startChain };
+    return { command: this.options.toolchain.ffmpegPath, args: buildPackagerArgs(), stdin: true, progressFd: 3, onSpawn: startRun };
+  }
+
+  /**
+   * Where a run starts on the timeline: now, or — when a restarted packager's predecessor had
+   * already published segments ahead of real time — where those end, so players neither see
+   * the same seconds twice nor a gap, and timestamps keep increasing.
+   */
+  private resumePoint(): number {
+    const nowMs = this.now();
+    const latest = this.playlist.latest;
+    if (!latest) return nowMs;
+    const publishedUntilMs = Math.round(latest.airedAtMs + latest.durationSeconds * 1000);
+    return Math.max(nowMs, publishedUntilMs);
+  }
+
+  /** A segment was cut: list it, keep it in memory while listed, and on disk until it expires. */
+  private publish(runId: number, runStartMs: number, segment: CutSegment): void {
+    // Sequence numbers count grid positions from the run's start second since the epoch, so a
+    // restarted run's numbers are always further on (LivePlaylist keeps them consecutive).
+    const sourceSequence = Math.floor(runStartMs / 1000) + segment.gridIndex;
+    const fileName = `r${runId}-${sourceSequence}.ts`;
+    this.segmentsInMemory.set(fileName, segment.data);
+    void writeFile(this.segmentPath(fileName), segment.data).catch((error: unknown) => {
+      this.options.log.warn({ err: error, fileName }, 'could not write a segment to disk');
+    });
+    const published = this.playlist.append({ fileName, durationSeconds: segment.durationSeconds, sourceSequence }, this.now());
+    this.forgetSegmentsNotListed();
+    if (this.state === 'starting') {
+      this.state = 'live';
+      this.options.log.info({ ms: this.now() - (this.startedAtMs ?? 0) }, 'channel live');
+    }
+    this.emit('segment', published);
+  }
+
+  private forgetSegmentsNotListed(): void {
+    const listed = new Set(this.playlist.segments.map((s) => s.fileName));
+    for (const fileName of this.segmentsInMemory.keys()) if (!listed.has(fileName)) this.segmentsInMemory.delete(fileName);
+  }
+
+  /** A listed segment's bytes, or undefined when it is only on disk (retired) or gone. */
+  segmentInMemory(fileName: string): Buffer | undefined {
+    return this.segmentsInMemory.get(fileName);
+  }
+
+  segmentPublishedAtMs(fileName: string): number | undefined {
+    return this.playlist.find(fileName)?.publishedAtMs;
+  }
+
+  /** Seconds the packager is ahead of real time (status). */
+  get workingAheadSeconds(): number | undefined {
+    return this.output?.aheadSeconds;
   }
 
   /** What the channel is rendering right now (status and health). */
@@ -207,36 +261,9 @@ export class ChannelSession extends EventEmitter {
     return this.chain?.slatesShown ?? 0;
   }
 
-  /** Publishes the segments ffmpeg has finished since the last look. */
-  private async pollEncoderPlaylist(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(path.join(this.hlsDir, ENCODER_PLAYLIST), 'utf8');
-    } catch {
-      return; // not written yet
-    }
-    const { segments } = parseFfmpegPlaylist(text);
-    for (const segment of segments) {
-      if (!segment.fileName.startsWith(this.currentRunPrefix) || this.seenThisRun.has(segment.fileName)) continue;
-      this.seenThisRun.add(segment.fileName);
-      const published = this.playlist.append(segment, this.now());
-      this.fanout.pushSegment(this.segmentPath(published.fileName));
-      if (this.state === 'starting') {
-        this.state = 'live';
-        this.options.log.info({ ms: this.now() - (this.startedAtMs ?? 0) }, 'channel live');
-      }
-      this.emit('segment', published);
-    }
-  }
-
-  /**
-   * Deletes segments whose retention has passed. The running encoder deletes its own
-   * (`-hls_delete_threshold`); this catches what ended runs and stopped channels left.
-   */
+  /** Deletes the files of segments whose retention has passed. */
   private async deleteExpiredSegments(): Promise<void> {
-    const liveRun = this.supervisor.state === 'running' ? this.supervisor.currentRunId : undefined;
     for (const segment of this.playlist.takeExpired(this.now())) {
-      if (segment.runId === liveRun) continue;
       await unlink(this.segmentPath(segment.fileName)).catch(() => undefined);
     }
   }
@@ -262,31 +289,25 @@ export class ChannelSession extends EventEmitter {
   }
 
   isServableSegment(fileName: string): boolean {
-    return this.playlist.isServable(fileName) && existsSync(this.segmentPath(fileName));
+    return this.playlist.isServable(fileName) && (this.segmentsInMemory.has(fileName) || existsSync(this.segmentPath(fileName)));
   }
 
   /** The timeline has run out (`--loops N`): the playlist gets EXT-X-ENDLIST, .ts viewers get EOF. */
   private async finish(): Promise<void> {
-    await this.pollEncoderPlaylist();
-    this.stopPolling();
     this.playlist.end();
-    this.fanout.endAll();
+    this.fanout.endAfterDrain();
     this.state = 'ended';
     this.options.log.info('channel reached the end of its timeline');
     this.emit('ended');
   }
 
-  private stopPolling(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = undefined;
-  }
-
   /** Stops the encoder; what was published stays servable until it expires. */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'ended') return;
-    this.stopPolling();
     await this.supervisor.stop();
+    this.output?.close();
     this.fanout.endAll();
+    this.fanout.reset();
     this.state = 'stopped';
     this.options.log.info('channel stopped');
   }
@@ -294,6 +315,7 @@ export class ChannelSession extends EventEmitter {
   /** Server shutdown: encoder stopped, timers cleared. */
   async close(): Promise<void> {
     await this.stop();
+    this.fanout.reset();
     if (this.janitorTimer) clearInterval(this.janitorTimer);
     this.janitorTimer = undefined;
   }

@@ -7,6 +7,7 @@ import type { Catalog } from '../library/catalog.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import type { SchedulingService } from '../schedule/scheduling-service.js';
+import { registerCors } from './cors.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerGuideRoutes } from './routes/guide-routes.js';
@@ -48,6 +49,7 @@ export function buildApp(context: AppContext): FastifyInstance {
     void reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', message: error.message });
   });
 
+  registerCors(app);
   registerChannelRoutes(app, context);
   registerApiRoutes(app, context);
   registerScheduleRoutes(app, context);

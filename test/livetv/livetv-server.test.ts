@@ -135,7 +135,7 @@ describe('Live TV: HDHomeRun emulation, M3U, logos, discovery, tuner limit (real
   it('answers HEAD for a channel stream without starting its encoder', async () => {
     const response = await fetch(url('/channel/3.ts'), { method: 'HEAD' });
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toBe('video/mp2t');
+    expect(response.headers.get('content-type')).toBe('video/mpeg');
     const health = await getJson<{ channels: Array<{ number: number; state: string; encoder: { pid: number | null } }> }>('/api/health');
     const three = health.body.channels.find((c) => c.number === 3)!;
     expect(three.encoder.pid).toBeNull();
@@ -203,7 +203,7 @@ describe('Live TV: HDHomeRun emulation, M3U, logos, discovery, tuner limit (real
     }
     const result = await readStreamFor(lineup[0]!.URL as string, 5000);
     expect(result.status).toBe(200);
-    expect(result.headers['content-type']).toBe('video/mp2t');
+    expect(result.headers['content-type']).toBe('video/mpeg'); // as a real HDHomeRun answers
     expect(result.headers['transfer-encoding']).toBe('chunked');
     expect(result.headers['content-length']).toBeUndefined();
     expect(result.data[0]).toBe(0x47);

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import Fastify from 'fastify';
@@ -13,7 +12,6 @@ import { DeviceIdentityError, loadOrCreateDeviceIdentity } from '../../src/livet
 import { crc32, decodePacket, encodePacket, HDHR_TAG, HdhrPacketError, uint32Field } from '../../src/livetv/hdhr-discovery-packet.js';
 import { discoverReply } from '../../src/livetv/hdhr-discovery-responder.js';
 import { buildM3u } from '../../src/livetv/m3u.js';
-import { startingAtPat } from '../../src/livetv/pat-first-stream.js';
 import { TunerPool } from '../../src/livetv/tuner-pool.js';
 
 const channel = (number: number, extra: Partial<ChannelInfo> = {}): ChannelInfo => ({
@@ -172,31 +170,5 @@ describe('HDHomeRun discovery packets', () => {
     expect(discoverReply(request(0xffffffff, Number.parseInt(tuner.deviceId, 16)), tuner, 'http://x')).toBeDefined();
     expect(discoverReply(request(5, 0xffffffff), tuner, 'http://x')).toBeUndefined();
     expect(discoverReply(request(1, (Number.parseInt(tuner.deviceId, 16) ^ 1) >>> 0), tuner, 'http://x')).toBeUndefined();
-  });
-});
-
-describe('PAT-first stream', () => {
-  const packet = (pid: number, payloadStart: boolean): Buffer => {
-    const data = Buffer.alloc(188, 0xff);
-    data[0] = 0x47;
-    data[1] = (payloadStart ? 0x40 : 0) | (pid >> 8);
-    data[2] = pid & 0xff;
-    return data;
-  };
-
-  it('drops what comes before the first PAT, even when the PAT arrives in a later chunk, then passes everything', async () => {
-    const source = new PassThrough();
-    const aligned = startingAtPat(source);
-    const chunks: Buffer[] = [];
-    aligned.on('data', (c: Buffer) => chunks.push(c));
-    const done = new Promise((resolve) => aligned.once('end', resolve));
-    source.write(packet(0x11, true)); // SDT, as ffmpeg writes first
-    source.write(Buffer.concat([packet(0x100, false), packet(0, true)]));
-    source.write(packet(0x1000, true));
-    source.end(packet(0x11, true));
-    await done;
-    const out = Buffer.concat(chunks);
-    const pids = Array.from({ length: out.length / 188 }, (_, i) => ((out[i * 188 + 1]! & 0x1f) << 8) | out[i * 188 + 2]!);
-    expect(pids).toEqual([0, 0x1000, 0x11]);
   });
 });

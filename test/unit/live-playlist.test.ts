@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LivePlaylist, parseFfmpegPlaylist } from '../../src/hls/live-playlist.js';
+import { LivePlaylist } from '../../src/hls/live-playlist.js';
 import { parsePlaylist } from '../helpers/hls.js';
 
 const seg = (n: number, durationSeconds = 2, run = 'r1') => ({ fileName: `${run}-${n}.ts`, durationSeconds, sourceSequence: n });
@@ -186,19 +186,5 @@ describe('live playlist', () => {
     playlist.append({ fileName: 'r2-1700000062.ts', durationSeconds: 2, sourceSequence: 1700000062 }, 4);
     const afterOldLeft = parsePlaylist(playlist.render()).segments.find((s) => s.uri === 'r2-1700000060.ts')!.sequence;
     expect(afterOldLeft).toBe(whileBothListed);
-  });
-});
-
-describe('parsing the playlist ffmpeg writes', () => {
-  it('reads segments with their sequence numbers, and the end marker', () => {
-    const text = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:1700000000', '#EXTINF:2.000000,', 'r1-1700000000.ts', '#EXTINF:1.960000,', 'r1-1700000001.ts', '#EXT-X-ENDLIST', ''].join('\n');
-    expect(parseFfmpegPlaylist(text)).toEqual({
-      segments: [
-        { fileName: 'r1-1700000000.ts', durationSeconds: 2, sourceSequence: 1700000000 },
-        { fileName: 'r1-1700000001.ts', durationSeconds: 1.96, sourceSequence: 1700000001 },
-      ],
-      ended: true,
-    });
-    expect(parseFfmpegPlaylist('#EXTM3U\n').segments).toEqual([]);
   });
 });

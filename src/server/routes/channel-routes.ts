@@ -1,12 +1,18 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { tuneOrRefuse } from '../../livetv/live-tv.js';
-import { startingAtPat } from '../../livetv/pat-first-stream.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import type { AppContext } from '../app.js';
 
 export const HLS_PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+/** HLS segments (RFC 8216 §3.2). */
 export const MPEG_TS_TYPE = 'video/mp2t';
+/**
+ * The continuous `/channel/N.ts` stream answers as a real HDHomeRun does (`video/mpeg`, chunked,
+ * no length), for every client: Plex, Jellyfin and Emby expect it, VLC and ffmpeg probe the bytes.
+ */
+export const TUNER_STREAM_TYPE = 'video/mpeg';
 
 /** How long a cold channel may take to publish its first segment before we give up on the request. */
 const COLD_START_TIMEOUT_MS = 20_000;
@@ -47,29 +53,32 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     if (!session) return reply;
 
     if (match[2] === 'm3u8') {
-      return reply
-        .header('content-type', HLS_PLAYLIST_TYPE)
-        .header('cache-control', 'no-cache, no-store, must-revalidate')
-        .send(session.playlist.render());
+      // Answered from memory (the text is rendered once per change). no-cache lets a proxy in
+      // front keep it but ask again every time; the ETag makes that ask a cheap 304.
+      const etag = session.playlist.etag;
+      reply.header('content-type', HLS_PLAYLIST_TYPE).header('cache-control', 'no-cache').header('etag', etag);
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.send(session.playlist.render());
     }
     if (session.state === 'ended') return reply.code(410).send({ error: 'off_air', message: `channel ${channelNumber} has ended` });
     // A viewer who hung up while a cold channel was starting is no viewer: never add it,
     // or it would count (and hold the channel on) forever.
     if (request.raw.destroyed || request.raw.socket.destroyed) return reply;
+    // Opens on PAT, PMT and a keyframe a few seconds back, then runs at the stream's own pace.
     const stream = session.fanout.addViewer();
     request.raw.once('close', () => stream.destroy());
-    // Each viewer's stream opens on the PAT, so probes identify it at once (see PatFirstStream).
-    return reply.header('content-type', MPEG_TS_TYPE).header('cache-control', 'no-cache, no-store').send(startingAtPat(stream));
+    return reply.header('content-type', TUNER_STREAM_TYPE).header('cache-control', 'no-cache, no-store').send(stream);
   });
 
   // Probes (Plex, Jellyfin) ask HEAD first; answer without starting an encoder.
   app.head<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
     const match = CHANNEL_FILE.exec(request.params.file);
     if (!match || !context.channels.get(Number(match[1]))) return reply.code(404).send();
-    return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : MPEG_TS_TYPE).send();
+    return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : TUNER_STREAM_TYPE).send();
   });
 
-  // Segments: immutable once written, so cacheable; served while listed or recently listed.
+  // Segments: immutable once cut, so cacheable by any proxy or CDN in front; served while listed
+  // (from memory) or recently listed (from disk).
   app.get<{ Params: { channel: string; segment: string } }>('/channel/:channel/:segment', async (request, reply) => {
     const channelNumber = Number(request.params.channel);
     const session = Number.isInteger(channelNumber) ? context.channels.get(channelNumber) : undefined;
@@ -79,9 +88,21 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
       return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is not (or no longer) available` });
     }
     await context.channels.touch(channelNumber);
-    return reply
+    // A segment's name is unique to its run and position, so the name is a strong validator.
+    const etag = `"${segment.slice(0, -3)}"`;
+    reply
       .header('content-type', MPEG_TS_TYPE)
       .header('cache-control', 'public, max-age=3600, immutable')
-      .send(createReadStream(session.segmentPath(segment)));
+      .header('etag', etag)
+      .header('last-modified', new Date(session.segmentPublishedAtMs(segment) ?? Date.now()).toUTCString());
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    const inMemory = session.segmentInMemory(segment);
+    if (inMemory) return reply.header('content-length', inMemory.length).send(inMemory);
+    try {
+      const { size } = await stat(session.segmentPath(segment));
+      return reply.header('content-length', size).send(createReadStream(session.segmentPath(segment)));
+    } catch {
+      return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is no longer available` });
+    }
   });
 }
