@@ -1,52 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  buildAiringRenderArgs, firstGridIndexAtOrAfter, gridPoint, keyframeGridExpression, placeOnGrids, type AiringRenderSpec,
+  buildAiringRenderArgs, placeOnGrids, type AiringRenderSpec,
 } from '../../src/ffmpeg/airing-command.js';
+import { channelGrid } from '../../src/hls/segment-grid.js';
 import { interpretSourceStreams } from '../../src/playout/source-check.js';
 
 const profile = {
   width: 320, height: 180, frameRate: 30, videoCodec: 'libx264', videoBitrate: '300k', audioCodec: 'aac', audioBitrate: '96k',
   audioSampleRate: 48000 as const, audioChannels: 2 as const, preset: 'ultrafast',
 };
-const grid = { segmentDuration: 2, initialSegments: 4 };
+const grid = channelGrid(2);
 const spec = (over: Partial<AiringRenderSpec> = {}): AiringRenderSpec => ({
   source: { path: '/media/show.mp4', startSeconds: 0, facts: { hasAudio: true, interlaced: false } },
   durationSeconds: 2.52, clockSeconds: 10.02, runSeconds: 0.02, grid, profile, loudnessTarget: -23, ...over,
 });
 const arg = (args: string[], flag: string) => args[args.indexOf(flag) + 1]!;
-
-describe('segment grid', () => {
-  it('has 1 s initial segments then segment_duration ones, and finds the next grid point', () => {
-    expect([0, 1, 2, 3, 4, 5, 6].map((k) => gridPoint(grid, k))).toEqual([0, 1, 2, 3, 4, 6, 8]);
-    expect(firstGridIndexAtOrAfter(grid, 0)).toBe(0);
-    expect(firstGridIndexAtOrAfter(grid, 2.5)).toBe(3);
-    expect(firstGridIndexAtOrAfter(grid, 4.0005)).toBe(4); // within the 1 ms tolerance
-    expect(firstGridIndexAtOrAfter(grid, 4.5)).toBe(5);
-  });
-
-  it('can have half-second initial segments (quicker cold start), and keyframes follow that grid', () => {
-    const half = { segmentDuration: 2, initialSegments: 4, initialSegmentDuration: 0.5 };
-    expect([0, 1, 2, 3, 4, 5, 6].map((k) => gridPoint(half, k))).toEqual([0, 0.5, 1, 1.5, 2, 4, 6]);
-    expect(firstGridIndexAtOrAfter(half, 1.2)).toBe(3);
-    expect(firstGridIndexAtOrAfter(half, 2.5)).toBe(5);
-    const expr = keyframeGridExpression(half, 1.2);
-    // The forced frame times the expression yields are the grid points after 1.2 s, airing-relative.
-    const forcedAt = (nForced: number) => {
-      const k = nForced + 3;
-      return (k < 4 ? k * 0.5 : 2 + (k - 4) * 2) - 1.2;
-    };
-    expect(expr).toBe('expr:gte(t,if(lt((n_forced+3),4),(n_forced+3)*0.5,2+((n_forced+3)-4)*2)-1.200000)');
-    expect([0, 1, 2].map(forcedAt).map((t) => Number(t.toFixed(3)))).toEqual([0.3, 0.8, 2.8]);
-  });
-
-  it('forces keyframes from the airing-relative position of the next grid point, with a valid sign', () => {
-    expect(keyframeGridExpression(grid, 4.5)).toBe('expr:gte(t,if(lt((n_forced+5),4),(n_forced+5),4+((n_forced+5)-4)*2)-4.500000)');
-    expect(keyframeGridExpression({ segmentDuration: 1, initialSegments: 0 }, 3)).toBe('expr:gte(t,(n_forced+3)*1-3.000000)');
-    // An airing whose time zero is a frame before the run's start: no "--" in the expression.
-    expect(keyframeGridExpression(grid, -0.02)).toBe('expr:gte(t,if(lt((n_forced+0),4),(n_forced+0),4+((n_forced+0)-4)*2)+0.020000)');
-  });
-});
 
 describe('placeOnGrids (frame and AAC grids of the channel clock)', () => {
   it('puts an airing that starts off the grid on the next frame and the next AAC frame', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOutputProfile } from '../../src/config/quality.js';
 import { configSchema } from '../../src/config/schema.js';
-import { buildAiringRenderArgs, buildPackagerArgs, type AiringRenderSpec, type PackagerSpec } from '../../src/ffmpeg/airing-command.js';
+import { buildAiringRenderArgs, buildPackagerArgs, type AiringRenderSpec } from '../../src/ffmpeg/airing-command.js';
+import { channelGrid } from '../../src/hls/segment-grid.js';
 import { buildProbeArgs } from '../../src/ffmpeg/command-builder.js';
 
 /**
@@ -19,59 +20,70 @@ function profileFor(config: unknown) {
   return resolveOutputProfile(configSchema.parse(config));
 }
 
-function packager(overrides: Partial<PackagerSpec> = {}): string[] {
-  return buildPackagerArgs({
-    playlistPath: '/data/channels/1/hls/encoder.m3u8',
-    segmentPathPattern: '/data/channels/1/hls/r1-%d.ts',
-    grid: { segmentDuration: 10, initialSegments: 6 },
-    playlistSize: 6,
-    deleteThreshold: 7,
-    ...overrides,
-  });
-}
-
 function renderer(overrides: Partial<AiringRenderSpec> = {}): string[] {
   return buildAiringRenderArgs({
     source: { path: '/media/show.mkv', startSeconds: 0, facts: { hasAudio: true, interlaced: false } },
     durationSeconds: 30,
     clockSeconds: 0,
     runSeconds: 0,
-    grid: { segmentDuration: 10, initialSegments: 6 },
+    grid: channelGrid(10),
     profile: profileFor({ streaming: { quality: 'low' } }),
     loudnessTarget: -23,
     ...overrides,
   });
 }
 
-describe('the packager: live HLS with the seed parameters', () => {
-  it('writes live HLS with the configured segment duration, list size, delete threshold and epoch numbering', () => {
-    const args = packager({ grid: { segmentDuration: 4, initialSegments: 0 }, playlistSize: 9, deleteThreshold: 2 });
-    expect(args[args.lastIndexOf('-f') + 1]).toBe('hls');
-    expect(valueOf(args, '-hls_time')).toBe('4');
-    expect(valueOf(args, '-hls_list_size')).toBe('9');
-    expect(valueOf(args, '-hls_delete_threshold')).toBe('2');
-    expect(valueOf(args, '-hls_start_number_source')).toBe('epoch');
-    expect(valueOf(args, '-hls_segment_filename')).toBe('/data/channels/1/hls/r1-%d.ts');
-    expect(args).not.toContain('-hls_init_time');
-    expect(args[args.length - 1]).toBe('/data/channels/1/hls/encoder.m3u8');
+describe('the packager: one continuous remuxed MPEG-TS (Node cuts HLS and paces it)', () => {
+  it('is exactly this command line (golden: a change to it is a visible diff)', () => {
+    expect(buildPackagerArgs()).toMatchInlineSnapshot(`
+      [
+        "-hide_banner",
+        "-loglevel",
+        "level+warning",
+        "-nostats",
+        "-progress",
+        "pipe:3",
+        "-stats_period",
+        "2",
+        "-copyts",
+        "-probesize",
+        "1000000",
+        "-analyzeduration",
+        "1000000",
+        "-f",
+        "mpegts",
+        "-i",
+        "pipe:0",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-c",
+        "copy",
+        "-flush_packets",
+        "1",
+        "-f",
+        "mpegts",
+        "pipe:1",
+      ]
+    `);
   });
 
-  it('defaults to the seed parameters: 10 s segments, 6 listed, one-second first segments for a quick cold start', () => {
-    const config = configSchema.parse({});
-    expect(config.streaming.segment_duration).toBe(10);
-    expect(config.streaming.playlist_size).toBe(6);
-    const args = packager();
-    expect(valueOf(args, '-hls_time')).toBe('10');
-    expect(valueOf(args, '-hls_list_size')).toBe('6');
-    expect(valueOf(args, '-hls_init_time')).toBe('1');
-  });
-
-  it('reads the renderers from stdin at the wall clock pace and copies, keeping their timestamps', () => {
-    const args = packager();
-    expect(args).toContain('-re');
+  it('keeps the renderers\' timestamps, copies, writes MPEG-TS to stdout and progress to fd 3, not paced by ffmpeg', () => {
+    const args = buildPackagerArgs();
+    expect(args).not.toContain('-re'); // Node paces it: work_ahead (PackagerOutput)
     expect(args).toContain('-copyts');
     expect(valueOf(args, '-i')).toBe('pipe:0');
     expect(valueOf(args, '-c')).toBe('copy');
+    expect(valueOf(args, '-progress')).toBe('pipe:3');
+    expect(args.slice(-3)).toEqual(['-f', 'mpegts', 'pipe:1']);
+  });
+
+  it('defaults to the seed parameters: 10 s segments, 6 listed', () => {
+    const config = configSchema.parse({});
+    expect(config.streaming.segment_duration).toBe(10);
+    expect(config.streaming.playlist_size).toBe(6);
+    expect(config.streaming.ts_burst).toBe(3);
   });
 });
 
