@@ -1,3 +1,4 @@
+import { lastUnitStart } from '../streaming/mpegts.js';
 import type { TsPiece } from '../streaming/ts-pieces.js';
 import { gridPoint, type SegmentGrid } from './segment-grid.js';
 
@@ -50,9 +51,17 @@ export class Segmenter {
     this.current?.parts.push(piece.data);
   }
 
-  /** The run ended: the open segment ends one frame after its last picture. */
+  /**
+   * The run ended: the open segment ends with its last whole unit (a killed packager may have
+   * stopped inside a frame), one frame after its last picture.
+   */
   finish(lastVideoPtsSeconds: number | undefined, frameDurationSeconds: number): void {
-    if (this.current && lastVideoPtsSeconds !== undefined) this.close(lastVideoPtsSeconds + frameDurationSeconds);
+    if (this.current && lastVideoPtsSeconds !== undefined) {
+      const parts = this.current.parts;
+      const last = parts[parts.length - 1];
+      if (last && parts.length > 1) parts[parts.length - 1] = last.subarray(0, lastUnitStart(last));
+      this.close(lastVideoPtsSeconds + frameDurationSeconds);
+    }
     this.current = undefined;
   }
 

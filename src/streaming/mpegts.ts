@@ -32,6 +32,18 @@ export function payloadOffset(data: Buffer, offset: number): number {
   return offset + 4 + adaptationLength(data, offset);
 }
 
+/**
+ * Offset of the last packet in `data` that starts a unit. ffmpeg's muxer writes each PES
+ * contiguously, so everything before it is whole units: where an output stopped abruptly
+ * (a killed packager), cutting there drops the one unit that may be incomplete.
+ */
+export function lastUnitStart(data: Buffer): number {
+  for (let offset = data.length - (data.length % TS_PACKET_SIZE) - TS_PACKET_SIZE; offset >= 0; offset -= TS_PACKET_SIZE) {
+    if (startsPayloadUnit(data, offset)) return offset;
+  }
+  return 0;
+}
+
 /** The random access indicator: ffmpeg's muxer sets it on the packet that starts a keyframe. */
 export function isRandomAccess(data: Buffer, offset: number): boolean {
   return adaptationLength(data, offset) > 1 && (data[offset + 5]! & 0x40) !== 0;

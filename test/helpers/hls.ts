@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { promisify } from 'node:util';
+import { lastUnitStart } from '../../src/streaming/mpegts.js';
 // m3u8-parser ships no types; the part used here is small and described below.
 // @ts-expect-error no declaration file
 import { Parser } from 'm3u8-parser';
@@ -113,7 +114,19 @@ export async function firstFrameColour(file: string): Promise<[number, number, n
   });
 }
 
-/** Reads an HTTP stream for `ms` milliseconds, then hangs up; returns the bytes and headers. */
+/**
+ * A capture cut off at an arbitrary byte ends inside a frame; the decoder would rightly call that
+ * frame corrupt. ffmpeg's muxer writes each PES contiguously, so cutting at the last packet that
+ * starts a unit leaves only whole frames (the capture's artefact, not the stream's).
+ */
+export function wholeUnitsOnly(data: Buffer): Buffer {
+  return data.subarray(0, lastUnitStart(data));
+}
+
+/**
+ * Reads an HTTP stream for `ms` milliseconds, then hangs up; returns the bytes (whole units
+ * only when it hung up mid-stream) and headers.
+ */
 export function readStreamFor(url: string, ms: number): Promise<{ data: Buffer; headers: http.IncomingHttpHeaders; status: number; firstByteMs: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -124,14 +137,17 @@ export function readStreamFor(url: string, ms: number): Promise<{ data: Buffer; 
         if (firstByteMs < 0) firstByteMs = Date.now() - started;
         chunks.push(chunk);
       });
-      const finish = () => resolve({ data: Buffer.concat(chunks), headers: response.headers, status: response.statusCode ?? 0, firstByteMs });
+      const finish = (cut: boolean) => {
+        const data = Buffer.concat(chunks);
+        resolve({ data: cut ? wholeUnitsOnly(data) : data, headers: response.headers, status: response.statusCode ?? 0, firstByteMs });
+      };
       const timer = setTimeout(() => {
         request.destroy();
-        finish();
+        finish(true);
       }, ms);
       response.once('end', () => {
         clearTimeout(timer);
-        finish();
+        finish(false);
       });
     });
     request.once('error', (error) => {

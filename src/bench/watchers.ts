@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Real clients watching a channel the way viewers do, for the suite and `npm run bench`:
+ * a plain HTTP reader of `/channel/N.ts` (gaps between chunks), hls.js in Debian's Chromium on
+ * a page from another origin (stalls), and VLC as a non-root user (PCR complaints, buffering).
+ */
+
+export interface TsWatch {
+  bytes: number;
+  /** Largest wait between two chunks after the first, in ms. */
+  largestGapMs: number;
+  firstByteMs: number;
+  /** Bytes that arrived in the first 300 ms (the initial burst). */
+  burstBytes: number;
+  data?: Buffer;
+}
+
+/** Reads a `.ts` URL for `seconds`, timing every chunk. Keeps the bytes when `keep` is set. */
+export function watchTs(url: string, seconds: number, keep = false): Promise<TsWatch> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let burstBytes = 0;
+    let last = 0;
+    let largestGapMs = 0;
+    let firstByteMs = -1;
+    const request = http.get(url, (response) => {
+      if (response.statusCode !== 200) {
+        reject(new Error(`${url} answered ${response.statusCode}`));
+        request.destroy();
+        return;
+      }
+      response.on('data', (chunk: Buffer) => {
+        const now = Date.now();
+        if (firstByteMs < 0) firstByteMs = now - started;
+        else largestGapMs = Math.max(largestGapMs, now - last);
+        if (now - started - firstByteMs <= 300) burstBytes += chunk.length;
+        last = now;
+        bytes += chunk.length;
+        if (keep) chunks.push(chunk);
+      });
+      response.once('end', () => finish());
+    });
+    const finish = (): void => {
+      clearTimeout(timer);
+      resolve({ bytes, largestGapMs, firstByteMs, burstBytes, data: keep ? Buffer.concat(chunks) : undefined });
+    };
+    const timer = setTimeout(() => {
+      request.destroy();
+      finish();
+    }, seconds * 1000);
+    request.once('error', (error) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+    });
+  });
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
+
+export interface HlsJsWatch {
+  /** ms from loading the page until the picture moved. */
+  firstPlayMs: number;
+  /** hls.js bufferStalledError events after playback started. */
+  stalls: number;
+  /** `waiting` events of the video element after playback started (rebuffers). */
+  rebuffers: number;
+  playedSeconds: number;
+  errors: string[];
+}
+
+/**
+ * A page on another origin (its own little HTTP server on another port) that plays `playlistUrl`
+ * with hls.js for `seconds`; so CORS is exercised exactly as a smart-TV app or cast receiver would.
+ */
+export async function watchHlsJs(playlistUrl: string, seconds: number): Promise<HlsJsWatch> {
+  const { chromium } = await import('playwright-core');
+  const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
+  const page = `<!doctype html><video id="v" muted autoplay playsinline></video><script src="/hls.js"></script><script>
+    const w = { stalls: 0, rebuffers: 0, errors: [], started: 0, t0: performance.now() };
+    window.watch = w;
+    const v = document.getElementById('v');
+    const hls = new Hls({ lowLatencyMode: false });
+    hls.on(Hls.Events.ERROR, (_e, d) => {
+      if (d.details === 'bufferStalledError') { if (w.started) w.stalls++; }
+      else if (d.fatal) w.errors.push(d.type + ':' + d.details);
+    });
+    v.addEventListener('waiting', () => { if (w.started) w.rebuffers++; });
+    v.addEventListener('timeupdate', () => { if (!w.started && v.currentTime > 0) w.started = performance.now() - w.t0; });
+    hls.loadSource(${JSON.stringify(playlistUrl)});
+    hls.attachMedia(v);
+  </script>`;
+  const origin = http.createServer((request, response) => {
+    if (request.url === '/hls.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
+    else response.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  });
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/`);
+    await tab.waitForTimeout(seconds * 1000);
+    return await tab.evaluate(() => {
+      const w = (window as unknown as { watch: { stalls: number; rebuffers: number; errors: string[]; started: number } }).watch;
+      const v = document.getElementById('v') as HTMLVideoElement;
+      return { firstPlayMs: Math.round(w.started), stalls: w.stalls, rebuffers: w.rebuffers, playedSeconds: v.currentTime, errors: w.errors };
+    });
+  } finally {
+    await browser.close();
+    origin.close();
+  }
+}
+
+export interface VlcWatch {
+  pcrTooLate: number;
+  /** "Stream buffering done" lines: 1 means it buffered once, at the start. */
+  bufferings: number;
+  /** Seconds VLC ran. */
+  ranSeconds: number;
+  log: string;
+}
+
+/** Whether VLC can run here (cvlc installed, and a non-root user to run it as when we are root). */
+export function vlcAvailable(): boolean {
+  try {
+    readFileSync('/usr/bin/cvlc');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `cvlc -vv` on `url` for `seconds` (as `nobody` when run as root: VLC refuses root). */
+export function watchVlc(url: string, seconds: number): Promise<VlcWatch> {
+  const home = path.join(os.tmpdir(), 'retrovue-vlc-home');
+  mkdirSync(home, { recursive: true, mode: 0o777 });
+  const vlcArgs = ['-I', 'dummy', '--vout', 'dummy', '--aout', 'dummy', '--no-video-title-show', '--run-time', String(seconds), '-vv', url, 'vlc://quit'];
+  const asRoot = process.getuid?.() === 0;
+  const command = asRoot ? 'runuser' : 'cvlc';
+  const args = asRoot ? ['-u', 'nobody', '--', 'cvlc', ...vlcArgs] : vlcArgs;
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(command, args, { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 20) * 1000);
+    child.once('error', reject);
+    child.once('close', () => {
+      clearTimeout(killer);
+      resolve({
+        pcrTooLate: (log.match(/PCR is called too late/g) ?? []).length,
+        bufferings: (log.match(/Stream buffering done/g) ?? []).length,
+        ranSeconds: (Date.now() - started) / 1000,
+        log,
+      });
+    });
+  });
+}
