@@ -53,7 +53,7 @@ export interface PlayoutBenchOptions {
 // ---------------------------------------------------------------------------------------------
 
 /** Two 10 s 640x360 clips with motion (one with film-like noise) and tone: a realistic load for the encoder. */
-async function makeBenchMedia(dir: string): Promise<string[]> {
+export async function makeBenchMedia(dir: string): Promise<string[]> {
   const clips = [
     { name: 'bench-a.mp4', video: 'testsrc2=size=640x360:rate=30:duration=10', tone: 440 },
     { name: 'bench-b.mp4', video: 'testsrc=size=640x360:rate=30:duration=10,noise=alls=12:allf=t', tone: 660 },
@@ -250,7 +250,7 @@ async function coldTuneIn(workDir: string, mediaDir: string, runs: number, log: 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** utime + stime of a process, in seconds; undefined once it is gone. */
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name (which may contain spaces).
