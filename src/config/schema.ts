@@ -113,6 +113,19 @@ export const serverSchema = z
       .url('must be an absolute URL such as "http://192.168.1.10:8080"')
       .refine((value) => /^https?:\/\//i.test(value), 'must start with http:// or https://')
       .optional(),
+    /**
+     * Behind a reverse proxy: take the client's address from X-Forwarded-For (write routes
+     * decide on it). Off by default, so the header cannot be forged to pass as loopback.
+     */
+    trust_proxy: z.boolean().default(false),
+  })
+  .strict();
+
+/** Emergency alerts (src/alerts). */
+export const alertsSchema = z
+  .object({
+    /** Longest alert accepted, in seconds. */
+    max_duration: z.number().positive().max(86_400).default(3600),
   })
   .strict();
 
@@ -151,6 +164,7 @@ export const configSchema = z
     library: librarySchema.default(() => librarySchema.parse({})),
     hdhr: hdhrSchema.default(() => hdhrSchema.parse({})),
     server: serverSchema.default(() => serverSchema.parse({})),
+    alerts: alertsSchema.default(() => alertsSchema.parse({})),
     channels: z.array(channelConfigSchema).optional(),
     guide: guideSchema.default(() => guideSchema.parse({})),
     data_dir: z.string().min(1).default('./data'),

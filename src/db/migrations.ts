@@ -170,4 +170,24 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'emergency alerts',
+    up(db) {
+      // Every alert ever sent: active ones resume after a restart, the rest are history.
+      db.exec(`
+        CREATE TABLE alerts (
+          id INTEGER PRIMARY KEY,
+          message TEXT NOT NULL,
+          type TEXT NOT NULL CHECK (type IN ('emergency', 'weather', 'system', 'custom')),
+          priority INTEGER NOT NULL,
+          channels_json TEXT NOT NULL,
+          issued_at_ms INTEGER NOT NULL,
+          ends_at_ms INTEGER NOT NULL,
+          cancelled_at_ms INTEGER
+        );
+        CREATE INDEX alerts_by_end ON alerts (ends_at_ms);
+      `);
+    },
+  },
 ];

@@ -62,6 +62,8 @@ export class FfmpegSupervisor extends EventEmitter {
   private child: ChildProcess | undefined;
   private runId = 0;
   private stopRequested = false;
+  /** A replacement run was asked for (restartNow): the exit is no failure; relaunch at once. */
+  private replaceRequested = false;
   private consecutiveFailures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -168,6 +170,11 @@ export class FfmpegSupervisor extends EventEmitter {
       this.state = 'stopped';
       return;
     }
+    if (this.replaceRequested) {
+      this.replaceRequested = false;
+      void this.launch();
+      return;
+    }
     if (code === 0) {
       if (this.options.restartAfterCleanExit()) {
         this.options.log.info(`${this.options.name}: ffmpeg finished its plan; continuing`);
@@ -195,6 +202,18 @@ export class FfmpegSupervisor extends EventEmitter {
       this.restartTimer = undefined;
       void this.launch();
     }, delay);
+  }
+
+  /**
+   * Replaces the running process with a freshly prepared one at once (prepare() sees the world
+   * as it is now): not a failure, so no backoff and no restart counted. Does nothing unless running.
+   */
+  restartNow(): boolean {
+    const child = this.child;
+    if (this.stopRequested || !child || child.exitCode !== null || child.signalCode !== null) return false;
+    this.replaceRequested = true;
+    child.kill('SIGKILL');
+    return true;
   }
 
   /** SIGTERM, then SIGKILL if ffmpeg has not exited after `graceMs`. */

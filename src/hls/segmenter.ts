@@ -29,12 +29,12 @@ export class Segmenter {
     private readonly onSegment: (segment: CutSegment) => void,
   ) {}
 
-  push(piece: TsPiece, tables: { pat?: Buffer; pmt?: Buffer }): void {
+  push(piece: TsPiece): void {
     const pts = piece.keyframePtsSeconds;
     if (pts !== undefined) {
       if (this.originPts === undefined) {
         this.originPts = pts;
-        this.open(0, pts, tables);
+        this.open(0, pts, piece);
       } else if (this.current) {
         const runSeconds = pts - this.originPts;
         if (runSeconds >= gridPoint(this.grid, this.current.gridIndex + 1) - TOLERANCE_SECONDS) {
@@ -43,7 +43,7 @@ export class Segmenter {
           // segment is numbered by where it really starts.
           while (gridPoint(this.grid, next + 1) <= runSeconds + TOLERANCE_SECONDS) next += 1;
           this.close(pts);
-          this.open(next, pts, tables);
+          this.open(next, pts, piece);
         }
       }
     }
@@ -65,7 +65,7 @@ export class Segmenter {
     this.current = undefined;
   }
 
-  private open(gridIndex: number, startPts: number, tables: { pat?: Buffer; pmt?: Buffer }): void {
+  private open(gridIndex: number, startPts: number, tables: Pick<TsPiece, 'pat' | 'pmt'>): void {
     const parts: Buffer[] = [];
     if (tables.pat) parts.push(tables.pat);
     if (tables.pmt) parts.push(tables.pmt);

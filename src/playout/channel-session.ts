@@ -62,6 +62,7 @@ export class ChannelSession extends EventEmitter {
   private preparedDir = false;
   private chain: AiringChain | undefined;
   private output: PackagerOutput | undefined;
+  private breakingIn = false;
   /** The listed segments' bytes: players fetch the newest ones, so they are served from memory. */
   private readonly segmentsInMemory = new Map<string, Buffer>();
   state: ChannelState = 'stopped';
@@ -170,9 +171,9 @@ export class ChannelSession extends EventEmitter {
         runStartMs: nowMs,
         workAheadSeconds: this.options.workAheadSeconds,
         now: this.now,
-        onPiece: (piece, tables) => {
-          segmenter.push(piece, tables);
-          this.fanout.push(piece, tables);
+        onPiece: (piece) => {
+          segmenter.push(piece);
+          this.fanout.push(piece);
         },
         onEnd: (lastVideoPts) => segmenter.finish(lastVideoPts, frameSeconds),
       });
@@ -204,6 +205,11 @@ export class ChannelSession extends EventEmitter {
   private resumePoint(): number {
     const nowMs = this.now();
     const latest = this.playlist.latest;
+    if (this.breakingIn) {
+      // A break-in (an emergency alert) must reach the picture now, not after what was made ahead.
+      this.breakingIn = false;
+      return nowMs;
+    }
     if (!latest) return nowMs;
     const publishedUntilMs = Math.round(latest.airedAtMs + latest.durationSeconds * 1000);
     return Math.max(nowMs, publishedUntilMs);
@@ -245,6 +251,21 @@ export class ChannelSession extends EventEmitter {
   /** Seconds the packager is ahead of real time (status). */
   get workingAheadSeconds(): number | undefined {
     return this.output?.aheadSeconds;
+  }
+
+  /**
+   * What airs from now on changed (an alert began, was pre-empted or cancelled): replace the
+   * run with one that renders the timeline from this instant, dropping what was made ahead.
+   * `.ts` viewers see the change within about a second; HLS lists it after the segments it
+   * had already published (a live playlist cannot take segments back). An idle channel does
+   * nothing: whoever tunes in gets the timeline as it is then.
+   */
+  breakIn(): void {
+    if (this.state !== 'live' && this.state !== 'starting') return;
+    this.breakingIn = true;
+    this.chain?.stop();
+    if (!this.supervisor.restartNow()) this.breakingIn = false;
+    else this.options.log.info('breaking in: the run restarts from now');
   }
 
   /** What the channel is rendering right now (status and health). */

@@ -12,7 +12,7 @@ export interface PackagerOutputOptions {
    * holds more than the next segment's length and never waits for it.
    */
   workAheadSeconds: number;
-  onPiece: (piece: TsPiece, tables: { pat?: Buffer; pmt?: Buffer }) => void;
+  onPiece: (piece: TsPiece) => void;
   /** The run's output ended: the last picture's PTS, for the last segment's length. */
   onEnd: (lastVideoPtsSeconds: number | undefined) => void;
   now?: () => number;
@@ -43,8 +43,7 @@ export class PackagerOutput {
   }
 
   private onData(chunk: Buffer): void {
-    const tables = this.reader;
-    for (const piece of this.reader.read(chunk)) this.options.onPiece(piece, { pat: tables.pat, pmt: tables.pmt });
+    for (const piece of this.reader.read(chunk)) this.options.onPiece(piece);
     const excess = this.aheadSeconds - this.options.workAheadSeconds;
     if (excess > 0 && !this.resumeTimer) {
       this.options.source.pause();

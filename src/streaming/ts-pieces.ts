@@ -21,8 +21,14 @@ export interface TsPiece {
   clockSeconds: number;
   /** Set when the piece starts with a video keyframe: its PTS in seconds. */
   keyframePtsSeconds?: number;
-  /** Set on the piece that ends the run: the last video frame's PTS. */
-  lastVideoPtsSeconds?: number;
+  /**
+   * The PAT and PMT in force where the piece starts (the newest ones before it). A segment or
+   * a viewer that starts here opens on these copies: continuity counters then run on exactly
+   * (the copy is a legal duplicate of the last table packet), where a newer table would make
+   * the ones that follow look like a discontinuity.
+   */
+  pat?: Buffer;
+  pmt?: Buffer;
 }
 
 /** Pieces are split at least this often (packets), so pacing stays fine-grained at any bitrate. */
@@ -41,8 +47,8 @@ export class TsPieceReader {
   private lastPcr: number | undefined;
   private lastVideoPts: number | undefined;
   /** Copies of the newest PAT and PMT packets (ffmpeg writes each in one packet). */
-  pat: Buffer | undefined;
-  pmt: Buffer | undefined;
+  private pat: Buffer | undefined;
+  private pmt: Buffer | undefined;
 
   /** The stream clock so far (seconds since the run's first PCR). */
   get clockSeconds(): number {
@@ -59,10 +65,12 @@ export class TsPieceReader {
     const pieces: TsPiece[] = [];
     let pieceStart = 0;
     let pieceKeyframe: number | undefined;
+    let tables = { pat: this.pat, pmt: this.pmt };
     const cut = (end: number): void => {
-      if (end > pieceStart) pieces.push({ data: data.subarray(pieceStart, end), clockSeconds: this.clockSeconds, keyframePtsSeconds: pieceKeyframe });
+      if (end > pieceStart) pieces.push({ data: data.subarray(pieceStart, end), clockSeconds: this.clockSeconds, keyframePtsSeconds: pieceKeyframe, ...tables });
       pieceStart = end;
       pieceKeyframe = undefined;
+      tables = { pat: this.pat, pmt: this.pmt };
     };
     for (let offset = 0; offset < data.length; offset += TS_PACKET_SIZE) {
       if ((offset - pieceStart) / TS_PACKET_SIZE >= MAX_PIECE_PACKETS) cut(offset);

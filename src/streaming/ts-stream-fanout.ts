@@ -65,7 +65,6 @@ export class TsStreamFanout {
   /** Pieces already released (kept for bursts), then pieces not yet due. */
   private pieces: HeldPiece[] = [];
   private releasedCount = 0;
-  private tables: { pat?: Buffer; pmt?: Buffer } = {};
   private timer: NodeJS.Timeout | undefined;
   private runStartMs = 0;
   /** The channel reached its end: viewers are ended once everything made has been sent. */
@@ -97,9 +96,8 @@ export class TsStreamFanout {
     this.timer.unref?.();
   }
 
-  /** A piece of the current run, with the PAT/PMT in force. */
-  push(piece: TsPiece, tables: { pat?: Buffer; pmt?: Buffer }): void {
-    this.tables = tables;
+  /** A piece of the current run. */
+  push(piece: TsPiece): void {
     this.pieces.push({ ...piece, dueAtMs: this.runStartMs + piece.clockSeconds * 1000 });
   }
 
@@ -110,7 +108,7 @@ export class TsStreamFanout {
     const viewer: Viewer = { clean: cleanStart(), piecesToClean: CLEAN_START_PIECES };
     const start = this.burstStart();
     if (start !== undefined) {
-      this.writeTables(stream);
+      this.writeTables(stream, this.pieces[start]!);
       for (let i = start; i < this.releasedCount; i++) this.write(stream, viewer, this.pieces[i]!.data);
       this.viewers.set(stream, viewer);
     } else {
@@ -128,9 +126,10 @@ export class TsStreamFanout {
 
   private readonly pendingViewers = new Map<PassThrough, Viewer>();
 
-  private writeTables(stream: PassThrough): void {
-    if (this.tables.pat) stream.write(this.tables.pat);
-    if (this.tables.pmt) stream.write(this.tables.pmt);
+  /** The PAT and PMT in force where the viewer starts (see TsPiece.pat). */
+  private writeTables(stream: PassThrough, first: TsPiece): void {
+    if (first.pat) stream.write(first.pat);
+    if (first.pmt) stream.write(first.pmt);
   }
 
   /** Index of the released keyframe piece the burst starts at, or undefined if there is none. */
@@ -153,7 +152,7 @@ export class TsStreamFanout {
     let sent = false;
     while (this.releasedCount < this.pieces.length && this.pieces[this.releasedCount]!.dueAtMs <= nowMs) {
       const piece = this.pieces[this.releasedCount]!;
-      if (piece.keyframePtsSeconds !== undefined) this.admitPendingViewers();
+      if (piece.keyframePtsSeconds !== undefined) this.admitPendingViewers(piece);
       for (const [stream, viewer] of this.viewers) this.write(stream, viewer, piece.data);
       this.releasedCount += 1;
       sent = true;
@@ -162,9 +161,9 @@ export class TsStreamFanout {
     if (this.endWhenDrained && this.releasedCount === this.pieces.length) this.endAll();
   }
 
-  private admitPendingViewers(): void {
+  private admitPendingViewers(first: TsPiece): void {
     for (const [stream, viewer] of this.pendingViewers) {
-      this.writeTables(stream);
+      this.writeTables(stream, first);
       this.viewers.set(stream, viewer);
     }
     this.pendingViewers.clear();

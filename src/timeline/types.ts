@@ -3,7 +3,7 @@
  * Schedules (loop mode today, compiled schedules later) produce a ChannelTimeline; the
  * playout engine, the guide and the now/next API only ever read it.
  */
-export type AiringKind = 'program' | 'commercial' | 'bumper' | 'station_id' | 'promo' | 'filler' | 'slate';
+export type AiringKind = 'program' | 'commercial' | 'bumper' | 'station_id' | 'promo' | 'filler' | 'slate' | 'alert';
 
 export interface Airing {
   /** Wall-clock start and end, UTC epoch milliseconds; end is exclusive. */
@@ -19,6 +19,16 @@ export interface Airing {
   mediaId?: number;
   /** The guide programme this airing belongs to: a show airing and its breaks share one. */
   program?: AiringProgram;
+  /** Set on an emergency alert laid over the timeline (kind `alert`; never in the guide). */
+  alert?: AiringAlert;
+}
+
+export interface AiringAlert {
+  id: number;
+  type: 'emergency' | 'weather' | 'system' | 'custom';
+  message: string;
+  priority: number;
+  issuedAtMs: number;
 }
 
 /** What the guide shows for a slot: one per show airing, its breaks folded in. */

@@ -73,8 +73,10 @@ describe('MPEG-TS reading', () => {
     expect(pieces.filter((p) => p.keyframePtsSeconds !== undefined).map((p) => p.keyframePtsSeconds)).toEqual([10, 11, 12]);
     expect(pieces.every((p) => p.keyframePtsSeconds === undefined || packetPid(p.data, 0) === VIDEO)).toBe(true);
     expect(reader.clockSeconds).toBeCloseTo(2.9, 6);
-    expect(pids(reader.pat!)).toEqual([0]);
-    expect(pids(reader.pmt!)).toEqual([PMT]);
+    // Each piece carries the tables in force at its start: none before the first PAT, then these.
+    expect(pieces[0]!.pat).toBeUndefined();
+    expect(pids(pieces[1]!.pat!)).toEqual([0]);
+    expect(pids(pieces[1]!.pmt!)).toEqual([PMT]);
   });
 });
 
@@ -84,7 +86,7 @@ describe('Segmenter', () => {
     const segments: CutSegment[] = [];
     const segmenter = new Segmenter(channelGrid(2), (s) => segments.push(s));
     // Keyframes every 0.5 s: the grid (0, 0.5, 1, 2, 3, 5, 7) takes only some of them.
-    for (const piece of reader.read(stream(0, 8, 0.5))) segmenter.push(piece, reader);
+    for (const piece of reader.read(stream(0, 8, 0.5))) segmenter.push(piece);
     segmenter.finish(reader.videoPtsSeconds, 0.1);
     expect(segments.map((s) => [s.gridIndex, Number(s.durationSeconds.toFixed(3))])).toEqual([[0, 0.5], [1, 0.5], [2, 1], [3, 1], [4, 2], [5, 2], [6, 1]]);
     for (const segment of segments) {
@@ -101,7 +103,7 @@ describe('TsStreamFanout', () => {
     const fanout = new TsStreamFanout({ log, burstSeconds: 3, now: () => now });
     const reader = new TsPieceReader();
     fanout.beginRun(now);
-    for (const piece of reader.read(stream(0, 10, 1))) fanout.push(piece, reader);
+    for (const piece of reader.read(stream(0, 10, 1))) fanout.push(piece);
     const early = fanout.addViewer();
     const received: Buffer[] = [];
     early.on('data', (d: Buffer) => received.push(d));
@@ -139,7 +141,7 @@ describe('TsStreamFanout', () => {
     let bytes = 0;
     reading.on('data', (d: Buffer) => (bytes += d.length));
     // ~20 MB of stream, due at once: the stalled viewer passes the 16 MB backlog.
-    for (let s = 0; s < 25; s++) for (const piece of reader.read(Buffer.concat(Array.from({ length: 110 }, () => stream(s, 1, 1))))) fanout.push(piece, reader);
+    for (let s = 0; s < 25; s++) for (const piece of reader.read(Buffer.concat(Array.from({ length: 110 }, () => stream(s, 1, 1))))) fanout.push(piece);
     now = 1e9;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(stalled.destroyed).toBe(true);
