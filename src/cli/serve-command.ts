@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js';
+import { ChannelTimelines } from '../channels/channel-timelines.js';
 import { ConfigError, loadConfig, type ServeFlags } from '../config/load.js';
 import { resolveOutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
-import { channelEpoch, openDatabase, resetChannelEpoch, type Database } from '../db/database.js';
+import { openDatabase, type Database } from '../db/database.js';
 import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
 import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
@@ -21,8 +22,6 @@ import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { ensureSlate } from '../schedule/slate.js';
-import { LoopTimeline } from '../timeline/loop-timeline.js';
-import type { ChannelTimeline } from '../timeline/types.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 
 class StartupError extends Error {}
@@ -64,6 +63,10 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
   return catalog;
 }
 
+/**
+ * The channels' timelines and the encoders that play them. Sessions are made for the channels
+ * that play at start, and later for a channel created over the API, from its first viewer on.
+ */
 function buildChannels(
   config: RetrovueConfig,
   toolchain: Toolchain,
@@ -71,33 +74,29 @@ function buildChannels(
   db: Database,
   items: CatalogItem[],
   scheduling: SchedulingService,
-): ChannelManager {
-  const now = Date.now();
-  // schedule mode: every enabled stored channel plays its compiled timeline (channels created
-  // over the API too, from their first viewer on). loop and concat (the library back to back)
-  // keep the loop engine over channels 1..streaming.channels.
-  const scheduled = config.streaming.mode === 'schedule';
+): { manager: ChannelManager; timelines: ChannelTimelines } {
+  const timelines = new ChannelTimelines({
+    mode: config.streaming.mode,
+    db,
+    store: scheduling.channels,
+    scheduling,
+    loop: {
+      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
+      channelCount: config.streaming.channels,
+      loops: config.streaming.loops,
+    },
+    stopChannel: (channelNumber) => manager.remove(channelNumber),
+  });
   const makeSession = (channelNumber: number): ChannelSession | undefined => {
-    const stored = scheduling.channels.get(channelNumber);
-    if (scheduled && !stored?.enabled) return undefined;
-    // `--loops N` counts its N passes from this start; otherwise the channel keeps its clock.
-    if (config.streaming.loops !== undefined && !scheduled) resetChannelEpoch(db, channelNumber, now);
-    const epochMs = channelEpoch(db, channelNumber, now);
-    const timeline: ChannelTimeline | undefined = scheduled
-      ? scheduling.timeline(channelNumber)
-      : new LoopTimeline({
-          items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
-          epochMs,
-          loops: config.streaming.loops,
-        });
+    const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
     if (!timeline) return undefined;
     return new ChannelSession({
       channelNumber,
       timeline,
-      epochMs,
+      epochMs: timelines.epochOf(channelNumber),
       toolchain,
       // A stored channel's own quality (schedule mode) overrides streaming.quality.
-      profile: resolveOutputProfile(config, scheduled ? stored?.quality : undefined),
+      profile: resolveOutputProfile(config, timelines.qualityOf(channelNumber)),
       segmentDurationSeconds: config.streaming.segment_duration,
       playlistSize: config.streaming.playlist_size,
       loudnessTarget: config.ffmpeg.loudness_target,
@@ -106,20 +105,12 @@ function buildChannels(
     });
   };
   const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
-  const manager = new ChannelManager({
-    idleTimeoutSeconds: config.streaming.idle_timeout,
-    alwaysOnChannels,
-    log,
-    ...(scheduled ? { createSession: makeSession } : {}),
-  });
-  const numbers = scheduled
-    ? scheduling.channels.list().map((c) => c.number)
-    : Array.from({ length: config.streaming.channels }, (_, i) => i + 1);
-  for (const channelNumber of numbers) {
+  const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, alwaysOnChannels, log, createSession: makeSession });
+  for (const channelNumber of timelines.channelNumbers()) {
     const session = makeSession(channelNumber);
     if (session) manager.add(session);
   }
-  return manager;
+  return { manager, timelines };
 }
 
 /**
@@ -137,7 +128,6 @@ async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db:
     slate,
     horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
     historyMs: Math.max(config.guide.history_hours, 1) * 3600_000,
-    compile: config.streaming.mode === 'schedule',
   });
 }
 
@@ -163,6 +153,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   });
 
   let manager: ChannelManager;
+  let timelines: ChannelTimelines;
   let toolchain: Toolchain;
   let db: Database | undefined;
   let catalog: Catalog;
@@ -179,7 +170,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
     scheduling = await buildScheduling(config, toolchain, db, catalog);
-    manager = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling);
+    ({ manager, timelines } = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling));
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
@@ -192,7 +183,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   const directory = scheduling.channels;
   let app: ReturnType<typeof buildApp>;
   try {
-    app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog, scheduling });
+    app = buildApp({ config, toolchain, channels: manager, directory, timelines, log, startedAtMs: Date.now(), db, catalog });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { ChannelStore, type StoredChannel } from '../channels/channel-store.js';
+import type { ChannelStore } from '../channels/channel-store.js';
 import type { CatalogItem } from '../library/catalog.js';
-import { CompiledTimeline, type TimelineChange } from '../timeline/compiled-timeline.js';
+import { CompiledTimeline } from '../timeline/compiled-timeline.js';
 import { TimelineStore } from '../timeline/timeline-store.js';
 import type { SlateMedia } from './compiler.js';
 
@@ -13,8 +13,6 @@ export interface SchedulingServiceOptions {
   slate: SlateMedia;
   horizonMs: number;
   historyMs: number;
-  /** false in loop/concat mode: channels play the loop engine, schedules are stored but not compiled. */
-  compile?: boolean;
   now?: () => number;
 }
 
@@ -32,7 +30,7 @@ export class SchedulingService {
   timeline(channelNumber: number): CompiledTimeline | undefined {
     const existing = this.timelines.get(channelNumber);
     if (existing) return existing;
-    if (this.options.compile === false || !this.options.channels.get(channelNumber)) return undefined;
+    if (!this.options.channels.get(channelNumber)) return undefined;
     const timeline = new CompiledTimeline({
       store: new TimelineStore(this.options.db, channelNumber),
       input: () => {
@@ -45,18 +43,6 @@ export class SchedulingService {
     });
     this.timelines.set(channelNumber, timeline);
     return timeline;
-  }
-
-  /** Validates and stores a new schedule, then recompiles the channel's future; says what changed. */
-  setSchedule(channelNumber: number, schedule: unknown): { channel: StoredChannel; change: TimelineChange } {
-    const channel = this.options.channels.setSchedule(channelNumber, schedule);
-    return { channel, change: this.reschedule(channelNumber) };
-  }
-
-  /** After a channel edit that affects what airs (time zone, schedule). */
-  reschedule(channelNumber: number): TimelineChange {
-    const timeline = this.timeline(channelNumber);
-    return timeline ? timeline.reschedule() : { effectiveFromMs: (this.options.now ?? Date.now)(), removed: [], added: [] };
   }
 
   /** A deleted channel's timeline is forgotten, so a new channel with the number starts clean. */

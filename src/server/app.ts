@@ -1,12 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ChannelDirectory } from '../channels/channel-info.js';
+import type { ChannelTimelines } from '../channels/channel-timelines.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
-import type { SchedulingService } from '../schedule/scheduling-service.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerGuideRoutes } from './routes/guide-routes.js';
@@ -26,8 +26,8 @@ export interface AppContext {
   /** The open database (closed by serve on shutdown) and the library read through it. */
   db: Database;
   catalog: Catalog;
-  /** Stored channels, schedules and compiled timelines (channels CRUD, schedules, guide). */
-  scheduling?: SchedulingService;
+  /** Each channel's timeline (loop or compiled), stored channels and their edits: the API and the guide read it. */
+  timelines: ChannelTimelines;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
