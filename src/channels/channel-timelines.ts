@@ -1,16 +1,13 @@
-import type { Database } from 'better-sqlite3';
 import type { RetrovueConfig } from '../config/schema.js';
-import { channelEpoch, resetChannelEpoch } from '../db/database.js';
-import type { CompiledTimeline, TimelineChange } from '../timeline/compiled-timeline.js';
 import { LoopTimeline, type LoopItem } from '../timeline/loop-timeline.js';
 import type { Airing, AiringProgram, ChannelTimeline } from '../timeline/types.js';
+import type { CompiledTimeline, TimelineChange } from '../schedule/compiled-timeline.js';
 import type { SchedulingService } from '../schedule/scheduling-service.js';
 import type { ChannelStore, StoredChannel } from './channel-store.js';
 
 export interface ChannelTimelinesOptions {
   /** `loop` and `concat` play the library back to back; `schedule` plays compiled schedules. */
   mode: RetrovueConfig['streaming']['mode'];
-  db: Database;
   store: ChannelStore;
   scheduling: SchedulingService;
   /** Loop mode: the library in air order, channels 1..channelCount, stop after `loops` passes. */
@@ -67,7 +64,7 @@ export class ChannelTimelines {
 
   /** The channel's clock origin (its stored epoch), created on first use. */
   epochOf(channelNumber: number): number {
-    return channelEpoch(this.options.db, channelNumber, this.now());
+    return this.options.store.epoch(channelNumber, this.now());
   }
 
   /** Channel n's timeline, or undefined when there is no such channel in this mode. */
@@ -84,7 +81,7 @@ export class ChannelTimelines {
     let timeline = this.loops.get(channelNumber);
     if (!timeline) {
       const { items, loops } = this.options.loop;
-      if (loops !== undefined) resetChannelEpoch(this.options.db, channelNumber, this.startedAtMs);
+      if (loops !== undefined) this.options.store.resetEpoch(channelNumber, this.startedAtMs);
       timeline = new LoopTimeline({ items, epochMs: this.epochOf(channelNumber), loops });
       this.loops.set(channelNumber, timeline);
     }

@@ -11,6 +11,7 @@ import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
+import { createLiveTv } from '../livetv/live-tv.js';
 import { airingKindOf } from '../library/airing-kind.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
@@ -71,14 +72,13 @@ function buildChannels(
   config: RetrovueConfig,
   toolchain: Toolchain,
   log: Logger,
-  db: Database,
+  channels: ChannelStore,
   items: CatalogItem[],
   scheduling: SchedulingService,
 ): { manager: ChannelManager; timelines: ChannelTimelines } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
-    db,
-    store: scheduling.channels,
+    store: channels,
     scheduling,
     loop: {
       items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
@@ -115,15 +115,20 @@ function buildChannels(
 
 /**
  * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
- * the API) with their schedules and compiled timelines; the guide and the API use it in every mode.
+ * the API); the guide and the API use them in every mode.
  */
-async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db: Database, catalog: Catalog): Promise<SchedulingService> {
+function buildChannelStore(config: RetrovueConfig, db: Database): ChannelStore {
   const channels = new ChannelStore(db, Intl.DateTimeFormat().resolvedOptions().timeZone);
   channels.seed(config.channels, config.streaming.channels);
+  return channels;
+}
+
+/** The stored channels' compiled timelines (made on first use; played in schedule mode). */
+async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db: Database, catalog: Catalog, channels: ChannelStore): Promise<SchedulingService> {
   const slate = await ensureSlate(toolchain.ffmpegPath, config.data_dir);
   return new SchedulingService({
     db,
-    channels,
+    channel: (channelNumber) => channels.get(channelNumber),
     catalog: () => catalog.playable(),
     slate,
     horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
@@ -157,7 +162,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let toolchain: Toolchain;
   let db: Database | undefined;
   let catalog: Catalog;
-  let scheduling: SchedulingService;
+  let channels: ChannelStore;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -169,8 +174,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
-    scheduling = await buildScheduling(config, toolchain, db, catalog);
-    ({ manager, timelines } = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling));
+    channels = buildChannelStore(config, db);
+    const scheduling = await buildScheduling(config, toolchain, db, catalog, channels);
+    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling));
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
@@ -180,10 +186,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     throw error;
   }
 
-  const directory = scheduling.channels;
   let app: ReturnType<typeof buildApp>;
   try {
-    app = buildApp({ config, toolchain, channels: manager, directory, timelines, log, startedAtMs: Date.now(), db, catalog });
+    const liveTv = createLiveTv(config, toolchain, log);
+    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, log, startedAtMs: Date.now(), db, catalog });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;

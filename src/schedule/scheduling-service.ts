@@ -1,13 +1,20 @@
 import type { Database } from 'better-sqlite3';
-import type { ChannelStore } from '../channels/channel-store.js';
 import type { CatalogItem } from '../library/catalog.js';
-import { CompiledTimeline } from '../timeline/compiled-timeline.js';
-import { TimelineStore } from '../timeline/timeline-store.js';
+import { CompiledTimeline } from './compiled-timeline.js';
+import { TimelineStore } from './timeline-store.js';
 import type { SlateMedia } from './compiler.js';
+import type { ChannelSchedule } from './model.js';
+
+/** What the compiler needs of a stored channel (the channel store answers; this folder does not import it). */
+export interface ScheduledChannel {
+  timeZone: string;
+  schedule: ChannelSchedule;
+}
 
 export interface SchedulingServiceOptions {
   db: Database;
-  channels: ChannelStore;
+  /** The channel's current time zone and schedule, or undefined when there is no such channel. */
+  channel: (channelNumber: number) => ScheduledChannel | undefined;
   /** The playable catalog as it is now (read when a timeline is extended or recompiled). */
   catalog: () => CatalogItem[];
   slate: SlateMedia;
@@ -16,25 +23,22 @@ export interface SchedulingServiceOptions {
   now?: () => number;
 }
 
-/** Channels, their schedules and their compiled timelines, for the API, the guide and playout. */
+/** Each stored channel's compiled timeline, made on first use and kept (src/channels/channel-timelines.ts picks it). */
 export class SchedulingService {
   private readonly timelines = new Map<number, CompiledTimeline>();
 
   constructor(private readonly options: SchedulingServiceOptions) {}
 
-  get channels(): ChannelStore {
-    return this.options.channels;
-  }
-
   /** The channel's timeline, created (and compiled or loaded) on first use. */
   timeline(channelNumber: number): CompiledTimeline | undefined {
     const existing = this.timelines.get(channelNumber);
     if (existing) return existing;
-    if (!this.options.channels.get(channelNumber)) return undefined;
+    if (!this.options.channel(channelNumber)) return undefined;
     const timeline = new CompiledTimeline({
       store: new TimelineStore(this.options.db, channelNumber),
       input: () => {
-        const channel = this.options.channels.require(channelNumber);
+        const channel = this.options.channel(channelNumber);
+        if (!channel) throw new Error(`no channel ${channelNumber}`);
         return { channelNumber, timeZone: channel.timeZone, schedule: channel.schedule, catalog: this.options.catalog(), slate: this.options.slate };
       },
       horizonMs: this.options.horizonMs,

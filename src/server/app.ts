@@ -5,6 +5,7 @@ import type { RetrovueConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
+import type { LiveTv } from '../livetv/live-tv.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import { registerApiRoutes } from './routes/api-routes.js';
@@ -28,6 +29,8 @@ export interface AppContext {
   catalog: Catalog;
   /** Each channel's timeline (loop or compiled), stored channels and their edits: the API and the guide read it. */
   timelines: ChannelTimelines;
+  /** Tuner identity, tuner pool and logos (made by serve; shared by the .ts route and the Live TV routes). */
+  liveTv: LiveTv;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {

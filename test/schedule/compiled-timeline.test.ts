@@ -6,8 +6,8 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/database.js';
 import { parseSchedule } from '../../src/schedule/model.js';
-import { CompiledTimeline, foldProgrammes, MIN_HORIZON_MS } from '../../src/timeline/compiled-timeline.js';
-import { TimelineStore } from '../../src/timeline/timeline-store.js';
+import { CompiledTimeline, foldProgrammes, MIN_HORIZON_MS } from '../../src/schedule/compiled-timeline.js';
+import { TimelineStore } from '../../src/schedule/timeline-store.js';
 import { assertContiguous, inputFor, weeknightSchedule } from './fixtures.js';
 
 const NOW = DateTime.fromISO('2024-06-03T17:50', { zone: 'America/New_York' }).toMillis();

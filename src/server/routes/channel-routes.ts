@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { tuneOrRefuse } from '../../livetv/live-tv.js';
+import { tuneOrRefuse } from './tuner-reply.js';
 import { startingAtPat } from '../../livetv/pat-first-stream.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import type { AppContext } from '../app.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ChannelRequestError } from '../../channels/channel-store.js';
-import type { TimelineChange } from '../../timeline/compiled-timeline.js';
+import type { TimelineChange } from '../../schedule/compiled-timeline.js';
 import type { Airing } from '../../timeline/types.js';
 import type { AppContext } from '../app.js';
 

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { Checkpoint, CompilerState } from '../schedule/compiler.js';
-import type { Airing, AiringKind } from './types.js';
+import type { Checkpoint, CompilerState } from './compiler.js';
+import type { Airing, AiringKind } from '../timeline/types.js';
 
 /** SQLite persistence of published airings, checkpoints and each channel's compile head (migration 3). */
 interface AiringRow {

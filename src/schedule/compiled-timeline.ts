@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { compileTimeline, initialState, type CompileInput } from '../schedule/compiler.js';
+import { compileTimeline, initialState, type CompileInput } from './compiler.js';
 import type { TimelineStore } from './timeline-store.js';
-import type { Airing, AiringProgram, ChannelTimeline, TimelinePosition } from './types.js';
+import type { Airing, AiringProgram, ChannelTimeline, TimelinePosition } from '../timeline/types.js';
 
 export const MIN_HORIZON_MS = 48 * 3600_000;
 /** Compile ahead in chunks, so extension happens now and then rather than on every call. */
