@@ -22,7 +22,6 @@ import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
-import { ensureSlate } from '../schedule/slate.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 
 class StartupError extends Error {}
@@ -124,13 +123,11 @@ function buildChannelStore(config: RetrovueConfig, db: Database): ChannelStore {
 }
 
 /** The stored channels' compiled timelines (made on first use; played in schedule mode). */
-async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db: Database, catalog: Catalog, channels: ChannelStore): Promise<SchedulingService> {
-  const slate = await ensureSlate(toolchain.ffmpegPath, config.data_dir);
+function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog, channels: ChannelStore): SchedulingService {
   return new SchedulingService({
     db,
     channel: (channelNumber) => channels.get(channelNumber),
     catalog: () => catalog.playable(),
-    slate,
     horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
     historyMs: Math.max(config.guide.history_hours, 1) * 3600_000,
   });
@@ -175,7 +172,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
     channels = buildChannelStore(config, db);
-    const scheduling = await buildScheduling(config, toolchain, db, catalog, channels);
+    const scheduling = buildScheduling(config, db, catalog, channels);
     ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling));
   } catch (error) {
     db?.close();

@@ -1,5 +1,5 @@
 import type { OutputProfile } from '../config/quality.js';
-import { escapeFilterValue, FONTS } from './filter-text.js';
+import { drawtext } from './drawtext.js';
 
 /**
  * Command lines of the playout engine (see docs/architecture.md):
@@ -71,6 +71,8 @@ export interface AiringRenderSpec {
   source?: { path: string; startSeconds: number; facts: SourceFacts };
   /** Text of the slate when there is no source. */
   slateText?: string;
+  /** A slate with no text (black, no drawtext): the fallback when the drawn slate fails. */
+  plainSlate?: boolean;
   /** Exact length on the channel's clock. */
   durationSeconds: number;
   /** Channel-clock time of the first frame: output timestamps start here. */
@@ -159,16 +161,21 @@ export function normaliseVideoChain(profile: Pick<OutputProfile, 'width' | 'heig
   ].join(',');
 }
 
+/**
+ * The slate's picture. The drawn one is a card with text (needs drawtext, i.e. ffmpeg built with
+ * libfreetype); the plain one is black with no filter at all, the fallback when the drawn slate
+ * cannot start.
+ */
 function slateVideoSource(spec: AiringRenderSpec): string {
   const { width, height, frameRate } = spec.profile;
-  const text = escapeFilterValue(spec.slateText ?? 'We are experiencing technical difficulties');
-  const font = FONTS.bold ? `fontfile=${escapeFilterValue(FONTS.bold)}:` : '';
+  if (spec.plainSlate) return `color=c=black:s=${width}x${height}:r=${frameRate}`;
   const size = Math.max(12, Math.round(height / 18));
-  return (
-    `color=c=0x1d3557:s=${width}x${height}:r=${frameRate},` +
-    `drawtext=${font}text=${text}:fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=(h-text_h)/2,` +
-    `drawtext=${font}text=${escapeFilterValue('Please stand by')}:fontcolor=0xf1faee:fontsize=${Math.round(size * 0.7)}:x=(w-text_w)/2:y=(h-text_h)/2+${size * 2}`
-  );
+  const centred = { x: '(w-text_w)/2', font: 'bold' as const };
+  return [
+    `color=c=0x1d3557:s=${width}x${height}:r=${frameRate}`,
+    drawtext({ ...centred, text: spec.slateText ?? 'We are experiencing technical difficulties', y: '(h-text_h)/2', fontSize: size, color: 'white' }),
+    drawtext({ ...centred, text: 'Please stand by', y: `(h-text_h)/2+${size * 2}`, fontSize: Math.round(size * 0.7), color: '0xf1faee' }),
+  ].join(',');
 }
 
 /** Encoder settings shared by every airing, so the packager sees one uniform stream. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { compileTimeline, initialState, type CompileInput } from './compiler.js';
 import type { TimelineStore } from './timeline-store.js';
+import { slateAiring } from '../timeline/slate-airing.js';
 import type { Airing, AiringProgram, ChannelTimeline, TimelinePosition } from '../timeline/types.js';
 
 export const MIN_HORIZON_MS = 48 * 3600_000;
@@ -11,7 +12,7 @@ const MAX_CATCH_UP_MS = 7 * 24 * 3600_000;
 
 export interface CompiledTimelineOptions {
   store: TimelineStore;
-  /** The current schedule, catalog and slate; read whenever the timeline is extended. */
+  /** The current schedule and catalog; read whenever the timeline is extended. */
   input: () => CompileInput;
   horizonMs?: number;
   /** Kept in memory and in the database behind now, for the guide's history. */
@@ -61,7 +62,6 @@ export class CompiledTimeline implements ChannelTimeline {
   private readonly historyMs: number;
   private readonly now: () => number;
   private readonly fileExists: (path: string) => boolean;
-  private slate: { path: string; durationMs: number } | undefined;
   private readonly existence = new Map<string, { exists: boolean; checkedAtMs: number }>();
 
   constructor(private readonly options: CompiledTimelineOptions) {
@@ -148,44 +148,24 @@ export class CompiledTimeline implements ChannelTimeline {
   }
 
   /**
-   * A file that vanished after compiling airs as slate for exactly its slot, so the
+   * A file that vanished after compiling airs as one slate airing for exactly its slot, so the
    * channel stays on time and the guide (which reads publishedBetween) stays unchanged.
    */
-  private playable(airing: Airing): Airing[] {
-    if (airing.kind === 'slate' || this.exists(airing.mediaPath)) return [airing];
-    const slate = (this.slate ??= this.options.input().slate);
-    const pieces: Airing[] = [];
-    for (let start = airing.startMs; start < airing.endMs; start += slate.durationMs) {
-      const end = Math.min(airing.endMs, start + slate.durationMs);
-      pieces.push({
-        startMs: start,
-        endMs: end,
-        mediaPath: slate.path,
-        inPointMs: 0,
-        outPointMs: end - start,
-        kind: 'slate',
-        title: `Slate (missing: ${airing.title})`,
-        ...(airing.program ? { program: airing.program } : {}),
-      });
-    }
-    return pieces;
+  private playable(airing: Airing): Airing {
+    if (airing.kind === 'slate' || this.exists(airing.mediaPath)) return airing;
+    return slateAiring(airing.startMs, airing.endMs, `Slate (missing: ${airing.title})`, airing.program);
   }
 
   at(tMs: number): TimelinePosition | undefined {
     this.ensureCompiled(tMs + 1);
     const first = this.airings[0];
     if (!first || tMs < first.startMs) return undefined;
-    const published = this.airings[this.indexAt(tMs)]!;
-    const airing = this.playable(published).find((p) => p.startMs <= tMs && tMs < p.endMs)!;
+    const airing = this.playable(this.airings[this.indexAt(tMs)]!);
     return { airing, offsetMs: tMs - airing.startMs };
   }
 
   airingsBetween(fromMs: number, toMs: number, limit = 10_000): Airing[] {
-    const result: Airing[] = [];
-    for (const airing of this.publishedBetween(fromMs, toMs, limit)) {
-      for (const piece of this.playable(airing)) if (piece.endMs > fromMs && piece.startMs < toMs && result.length < limit) result.push(piece);
-    }
-    return result;
+    return this.publishedBetween(fromMs, toMs, limit).map((airing) => this.playable(airing));
   }
 
   /**

@@ -2,7 +2,6 @@ import type { Database } from 'better-sqlite3';
 import type { CatalogItem } from '../library/catalog.js';
 import { CompiledTimeline } from './compiled-timeline.js';
 import { TimelineStore } from './timeline-store.js';
-import type { SlateMedia } from './compiler.js';
 import type { ChannelSchedule } from './model.js';
 
 /** What the compiler needs of a stored channel (the channel store answers; this folder does not import it). */
@@ -17,7 +16,6 @@ export interface SchedulingServiceOptions {
   channel: (channelNumber: number) => ScheduledChannel | undefined;
   /** The playable catalog as it is now (read when a timeline is extended or recompiled). */
   catalog: () => CatalogItem[];
-  slate: SlateMedia;
   horizonMs: number;
   historyMs: number;
   now?: () => number;
@@ -39,7 +37,7 @@ export class SchedulingService {
       input: () => {
         const channel = this.options.channel(channelNumber);
         if (!channel) throw new Error(`no channel ${channelNumber}`);
-        return { channelNumber, timeZone: channel.timeZone, schedule: channel.schedule, catalog: this.options.catalog(), slate: this.options.slate };
+        return { channelNumber, timeZone: channel.timeZone, schedule: channel.schedule, catalog: this.options.catalog() };
       },
       horizonMs: this.options.horizonMs,
       historyMs: this.options.historyMs,

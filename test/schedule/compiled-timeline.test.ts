@@ -58,6 +58,8 @@ describe('compiled timeline (SQLite-backed)', () => {
     const fresh = new CompiledTimeline({ store: new TimelineStore(db, 1), input: () => input, now: () => NOW + 10_000, fileExists: (p) => !gone.has(p) });
     const during = fresh.at(sitcomStart + 60_000)!;
     expect(during.airing.kind).toBe('slate');
+    // One slate airing for exactly the vanished airing's slot; playout draws it (no slate file).
+    expect(during.airing).toMatchObject({ startMs: before.airing.startMs, endMs: before.airing.endMs, mediaPath: '', title: `Slate (missing: ${before.airing.title})` });
     expect(during.airing.program).toEqual(before.airing.program);
     expect(during.airing.startMs + during.offsetMs).toBe(sitcomStart + 60_000);
     expect(fresh.publishedBetween(NOW, NOW + 6 * 3600_000)).toEqual(guideBefore);

@@ -146,7 +146,11 @@ describe('schedule compiler', () => {
     const catalog = sampleCatalog().filter((i) => i.kind === 'episode' || i.kind === 'movie');
     const day = at('2024-06-03T18:00');
     const { airings } = compile(inputFor(weeknightSchedule, { catalog }), day, day + 3600_000);
-    expect(airings.some((a) => a.kind === 'slate')).toBe(true);
+    const slates = airings.filter((a) => a.kind === 'slate');
+    expect(slates.length).toBeGreaterThan(0);
+    // Each padding is one airing with no file (playout draws the slate), never two in a row.
+    expect(slates.every((a) => a.mediaPath === '' && a.inPointMs === 0 && a.outPointMs === a.endMs - a.startMs)).toBe(true);
+    expect(airings.some((a, i) => a.kind === 'slate' && airings[i + 1]?.kind === 'slate')).toBe(false);
     expect(assertContiguous(airings, day)).toEqual([]);
   });
 

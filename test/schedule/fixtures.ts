@@ -34,10 +34,8 @@ export function sampleCatalog(): CatalogItem[] {
   return [...sitcom, ...cartoon, ...movies, ...commercials, ...bumpers, ...ids];
 }
 
-export const SLATE = { path: '/data/slate.mp4', durationMs: 60_000 };
-
 export function inputFor(schedule: ScheduleInput, options: Partial<CompileInput> = {}): CompileInput {
-  return { channelNumber: 1, timeZone: 'America/New_York', schedule: parseSchedule(schedule), catalog: sampleCatalog(), slate: SLATE, ...options };
+  return { channelNumber: 1, timeZone: 'America/New_York', schedule: parseSchedule(schedule), catalog: sampleCatalog(), ...options };
 }
 
 export function compile(input: CompileInput, fromMs: number, untilMs: number) {
