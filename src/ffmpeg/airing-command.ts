@@ -60,7 +60,7 @@ export function keyframeGridExpression(grid: SegmentGrid, airingRunStart: number
   return `expr:gte(t,if(lt(${k},${n}),${initial},${n * d}+(${k}-${n})*${sd})${shift})`;
 }
 
-/** What the renderer knows about the source, probed just before air. */
+/** What the renderer knows about the source, probed just before air (src/library/probe.ts). */
 export interface SourceFacts {
   hasAudio: boolean;
   interlaced: boolean;
@@ -295,9 +295,4 @@ export function buildPackagerArgs(spec: PackagerSpec): string[] {
     '-hls_segment_filename', spec.segmentPathPattern,
     spec.playlistPath,
   ];
-}
-
-/** Streams, field order of one file, for the renderer (ffprobe, fast: no frame decoding). */
-export function buildSourceCheckArgs(filePath: string): string[] {
-  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_disposition=attached_pic', filePath];
 }

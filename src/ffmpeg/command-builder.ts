@@ -7,3 +7,8 @@
 export function buildProbeArgs(filePath: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters', filePath];
 }
+
+/** Streams and field order of one file, just before it airs (fast: no frame decoding). */
+export function buildSourceCheckArgs(filePath: string): string[] {
+  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_disposition=attached_pic', filePath];
+}

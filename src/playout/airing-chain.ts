@@ -7,7 +7,7 @@ import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-regi
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
-import { checkSource, type SourceCheck } from './source-check.js';
+import { checkSource, type SourceCheck } from '../library/probe.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;

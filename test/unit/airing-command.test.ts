@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildAiringRenderArgs, firstGridIndexAtOrAfter, gridPoint, keyframeGridExpression, placeOnGrids, type AiringRenderSpec,
 } from '../../src/ffmpeg/airing-command.js';
-import { interpretSourceStreams } from '../../src/playout/source-check.js';
+import { interpretSourceStreams } from '../../src/library/probe.js';
 
 const profile = {
   width: 320, height: 180, frameRate: 30, videoCodec: 'libx264', videoBitrate: '300k', audioCodec: 'aac', audioBitrate: '96k',

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Toolchain } from '../../../src/ffmpeg/toolchain.js';
 import { AiringChain } from '../../../src/playout/airing-chain.js';
-import type { SourceCheck } from '../../../src/playout/source-check.js';
+import type { SourceCheck } from '../../../src/library/probe.js';
 import type { Airing, ChannelTimeline } from '../../../src/timeline/types.js';
 import { fakeSpawner, type FakeChild } from '../../helpers/fake-child.js';
 
