@@ -12,7 +12,7 @@ import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolch
 import { createLogger, type Logger } from '../logging/logger.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { createLiveTv } from '../livetv/live-tv.js';
-import { airingKindOf } from '../library/airing-kind.js';
+import { airingKindOf } from '../timeline/airing-kind.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
-import { buildProbeArgs, buildSourceCheckArgs } from '../ffmpeg/command-builder.js';
+import { buildProbeArgs, buildSourceCheckArgs } from '../ffmpeg/ffprobe-args.js';
 
 /**
  * "Is this file playable", decided in one place: the scanner's full probe (probeMedia) and

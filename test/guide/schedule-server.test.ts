@@ -164,7 +164,10 @@ describe('schedule mode: channels, schedules, /now and the XMLTV guide (real ser
     expect(await playlist.text()).toMatch(/#EXTINF:[\d.]+,\n7\/r\d+-\d+\.ts/);
     const status = await json('/api/channels/7/status');
     expect(status.body.state).toBe('live');
-    expect(typeof status.body.encoder.pid).toBe('number');
+    expect(typeof status.body.packager.pid).toBe('number');
+    expect(typeof status.body.renderer.pid).toBe('number');
+    // Deprecated one release (README): encoder.pid is the packager's pid.
+    expect(status.body.encoder.pid).toBe(status.body.packager.pid);
 
     const patched = await json('/api/channels/7', { method: 'PATCH', body: JSON.stringify({ name: 'Channel Seven' }) });
     expect(patched.status).toBe(200);

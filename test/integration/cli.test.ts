@@ -66,6 +66,12 @@ describe('retrovue serve refuses bad configuration before doing anything', () =>
     expect(listFiles(work)).toEqual(['config.json']);
   });
 
+  it('says in --help that concat is an alias of loop', async () => {
+    const result = await runCli(['serve', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('--mode <mode> playout mode: loop | concat (an alias of loop) | schedule');
+  });
+
   it('refuses a mode that is not built yet with a clear message', async () => {
     const data = path.join(tempDir('cli'), 'data');
     const result = await runCli(['serve', '--mode', 'nonsense', '--data', data]);

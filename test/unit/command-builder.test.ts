@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveOutputProfile } from '../../src/config/quality.js';
 import { configSchema } from '../../src/config/schema.js';
 import { buildAiringRenderArgs, buildPackagerArgs, type AiringRenderSpec, type PackagerSpec } from '../../src/ffmpeg/airing-command.js';
-import { buildProbeArgs } from '../../src/ffmpeg/command-builder.js';
+import { buildProbeArgs } from '../../src/ffmpeg/ffprobe-args.js';
 
 /**
  * The seed's encoding contract (issue #2), as the playout engine's command lines carry it:

@@ -1,5 +1,5 @@
-import type { AiringKind } from '../timeline/types.js';
-import type { MediaKind } from './catalog.js';
+import type { AiringKind } from './types.js';
+import type { MediaKind } from '../library/catalog.js';
 
 /** What playout calls a library kind: episodes, movies and anything unsorted air as programs. */
 export function airingKindOf(kind: MediaKind): AiringKind {

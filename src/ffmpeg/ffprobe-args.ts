@@ -1,6 +1,7 @@
 /**
- * ffprobe's command line for the library scanner. The playout engine's ffmpeg command lines
- * (airing renderers, packager) are built in airing-command.ts.
+ * ffprobe's command lines: the scanner's full probe and playout's quick pre-air check (both
+ * read in src/library/probe.ts). The renderers' and the packager's ffmpeg command lines are
+ * built in airing-command.ts.
  */
 
 /** ffprobe of one file as JSON: format, streams and chapters. */
