@@ -67,7 +67,7 @@ describe('channel lifecycle: stops when idle, rejoins the wall clock when asked 
   let firstPid: number;
   let firstSequence: number;
 
-  it('is stopped until a viewer asks, then starts', async () => {
+  it('INV-IDLE-1: is stopped until a viewer asks, then starts', async () => {
     expect((await health()).state).toBe('stopped');
     expect((await health()).encoder.pid).toBeNull();
     // Poll as an HLS player does (every second), so the channel has a viewer throughout.
@@ -83,14 +83,14 @@ describe('channel lifecycle: stops when idle, rejoins the wall clock when asked 
     expect(existsSync(`/proc/${firstPid}`)).toBe(true);
   });
 
-  it('stops its encoder about idle_timeout seconds after the last viewer', async () => {
+  it('INV-IDLE-1: stops its encoder about idle_timeout seconds after the last viewer', async () => {
     const stopped = await waitFor('the idle channel to stop', async () => ((await health()).state === 'stopped' ? true : undefined), 15_000);
     expect(stopped).toBe(true);
     expect((await health()).encoder.pid).toBeNull();
     await waitFor('the encoder process to be gone', () => (existsSync(`/proc/${firstPid}`) ? undefined : true), 5000, 50);
   });
 
-  it('starts again when asked, joining where the wall clock says rather than at a file start', async () => {
+  it('INV-TL-2: starts again when asked, joining where the wall clock says rather than at a file start', async () => {
     // Ask in the second half of a clip, away from colour changes, so the join point is unambiguous.
     await waitFor('the second half of a clip', async () => {
       const { now } = await nowAt();

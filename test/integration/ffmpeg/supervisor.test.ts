@@ -50,7 +50,7 @@ afterEach(async () => {
 });
 
 describe('ffmpeg supervisor (real child processes)', () => {
-  it('restarts a crashing process within 2 s, backing off between failures', async () => {
+  it('INV-PROC-3: restarts a crashing process within 2 s, backing off between failures', async () => {
     const runIds: number[] = [];
     const { supervisor, spawns, exits } = supervise({
       prepare: async (runId) => {
@@ -74,7 +74,7 @@ describe('ffmpeg supervisor (real child processes)', () => {
     expect(gaps[3]!).toBeGreaterThan(gaps[0]! + 300);
   });
 
-  it('never waits more than 2 s by default, however often it crashed', async () => {
+  it('INV-PROC-3: never waits more than 2 s by default, however often it crashed', async () => {
     const { supervisor, spawns, exits } = supervise({ prepare: async () => sh('exit 1'), initialRestartDelayMs: 1000 });
     supervisor.start();
     await until('three crashes', () => (exits.length >= 3 ? true : undefined));

@@ -85,7 +85,7 @@ describe('concat playout across mixed sources (real server, real ffmpeg)', () =>
     expect(span).toBeGreaterThan(15);
   });
 
-  it('renders every airing to one resolution, one frame rate and one audio format', async () => {
+  it('INV-AIR-3: renders every airing to one resolution, one frame rate and one audio format', async () => {
     for (const segment of segments) {
       const facts = await streamFacts(path.join(work, `seg-${segment.sequence}.ts`));
       expect(facts.streams.find((s) => s.codec_type === 'video'), segment.uri).toMatchObject({ codec_name: 'h264', width: 320, height: 180 });
@@ -101,7 +101,7 @@ describe('concat playout across mixed sources (real server, real ffmpeg)', () =>
     expect(await decodeErrors(hlsFile)).toBe('');
   });
 
-  it('keeps timestamps continuous across airings: no discontinuity tag, no gap longer than a frame', () => {
+  it('INV-GRID-1 INV-HLS-2: keeps timestamps continuous across airings: no discontinuity tag, no gap longer than a frame', () => {
     // Timestamps run on from airing to airing (each renderer starts where the channel clock
     // says), so within one encoder run the playlist needs no EXT-X-DISCONTINUITY.
     expect(segments.filter((s) => s.discontinuity).map((s) => s.uri)).toEqual([]);
@@ -118,7 +118,7 @@ describe('concat playout across mixed sources (real server, real ffmpeg)', () =>
     expect(boundariesBetween(from, from + (hls.video[hls.video.length - 1]! - hls.video[0]!)).length).toBeGreaterThanOrEqual(6);
   });
 
-  it('starts every airing on its timeline second: the silent clip sits on its slot, pass after pass', async () => {
+  it('INV-GRID-3: starts every airing on its timeline second: the silent clip sits on its slot, pass after pass', async () => {
     const { black, silence } = await blackAndSilence(hlsFile);
     const silentSlots = airings.filter((a) => a.title === '4-silent').map((a) => ({
       start: (Date.parse(a.start) - epochMs) / 1000,

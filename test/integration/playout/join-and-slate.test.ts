@@ -76,7 +76,7 @@ describe('join in progress and a slate for a deleted file (real server, real ffm
     await server?.stop();
   });
 
-  it('a viewer tuning in mid-airing sees that airing at that offset, not the start of the file', async () => {
+  it('INV-TL-1: a viewer tuning in mid-airing sees that airing at that offset, not the start of the file', async () => {
     // Tune in well inside a clip's second or third second, away from colour changes, so the
     // expected colour is unambiguous even if the channel takes a few hundred ms to start.
     const asked = await waitFor('a moment in the middle of an airing', async () => {
@@ -94,7 +94,7 @@ describe('join in progress and a slate for a deleted file (real server, real ffm
     expect(nameOf(frames[0]!.rgb)).not.toBe(CLIPS[joinedClip]!.colours[0]);
   });
 
-  it('shows the slate for exactly the slot of a file deleted before it airs, then the next airing on time', async () => {
+  it('INV-AIR-1 INV-GRID-3: shows the slate for exactly the slot of a file deleted before it airs, then the next airing on time', async () => {
     // The chain checks a file when it prepares its renderer, which (the packager reading
     // ahead of real time) can be an airing or two before air; a file deleted now surely
     // slates its airing one pass later. Wait until the chain has found it missing.

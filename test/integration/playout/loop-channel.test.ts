@@ -46,7 +46,7 @@ describe('loop mode channel (real server, real ffmpeg)', () => {
     for (const segment of later.segments) expect(segment.duration).toBeLessThanOrEqual(later.targetDuration + 1e-6);
   });
 
-  it('keeps sequence numbers and URIs stable, never going back, and serves segments as decodable MPEG-TS', async () => {
+  it('INV-HLS-1: keeps sequence numbers and URIs stable, never going back, and serves segments as decodable MPEG-TS', async () => {
     const seen = new Map<string, number>();
     let lastMediaSequence = -1;
     const collected: ParsedSegment[] = [];
@@ -106,7 +106,7 @@ describe('loop mode channel (real server, real ffmpeg)', () => {
     expect(await decodeErrors(joined)).toBe('');
   });
 
-  it('keeps a segment fetchable for at least the playlist duration after it leaves the list', async () => {
+  it('INV-HLS-3: keeps a segment fetchable for at least the playlist duration after it leaves the list', async () => {
     const { playlist } = await fetchPlaylist(url('/channel/1.m3u8'));
     const oldest = playlist.segments[0]!;
     const windowSeconds = playlist.segments.reduce((sum, s) => sum + s.duration, 0);
@@ -123,7 +123,7 @@ describe('loop mode channel (real server, real ffmpeg)', () => {
     }
   });
 
-  it('gives two concurrent .ts viewers decodable video and audio from one encoder', async () => {
+  it('INV-PROC-1: gives two concurrent .ts viewers decodable video and audio from one encoder', async () => {
     const before = (await (await fetch(url('/api/health'))).json()) as { channels: Array<{ encoder: { pid: number } }> };
     const pid = before.channels[0]!.encoder.pid;
     const [a, b] = await Promise.all([readStreamFor(url('/channel/1.ts'), 5000), readStreamFor(url('/channel/1.ts'), 5000)]);
@@ -142,7 +142,7 @@ describe('loop mode channel (real server, real ffmpeg)', () => {
     expect(after.channels[0]!.encoder.pid).toBe(pid);
   });
 
-  it('resumes after kill -9 of ffmpeg with sequence numbers still increasing and a discontinuity', async () => {
+  it('INV-HLS-1 INV-HLS-2 INV-PROC-3: resumes after kill -9 of ffmpeg with sequence numbers still increasing and a discontinuity', async () => {
     const health = (await (await fetch(url('/api/health'))).json()) as { channels: Array<{ encoder: { pid: number; restarts: number } }> };
     const pid = health.channels[0]!.encoder.pid;
     const before = (await fetchPlaylist(url('/channel/1.m3u8'))).playlist;
@@ -185,7 +185,7 @@ describe('loop mode channel (real server, real ffmpeg)', () => {
     expect(typeof health.uptimeSeconds).toBe('number');
   });
 
-  it('stops cleanly on SIGTERM and leaves no ffmpeg behind', async () => {
+  it('INV-PROC-2: stops cleanly on SIGTERM and leaves no ffmpeg behind', async () => {
     const health = (await (await fetch(url('/api/health'))).json()) as { channels: Array<{ encoder: { pid: number } }> };
     const pid = health.channels[0]!.encoder.pid;
     expect(existsSync(`/proc/${pid}`)).toBe(true);

@@ -26,7 +26,7 @@ describe('three channels, one killed (real server, real ffmpeg)', () => {
     await server?.stop();
   });
 
-  it('keeps two channels publishing, without a discontinuity, while the third is killed and resumes', async () => {
+  it('INV-ISO-1: keeps two channels publishing, without a discontinuity, while the third is killed and resumes', async () => {
     for (const n of [1, 2, 3]) await fetchPlaylist(url(`/channel/${n}.m3u8`));
     const live = await waitFor('three live channels', async () => {
       const channels = await health();

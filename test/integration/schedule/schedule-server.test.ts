@@ -105,7 +105,7 @@ describe('schedule mode: channels, schedules, /now and the XMLTV guide (real ser
     for (const p of whole) expect(p.stopMs - p.startMs, `${new Date(p.startMs).toISOString()}–${new Date(p.stopMs).toISOString()}`).toBeGreaterThanOrEqual(21 * 60_000);
   });
 
-  it('/now agrees with the guide at the same instant, with offset and next', async () => {
+  it('INV-TL-1: /now agrees with the guide at the same instant, with offset and next', async () => {
     const xml = await (await fetch(url('/xmltv.xml'))).text();
     const programmes = parseProgrammes(xml);
     for (const offsetMs of [0, 3600_000, 5 * 3600_000 + 123_456]) {
@@ -180,7 +180,7 @@ describe('schedule mode: channels, schedules, /now and the XMLTV guide (real ser
     expect((await json('/api/channels/7/status')).status).toBe(404);
   });
 
-  it('schedule CRUD: overlapping blocks are refused naming both, nothing changes; an edit reports what changed', async () => {
+  it('INV-TL-3: schedule CRUD: overlapping blocks are refused naming both, nothing changes; an edit reports what changed', async () => {
     const before = await json('/api/channels/1/schedule');
     const overlapping = {
       blocks: [
@@ -211,7 +211,7 @@ describe('schedule mode: channels, schedules, /now and the XMLTV guide (real ser
     expect(nowAfter.programme).toEqual(nowBefore.programme);
   });
 
-  it('after a restart, the published airings are the same', async () => {
+  it('INV-TL-2: after a restart, the published airings are the same', async () => {
     const from = Date.now() + 60_000;
     const window = `/api/channels/1/timeline?from=${from}&to=${from + 3 * 3600_000}`;
     const before = (await json(window)).body.airings;

@@ -25,7 +25,7 @@ describe('MPEG-TS viewers (real server)', () => {
 
   const status = async (): Promise<Status> => (await (await fetch(`${server.baseUrl}/api/channels/1/status`)).json()) as Status;
 
-  it('forgets a viewer who left before the cold channel was live, and the channel still goes idle', async () => {
+  it('INV-IDLE-1: forgets a viewer who left before the cold channel was live, and the channel still goes idle', async () => {
     expect((await status()).state).toBe('stopped');
     const abort = new AbortController();
     const tuning = fetch(`${server.baseUrl}/channel/1.ts`, { signal: abort.signal }).catch((error: Error) => error);

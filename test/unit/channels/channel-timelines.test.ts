@@ -29,7 +29,7 @@ function setup(mode: 'loop' | 'concat' | 'schedule', loops?: number, clock = { n
 }
 
 describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', () => {
-  it('loop (and concat): channels 1..streaming.channels play the library from their stored epoch', () => {
+  it('INV-TL-1: loop (and concat): channels 1..streaming.channels play the library from their stored epoch', () => {
     for (const mode of ['loop', 'concat'] as const) {
       const { timelines } = setup(mode);
       expect(timelines.channelNumbers()).toEqual([1, 2]);
@@ -45,7 +45,7 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     }
   });
 
-  it('loop: the epoch is stored, so a restart joins where the channel was; --loops N restarts it', () => {
+  it('INV-TL-2: loop: the epoch is stored, so a restart joins where the channel was; --loops N restarts it', () => {
     const clock = { now: NOW };
     const first = setup('loop', undefined, clock);
     const epoch = (first.timelines.timelineFor(1) as LoopTimeline).epochMs;
@@ -72,7 +72,7 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(timelines.guideAirings(1, NOW, NOW + HOUR).length).toBeGreaterThan(0);
   });
 
-  it('reading a timeline never stops or starts a channel', () => {
+  it('INV-TL-4: reading a timeline never stops or starts a channel', () => {
     const { timelines, stopChannel } = setup('schedule');
     timelines.timelineFor(1);
     timelines.guideAirings(1, NOW, NOW + HOUR);

@@ -25,7 +25,7 @@ describe('segment grid', () => {
     expect(firstGridIndexAtOrAfter(grid, 4.5)).toBe(5);
   });
 
-  it('can have half-second initial segments (quicker cold start), and keyframes follow that grid', () => {
+  it('INV-SEG-1: can have half-second initial segments (quicker cold start), and keyframes follow that grid', () => {
     const half = { segmentDuration: 2, initialSegments: 4, initialSegmentDuration: 0.5 };
     expect([0, 1, 2, 3, 4, 5, 6].map((k) => gridPoint(half, k))).toEqual([0, 0.5, 1, 1.5, 2, 4, 6]);
     expect(firstGridIndexAtOrAfter(half, 1.2)).toBe(3);
@@ -40,7 +40,7 @@ describe('segment grid', () => {
     expect([0, 1, 2].map(forcedAt).map((t) => Number(t.toFixed(3)))).toEqual([0.3, 0.8, 2.8]);
   });
 
-  it('forces keyframes from the airing-relative position of the next grid point, with a valid sign', () => {
+  it('INV-SEG-1: forces keyframes from the airing-relative position of the next grid point, with a valid sign', () => {
     expect(keyframeGridExpression(grid, 4.5)).toBe('expr:gte(t,if(lt((n_forced+5),4),(n_forced+5),4+((n_forced+5)-4)*2)-4.500000)');
     expect(keyframeGridExpression({ segmentDuration: 1, initialSegments: 0 }, 3)).toBe('expr:gte(t,(n_forced+3)*1-3.000000)');
     // An airing whose time zero is a frame before the run's start: no "--" in the expression.
@@ -49,7 +49,7 @@ describe('segment grid', () => {
 });
 
 describe('placeOnGrids (frame and AAC grids of the channel clock)', () => {
-  it('puts an airing that starts off the grid on the next frame and the next AAC frame', () => {
+  it('INV-GRID-1 INV-GRID-2: puts an airing that starts off the grid on the next frame and the next AAC frame', () => {
     const p = placeOnGrids(10.02, 2.52, 30, 48000);
     expect(p.baseSeconds).toBeCloseTo(10, 9);
     expect(p.videoLeadFrames).toBe(1); // first frame at 10.0333
@@ -59,7 +59,7 @@ describe('placeOnGrids (frame and AAC grids of the channel clock)', () => {
     expect(p.audioSamples).toBe((Math.ceil((12.54 * 48000) / 1024) - 470) * 1024 - 1024);
   });
 
-  it('tiles consecutive airings exactly: frames and AAC packets, no gap, no overlap, for any slots', () => {
+  it('INV-GRID-1 INV-GRID-2: tiles consecutive airings exactly: frames and AAC packets, no gap, no overlap, for any slots', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 86_000_000 }), fc.array(fc.integer({ min: 100, max: 600_000 }), { minLength: 2, maxLength: 20 }), (startMs, lengths) => {
         let clockMs = startMs;

@@ -32,7 +32,7 @@ function render(over: Partial<AiringRenderSpec>): string[] {
 }
 
 describe('airing renderer command lines (golden)', () => {
-  it('source with sound (INV-GRID-1, INV-GRID-2)', () => {
+  it('INV-GRID-1 INV-GRID-2 INV-SEG-1: source with sound', () => {
     expect(render({})).toMatchInlineSnapshot(`
       [
         "-hide_banner",

@@ -6,7 +6,7 @@ import { parsePlaylist } from '../../helpers/hls.js';
 const seg = (n: number, durationSeconds = 2, run = 'r1') => ({ fileName: `${run}-${n}.ts`, durationSeconds, sourceSequence: n });
 
 describe('live playlist', () => {
-  it('slides a window of the configured size, EXTINF never above the target duration', () => {
+  it('INV-SEG-1: slides a window of the configured size, EXTINF never above the target duration', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 3 });
     playlist.beginRun(1, 0);
     for (let n = 100; n < 106; n += 1) playlist.append(seg(n, n === 103 ? 1.96 : 2), n * 1000);
@@ -18,7 +18,7 @@ describe('live playlist', () => {
     expect(parsed.endList).toBe(false);
   });
 
-  it('never lets the sequence go back across encoder runs, even when ffmpeg restarts its numbering lower', () => {
+  it('INV-HLS-1: never lets the sequence go back across encoder runs, even when ffmpeg restarts its numbering lower', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 4 });
     playlist.beginRun(1, 0);
     const a = [playlist.append(seg(500), 0), playlist.append(seg(501), 1)];
@@ -33,7 +33,7 @@ describe('live playlist', () => {
     expect(playlist.append(seg(950, 2, 'r2'), 6).sequence).toBe(950);
   });
 
-  it('keeps a listed segment under one sequence number and URI in every render', () => {
+  it('INV-HLS-1: keeps a listed segment under one sequence number and URI in every render', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 3 });
     playlist.beginRun(1, 0);
     const seen = new Map<string, number>();
@@ -48,7 +48,7 @@ describe('live playlist', () => {
     }
   });
 
-  it('marks a new run with EXT-X-DISCONTINUITY and counts it in DISCONTINUITY-SEQUENCE once it slides out', () => {
+  it('INV-HLS-2: marks a new run with EXT-X-DISCONTINUITY and counts it in DISCONTINUITY-SEQUENCE once it slides out', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 2 });
     playlist.beginRun(1, 0);
     playlist.append(seg(1), 0);
@@ -70,13 +70,13 @@ describe('live playlist', () => {
     expect(parsed.discontinuitySequence).toBe(1);
   });
 
-  it('does not mark the very first run as a discontinuity', () => {
+  it('INV-HLS-2: does not mark the very first run as a discontinuity', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 3 });
     playlist.beginRun(1, 0);
     expect(playlist.append(seg(1), 0).discontinuity).toBe(false);
   });
 
-  it('keeps a segment servable for at least the window duration after it leaves the list', () => {
+  it('INV-HLS-3: keeps a segment servable for at least the window duration after it leaves the list', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 3 });
     playlist.beginRun(1, 0);
     for (let n = 0; n < 3; n += 1) playlist.append(seg(n), n * 2000);
@@ -126,7 +126,7 @@ describe('live playlist', () => {
     expect(parsePlaylist(playlist.render()).endList).toBe(true);
   });
 
-  it('holds its invariants for any sequence of runs, idle stops and ffmpeg numbering (property)', () => {
+  it('INV-HLS-1 INV-HLS-2 INV-HLS-3: holds its invariants for any sequence of runs, idle stops and ffmpeg numbering (property)', () => {
     // Each run numbers its segments consecutively from a start number, as ffmpeg does: behind
     // the last one published, or (an epoch-numbered restart) ahead of it.
     const step = fc.oneof(
@@ -174,7 +174,7 @@ describe('live playlist', () => {
    * HLS has no gaps: a client numbers segments MEDIA-SEQUENCE + position, so while both runs are
    * listed it gives the new segments lower numbers than it will once the old ones slide out.
    */
-  it('keeps sequence numbers stable when a restarted encoder numbers its segments ahead', () => {
+  it('INV-HLS-1: keeps sequence numbers stable when a restarted encoder numbers its segments ahead', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 3 });
     playlist.beginRun(1, 0);
     playlist.append({ fileName: 'r1-1700000000.ts', durationSeconds: 2, sourceSequence: 1700000000 }, 0);

@@ -95,7 +95,7 @@ describe('AiringChain (fake spawner)', () => {
     expect(chain.lastError).toBeUndefined();
   });
 
-  it('a renderer that dies mid-airing: a slate for exactly the rest of its slot, then the next airing on time', async () => {
+  it('INV-AIR-1 INV-GRID-3: a renderer that dies mid-airing: a slate for exactly the rest of its slot, then the next airing on time', async () => {
     const { chain, spawner, lines } = chainFor([airing(0, 10, 'a'), airing(10, 20, 'b')], (child, index) => {
       if (index === 0) {
         child.render(188, 4); // 4 s in, then it crashes
@@ -116,7 +116,7 @@ describe('AiringChain (fake spawner)', () => {
     expect(lines.some((l) => l.msg === 'airing renderer failed: slate for the rest of the slot' && l.lastError === 'Error while decoding stream #0:0')).toBe(true);
   });
 
-  it('a file that cannot play shows the "technical difficulties" slate for its slot', async () => {
+  it('INV-AIR-1: a file that cannot play shows the "technical difficulties" slate for its slot', async () => {
     const { chain, spawner } = chainFor([airing(0, 10, 'gone'), airing(10, 20, 'b')], succeed, (path) =>
       path.includes('gone') ? { ok: false, reason: 'No such file or directory' } : { ok: true, facts: { hasAudio: true, interlaced: false } },
     );
@@ -126,7 +126,7 @@ describe('AiringChain (fake spawner)', () => {
     expect(chain.slatesShown).toBe(1);
   });
 
-  it('a drawn slate that fails at once falls back to the plain slate (no drawtext), once', async () => {
+  it('INV-AIR-2: a drawn slate that fails at once falls back to the plain slate (no drawtext), once', async () => {
     const { chain, spawner } = chainFor([airing(0, 10, 'pad', 'slate'), airing(10, 20, 'b')], (child) => {
       if (pictureOf(child) === 'drawn slate') child.exit(1, "No such filter: 'drawtext'");
       else succeed(child);
@@ -138,7 +138,7 @@ describe('AiringChain (fake spawner)', () => {
     expect(chain.lastError).toBeUndefined();
   });
 
-  it('a plain slate that fails too: gives up on the slot loudly and waits it out, instead of a renderer per frame', async () => {
+  it('INV-AIR-2: a plain slate that fails too: gives up on the slot loudly and waits it out, instead of a renderer per frame', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });
     const { chain, spawner, lines } = chainFor([airing(0, 10, 'pad', 'slate'), airing(10, 20, 'b')], (child) => {
       if (pictureOf(child).endsWith('slate')) child.exit(1, 'ffmpeg is broken');

@@ -61,7 +61,7 @@ afterEach(async () => {
 const track = (m: ChannelManager) => (managers.push(m), m);
 
 describe('ChannelManager (fake timers, fake sessions)', () => {
-  it('stops a channel idle_timeout after its last viewer, not before', async () => {
+  it('INV-IDLE-1: stops a channel idle_timeout after its last viewer, not before', async () => {
     const m = track(manager({ idle: 60 }));
     const one = new FakeSession(1);
     m.add(asSession(one));
@@ -112,7 +112,7 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
     expect(slow.stops).toBe(1);
   });
 
-  it('never stops always-on channels; idle_timeout 0 makes every channel always on', async () => {
+  it('INV-IDLE-1: never stops always-on channels; idle_timeout 0 makes every channel always on', async () => {
     const m = track(manager({ idle: 1, alwaysOn: [2] }));
     const [one, two] = [new FakeSession(1), new FakeSession(2)];
     m.add(asSession(one));

@@ -19,7 +19,7 @@ function openDb(file: string) {
 }
 
 describe('compiled timeline (SQLite-backed)', () => {
-  it('covers at least 48 h ahead, contiguous, and a restart replays the same published airings', () => {
+  it('INV-TL-2: covers at least 48 h ahead, contiguous, and a restart replays the same published airings', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrovue-tl-')), 'db.sqlite');
     let input = inputFor(weeknightSchedule);
     const db = openDb(file);
@@ -45,7 +45,7 @@ describe('compiled timeline (SQLite-backed)', () => {
     db2.close();
   });
 
-  it('replaces a file that went missing with slate at play time, without changing the guide', () => {
+  it('INV-AIR-1: replaces a file that went missing with slate at play time, without changing the guide', () => {
     const db = openDb(':memory:');
     const input = inputFor(weeknightSchedule);
     const gone = new Set<string>();
@@ -68,7 +68,7 @@ describe('compiled timeline (SQLite-backed)', () => {
     expect(played.filter((a) => a.mediaPath === before.airing.mediaPath)).toEqual([]);
   });
 
-  it('a schedule edit changes only the future from the next boundary and says what changed', () => {
+  it('INV-TL-3: a schedule edit changes only the future from the next boundary and says what changed', () => {
     const db = openDb(':memory:');
     let input = inputFor(weeknightSchedule);
     const timeline = new CompiledTimeline({ store: new TimelineStore(db, 1), input: () => input, now: () => NOW, fileExists: () => true });

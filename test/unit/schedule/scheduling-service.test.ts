@@ -26,7 +26,7 @@ describe('SchedulingService', () => {
     expect(airings.at(-1)!.endMs).toBeGreaterThanOrEqual(NOW + 48 * HOUR);
   });
 
-  it('a second service over the same database (a restart) replays the stored airings', () => {
+  it('INV-TL-2: a second service over the same database (a restart) replays the stored airings', () => {
     const first = service();
     const before = first.scheduling.timeline(1)!.publishedBetween(NOW, NOW + 24 * HOUR);
     // The schedule changed while the server was down: the published airings still stand.

@@ -35,7 +35,7 @@ describe('loop timeline', () => {
     expect(timeline.endsAtMs).toBeUndefined();
   });
 
-  it('is a pure function of time: two timelines with the same epoch agree, whenever they are asked', () => {
+  it('INV-TL-2: is a pure function of time: two timelines with the same epoch agree, whenever they are asked', () => {
     // A channel restarted (new process, new object) must join where the old one would be.
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10 * 365 * 86_400_000 }), (elapsed) => {
