@@ -217,4 +217,22 @@ export class ChannelStore implements ChannelDirectory {
       }
     })();
   }
+
+  /**
+   * The channel's clock origin, created as `nowMs` the first time it is asked for. Kept apart
+   * from the channel row (table channel_clocks) so a channel deleted and made again, or a loop
+   * channel with no row, keeps or gets a clock all the same.
+   */
+  epoch(channelNumber: number, nowMs: number): number {
+    this.db.prepare('INSERT OR IGNORE INTO channel_clocks (channel_number, epoch_ms) VALUES (?, ?)').run(channelNumber, nowMs);
+    const row = this.db.prepare('SELECT epoch_ms FROM channel_clocks WHERE channel_number = ?').get(channelNumber) as { epoch_ms: number };
+    return row.epoch_ms;
+  }
+
+  /** Restarts the channel's clock (used by `--loops N`: N passes counted from this start). */
+  resetEpoch(channelNumber: number, nowMs: number): void {
+    this.db
+      .prepare('INSERT INTO channel_clocks (channel_number, epoch_ms) VALUES (?, ?) ON CONFLICT(channel_number) DO UPDATE SET epoch_ms = excluded.epoch_ms')
+      .run(channelNumber, nowMs);
+  }
 }

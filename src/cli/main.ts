@@ -16,7 +16,7 @@ program
   .command('serve', { isDefault: true })
   .description('serve the channels over HTTP until stopped (SIGINT/SIGTERM stop it cleanly)')
   .option('--config <file>', 'JSON config file')
-  .option('--mode <mode>', 'playout mode: loop | concat | schedule')
+  .option('--mode <mode>', 'playout mode: loop | concat (an alias of loop) | schedule')
   .option('--channels <n>', 'number of channels')
   .option('--port <port>', 'HTTP port (default 8080)')
   .option('--host <host>', 'address to listen on (default 0.0.0.0)')

@@ -1,16 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js';
+import { ChannelTimelines } from '../channels/channel-timelines.js';
 import { ConfigError, loadConfig, type ServeFlags } from '../config/load.js';
 import { resolveOutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
-import { channelEpoch, openDatabase, resetChannelEpoch, type Database } from '../db/database.js';
+import { openDatabase, type Database } from '../db/database.js';
 import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
 import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
-import { airingKindOf } from '../library/airing-kind.js';
+import { createLiveTv } from '../livetv/live-tv.js';
+import { airingKindOf } from '../timeline/airing-kind.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
@@ -20,9 +22,6 @@ import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
-import { ensureSlate } from '../schedule/slate.js';
-import { LoopTimeline } from '../timeline/loop-timeline.js';
-import type { ChannelTimeline } from '../timeline/types.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 
 class StartupError extends Error {}
@@ -64,40 +63,39 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
   return catalog;
 }
 
+/**
+ * The channels' timelines and the encoders that play them. Sessions are made for the channels
+ * that play at start, and later for a channel created over the API, from its first viewer on.
+ */
 function buildChannels(
   config: RetrovueConfig,
   toolchain: Toolchain,
   log: Logger,
-  db: Database,
+  channels: ChannelStore,
   items: CatalogItem[],
   scheduling: SchedulingService,
-): ChannelManager {
-  const now = Date.now();
-  // schedule mode: every enabled stored channel plays its compiled timeline (channels created
-  // over the API too, from their first viewer on). loop and concat (the library back to back)
-  // keep the loop engine over channels 1..streaming.channels.
-  const scheduled = config.streaming.mode === 'schedule';
+): { manager: ChannelManager; timelines: ChannelTimelines } {
+  const timelines = new ChannelTimelines({
+    mode: config.streaming.mode,
+    store: channels,
+    scheduling,
+    loop: {
+      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
+      channelCount: config.streaming.channels,
+      loops: config.streaming.loops,
+    },
+    stopChannel: (channelNumber) => manager.remove(channelNumber),
+  });
   const makeSession = (channelNumber: number): ChannelSession | undefined => {
-    const stored = scheduling.channels.get(channelNumber);
-    if (scheduled && !stored?.enabled) return undefined;
-    // `--loops N` counts its N passes from this start; otherwise the channel keeps its clock.
-    if (config.streaming.loops !== undefined && !scheduled) resetChannelEpoch(db, channelNumber, now);
-    const epochMs = channelEpoch(db, channelNumber, now);
-    const timeline: ChannelTimeline | undefined = scheduled
-      ? scheduling.timeline(channelNumber)
-      : new LoopTimeline({
-          items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
-          epochMs,
-          loops: config.streaming.loops,
-        });
+    const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
     if (!timeline) return undefined;
     return new ChannelSession({
       channelNumber,
       timeline,
-      epochMs,
+      epochMs: timelines.epochOf(channelNumber),
       toolchain,
       // A stored channel's own quality (schedule mode) overrides streaming.quality.
-      profile: resolveOutputProfile(config, scheduled ? stored?.quality : undefined),
+      profile: resolveOutputProfile(config, timelines.qualityOf(channelNumber)),
       segmentDurationSeconds: config.streaming.segment_duration,
       playlistSize: config.streaming.playlist_size,
       loudnessTarget: config.ffmpeg.loudness_target,
@@ -108,38 +106,32 @@ function buildChannels(
     });
   };
   const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
-  const manager = new ChannelManager({
-    idleTimeoutSeconds: config.streaming.idle_timeout,
-    alwaysOnChannels,
-    log,
-    ...(scheduled ? { createSession: makeSession } : {}),
-  });
-  const numbers = scheduled
-    ? scheduling.channels.list().map((c) => c.number)
-    : Array.from({ length: config.streaming.channels }, (_, i) => i + 1);
-  for (const channelNumber of numbers) {
+  const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, alwaysOnChannels, log, createSession: makeSession });
+  for (const channelNumber of timelines.channelNumbers()) {
     const session = makeSession(channelNumber);
     if (session) manager.add(session);
   }
-  return manager;
+  return { manager, timelines };
 }
 
 /**
  * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
- * the API) with their schedules and compiled timelines; the guide and the API use it in every mode.
+ * the API); the guide and the API use them in every mode.
  */
-async function buildScheduling(config: RetrovueConfig, toolchain: Toolchain, db: Database, catalog: Catalog): Promise<SchedulingService> {
+function buildChannelStore(config: RetrovueConfig, db: Database): ChannelStore {
   const channels = new ChannelStore(db, Intl.DateTimeFormat().resolvedOptions().timeZone);
   channels.seed(config.channels, config.streaming.channels);
-  const slate = await ensureSlate(toolchain.ffmpegPath, config.data_dir);
+  return channels;
+}
+
+/** The stored channels' compiled timelines (made on first use; played in schedule mode). */
+function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog, channels: ChannelStore): SchedulingService {
   return new SchedulingService({
     db,
-    channels,
+    channel: (channelNumber) => channels.get(channelNumber),
     catalog: () => catalog.playable(),
-    slate,
     horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
     historyMs: Math.max(config.guide.history_hours, 1) * 3600_000,
-    compile: config.streaming.mode === 'schedule',
   });
 }
 
@@ -165,10 +157,11 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   });
 
   let manager: ChannelManager;
+  let timelines: ChannelTimelines;
   let toolchain: Toolchain;
   let db: Database | undefined;
   let catalog: Catalog;
-  let scheduling: SchedulingService;
+  let channels: ChannelStore;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -180,8 +173,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
-    scheduling = await buildScheduling(config, toolchain, db, catalog);
-    manager = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling);
+    channels = buildChannelStore(config, db);
+    const scheduling = buildScheduling(config, db, catalog, channels);
+    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling));
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
@@ -191,10 +185,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     throw error;
   }
 
-  const directory = scheduling.channels;
   let app: ReturnType<typeof buildApp>;
   try {
-    app = buildApp({ config, toolchain, channels: manager, directory, log, startedAtMs: Date.now(), db, catalog, scheduling });
+    const liveTv = createLiveTv(config, toolchain, log);
+    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, log, startedAtMs: Date.now(), db, catalog });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;

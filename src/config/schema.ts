@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The config file's shape (see ../shared/CONTRACT.md). Every key has a default so a
+ * The config file's shape (README.md, "Configuration"). Every key has a default so a
  * fresh clone runs with no file at all; `.strict()` everywhere so a typo such as
  * `segment_duraton` is refused instead of silently ignored.
  */

@@ -36,17 +36,3 @@ export function openDatabase(dataDir: string): Database {
   migrate(db);
   return db;
 }
-
-/** The channel's stored epoch, created as `nowMs` the first time it is asked for. */
-export function channelEpoch(db: Database, channelNumber: number, nowMs: number): number {
-  db.prepare('INSERT OR IGNORE INTO channel_clocks (channel_number, epoch_ms) VALUES (?, ?)').run(channelNumber, nowMs);
-  const row = db.prepare('SELECT epoch_ms FROM channel_clocks WHERE channel_number = ?').get(channelNumber) as { epoch_ms: number };
-  return row.epoch_ms;
-}
-
-/** Restarts the channel's clock (used by `--loops N`: N passes counted from this start). */
-export function resetChannelEpoch(db: Database, channelNumber: number, nowMs: number): void {
-  db.prepare(
-    'INSERT INTO channel_clocks (channel_number, epoch_ms) VALUES (?, ?) ON CONFLICT(channel_number) DO UPDATE SET epoch_ms = excluded.epoch_ms',
-  ).run(channelNumber, nowMs);
-}

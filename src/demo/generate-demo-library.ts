@@ -12,7 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { escapeFilterValue, FONTS } from '../ffmpeg/filter-text.js';
+import { drawtext } from '../ffmpeg/drawtext.js';
+import { escapeFilterValue } from '../ffmpeg/filter-text.js';
 
 export interface DemoFile {
   path: string;
@@ -169,23 +170,10 @@ interface TextSpec {
   enable?: string;
 }
 
-/** One drawtext filter, every option value escaped. */
-function drawtext(spec: TextSpec): string {
-  const fontFile = FONTS[spec.font ?? 'bold'];
-  const options: Array<[string, string]> = [
-    ...(fontFile ? ([['fontfile', fontFile]] as Array<[string, string]>) : []),
-    ['expansion', spec.expand ? 'normal' : 'none'],
-    ['text', spec.text],
-    ['x', spec.x],
-    ['y', spec.y],
-    ['fontsize', String(spec.fontSize)],
-    ['fontcolor', spec.color ?? 'white'],
-  ];
-  if (spec.box) {
-    options.push(['box', '1'], ['boxcolor', 'black@0.6'], ['boxborderw', String(Math.max(1, Math.round(spec.fontSize / 5)))]);
-  }
-  if (spec.enable) options.push(['enable', spec.enable]);
-  return `drawtext=${options.map(([key, value]) => `${key}=${escapeFilterValue(value)}`).join(':')}`;
+/** One caption, through the project's drawtext builder; `box` is the demo's legibility box. */
+function caption(spec: TextSpec): string {
+  const { box, ...rest } = spec;
+  return drawtext({ ...rest, ...(box ? { box: { color: 'black@0.6', borderWidth: Math.max(1, Math.round(spec.fontSize / 5)) } } : {}) });
 }
 
 /** Font size as a fraction of frame height, so tiny files keep the same layout. */
@@ -200,7 +188,7 @@ function margin(profile: RenderProfile): number {
 
 /** The running clock and frame counter every file carries, bottom left. */
 function clockOverlay(profile: RenderProfile): string {
-  return drawtext({
+  return caption({
     text: '%{pts:hms}  #%{n}',
     expand: true,
     x: String(margin(profile)),
@@ -261,12 +249,12 @@ function episodeVideoFilters(episode: EpisodeContext, profile: RenderProfile): s
   // Act number from the running time, so one drawtext covers all three acts.
   const actExpr = `1+gte(t,${episode.acts[1]})+gte(t,${episode.acts[2]})`;
   return [
-    drawtext({ text: episode.show.name, x: String(m), y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
-    drawtext({ text: `${code}  Act %{eif:${actExpr}:d}`, expand: true, x: `w-tw-${m}`, y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
+    caption({ text: episode.show.name, x: String(m), y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
+    caption({ text: `${code}  Act %{eif:${actExpr}:d}`, expand: true, x: `w-tw-${m}`, y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
     `drawbox=x=0:y=0:w=iw:h=ih:color=${episode.show.cardColor}:t=fill:enable=${escapeFilterValue(cardOn)}`,
-    drawtext({ text: episode.show.name, x: '(w-tw)/2', y: 'h*0.25', fontSize: fontSize(profile, 1 / 9), enable: cardOn }),
-    drawtext({ text: code, x: '(w-tw)/2', y: 'h*0.45', fontSize: fontSize(profile, 1 / 12), color: '0xFFD60A', enable: cardOn }),
-    drawtext({ text: episode.title, x: '(w-tw)/2', y: 'h*0.6', fontSize: fontSize(profile, 1 / 14), enable: cardOn }),
+    caption({ text: episode.show.name, x: '(w-tw)/2', y: 'h*0.25', fontSize: fontSize(profile, 1 / 9), enable: cardOn }),
+    caption({ text: code, x: '(w-tw)/2', y: 'h*0.45', fontSize: fontSize(profile, 1 / 12), color: '0xFFD60A', enable: cardOn }),
+    caption({ text: episode.title, x: '(w-tw)/2', y: 'h*0.6', fontSize: fontSize(profile, 1 / 14), enable: cardOn }),
   ];
 }
 
@@ -286,10 +274,10 @@ function commercialFilterGraph(spot: SpotSpec, profile: RenderProfile): string {
   const { width: w, height: h, fps } = profile;
   const video = [
     `color=c=${spot.color}:size=${w}x${h}:rate=${fps}`,
-    drawtext({ text: spot.name, x: '(w-tw)/2', y: 'h*0.3', fontSize: fontSize(profile, 1 / 7), color: spot.textColor }),
+    caption({ text: spot.name, x: '(w-tw)/2', y: 'h*0.3', fontSize: fontSize(profile, 1 / 7), color: spot.textColor }),
     // The tagline scrolls like a ticker: something always moves, so frozen playout is obvious.
-    drawtext({ text: spot.tagline, x: 'w-mod(t*w/4,w+tw)', y: 'h*0.55', fontSize: fontSize(profile, 1 / 12), color: spot.textColor }),
-    drawtext({ text: 'AD', x: `w-tw-${margin(profile)}`, y: String(margin(profile)), fontSize: fontSize(profile, 1 / 18), box: true }),
+    caption({ text: spot.tagline, x: 'w-mod(t*w/4,w+tw)', y: 'h*0.55', fontSize: fontSize(profile, 1 / 12), color: spot.textColor }),
+    caption({ text: 'AD', x: `w-tw-${margin(profile)}`, y: String(margin(profile)), fontSize: fontSize(profile, 1 / 18), box: true }),
     clockOverlay(profile),
     'format=yuv420p',
   ].join(',');
@@ -305,8 +293,8 @@ function stationIdFilterGraph(profile: RenderProfile): string {
   const video = [
     `smptebars=size=${w}x${h}:rate=${fps}`,
     `drawbox=x=iw*0.1:y=ih*0.3:w=iw*0.8:h=ih*0.38:color=black@0.75:t=fill`,
-    drawtext({ text: STATION_ID.card, x: '(w-tw)/2', y: 'h*0.34', fontSize: fontSize(profile, 1 / 6) }),
-    drawtext({ text: STATION_ID.tagline, x: '(w-tw)/2', y: 'h*0.55', fontSize: fontSize(profile, 1 / 16), color: '0xFFD60A' }),
+    caption({ text: STATION_ID.card, x: '(w-tw)/2', y: 'h*0.34', fontSize: fontSize(profile, 1 / 6) }),
+    caption({ text: STATION_ID.tagline, x: '(w-tw)/2', y: 'h*0.55', fontSize: fontSize(profile, 1 / 16), color: '0xFFD60A' }),
     clockOverlay(profile),
     'format=yuv420p',
   ].join(',');

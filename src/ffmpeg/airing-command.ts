@@ -1,6 +1,6 @@
 import type { OutputProfile } from '../config/quality.js';
 import { keyframeGridExpression, type SegmentGrid } from '../hls/segment-grid.js';
-import { escapeFilterValue, FONTS } from './filter-text.js';
+import { drawtext } from './drawtext.js';
 
 /**
  * Command lines of the playout engine (see docs/architecture.md):
@@ -12,7 +12,7 @@ import { escapeFilterValue, FONTS } from './filter-text.js';
  * Pure functions, unit-tested: every argument is decided here.
  */
 
-/** What the renderer knows about the source, probed just before air. */
+/** What the renderer knows about the source, probed just before air (src/library/probe.ts). */
 export interface SourceFacts {
   hasAudio: boolean;
   interlaced: boolean;
@@ -23,6 +23,8 @@ export interface AiringRenderSpec {
   source?: { path: string; startSeconds: number; facts: SourceFacts };
   /** Text of the slate when there is no source. */
   slateText?: string;
+  /** A slate with no text (black, no drawtext): the fallback when the drawn slate fails. */
+  plainSlate?: boolean;
   /** Exact length on the channel's clock. */
   durationSeconds: number;
   /** Channel-clock time of the first frame: output timestamps start here. */
@@ -111,16 +113,21 @@ export function normaliseVideoChain(profile: Pick<OutputProfile, 'width' | 'heig
   ].join(',');
 }
 
+/**
+ * The slate's picture. The drawn one is a card with text (needs drawtext, i.e. ffmpeg built with
+ * libfreetype); the plain one is black with no filter at all, the fallback when the drawn slate
+ * cannot start.
+ */
 function slateVideoSource(spec: AiringRenderSpec): string {
   const { width, height, frameRate } = spec.profile;
-  const text = escapeFilterValue(spec.slateText ?? 'We are experiencing technical difficulties');
-  const font = FONTS.bold ? `fontfile=${escapeFilterValue(FONTS.bold)}:` : '';
+  if (spec.plainSlate) return `color=c=black:s=${width}x${height}:r=${frameRate}`;
   const size = Math.max(12, Math.round(height / 18));
-  return (
-    `color=c=0x1d3557:s=${width}x${height}:r=${frameRate},` +
-    `drawtext=${font}text=${text}:fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=(h-text_h)/2,` +
-    `drawtext=${font}text=${escapeFilterValue('Please stand by')}:fontcolor=0xf1faee:fontsize=${Math.round(size * 0.7)}:x=(w-text_w)/2:y=(h-text_h)/2+${size * 2}`
-  );
+  const centred = { x: '(w-text_w)/2', font: 'bold' as const };
+  return [
+    `color=c=0x1d3557:s=${width}x${height}:r=${frameRate}`,
+    drawtext({ ...centred, text: spec.slateText ?? 'We are experiencing technical difficulties', y: '(h-text_h)/2', fontSize: size, color: 'white' }),
+    drawtext({ ...centred, text: 'Please stand by', y: `(h-text_h)/2+${size * 2}`, fontSize: Math.round(size * 0.7), color: '0xf1faee' }),
+  ].join(',');
 }
 
 /** Encoder settings shared by every airing, so the packager sees one uniform stream. */
@@ -226,9 +233,4 @@ export function buildPackagerArgs(): string[] {
     '-flush_packets', '1',
     '-f', 'mpegts', 'pipe:1',
   ];
-}
-
-/** Streams, field order of one file, for the renderer (ffprobe, fast: no frame decoding). */
-export function buildSourceCheckArgs(filePath: string): string[] {
-  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_disposition=attached_pic', filePath];
 }

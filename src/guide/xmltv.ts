@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { create } from 'xmlbuilder2';
 import { guideChannelId, type ChannelInfo } from '../channels/channel-info.js';
-import { foldProgrammes } from '../timeline/compiled-timeline.js';
+import { foldProgrammes } from '../schedule/compiled-timeline.js';
 import type { Airing } from '../timeline/types.js';
 
 /** One channel's part of the guide: its identity and the published airings in the window. */

@@ -1,6 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { buildProbeArgs } from '../ffmpeg/command-builder.js';
+import type { SourceFacts } from '../ffmpeg/airing-command.js';
+import { buildProbeArgs, buildSourceCheckArgs } from '../ffmpeg/ffprobe-args.js';
+
+/**
+ * "Is this file playable", decided in one place: the scanner's full probe (probeMedia) and
+ * playout's quick look just before air (checkSource) share the rules below (cover art is not
+ * a picture; tt/bb/tb/bt are interlaced) and turn ffprobe's stderr into a reason the same way.
+ */
 
 const run = promisify(execFile);
 
@@ -131,6 +138,18 @@ function bitDepth(pixelFormat: string | undefined): number | null {
   return match ? Number(match[1]) : 8;
 }
 
+const INTERLACED_FIELD_ORDERS = new Set(['tt', 'bb', 'tb', 'bt']);
+
+/** tt/bb/tb/bt are the interlaced field orders; "progressive" and "unknown" are not. */
+function isInterlaced(fieldOrder: string | undefined | null): boolean {
+  return INTERLACED_FIELD_ORDERS.has(fieldOrder ?? '');
+}
+
+/** The stream that airs: the first video stream that is not cover art (a one-frame "video" in MP4/MKV). */
+function pictureStream<S extends FfprobeStream>(streams: S[]): S | undefined {
+  return streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+}
+
 function describeVideo(stream: FfprobeStream): ProbedVideoStream {
   const fieldOrder = stream.field_order ?? null;
   const exactRate = parseRate(stream.avg_frame_rate) !== null ? stream.avg_frame_rate! : parseRate(stream.r_frame_rate) !== null ? stream.r_frame_rate! : null;
@@ -144,8 +163,7 @@ function describeVideo(stream: FfprobeStream): ProbedVideoStream {
     pixelFormat: stream.pix_fmt ?? null,
     bitDepth: bitDepth(stream.pix_fmt),
     fieldOrder,
-    // tt/bb/tb/bt are the interlaced field orders; "progressive" and "unknown" are not.
-    interlaced: fieldOrder !== null && ['tt', 'bb', 'tb', 'bt'].includes(fieldOrder),
+    interlaced: isInterlaced(fieldOrder),
     displayAspect: displayAspect(stream),
     sampleAspect: knownRatio(stream.sample_aspect_ratio),
   };
@@ -154,8 +172,7 @@ function describeVideo(stream: FfprobeStream): ProbedVideoStream {
 /** Turns ffprobe's JSON into what Retrovue needs, or the reason the file cannot air. */
 export function interpretProbe(json: FfprobeJson): ProbeResult {
   const streams = json.streams ?? [];
-  // Cover art in MP4/MKV is a one-frame "video" stream; it cannot air.
-  const videoStream = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  const videoStream = pictureStream(streams);
   if (!videoStream) return { ok: false, reason: 'no video stream' };
   const durationSeconds = Number(json.format?.duration ?? videoStream.duration ?? NaN);
   if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) return { ok: false, reason: 'unknown or zero duration' };
@@ -209,6 +226,31 @@ export async function probeMedia(ffprobePath: string, filePath: string): Promise
     const failure = error as { stderr?: string; killed?: boolean; message: string; code?: string };
     if (failure.code === 'ENOENT') throw new Error(`cannot run ffprobe (${ffprobePath}): not found`);
     if (failure.killed) return { ok: false, reason: 'ffprobe timed out after 60 s' };
+    return { ok: false, reason: probeFailureReason(String(failure.stderr ?? ''), filePath) || failure.message };
+  }
+}
+
+export type SourceCheck = { ok: true; facts: SourceFacts } | { ok: false; reason: string };
+
+/** Reads the quick check's stream list: is there a picture, is there sound, is it interlaced. */
+export function interpretSourceStreams(json: Pick<FfprobeJson, 'streams'>): SourceCheck {
+  const streams = json.streams ?? [];
+  const video = pictureStream(streams);
+  if (!video) return { ok: false, reason: 'no video stream' };
+  return { ok: true, facts: { hasAudio: streams.some((s) => s.codec_type === 'audio'), interlaced: isInterlaced(video.field_order) } };
+}
+
+/**
+ * Looks at a file just before it airs (streams only, no frame decoding). The library knew it
+ * was fine when it was scanned; by air time it may be gone or damaged, and the channel must then
+ * show a slate, not go black. Never throws: any failure is a reason to show the slate.
+ */
+export async function checkSource(ffprobePath: string, filePath: string): Promise<SourceCheck> {
+  try {
+    const { stdout } = await run(ffprobePath, buildSourceCheckArgs(filePath), { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 });
+    return interpretSourceStreams(JSON.parse(stdout) as FfprobeJson);
+  } catch (error) {
+    const failure = error as { stderr?: string; message: string };
     return { ok: false, reason: probeFailureReason(String(failure.stderr ?? ''), filePath) || failure.message };
   }
 }

@@ -5,6 +5,7 @@ import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ChannelInfo } from '../channels/channel-info.js';
+import { drawtext } from '../ffmpeg/drawtext.js';
 import type { Logger } from '../logging/logger.js';
 
 const run = promisify(execFile);
@@ -28,14 +29,6 @@ const CARD_DESIGN_VERSION = 1;
 /** Station colours, picked by channel number so neighbours differ. */
 const CARD_COLOURS = ['0x1d3557', '0x7b2cbf', '0x2a9d8f', '0xc1121f', '0xe76f51', '0x264653', '0x6a4c93', '0x0b6e4f'];
 
-const BOLD_FONT = [
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
-  '/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf',
-  '/usr/share/fonts/TTF/DejaVuSans-Bold.ttf',
-  '/Library/Fonts/Arial Bold.ttf',
-  '/System/Library/Fonts/Supplemental/Arial Bold.ttf',
-].find((candidate) => existsSync(candidate));
-
 export interface LogoFile {
   path: string;
   contentType: string;
@@ -43,23 +36,9 @@ export interface LogoFile {
   source: 'uploaded' | 'generated';
 }
 
-/** A drawtext option value, escaped for the option level and then the filter-graph level. */
-function escapeFilterValue(value: string): string {
-  const optionLevel = value.replace(/[\\':]/g, (c) => `\\${c}`);
-  return optionLevel.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
-}
-
-function drawtext(text: string, fontSize: number, y: string, colour: string): string {
-  const options: Array<[string, string]> = [
-    ...(BOLD_FONT ? ([['fontfile', BOLD_FONT]] as Array<[string, string]>) : []),
-    ['expansion', 'none'],
-    ['text', text],
-    ['fontsize', String(fontSize)],
-    ['fontcolor', colour],
-    ['x', '(w-text_w)/2'],
-    ['y', y],
-  ];
-  return `drawtext=${options.map(([key, value]) => `${key}=${escapeFilterValue(value)}`).join(':')}`;
+/** One centred line of the card (the project's drawtext builder: escaped, expansion=none). */
+function cardText(text: string, fontSize: number, y: string, colour: string): string {
+  return drawtext({ text, fontSize, x: '(w-text_w)/2', y, color: colour, font: 'bold' });
 }
 
 /** The ffmpeg arguments that draw a channel's card: call sign large, channel number below. */
@@ -69,7 +48,7 @@ export function callSignCardArgs(channel: ChannelInfo, outputPath: string, withT
   // Long call signs shrink so they still fit the card.
   const callSignSize = Math.round(Math.min(110, (CARD_WIDTH * 0.85) / Math.max(1, callSign.length * 0.62)));
   const filters = withText
-    ? [drawtext(callSign, callSignSize, '(h-text_h)/2-24', 'white'), drawtext(`CHANNEL ${channel.number}`, 30, 'h-60', 'white@0.8')].join(',')
+    ? [cardText(callSign, callSignSize, '(h-text_h)/2-24', 'white'), cardText(`CHANNEL ${channel.number}`, 30, 'h-60', 'white@0.8')].join(',')
     : 'null';
   return [
     '-hide_banner', '-loglevel', 'error', '-y',

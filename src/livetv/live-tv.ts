@@ -1,8 +1,9 @@
-import type { FastifyReply } from 'fastify';
-import type { AppContext } from '../server/app.js';
+import type { RetrovueConfig } from '../config/schema.js';
+import type { Toolchain } from '../ffmpeg/toolchain.js';
+import type { Logger } from '../logging/logger.js';
 import { ChannelLogos } from './channel-logos.js';
 import { loadOrCreateDeviceIdentity, type DeviceIdentity } from './device-identity.js';
-import { ALL_TUNERS_BUSY_HEADER, TunerPool, type TunerLease } from './tuner-pool.js';
+import { TunerPool } from './tuner-pool.js';
 
 /** The Live TV side of one running server: its tuner identity, its tuners, its logos. */
 export interface LiveTv {
@@ -11,39 +12,15 @@ export interface LiveTv {
   logos: ChannelLogos;
 }
 
-// Kept beside the context rather than in it, so the .ts route and the Live TV routes share
-// one tuner pool without widening AppContext for everyone.
-const liveTvByContext = new WeakMap<AppContext, LiveTv>();
-
-/** The server's Live TV state, created on first use (reads or creates `<data_dir>/device.json`). */
-export function liveTvFor(context: AppContext): LiveTv {
-  let liveTv = liveTvByContext.get(context);
-  if (!liveTv) {
-    liveTv = {
-      identity: loadOrCreateDeviceIdentity(context.config.data_dir),
-      tuners: new TunerPool(context.config.hdhr.tuner_count),
-      logos: new ChannelLogos({ dataDir: context.config.data_dir, ffmpegPath: context.toolchain.ffmpegPath, log: context.log.child({ component: 'logos' }) }),
-    };
-    liveTvByContext.set(context, liveTv);
-  }
-  return liveTv;
-}
-
 /**
- * Takes a tuner for a .ts viewer of `channelNumber`, or answers 503 the way a busy HDHomeRun
- * does and returns undefined. Checked before the channel starts, so a refused tune costs nothing.
+ * Made once by `serve` and handed to the server, so the .ts route and the Live TV routes share
+ * one tuner pool. Reads or creates `<data_dir>/device.json` (a damaged one throws
+ * DeviceIdentityError, which serve reports).
  */
-export function tuneOrRefuse(context: AppContext, channelNumber: number, reply: FastifyReply): TunerLease | undefined {
-  const { tuners } = liveTvFor(context);
-  const lease = tuners.acquire(channelNumber);
-  if (lease) return lease;
-  void reply
-    .code(503)
-    .header(ALL_TUNERS_BUSY_HEADER[0], ALL_TUNERS_BUSY_HEADER[1])
-    .header('retry-after', '10')
-    .send({
-      error: 'tuners_busy',
-      message: `all ${tuners.tunerCount} tuner(s) are in use (channels ${tuners.tunedChannels().join(', ')}); stop watching one, or raise hdhr.tuner_count`,
-    });
-  return undefined;
+export function createLiveTv(config: RetrovueConfig, toolchain: Toolchain, log: Logger): LiveTv {
+  return {
+    identity: loadOrCreateDeviceIdentity(config.data_dir),
+    tuners: new TunerPool(config.hdhr.tuner_count),
+    logos: new ChannelLogos({ dataDir: config.data_dir, ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'logos' }) }),
+  };
 }

@@ -8,7 +8,17 @@ import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-regi
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
-import { checkSource } from './source-check.js';
+import { checkSource, type SourceCheck } from '../library/probe.js';
+
+/** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
+export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
+
+function spawnRenderer(command: string, args: string[]): ChildProcess {
+  const wrapped = wrapWithParentDeathSignal(command, args);
+  const child = spawn(wrapped.command, wrapped.args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  registerChild(child);
+  return child;
+}
 
 /** How much of the next airing may be rendered ahead of its turn. */
 const PREROLL_BUFFER_BYTES = 1024 * 1024;
@@ -32,7 +42,18 @@ export interface AiringChainOptions {
   /** The packager's stdin. */
   sink: Writable;
   log: Logger;
+  /** Seams for unit tests: how a renderer is started and how a file is checked before air. */
+  spawnRenderer?: SpawnRenderer;
+  checkSource?: (ffprobePath: string, filePath: string) => Promise<SourceCheck>;
+  now?: () => number;
 }
+
+/**
+ * What a renderer draws. A slot whose source cannot play gets the drawn slate; a drawn slate
+ * that fails gets the plain one (no drawtext); a plain one that fails ends the attempt for that
+ * slot. So a broken slate costs at most two more processes per slot, never one per frame.
+ */
+type Picture = 'source' | 'drawn slate' | 'plain slate';
 
 export interface RendererInfo {
   slice: AiringSlice;
@@ -64,13 +85,11 @@ class Renderer {
 
   constructor(
     readonly info: RendererInfo,
-    command: string,
-    args: string[],
+    readonly picture: Picture,
+    child: ChildProcess,
     log: Logger,
   ) {
-    const wrapped = wrapWithParentDeathSignal(command, args);
-    this.child = spawn(wrapped.command, wrapped.args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    registerChild(this.child);
+    this.child = child;
     info.pid = this.child.pid;
     this.child.stdout!.pipe(this.output);
     this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
@@ -111,6 +130,8 @@ export class AiringChain {
   /** The renderer started ahead of its turn (memory and CPU in the status API). */
   private ahead: Renderer | undefined;
   slatesShown = 0;
+  /** Set when even the plain slate failed: the slot went unfilled (the channel's lastError). */
+  lastError: string | undefined;
 
   constructor(private readonly options: AiringChainOptions) {}
 
@@ -148,8 +169,23 @@ export class AiringChain {
 
   stop(): void {
     this.stopped = true;
+    this.wakeUp?.();
     this.current?.kill();
     void this.upcoming?.then((renderer) => renderer.kill());
+  }
+
+  private wakeUp: (() => void) | undefined;
+
+  /** Resolves at wall-clock instant `tMs`, or at once when the chain is stopped. */
+  private waitUntil(tMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, tMs - (this.options.now ?? Date.now)()));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
   }
 
   private clockSecondsAt(tMs: number): number {
@@ -157,12 +193,12 @@ export class AiringChain {
   }
 
   /** Checks the source and starts its renderer (or a slate's). */
-  private async prepare(slice: AiringSlice, forceSlate?: string): Promise<Renderer> {
+  private async prepare(slice: AiringSlice, forceSlate?: { reason: string; picture: Exclude<Picture, 'source'> }): Promise<Renderer> {
     const { airing } = slice;
     let facts: SourceFacts | undefined;
-    let reason = forceSlate;
+    let reason = forceSlate?.reason;
     if (!reason && airing.kind !== 'slate' && airing.mediaPath) {
-      const check = await checkSource(this.options.toolchain.ffprobePath, airing.mediaPath);
+      const check = await (this.options.checkSource ?? checkSource)(this.options.toolchain.ffprobePath, airing.mediaPath);
       if (check.ok) facts = check.facts;
       else reason = check.reason;
     }
@@ -171,6 +207,7 @@ export class AiringChain {
     const args = buildAiringRenderArgs({
       source: facts ? { path: airing.mediaPath, startSeconds: (airing.inPointMs + offsetIntoAiringMs) / 1000, facts } : undefined,
       slateText: airing.kind === 'slate' && !reason ? 'Retrovue' : undefined,
+      plainSlate: forceSlate?.picture === 'plain slate',
       durationSeconds: (slice.toMs - slice.fromMs) / 1000,
       clockSeconds: this.clockSecondsAt(slice.fromMs),
       runSeconds: (slice.fromMs - this.options.runStartMs) / 1000,
@@ -180,7 +217,9 @@ export class AiringChain {
     });
     const info: RendererInfo = { slice, pid: undefined, slate: !facts, reason };
     if (!facts) this.slatesShown += 1;
-    const renderer = new Renderer(info, this.options.toolchain.ffmpegPath, args, this.options.log);
+    const picture: Picture = facts ? 'source' : (forceSlate?.picture ?? 'drawn slate');
+    const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
+    const renderer = new Renderer(info, picture, child, this.options.log);
     if (this.stopped) renderer.kill();
     this.ahead = renderer;
     return renderer;
@@ -210,8 +249,20 @@ export class AiringChain {
       'airing renderer failed: slate for the rest of the slot',
     );
     if (slice.toMs - doneUntilMs < frameMs) return;
+    const reason = renderer.lastError ?? `renderer exited with ${code ?? signal}`;
+    if (renderer.picture === 'plain slate') {
+      // Even black and silence cannot be rendered (ffmpeg itself is broken): trying again would
+      // start a process per frame. The slot stays unfilled; the next airing keeps its time.
+      this.lastError = `the slate cannot be rendered either (${reason}); "${slice.airing.title}" is not on the air until its slot ends`;
+      this.options.log.error({ title: slice.airing.title, reason }, 'slate renderer failed: giving up on the rest of the slot');
+      // Wait out the slot on the wall clock: otherwise every later slot would fail just as fast,
+      // and the chain would spin through the timeline starting processes.
+      await this.waitUntil(slice.toMs);
+      return;
+    }
     const rest: AiringSlice = { airing: slice.airing, fromMs: Math.round(doneUntilMs), toMs: slice.toMs };
-    const slate = await this.prepare(rest, renderer.lastError ?? `renderer exited with ${code ?? signal}`);
+    const picture = renderer.picture === 'source' ? 'drawn slate' : 'plain slate';
+    const slate = await this.prepare(rest, { reason, picture });
     if (this.stopped) {
       slate.kill();
       return;

@@ -10,8 +10,9 @@ export interface ChannelManagerOptions {
   /** Channels that run whether or not anyone watches (config `channels[].always_on`). */
   alwaysOnChannels?: ReadonlySet<number>;
   /**
-   * Makes the session of a channel that did not exist at start (created over the API), or
-   * returns undefined when there is no such channel.
+   * Makes the session of a channel that has none yet (created over the API, or restarted after
+   * an edit), or returns undefined when there is no such channel. Which timeline it plays
+   * (loop or schedule) is the caller's business: the manager only starts and stops sessions.
    */
   createSession?: (channelNumber: number) => ChannelSession | undefined;
   log: Logger;

@@ -112,9 +112,9 @@ export class ChannelSession extends EventEmitter {
     return this.supervisor.lastProgress;
   }
 
-  /** The packager's last complaint (or why it could not start). */
+  /** The packager's last complaint (or why it could not start), or a slot the chain gave up on. */
   get lastError(): string | undefined {
-    return this.supervisor.lastError;
+    return this.chain?.lastError ?? this.supervisor.lastError;
   }
 
   segmentPath(fileName: string): string {

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { CatalogItem } from '../library/catalog.js';
+import { slateAiring } from '../timeline/slate-airing.js';
 import type { Airing, AiringKind, AiringProgram } from '../timeline/types.js';
 import { MINUTES_PER_DAY, parseClock, WEEKDAYS, type BlockContent, type ChannelSchedule, type ScheduleBlock } from './model.js';
 import { contentPool, defaultPool, hashString, interstitialPools, seededShuffle, type InterstitialPools } from './pools.js';
@@ -11,19 +12,12 @@ import { contentPool, defaultPool, hashString, interstitialPools, seededShuffle,
  * one compiled in one go from the same state.
  */
 
-/** Where the slate (a plain card used to pad) lives; pieces longer than the file are split. */
-export interface SlateMedia {
-  path: string;
-  durationMs: number;
-}
-
 export interface CompileInput {
   channelNumber: number;
   /** IANA zone the blocks are anchored in. */
   timeZone: string;
   schedule: ChannelSchedule;
   catalog: CatalogItem[];
-  slate: SlateMedia;
 }
 
 /** Progress carried from one compile to the next; persisted so "next episode" survives restarts. */
@@ -154,12 +148,11 @@ class Compilation {
     return startMs + durationMs;
   }
 
-  /** Slate pieces of exactly `durationMs`, split by the slate file's length. */
+  /** One slate airing of exactly `durationMs` (playout draws it; there is no slate file). */
   private slate(startMs: number, durationMs: number, program: AiringProgram): number {
-    let cursor = startMs;
-    const end = startMs + durationMs;
-    while (cursor < end) cursor = this.push(cursor, Math.min(this.input.slate.durationMs, end - cursor), { path: this.input.slate.path }, 0, 'slate', 'Slate', program);
-    return cursor;
+    if (durationMs <= 0) return startMs;
+    this.airings.push(slateAiring(startMs, startMs + durationMs, 'Slate', program));
+    return startMs + durationMs;
   }
 
   /** Picks rotating items from `pool` that fit `remaining`, never one twice in this break. */
@@ -384,7 +377,6 @@ class Compilation {
  * Output is contiguous (each airing starts where the previous ended) and stops on a unit boundary.
  */
 export function compileTimeline(input: CompileInput, state: CompilerState, fromMs: number, untilMs: number): CompileResult {
-  if (input.slate.durationMs <= 0) throw new Error('the slate needs a positive duration');
   const compilation = new Compilation(input, structuredClone(state));
   let cursor = fromMs;
   const blocks = input.schedule.blocks;

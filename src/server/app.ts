@@ -1,12 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ChannelDirectory } from '../channels/channel-info.js';
+import type { ChannelTimelines } from '../channels/channel-timelines.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
+import type { LiveTv } from '../livetv/live-tv.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
-import type { SchedulingService } from '../schedule/scheduling-service.js';
 import { registerCors } from './cors.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
@@ -27,8 +28,10 @@ export interface AppContext {
   /** The open database (closed by serve on shutdown) and the library read through it. */
   db: Database;
   catalog: Catalog;
-  /** Stored channels, schedules and compiled timelines (channels CRUD, schedules, guide). */
-  scheduling?: SchedulingService;
+  /** Each channel's timeline (loop or compiled), stored channels and their edits: the API and the guide read it. */
+  timelines: ChannelTimelines;
+  /** Tuner identity, tuner pool and logos (made by serve; shared by the .ts route and the Live TV routes). */
+  liveTv: LiveTv;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {

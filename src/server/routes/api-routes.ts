@@ -24,7 +24,11 @@ function channelStatus(session: ChannelSession, context: AppContext) {
   return {
     number: session.channelNumber,
     state: session.state,
+    // The packager copies the renderers' output into HLS; each airing has its own renderer.
+    packager: { pid: session.encoderPid ?? null },
+    renderer: { pid: rendering?.pid ?? null, nextPid: session.renderingAhead?.pid ?? null },
     encoder: {
+      // Deprecated (README): encoder.pid is the packager's; kept one release for scripts that read it.
       pid: session.encoderPid ?? null,
       rendererPid: rendering?.pid ?? null,
       nextRendererPid: session.renderingAhead?.pid ?? null,

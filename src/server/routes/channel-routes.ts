@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { tuneOrRefuse } from '../../livetv/live-tv.js';
+import { tuneOrRefuse } from './tuner-reply.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import type { AppContext } from '../app.js';
 

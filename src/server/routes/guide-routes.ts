@@ -15,11 +15,7 @@ export function registerGuideRoutes(app: FastifyInstance, context: AppContext): 
     const [readFrom, readTo] = [from - PROGRAMME_REACH_MS, to + PROGRAMME_REACH_MS];
     const channels = context.directory.list().map((channel) => ({
       channel,
-      // Loop-mode channels have no compiled schedule; their loop timeline is the guide.
-      airings:
-        context.scheduling?.timeline(channel.number)?.publishedBetween(readFrom, readTo) ??
-        context.channels.get(channel.number)?.timeline.airingsBetween(readFrom, readTo) ??
-        [],
+      airings: context.timelines.guideAirings(channel.number, readFrom, readTo),
     }));
     const baseUrl = `${request.protocol}://${request.host}`;
     return reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-cache').send(buildXmltv(channels, baseUrl, { fromMs: from, toMs: to }));

@@ -10,7 +10,6 @@ import {
 } from '../../livetv/hdhr-documents.js';
 import { HdhrDiscoveryResponder } from '../../livetv/hdhr-discovery-responder.js';
 import { localAddressFacing } from '../../livetv/lan-address.js';
-import { liveTvFor } from '../../livetv/live-tv.js';
 import { buildM3u, M3U_FORMATS, type M3uFormat } from '../../livetv/m3u.js';
 import { SsdpResponder } from '../../livetv/ssdp-responder.js';
 import type { AppContext } from '../app.js';
@@ -21,7 +20,7 @@ const LINEUP_SCAN_ACTIONS = ['start', 'abort'] as const;
 function registerDiscovery(app: FastifyInstance, context: AppContext): void {
   const { hdhr, server } = context.config;
   if (!hdhr.ssdp && !hdhr.udp_discovery) return;
-  const { identity } = liveTvFor(context);
+  const { identity } = context.liveTv;
   const log = context.log.child({ component: 'discovery' });
   const responders: Array<{ stop(): Promise<void> }> = [];
 
@@ -70,12 +69,10 @@ function registerDiscovery(app: FastifyInstance, context: AppContext): void {
  * lineup_status.json, lineup.post, device.xml), the M3U playlist and channel logos.
  */
 export function registerLivetvRoutes(app: FastifyInstance, context: AppContext): void {
-  // Read (or create) the tuner identity now, so a damaged device.json stops startup with its reason.
-  liveTvFor(context);
   registerDiscovery(app, context);
 
   const tunerFor = (baseUrl: string): TunerDescription => ({
-    identity: liveTvFor(context).identity,
+    identity: context.liveTv.identity,
     friendlyName: context.config.hdhr.friendly_name,
     tunerCount: context.config.hdhr.tuner_count,
     baseUrl,
@@ -127,7 +124,7 @@ export function registerLivetvRoutes(app: FastifyInstance, context: AppContext):
         const known = context.directory.list().map((c) => c.number);
         return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.channel}; channels are ${known.join(', ')}` });
       }
-      const logo = await liveTvFor(context).logos.logoFor(channel);
+      const logo = await context.liveTv.logos.logoFor(channel);
       return reply
         .header('content-type', logo.contentType)
         // Short: a logo may be replaced; media servers cache their own copy anyway.

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ChannelRequestError } from '../../channels/channel-store.js';
-import type { TimelineChange } from '../../timeline/compiled-timeline.js';
-import type { Airing, ChannelTimeline } from '../../timeline/types.js';
+import type { TimelineChange } from '../../schedule/compiled-timeline.js';
+import type { Airing } from '../../timeline/types.js';
 import type { AppContext } from '../app.js';
 
 /** Channels CRUD, schedule CRUD, now/next and the timeline window (issue #4). */
@@ -42,19 +42,20 @@ function sendError(reply: FastifyReply, error: unknown) {
 }
 
 export function registerScheduleRoutes(app: FastifyInstance, context: AppContext): void {
-  const timelineOf = (n: number): ChannelTimeline | undefined => context.scheduling?.timeline(n) ?? context.channels.get(n)?.timeline;
+  const { timelines } = context;
+  const store = timelines.store;
 
   // What is on at an instant (default now) and what is next, from the timeline playout plays.
   app.get<{ Params: { n: string }; Querystring: { at?: string } }>('/api/channels/:n/now', async (request, reply) => {
     try {
       const n = Number(request.params.n);
-      const timeline = Number.isInteger(n) ? timelineOf(n) : undefined;
+      const timeline = Number.isInteger(n) ? timelines.timelineFor(n) : undefined;
       if (!timeline) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${request.params.n}`);
       const at = parseInstant(request.query.at, 'at', Date.now());
       const position = timeline.at(at);
       if (!position) return { channel: n, at: iso(at), onAir: false, now: null, next: null };
       const next = timeline.at(position.airing.endMs);
-      const programme = context.scheduling?.timeline(n)?.programmeAt(at);
+      const programme = timelines.programmeAt(n, at);
       return {
         channel: n,
         at: iso(at),
@@ -67,10 +68,6 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
       return sendError(reply, error);
     }
   });
-
-  const scheduling = context.scheduling;
-  if (!scheduling) return;
-  const store = scheduling.channels;
 
   app.get('/api/channels', async () => ({ channels: store.all() }));
 
@@ -93,13 +90,8 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
 
   app.patch<{ Params: { n: string } }>('/api/channels/:n', async (request, reply) => {
     try {
-      const n = Number(request.params.n);
-      const before = store.require(n);
-      const channel = store.update(n, request.body);
-      const affectsAiring = channel.timeZone !== before.timeZone || JSON.stringify(channel.schedule) !== JSON.stringify(before.schedule);
-      // A channel switched off, or to another quality, gets a fresh encoder from its next viewer on.
-      if (channel.enabled !== before.enabled || channel.quality !== before.quality) await context.channels.remove(n);
-      return { channel, changes: affectsAiring ? describeChange(scheduling.reschedule(n)) : null };
+      const { channel, change } = await timelines.updateChannel(Number(request.params.n), request.body);
+      return { channel, changes: change ? describeChange(change) : null };
     } catch (error) {
       return sendError(reply, error);
     }
@@ -107,9 +99,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
 
   app.delete<{ Params: { n: string } }>('/api/channels/:n', async (request, reply) => {
     try {
-      const channel = store.remove(Number(request.params.n));
-      scheduling.forget(channel.number);
-      await context.channels.remove(channel.number);
+      const channel = await timelines.deleteChannel(Number(request.params.n));
       return { deleted: channel.number };
     } catch (error) {
       return sendError(reply, error);
@@ -126,7 +116,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
 
   app.put<{ Params: { n: string } }>('/api/channels/:n/schedule', async (request, reply) => {
     try {
-      const { channel, change } = scheduling.setSchedule(Number(request.params.n), request.body);
+      const { channel, change } = timelines.setSchedule(Number(request.params.n), request.body);
       return { schedule: channel.schedule, changes: describeChange(change) };
     } catch (error) {
       return sendError(reply, error);
@@ -142,7 +132,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
       if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from');
       if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days');
       const limit = Math.min(Math.max(Number(request.query.limit ?? 5000) || 5000, 1), 20_000);
-      const airings = timelineOf(n)?.airingsBetween(from, to, limit) ?? [];
+      const airings = timelines.timelineFor(n)?.airingsBetween(from, to, limit) ?? [];
       return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
     } catch (error) {
       return sendError(reply, error);

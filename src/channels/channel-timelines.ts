@@ -1,0 +1,133 @@
+import type { RetrovueConfig } from '../config/schema.js';
+import { LoopTimeline, type LoopItem } from '../timeline/loop-timeline.js';
+import type { Airing, AiringProgram, ChannelTimeline } from '../timeline/types.js';
+import type { CompiledTimeline, TimelineChange } from '../schedule/compiled-timeline.js';
+import type { SchedulingService } from '../schedule/scheduling-service.js';
+import type { ChannelStore, StoredChannel } from './channel-store.js';
+
+export interface ChannelTimelinesOptions {
+  /** `loop` and `concat` play the library back to back; `schedule` plays compiled schedules. */
+  mode: RetrovueConfig['streaming']['mode'];
+  store: ChannelStore;
+  scheduling: SchedulingService;
+  /** Loop mode: the library in air order, channels 1..channelCount, stop after `loops` passes. */
+  loop: { items: LoopItem[]; channelCount: number; loops?: number };
+  /**
+   * Stops a channel's running encoder, if any, so its next viewer gets a fresh one (a channel
+   * switched off or to another quality). Playout is injected so this module does not import it.
+   */
+  stopChannel: (channelNumber: number) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * The one answer to "what is channel n's timeline": the loop timeline or the compiled schedule,
+ * depending on the mode. Playout, the guide and the API all ask here, so they cannot disagree,
+ * and reading a timeline never starts an encoder. Edits that change what airs also go through
+ * here: they reschedule the compiled future or restart the channel's encoder.
+ */
+export class ChannelTimelines {
+  private readonly loops = new Map<number, LoopTimeline>();
+  private readonly now: () => number;
+  /** `--loops N` counts its N passes from this server start. */
+  private readonly startedAtMs: number;
+
+  constructor(private readonly options: ChannelTimelinesOptions) {
+    this.now = options.now ?? Date.now;
+    this.startedAtMs = this.now();
+  }
+
+  get store(): ChannelStore {
+    return this.options.store;
+  }
+
+  private get scheduled(): boolean {
+    return this.options.mode === 'schedule';
+  }
+
+  /** Channels that play at start: every stored channel (schedule) or 1..streaming.channels (loop). */
+  channelNumbers(): number[] {
+    if (this.scheduled) return this.options.store.list().map((c) => c.number);
+    return Array.from({ length: this.options.loop.channelCount }, (_, i) => i + 1);
+  }
+
+  /** Whether channel n may run an encoder now (schedule mode: only an enabled stored channel). */
+  plays(channelNumber: number): boolean {
+    if (!this.scheduled) return this.timelineFor(channelNumber) !== undefined;
+    return this.options.store.get(channelNumber)?.enabled === true;
+  }
+
+  /** The channel's own quality profile name (schedule mode only; loop channels use streaming.quality). */
+  qualityOf(channelNumber: number): StoredChannel['quality'] {
+    return this.scheduled ? this.options.store.get(channelNumber)?.quality : undefined;
+  }
+
+  /** The channel's clock origin (its stored epoch), created on first use. */
+  epochOf(channelNumber: number): number {
+    return this.options.store.epoch(channelNumber, this.now());
+  }
+
+  /** Channel n's timeline, or undefined when there is no such channel in this mode. */
+  timelineFor(channelNumber: number): ChannelTimeline | undefined {
+    return this.scheduled ? this.compiled(channelNumber) : this.loopTimeline(channelNumber);
+  }
+
+  private compiled(channelNumber: number): CompiledTimeline | undefined {
+    return this.options.scheduling.timeline(channelNumber);
+  }
+
+  private loopTimeline(channelNumber: number): LoopTimeline | undefined {
+    if (!Number.isInteger(channelNumber) || channelNumber < 1 || channelNumber > this.options.loop.channelCount) return undefined;
+    let timeline = this.loops.get(channelNumber);
+    if (!timeline) {
+      const { items, loops } = this.options.loop;
+      if (loops !== undefined) this.options.store.resetEpoch(channelNumber, this.startedAtMs);
+      timeline = new LoopTimeline({ items, epochMs: this.epochOf(channelNumber), loops });
+      this.loops.set(channelNumber, timeline);
+    }
+    return timeline;
+  }
+
+  /** The guide's airings: as published (a compiled schedule), or the loop itself. */
+  guideAirings(channelNumber: number, fromMs: number, toMs: number): Airing[] {
+    if (this.scheduled) return this.compiled(channelNumber)?.publishedBetween(fromMs, toMs) ?? [];
+    return this.loopTimeline(channelNumber)?.airingsBetween(fromMs, toMs) ?? [];
+  }
+
+  /** The guide programme on air at t (a compiled schedule folds shows and their breaks; loops have none). */
+  programmeAt(channelNumber: number, tMs: number): { program: AiringProgram; startMs: number; endMs: number } | undefined {
+    return this.scheduled ? this.compiled(channelNumber)?.programmeAt(tMs) : undefined;
+  }
+
+  /** Validates and stores a new schedule, then recompiles the channel's future; says what changed. */
+  setSchedule(channelNumber: number, schedule: unknown): { channel: StoredChannel; change: TimelineChange } {
+    const channel = this.options.store.setSchedule(channelNumber, schedule);
+    return { channel, change: this.reschedule(channelNumber) };
+  }
+
+  /**
+   * A channel was edited: its future is recompiled when what airs changed (time zone,
+   * schedule), and its encoder restarts when how it airs changed (switched off, quality).
+   */
+  async updateChannel(channelNumber: number, patch: unknown): Promise<{ channel: StoredChannel; change: TimelineChange | null }> {
+    const before = this.options.store.require(channelNumber);
+    const channel = this.options.store.update(channelNumber, patch);
+    const affectsAiring = channel.timeZone !== before.timeZone || JSON.stringify(channel.schedule) !== JSON.stringify(before.schedule);
+    // A channel switched off, or to another quality, gets a fresh encoder from its next viewer on.
+    if (channel.enabled !== before.enabled || channel.quality !== before.quality) await this.options.stopChannel(channelNumber);
+    return { channel, change: affectsAiring ? this.reschedule(channelNumber) : null };
+  }
+
+  /** A channel was deleted: its timeline is forgotten and its encoder stops; the number is free again. */
+  async deleteChannel(channelNumber: number): Promise<StoredChannel> {
+    const channel = this.options.store.remove(channelNumber);
+    this.options.scheduling.forget(channel.number);
+    await this.options.stopChannel(channel.number);
+    return channel;
+  }
+
+  private reschedule(channelNumber: number): TimelineChange {
+    const timeline = this.scheduled ? this.compiled(channelNumber) : undefined;
+    return timeline ? timeline.reschedule() : { effectiveFromMs: this.now(), removed: [], added: [] };
+  }
+}

@@ -1,0 +1,113 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { DateTime } from 'luxon';
+import { describe, expect, it, vi } from 'vitest';
+import { ChannelStore } from '../../../src/channels/channel-store.js';
+import { ChannelTimelines } from '../../../src/channels/channel-timelines.js';
+import { migrate } from '../../../src/db/database.js';
+import { SchedulingService } from '../../../src/schedule/scheduling-service.js';
+import { LoopTimeline } from '../../../src/timeline/loop-timeline.js';
+import { sampleCatalog, weeknightSchedule } from '../schedule/fixtures.js';
+
+const NOW = DateTime.fromISO('2024-06-03T17:50', { zone: 'America/New_York' }).toMillis();
+const HOUR = 3600_000;
+const loopItems = [
+  { mediaPath: '/media/a.mp4', durationMs: 60_000, title: 'A', kind: 'program' as const },
+  { mediaPath: '/media/b.mp4', durationMs: 30_000, title: 'B', kind: 'commercial' as const },
+];
+
+function setup(mode: 'loop' | 'concat' | 'schedule', loops?: number, clock = { now: NOW }) {
+  const db = new BetterSqlite3(':memory:');
+  migrate(db);
+  const store = new ChannelStore(db, 'America/New_York');
+  store.seed([{ number: 1, name: 'One', schedule: weeknightSchedule }, { number: 2, name: 'Two', enabled: false }, { number: 5, name: 'Five' }], 2);
+  const catalog = sampleCatalog();
+  const now = () => clock.now;
+  const scheduling = new SchedulingService({ db, channel: (n) => store.get(n), catalog: () => catalog, horizonMs: 48 * HOUR, historyMs: 2 * HOUR, now });
+  const stopChannel = vi.fn(async (_n: number) => {});
+  const timelines = new ChannelTimelines({ mode, store, scheduling, loop: { items: loopItems, channelCount: 2, loops }, stopChannel, now });
+  return { db, store, timelines, stopChannel, clock };
+}
+
+describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', () => {
+  it('INV-TL-1: loop (and concat): channels 1..streaming.channels play the library from their stored epoch', () => {
+    for (const mode of ['loop', 'concat'] as const) {
+      const { timelines } = setup(mode);
+      expect(timelines.channelNumbers()).toEqual([1, 2]);
+      const one = timelines.timelineFor(1);
+      expect(one).toBeInstanceOf(LoopTimeline);
+      expect(timelines.timelineFor(1)).toBe(one); // one timeline per channel, whoever asks
+      expect(timelines.timelineFor(3)).toBeUndefined();
+      expect(timelines.timelineFor(5)).toBeUndefined(); // stored, but loop mode has 2 channels
+      expect(timelines.plays(2)).toBe(true); // 'enabled' is a schedule-mode notion
+      expect(timelines.qualityOf(1)).toBeUndefined();
+      expect(timelines.programmeAt(1, NOW)).toBeUndefined();
+      expect(timelines.guideAirings(1, NOW, NOW + 120_000).map((a) => a.title)).toEqual(one!.airingsBetween(NOW, NOW + 120_000).map((a) => a.title));
+    }
+  });
+
+  it('INV-TL-2: loop: the epoch is stored, so a restart joins where the channel was; --loops N restarts it', () => {
+    const clock = { now: NOW };
+    const first = setup('loop', undefined, clock);
+    const epoch = (first.timelines.timelineFor(1) as LoopTimeline).epochMs;
+    expect(epoch).toBe(NOW);
+    clock.now = NOW + 45_000;
+    const again = new ChannelTimelines({ mode: 'loop', store: first.store, scheduling: undefined as never, loop: { items: loopItems, channelCount: 2 }, stopChannel: async () => {}, now: () => clock.now });
+    expect((again.timelineFor(1) as LoopTimeline).epochMs).toBe(NOW);
+    const counted = new ChannelTimelines({ mode: 'loop', store: first.store, scheduling: undefined as never, loop: { items: loopItems, channelCount: 2, loops: 2 }, stopChannel: async () => {}, now: () => clock.now });
+    const timeline = counted.timelineFor(1) as LoopTimeline;
+    expect(timeline.epochMs).toBe(NOW + 45_000);
+    expect(counted.epochOf(1)).toBe(NOW + 45_000);
+    expect(timeline.endsAtMs).toBe(NOW + 45_000 + 2 * 90_000);
+  });
+
+  it('schedule: every stored channel has its compiled timeline; only enabled ones play', () => {
+    const { timelines } = setup('schedule');
+    expect(timelines.channelNumbers()).toEqual([1, 5]);
+    expect(timelines.timelineFor(2)).toBeDefined(); // the API may read a disabled channel's timeline
+    expect(timelines.plays(2)).toBe(false);
+    expect(timelines.plays(1)).toBe(true);
+    expect(timelines.timelineFor(9)).toBeUndefined();
+    const sitcom = DateTime.fromISO('2024-06-03T18:05', { zone: 'America/New_York' }).toMillis();
+    expect(timelines.programmeAt(1, sitcom)?.program.title).toBe('Sitcom');
+    expect(timelines.guideAirings(1, NOW, NOW + HOUR).length).toBeGreaterThan(0);
+  });
+
+  it('INV-TL-4: reading a timeline never stops or starts a channel', () => {
+    const { timelines, stopChannel } = setup('schedule');
+    timelines.timelineFor(1);
+    timelines.guideAirings(1, NOW, NOW + HOUR);
+    timelines.programmeAt(1, NOW);
+    expect(stopChannel).not.toHaveBeenCalled();
+  });
+
+  it('an edit reschedules when what airs changed, and restarts the encoder when how it airs changed', async () => {
+    const { timelines, stopChannel } = setup('schedule');
+    timelines.timelineFor(1);
+    const renamed = await timelines.updateChannel(1, { name: 'Uno' });
+    expect(renamed.change).toBeNull();
+    expect(stopChannel).not.toHaveBeenCalled();
+    const rezoned = await timelines.updateChannel(1, { time_zone: 'Europe/Paris' });
+    expect(rezoned.change?.effectiveFromMs).toBeGreaterThanOrEqual(NOW);
+    expect(stopChannel).not.toHaveBeenCalled();
+    await timelines.updateChannel(1, { quality: 'high' });
+    await timelines.updateChannel(1, { enabled: false });
+    expect(stopChannel.mock.calls).toEqual([[1], [1]]);
+  });
+
+  it('setSchedule stores and recompiles; deleteChannel forgets the timeline and stops the encoder', async () => {
+    const { db, store, timelines, stopChannel } = setup('schedule');
+    timelines.timelineFor(1); // published before the edit
+    const { change } = timelines.setSchedule(1, {});
+    expect(change.removed.length + change.added.length).toBeGreaterThan(0);
+    await timelines.deleteChannel(1);
+    expect(store.get(1)).toBeUndefined();
+    expect(stopChannel).toHaveBeenCalledWith(1);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM timeline_airings WHERE channel_number = 1').get()).toEqual({ n: 0 });
+  });
+
+  it('loop mode: schedule edits are stored but change nothing on the air', () => {
+    const { timelines } = setup('loop');
+    const { change } = timelines.setSchedule(1, {});
+    expect(change).toEqual({ effectiveFromMs: NOW, removed: [], added: [] });
+  });
+});
