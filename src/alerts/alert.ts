@@ -64,9 +64,11 @@ const MIN_SPAN_MS = 1000;
  * never airs. Pure: the same alerts give the same spans.
  */
 export function alertSpans(alerts: readonly Alert[], channel: number, fromMs: number, toMs: number): AlertSpan[] {
-  const mine = alerts.filter((a) => a.channels.includes(channel) && a.issuedAtMs < toMs && windowEndMs(a) > fromMs && windowEndMs(a) > a.issuedAtMs);
-  if (mine.length === 0) return [];
-  const edges = [...new Set([fromMs, toMs, ...mine.flatMap((a) => [a.issuedAtMs, windowEndMs(a)])])].filter((t) => t >= fromMs && t <= toMs).sort((a, b) => a - b);
+  // Spans are worked out over the alerts' whole windows, then those overlapping the query are
+  // returned: the answer for an instant never depends on how wide a stretch was asked about.
+  const mine = alerts.filter((a) => a.channels.includes(channel) && windowEndMs(a) > a.issuedAtMs);
+  if (!mine.some((a) => a.issuedAtMs < toMs && windowEndMs(a) > fromMs)) return [];
+  const edges = [...new Set(mine.flatMap((a) => [a.issuedAtMs, windowEndMs(a)]))].sort((a, b) => a - b);
   const spans: AlertSpan[] = [];
   for (let i = 0; i + 1 < edges.length; i++) {
     const [start, end] = [edges[i]!, edges[i + 1]!];
@@ -77,5 +79,5 @@ export function alertSpans(alerts: readonly Alert[], channel: number, fromMs: nu
     if (last && last.alert.id === winner.id && last.endMs === start) last.endMs = end;
     else spans.push({ alert: winner, startMs: start, endMs: end });
   }
-  return spans.filter((span) => span.endMs - span.startMs >= MIN_SPAN_MS);
+  return spans.filter((span) => span.endMs - span.startMs >= MIN_SPAN_MS && span.startMs < toMs && span.endMs > fromMs);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { runAlertCommand } from './alert-command.js';
 import { runChaptersAdd, runChaptersList, runChaptersRemove } from './chapters-command.js';
 import { runDemoMediaCommand } from './demo-media-command.js';
 import { runScanCommand } from './scan-command.js';
@@ -71,5 +72,21 @@ chapterOptions(chapters.command('remove <media> <chapter-id>').description('remo
     process.exitCode = runChaptersRemove(media, chapterId, flags);
   },
 );
+
+program
+  .command('alert [message]')
+  .description('break into programming with an emergency alert (talks to the running server)')
+  .option('--type <type>', 'emergency | weather | system | custom', 'emergency')
+  .option('--priority <n>', '1 (lowest) to 10 (highest); a higher priority pre-empts a lower one')
+  .option('--channels <list>', 'channel numbers, e.g. 1,2, or all')
+  .option('--duration <seconds>', 'how long the alert holds the air')
+  .option('--list', 'show the alerts on the air, waiting, and recent')
+  .option('--cancel <id>', 'end an alert early')
+  .option('--server <url>', 'the running server (default: RETROVUE_SERVER, else the config file\'s host and port)')
+  .option('--config <file>', 'JSON config file (for streaming.host and streaming.port)')
+  .option('--json', 'print JSON')
+  .action(async (message: string | undefined, flags) => {
+    process.exitCode = await runAlertCommand(message, flags);
+  });
 
 await program.parseAsync(process.argv);

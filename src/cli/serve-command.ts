@@ -23,6 +23,9 @@ import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
+import { AlertService } from '../alerts/alert-service.js';
+import { AlertStore } from '../alerts/alert-store.js';
+import { AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline.js';
 
 class StartupError extends Error {}
 
@@ -74,6 +77,7 @@ function buildChannels(
   channels: ChannelStore,
   items: CatalogItem[],
   scheduling: SchedulingService,
+  alerts: AlertSource,
 ): { manager: ChannelManager; timelines: ChannelTimelines } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -91,7 +95,8 @@ function buildChannels(
     if (!timeline) return undefined;
     return new ChannelSession({
       channelNumber,
-      timeline,
+      // Playout airs the timeline with any emergency alert laid over it; the guide reads the timeline.
+      timeline: new AlertOverlayTimeline(timeline, channelNumber, alerts),
       epochMs: timelines.epochOf(channelNumber),
       toolchain,
       // A stored channel's own quality (schedule mode) overrides streaming.quality.
@@ -162,6 +167,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let db: Database | undefined;
   let catalog: Catalog;
   let channels: ChannelStore;
+  let alerts: AlertService;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -175,7 +181,14 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
     channels = buildChannelStore(config, db);
     const scheduling = buildScheduling(config, db, catalog, channels);
-    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling));
+    alerts = new AlertService({
+      store: new AlertStore(db),
+      channelNumbers: () => timelines.channelNumbers(),
+      maxDurationSeconds: config.alerts.max_duration,
+      // An alert that starts, is pre-empted or ends early reaches the picture now, not at the next airing.
+      onAirChanged: (numbers) => numbers.forEach((n) => manager.get(n)?.breakIn()),
+    });
+    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts));
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
@@ -188,7 +201,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let app: ReturnType<typeof buildApp>;
   try {
     const liveTv = createLiveTv(config, toolchain, log);
-    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, log, startedAtMs: Date.now(), db, catalog });
+    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, startedAtMs: Date.now(), db, catalog });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;

@@ -8,7 +8,9 @@ import type { Catalog } from '../library/catalog.js';
 import type { LiveTv } from '../livetv/live-tv.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
+import type { AlertService } from '../alerts/alert-service.js';
 import { registerCors } from './cors.js';
+import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerGuideRoutes } from './routes/guide-routes.js';
@@ -32,6 +34,8 @@ export interface AppContext {
   timelines: ChannelTimelines;
   /** Tuner identity, tuner pool and logos (made by serve; shared by the .ts route and the Live TV routes). */
   liveTv: LiveTv;
+  /** Emergency alerts: sent over the API, laid over the channels' timelines by playout. */
+  alerts: AlertService;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -41,6 +45,9 @@ export function buildApp(context: AppContext): FastifyInstance {
     // HEAD is answered explicitly where it matters: an automatic HEAD would run the GET
     // handler and start an encoder for a probe that only wants headers.
     exposeHeadRoutes: false,
+    // Behind a reverse proxy, the client's address comes from X-Forwarded-For — only when told
+    // so, or anyone could claim to be loopback (write routes decide on the address).
+    trustProxy: context.config.server.trust_proxy,
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -59,6 +66,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerGuideRoutes(app, context);
   registerMediaRoutes(app, context);
   registerLivetvRoutes(app, context);
+  registerAlertRoutes(app, context.alerts);
   registerWebRoutes(app);
   return app;
 }

@@ -39,7 +39,15 @@ function channelStatus(session: ChannelSession, context: AppContext) {
       lastError: session.lastError ?? null,
     },
     onAir: position
-      ? { title: position.airing.title, kind: position.airing.kind, offsetMs: position.offsetMs, start: new Date(position.airing.startMs).toISOString(), end: new Date(position.airing.endMs).toISOString() }
+      ? {
+          title: position.airing.title,
+          kind: position.airing.kind,
+          offsetMs: position.offsetMs,
+          start: new Date(position.airing.startMs).toISOString(),
+          end: new Date(position.airing.endMs).toISOString(),
+          // The emergency alert on the air instead of the timeline's airing, if any.
+          alert: position.airing.alert ?? null,
+        }
       : null,
     rendering: rendering
       ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null }

@@ -56,10 +56,13 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
       if (!position) return { channel: n, at: iso(at), onAir: false, now: null, next: null };
       const next = timeline.at(position.airing.endMs);
       const programme = timelines.programmeAt(n, at);
+      // An emergency alert airs over the timeline without changing it: said here, beside it.
+      const alert = context.alerts.onAirAt(n, at);
       return {
         channel: n,
         at: iso(at),
         onAir: true,
+        override: alert ? { kind: 'alert', alert: alert.alert, start: iso(alert.startMs), end: iso(alert.endMs) } : null,
         now: { ...describeAiring(position.airing), offsetMs: position.offsetMs },
         next: next ? describeAiring(next.airing) : null,
         programme: programme ? { ...programme.program, start: iso(programme.startMs), end: iso(programme.endMs) } : null,
