@@ -130,7 +130,7 @@ export async function runDeliveryBench(workDir: string, options: DeliveryBenchOp
         rows.push({
           name: `VLC, warm channel, /channel/1.${kind}, ${clientSeconds} s`,
           value: `${vlc.pcrTooLate} × "PCR is called too late", buffered ${vlc.bufferings}×`,
-          note: `ran ${vlc.ranSeconds.toFixed(0)} s as a non-root user; crosses ${Math.floor(clientSeconds / 10)} airing boundaries`,
+          note: `ran ${vlc.ranSeconds.toFixed(0)} s as a non-root user${vlc.endedEarly ? ' — VLC STOPPED BY ITSELF' : ''}; crosses ${Math.floor(clientSeconds / 10)} airing boundaries`,
         });
       }
     } else {
@@ -150,7 +150,7 @@ export async function runDeliveryBench(workDir: string, options: DeliveryBenchOp
     if (vlcAvailable()) {
       log(`  VLC on cold /channel/2.ts for ${clientSeconds} s`);
       const vlc = await watchVlc(`${base}/channel/2.ts`, clientSeconds);
-      rows.push({ name: `VLC, cold channel, /channel/2.ts, ${clientSeconds} s`, value: `${vlc.pcrTooLate} × "PCR is called too late", buffered ${vlc.bufferings}×`, note: 'idle, then tuned' });
+      rows.push({ name: `VLC, cold channel, /channel/2.ts, ${clientSeconds} s`, value: `${vlc.pcrTooLate} × "PCR is called too late", buffered ${vlc.bufferings}×`, note: `idle, then tuned; ran ${vlc.ranSeconds.toFixed(0)} s${vlc.endedEarly ? ' — VLC STOPPED BY ITSELF' : ''}` });
     }
     void warmViewer;
   } finally {

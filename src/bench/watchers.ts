@@ -73,8 +73,11 @@ export interface HlsJsWatch {
   stalls: number;
   /** `waiting` events of the video element after playback started (rebuffers). */
   rebuffers: number;
+  /** Seconds of picture played (currentTime moved this far since the first picture). */
   playedSeconds: number;
   errors: string[];
+  /** What hls.js did, for reading a stall: playlist loads, fragments, stalls (ms since start). */
+  trace: string[];
 }
 
 /**
@@ -85,16 +88,21 @@ export async function watchHlsJs(playlistUrl: string, seconds: number): Promise<
   const { chromium } = await import('playwright-core');
   const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
   const page = `<!doctype html><video id="v" muted autoplay playsinline></video><script src="/hls.js"></script><script>
-    const w = { stalls: 0, rebuffers: 0, errors: [], started: 0, t0: performance.now() };
+    const w = { stalls: 0, rebuffers: 0, errors: [], started: 0, startTime: 0, t0: performance.now(), trace: [] };
     window.watch = w;
     const v = document.getElementById('v');
+    const at = () => Math.round(performance.now() - w.t0);
+    const buffered = () => v.buffered.length ? (v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(2) : '0';
     const hls = new Hls({ lowLatencyMode: false });
+    hls.on(Hls.Events.LEVEL_LOADED, (_e, d) => w.trace.push(at() + ' playlist ' + d.details.fragments.length + ' segments, ' + d.details.totalduration.toFixed(1) + ' s'));
+    hls.on(Hls.Events.FRAG_BUFFERED, (_e, d) => w.trace.push(at() + ' buffered sn ' + d.frag.sn + ' (' + d.frag.duration.toFixed(2) + ' s), ahead ' + buffered()));
     hls.on(Hls.Events.ERROR, (_e, d) => {
-      if (d.details === 'bufferStalledError') { if (w.started) w.stalls++; }
+      if (d.details === 'bufferStalledError') { if (w.started) { w.stalls++; w.trace.push(at() + ' STALL at ' + v.currentTime.toFixed(2)); } }
       else if (d.fatal) w.errors.push(d.type + ':' + d.details);
+      else w.trace.push(at() + ' ' + d.details);
     });
-    v.addEventListener('waiting', () => { if (w.started) w.rebuffers++; });
-    v.addEventListener('timeupdate', () => { if (!w.started && v.currentTime > 0) w.started = performance.now() - w.t0; });
+    v.addEventListener('waiting', () => { if (w.started) { w.rebuffers++; w.trace.push(at() + ' waiting at ' + v.currentTime.toFixed(2)); } });
+    v.addEventListener('timeupdate', () => { if (!w.started && v.currentTime > 0) { w.started = performance.now() - w.t0; w.startTime = v.currentTime; w.trace.push(at() + ' playing from ' + v.currentTime.toFixed(2)); } });
     hls.loadSource(${JSON.stringify(playlistUrl)});
     hls.attachMedia(v);
   </script>`;
@@ -109,9 +117,9 @@ export async function watchHlsJs(playlistUrl: string, seconds: number): Promise<
     await tab.goto(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/`);
     await tab.waitForTimeout(seconds * 1000);
     return await tab.evaluate(() => {
-      const w = (window as unknown as { watch: { stalls: number; rebuffers: number; errors: string[]; started: number } }).watch;
+      const w = (window as unknown as { watch: { stalls: number; rebuffers: number; errors: string[]; started: number; startTime: number; trace: string[] } }).watch;
       const v = document.getElementById('v') as HTMLVideoElement;
-      return { firstPlayMs: Math.round(w.started), stalls: w.stalls, rebuffers: w.rebuffers, playedSeconds: v.currentTime, errors: w.errors };
+      return { firstPlayMs: Math.round(w.started), stalls: w.stalls, rebuffers: w.rebuffers, playedSeconds: v.currentTime - w.startTime, errors: w.errors, trace: w.trace };
     });
   } finally {
     await browser.close();
@@ -125,6 +133,8 @@ export interface VlcWatch {
   bufferings: number;
   /** Seconds VLC ran. */
   ranSeconds: number;
+  /** VLC stopped by itself before the time was up (the stream ended or failed). */
+  endedEarly: boolean;
   log: string;
 }
 
@@ -138,11 +148,15 @@ export function vlcAvailable(): boolean {
   }
 }
 
-/** `cvlc -vv` on `url` for `seconds` (as `nobody` when run as root: VLC refuses root). */
+/**
+ * `cvlc -vv` on `url` for `seconds` of wall time (as `nobody` when run as root: VLC refuses
+ * root). Not `--run-time`: VLC counts that in stream time, which for HLS starts at the playlist's
+ * first segment, so VLC would stop as soon as it had *read* that far ahead.
+ */
 export function watchVlc(url: string, seconds: number): Promise<VlcWatch> {
   const home = path.join(os.tmpdir(), 'retrovue-vlc-home');
   mkdirSync(home, { recursive: true, mode: 0o777 });
-  const vlcArgs = ['-I', 'dummy', '--vout', 'dummy', '--aout', 'dummy', '--no-video-title-show', '--run-time', String(seconds), '-vv', url, 'vlc://quit'];
+  const vlcArgs = ['-I', 'dummy', '--vout', 'dummy', '--aout', 'dummy', '--no-video-title-show', '-vv', url];
   const asRoot = process.getuid?.() === 0;
   const command = asRoot ? 'runuser' : 'cvlc';
   const args = asRoot ? ['-u', 'nobody', '--', 'cvlc', ...vlcArgs] : vlcArgs;
@@ -150,16 +164,22 @@ export function watchVlc(url: string, seconds: number): Promise<VlcWatch> {
     const started = Date.now();
     const child = spawn(command, args, { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
+    let endedEarly = false;
     child.stdout.on('data', (d: Buffer) => (log += d.toString()));
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 20) * 1000);
+    // VLC as nobody is a grandchild under runuser: end the whole process group's VLC by name.
+    const stop = setTimeout(() => spawn('pkill', ['-INT', '-u', asRoot ? 'nobody' : String(process.getuid?.()), '-x', 'vlc']), seconds * 1000);
+    const killer = setTimeout(() => spawn('pkill', ['-KILL', '-u', asRoot ? 'nobody' : String(process.getuid?.()), '-x', 'vlc']), (seconds + 10) * 1000);
     child.once('error', reject);
     child.once('close', () => {
+      endedEarly = Date.now() - started < seconds * 1000 - 500;
+      clearTimeout(stop);
       clearTimeout(killer);
       resolve({
         pcrTooLate: (log.match(/PCR is called too late/g) ?? []).length,
         bufferings: (log.match(/Stream buffering done/g) ?? []).length,
         ranSeconds: (Date.now() - started) / 1000,
+        endedEarly,
         log,
       });
     });

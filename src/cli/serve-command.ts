@@ -111,7 +111,14 @@ function buildChannels(
     });
   };
   const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
-  const manager = new ChannelManager({ idleTimeoutSeconds: config.streaming.idle_timeout, alwaysOnChannels, log, createSession: makeSession });
+  const manager = new ChannelManager({
+    idleTimeoutSeconds: config.streaming.idle_timeout,
+    // Players reload a live playlist about every target duration: two of them is still watching.
+    playlistReloadGraceSeconds: 2 * config.streaming.segment_duration,
+    alwaysOnChannels,
+    log,
+    createSession: makeSession,
+  });
   for (const channelNumber of timelines.channelNumbers()) {
     const session = makeSession(channelNumber);
     if (session) manager.add(session);

@@ -1,4 +1,4 @@
-import { lastUnitStart } from '../streaming/mpegts.js';
+import { dropLastUnit } from '../streaming/mpegts.js';
 import type { TsPiece } from '../streaming/ts-pieces.js';
 import { gridPoint, type SegmentGrid } from './segment-grid.js';
 
@@ -57,9 +57,7 @@ export class Segmenter {
    */
   finish(lastVideoPtsSeconds: number | undefined, frameDurationSeconds: number): void {
     if (this.current && lastVideoPtsSeconds !== undefined) {
-      const parts = this.current.parts;
-      const last = parts[parts.length - 1];
-      if (last && parts.length > 1) parts[parts.length - 1] = last.subarray(0, lastUnitStart(last));
+      this.current.parts = dropLastUnit(this.current.parts);
       this.close(lastVideoPtsSeconds + frameDurationSeconds);
     }
     this.current = undefined;

@@ -7,6 +7,11 @@ const COLD_START_GRACE_MS = 30_000;
 export interface ChannelManagerOptions {
   /** Seconds without viewers before a channel stops; 0 = channels are always on. */
   idleTimeoutSeconds: number;
+  /**
+   * An HLS player reloads the playlist about once per target duration and is still watching in
+   * between: a channel is never idle sooner than this after the last request (default 0).
+   */
+  playlistReloadGraceSeconds?: number;
   /** Channels that run whether or not anyone watches (config `channels[].always_on`). */
   alwaysOnChannels?: ReadonlySet<number>;
   /**
@@ -97,7 +102,7 @@ export class ChannelManager {
   }
 
   private async stopIdleChannels(): Promise<void> {
-    const limitMs = this.options.idleTimeoutSeconds * 1000;
+    const limitMs = Math.max(this.options.idleTimeoutSeconds, this.options.playlistReloadGraceSeconds ?? 0) * 1000;
     for (const session of this.sessions.values()) {
       if (session.state !== 'live' && session.state !== 'starting') continue;
       if (this.isAlwaysOn(session.channelNumber)) continue;

@@ -33,15 +33,27 @@ export function payloadOffset(data: Buffer, offset: number): number {
 }
 
 /**
- * Offset of the last packet in `data` that starts a unit. ffmpeg's muxer writes each PES
- * contiguously, so everything before it is whole units: where an output stopped abruptly
- * (a killed packager), cutting there drops the one unit that may be incomplete.
+ * Offset of the last packet in `data` that starts a unit, or -1 when none does. ffmpeg's muxer
+ * writes each PES contiguously, so everything before it is whole units.
  */
 export function lastUnitStart(data: Buffer): number {
   for (let offset = data.length - (data.length % TS_PACKET_SIZE) - TS_PACKET_SIZE; offset >= 0; offset -= TS_PACKET_SIZE) {
     if (startsPayloadUnit(data, offset)) return offset;
   }
-  return 0;
+  return -1;
+}
+
+/**
+ * `parts` (consecutive runs of packets) up to, not including, the last packet that starts a
+ * unit: where an output stopped abruptly (a killed packager), this drops the one unit that may
+ * be incomplete, however many parts it spans.
+ */
+export function dropLastUnit(parts: Buffer[]): Buffer[] {
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const start = lastUnitStart(parts[i]!);
+    if (start >= 0) return [...parts.slice(0, i), parts[i]!.subarray(0, start)].filter((part) => part.length > 0);
+  }
+  return [];
 }
 
 /** The random access indicator: ffmpeg's muxer sets it on the packet that starts a keyframe. */

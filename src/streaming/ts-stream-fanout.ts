@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
-import { lastUnitStart, packetPid, startsPayloadUnit, TS_PACKET_SIZE } from './mpegts.js';
+import { dropLastUnit, packetPid, startsPayloadUnit, TS_PACKET_SIZE } from './mpegts.js';
 import type { TsPiece } from './ts-pieces.js';
 
 /** A viewer further behind than this is dropped rather than buffered without bound. */
@@ -88,9 +88,9 @@ export class TsStreamFanout {
     // what the old run made up to that instant still airs; what it made past it is replaced.
     const kept = this.pieces.slice(this.releasedCount).filter((piece) => piece.dueAtMs < runStartMs);
     // A packager that died may have stopped inside a frame: end the old run on a whole unit.
-    const last = kept[kept.length - 1];
-    if (last) last.data = last.data.subarray(0, lastUnitStart(last.data));
-    this.pieces = [...this.pieces.slice(0, this.releasedCount), ...kept];
+    const whole = dropLastUnit(kept.map((piece) => piece.data));
+    const trimmed = whole.map((data, i) => ({ ...kept[i]!, data }));
+    this.pieces = [...this.pieces.slice(0, this.releasedCount), ...trimmed];
     this.runStartMs = runStartMs;
     this.timer ??= setInterval(() => this.release(), RELEASE_INTERVAL_MS);
     this.timer.unref?.();

@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { promisify } from 'node:util';
-import { lastUnitStart } from '../../src/streaming/mpegts.js';
+import { dropLastUnit } from '../../src/streaming/mpegts.js';
 // m3u8-parser ships no types; the part used here is small and described below.
 // @ts-expect-error no declaration file
 import { Parser } from 'm3u8-parser';
@@ -120,7 +120,7 @@ export async function firstFrameColour(file: string): Promise<[number, number, n
  * starts a unit leaves only whole frames (the capture's artefact, not the stream's).
  */
 export function wholeUnitsOnly(data: Buffer): Buffer {
-  return data.subarray(0, lastUnitStart(data));
+  return Buffer.concat(dropLastUnit([data]));
 }
 
 /**

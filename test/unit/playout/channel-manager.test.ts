@@ -40,9 +40,10 @@ class FakeSession {
 const asSession = (s: FakeSession) => s as unknown as ChannelSession;
 const log = pino({ level: 'silent' });
 
-function manager(options: { idle?: number; alwaysOn?: number[]; create?: (n: number) => FakeSession | undefined } = {}) {
+function manager(options: { idle?: number; reloadGrace?: number; alwaysOn?: number[]; create?: (n: number) => FakeSession | undefined } = {}) {
   return new ChannelManager({
     idleTimeoutSeconds: options.idle ?? 60,
+    playlistReloadGraceSeconds: options.reloadGrace,
     alwaysOnChannels: new Set(options.alwaysOn ?? []),
     log,
     ...(options.create ? { createSession: (n: number) => { const s = options.create!(n); return s && asSession(s); } } : {}),
@@ -76,6 +77,20 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     expect(one.stops).toBe(1);
     expect(one.state).toBe('stopped');
+  });
+
+  it('never calls a channel idle between two playlist reloads of an HLS player, however short idle_timeout is', async () => {
+    const m = track(manager({ idle: 5, reloadGrace: 20 }));
+    const one = new FakeSession(1);
+    m.add(asSession(one));
+    m.watchIdle();
+    await m.touch(1);
+    await vi.advanceTimersByTimeAsync(10_000); // a player reloading every 10 s (10 s segments)
+    m.noteActivity(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(one.stops).toBe(0);
+    await vi.advanceTimersByTimeAsync(11_000);
+    expect(one.stops).toBe(1);
   });
 
   it('a .ts viewer holding the stream open keeps the channel on however long', async () => {
