@@ -19,6 +19,10 @@ import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
+import { GraphicsConfigError } from '../graphics/config.js';
+import { GraphicsStore } from '../graphics/graphics-store.js';
+import { GraphicsPlanner } from '../graphics/planner.js';
+import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { ensureSlate } from '../schedule/slate.js';
 import { LoopTimeline } from '../timeline/loop-timeline.js';
@@ -71,7 +75,15 @@ function buildChannels(
   db: Database,
   items: CatalogItem[],
   scheduling: SchedulingService,
+  graphics: GraphicsStore,
 ): ChannelManager {
+  const planner = new GraphicsPlanner({
+    ffmpegPath: toolchain.ffmpegPath,
+    ffprobePath: toolchain.ffprobePath,
+    dataDir: config.data_dir,
+    log: log.child({ component: 'graphics' }),
+    canDrawText: toolchain.filters.has('drawtext'),
+  });
   const now = Date.now();
   // schedule mode: every enabled stored channel plays its compiled timeline (channels created
   // over the API too, from their first viewer on). loop and concat (the library back to back)
@@ -91,18 +103,28 @@ function buildChannels(
           loops: config.streaming.loops,
         });
     if (!timeline) return undefined;
+    const profile = resolveOutputProfile(config, scheduled ? stored?.quality : undefined);
     return new ChannelSession({
       channelNumber,
       timeline,
       epochMs,
       toolchain,
       // A stored channel's own quality (schedule mode) overrides streaming.quality.
-      profile: resolveOutputProfile(config, scheduled ? stored?.quality : undefined),
+      profile,
       segmentDurationSeconds: config.streaming.segment_duration,
       playlistSize: config.streaming.playlist_size,
       loudnessTarget: config.ffmpeg.loudness_target,
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
+      // Read afresh for every airing: a graphics or branding change airs from the next one.
+      graphics: (slice) => {
+        const channel = scheduling.channels.get(channelNumber);
+        const settings = graphics.effective(channelNumber);
+        return planner.graphicsFor(
+          channel ? { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings } : undefined,
+          { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile },
+        );
+      },
     });
   };
   const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
@@ -167,6 +189,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let db: Database | undefined;
   let catalog: Catalog;
   let scheduling: SchedulingService;
+  let graphics: GraphicsStore;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -179,10 +202,12 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
     scheduling = await buildScheduling(config, toolchain, db, catalog);
-    manager = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling);
+    graphics = new GraphicsStore(db, config.graphics);
+    graphics.seed(config.channels);
+    manager = buildChannels(config, toolchain, log, db, catalog.playable(), scheduling, graphics);
   } catch (error) {
     db?.close();
-    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
+    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
       return 3;
     }
@@ -200,6 +225,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db.close();
     return 3;
   }
+  registerGraphicsRoutes(app, { store: graphics, hasChannel: (n) => scheduling.channels.get(n) !== undefined });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {

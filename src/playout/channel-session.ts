@@ -11,7 +11,7 @@ import { LivePlaylist, parseFfmpegPlaylist } from '../hls/live-playlist.js';
 import type { Logger } from '../logging/logger.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
-import { AiringChain, type RendererInfo } from './airing-chain.js';
+import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
 
 export type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
@@ -28,6 +28,8 @@ export interface ChannelSessionOptions {
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
+  /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
+  graphics?: AiringChainOptions['graphics'];
   /** Test hook: the wall clock. */
   now?: () => number;
 }
@@ -183,6 +185,7 @@ export class ChannelSession extends EventEmitter {
         runClockSeconds: CLOCK_ORIGIN_SECONDS + (((nowMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
         sink: child.stdin,
         log: this.options.log.child({ run: runId }),
+        ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
       });
       this.chain = chain;
       chain.run().catch((error: unknown) => {
