@@ -72,11 +72,13 @@ function fades(from: number, to: number, fade: number): string[] {
 }
 
 const between = (from: number, to: number) => `between(t,${s(from)},${s(to)})`;
+/** `t-x` written so that a negative x reads `t+…` (a window that began before the renderer). */
+const since = (x: number) => (x < 0 ? `t+${s(-x)}` : `t-${s(x)}`);
 
 /** Opacity of text over its window, fading in and out like its band. */
 function textAlpha(from: number, to: number, fade: number): string | undefined {
   if (fade <= 0) return undefined;
-  return `clip(min((t-${s(from)})/${s(fade)},(${s(to)}-t)/${s(fade)}),0,1)`;
+  return `clip(min((${since(from)})/${s(fade)},(${s(to)}-t)/${s(fade)}),0,1)`;
 }
 
 export function bugPosition(layer: BugLayer, frame: FrameSize): { x: string; y: string; width: number } {

@@ -5,9 +5,9 @@ import { FONTS } from '../ffmpeg/filter-text.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
 import type { GraphicsSettings } from './config.js';
-import { buildOverlayFilter, type BugLayer, type FrameSize } from './filter-graph.js';
+import { buildOverlayFilter, type BugLayer, type FrameSize, type OverlaySpec } from './filter-graph.js';
 import { GeneratedBugs, ImageValidator } from './images.js';
-import { planGraphics, type Window } from './windows.js';
+import { planGraphics, type GraphicsPlan, type Window } from './windows.js';
 
 /** What the renderer adds to its graph: a `[gin]…[gout]` fragment (see filter-graph.ts). */
 export interface RenderGraphics {
@@ -31,6 +31,37 @@ export interface GraphicsRequest {
   /** The part of the airing this renderer draws (fromMs > airing.startMs when joining mid-airing). */
   slice: Window;
   frame: FrameSize;
+}
+
+/**
+ * The plan (wall-clock windows) as the filter builder wants it: windows in the renderer's own
+ * time (0 = the slice's first frame), the bug only with an image, cards only with a font
+ * (without text a band would be an empty box).
+ */
+export function overlaySpecFor(
+  plan: GraphicsPlan,
+  slice: Window,
+  settings: GraphicsSettings,
+  frame: FrameSize,
+  bugImage: string | undefined,
+  fontFile: string | undefined,
+): OverlaySpec {
+  const local = (w: Window) => ({ from: (w.fromMs - slice.fromMs) / 1000, to: (Math.min(w.toMs, slice.toMs) - slice.fromMs) / 1000 });
+  const cards = fontFile
+    ? plan.cards.map((c) => ({ kind: c.kind, line1: c.line1, line2: c.line2, ...local(c) })).filter((c) => c.to > 0 && c.to > c.from)
+    : [];
+  const bug: BugLayer | undefined =
+    bugImage && plan.bug.length > 0
+      ? {
+          image: bugImage,
+          corner: settings.bug.corner,
+          marginPercent: settings.bug.margin_percent,
+          sizePercent: settings.bug.size_percent,
+          opacity: settings.bug.opacity,
+          windows: settings.bug.mode === 'always' ? 'always' : plan.bug.map(local),
+        }
+      : undefined;
+  return { frame, fadeSeconds: settings.fade_seconds, branding: settings.branding, fontFile, cards, ...(bug ? { bug } : {}) };
 }
 
 /** How far around an airing the planner looks for the pieces of its programme and the next one. */
@@ -139,35 +170,10 @@ export class GraphicsPlanner {
     });
     if (plan.dropped.length) this.options.log.debug({ channel: channel.number, title: airing.title, dropped: plan.dropped }, 'graphics left out');
 
-    // Renderer time: 0 is the slice's first frame.
-    const local = (w: Window) => ({ from: (w.fromMs - slice.fromMs) / 1000, to: (Math.min(w.toMs, slice.toMs) - slice.fromMs) / 1000 });
-    const cards = plan.cards.map((c) => ({ kind: c.kind, line1: c.line1, line2: c.line2, ...local(c) })).filter((c) => c.to > 0 && c.to > c.from);
-    const needsFont = cards.length > 0;
-    const fontFile = await this.fontFor(channel);
-
-    let bug: BugLayer | undefined;
-    if (plan.bug.length > 0) {
-      const image = await this.bugImageFor(channel, fontFile);
-      if (image) {
-        bug = {
-          image,
-          corner: settings.bug.corner,
-          marginPercent: settings.bug.margin_percent,
-          sizePercent: settings.bug.size_percent,
-          opacity: settings.bug.opacity,
-          windows: settings.bug.mode === 'always' ? 'always' : plan.bug.map(local),
-        };
-      }
-    }
-    const filter = buildOverlayFilter({
-      frame: request.frame,
-      fadeSeconds: settings.fade_seconds,
-      branding: settings.branding,
-      fontFile: needsFont ? fontFile : undefined,
-      ...(bug ? { bug } : {}),
-      // Without a font the band alone would be an empty box: cards need their text.
-      cards: fontFile ? cards : [],
-    });
+    const needsFont = plan.cards.some((c) => c.toMs > slice.fromMs);
+    const fontFile = needsFont || plan.bug.length > 0 ? await this.fontFor(channel) : undefined;
+    const image = plan.bug.length > 0 ? await this.bugImageFor(channel, fontFile) : undefined;
+    const filter = buildOverlayFilter(overlaySpecFor(plan, slice, settings, request.frame, image, fontFile));
     return filter ? { filter } : undefined;
   }
 }
