@@ -82,7 +82,8 @@ export function callSignBugArgs(callSign: string, accent: string, fontFile: stri
   ].join(',');
   return [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `color=c=black@0:s=${width}x${height}:d=1`,
+    // format=rgba inside the source graph: converted later, the transparent background would turn black.
+    '-f', 'lavfi', '-i', `color=c=black@0:s=${width}x${height}:d=1,format=rgba`,
     '-vf', filters,
     '-frames:v', '1', '-f', 'image2', '-c:v', 'png',
     outputPath,
@@ -99,7 +100,7 @@ export class GeneratedBugs {
   constructor(private readonly options: { dataDir: string; ffmpegPath: string }) {}
 
   bugFor(callSign: string, accent: string, fontFile: string | undefined): Promise<string> {
-    const key = createHash('sha1').update(JSON.stringify([1, callSign, accent, fontFile ?? ''])).digest('hex').slice(0, 12);
+    const key = createHash('sha1').update(JSON.stringify([2, callSign, accent, fontFile ?? ''])).digest('hex').slice(0, 12);
     const target = path.join(this.options.dataDir, 'graphics', `bug-${key}.png`);
     let pending = this.drawing.get(target);
     if (!pending) {
