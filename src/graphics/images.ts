@@ -61,7 +61,7 @@ export class ImageValidator {
   }
 }
 
-/** The ffmpeg arguments that draw a generated bug: the call sign in white on transparency, an accent rule under it. */
+/** The ffmpeg arguments that draw a generated bug: the call sign in white, with a soft outline, on transparency. */
 export function callSignBugArgs(callSign: string, accent: string, fontFile: string | undefined, outputPath: string): string[] {
   const text = callSign.trim() || 'TV';
   const width = 480;
@@ -78,7 +78,6 @@ export function callSignBugArgs(callSign: string, accent: string, fontFile: stri
       ...(fontFile ? { font: { file: fontFile } } : {}),
       border: { color: 'black@0.45', width: 3 },
     }),
-    `drawbox=x=(iw*0.18):y=ih-22:w=iw*0.64:h=8:color=${accent}@1:t=fill`,
   ].join(',');
   return [
     '-hide_banner', '-loglevel', 'error', '-y',
