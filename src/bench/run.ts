@@ -3,7 +3,7 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
- * with groups playout|library|capacity|drift|delivery, --capacity-minutes M (window per capacity step;
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics'];
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -66,6 +66,12 @@ async function main(): Promise<void> {
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
+  }
+  if (wants('graphics')) {
+    process.stderr.write('graphics bench\n');
+    const { runGraphicsBench } = await import('./graphics-bench.js');
+    const graphics = await runGraphicsBench(quick ? { runs: 1, qualities: ['low'] } : {});
+    rows.push(...graphics.map((row) => ({ ...row, group: 'graphics' })));
   }
   if (wants('capacity') || wants('drift')) {
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));

@@ -21,6 +21,10 @@ import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { buildApp } from '../server/app.js';
+import { GraphicsConfigError } from '../config/graphics-settings.js';
+import { GraphicsStore } from '../graphics/graphics-store.js';
+import { GraphicsPlanner } from '../graphics/planner.js';
+import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 import { AlertService } from '../alerts/alert-service.js';
@@ -78,6 +82,7 @@ function buildChannels(
   items: CatalogItem[],
   scheduling: SchedulingService,
   alerts: AlertSource,
+  graphics: GraphicsStore,
 ): { manager: ChannelManager; timelines: ChannelTimelines } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -90,17 +95,25 @@ function buildChannels(
     },
     stopChannel: (channelNumber) => manager.remove(channelNumber),
   });
+  const planner = new GraphicsPlanner({
+    ffmpegPath: toolchain.ffmpegPath,
+    ffprobePath: toolchain.ffprobePath,
+    dataDir: config.data_dir,
+    log: log.child({ component: 'graphics' }),
+    canDrawText: toolchain.filters.has('drawtext'),
+  });
   const makeSession = (channelNumber: number): ChannelSession | undefined => {
     const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
     if (!timeline) return undefined;
+    // A stored channel's own quality (schedule mode) overrides streaming.quality.
+    const profile = resolveOutputProfile(config, timelines.qualityOf(channelNumber));
     return new ChannelSession({
       channelNumber,
       // Playout airs the timeline with any emergency alert laid over it; the guide reads the timeline.
       timeline: new AlertOverlayTimeline(timeline, channelNumber, alerts),
       epochMs: timelines.epochOf(channelNumber),
       toolchain,
-      // A stored channel's own quality (schedule mode) overrides streaming.quality.
-      profile: resolveOutputProfile(config, timelines.qualityOf(channelNumber)),
+      profile,
       segmentDurationSeconds: config.streaming.segment_duration,
       playlistSize: config.streaming.playlist_size,
       loudnessTarget: config.ffmpeg.loudness_target,
@@ -108,6 +121,15 @@ function buildChannels(
       tsBurstSeconds: config.streaming.ts_burst,
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
+      // Read afresh for every airing: a graphics or branding change airs from the next one.
+      graphics: (slice) => {
+        const channel = channels.get(channelNumber);
+        const settings = graphics.effective(channelNumber);
+        return planner.graphicsFor(
+          channel ? { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings } : undefined,
+          { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile },
+        );
+      },
     });
   };
   const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
@@ -175,6 +197,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let catalog: Catalog;
   let channels: ChannelStore;
   let alerts: AlertService;
+  let graphics: GraphicsStore;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -188,6 +211,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
     channels = buildChannelStore(config, db);
     const scheduling = buildScheduling(config, db, catalog, channels);
+    graphics = new GraphicsStore(db, config.graphics);
+    graphics.seed(config.channels);
     alerts = new AlertService({
       store: new AlertStore(db),
       channelNumbers: () => timelines.channelNumbers(),
@@ -195,10 +220,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       // An alert that starts, is pre-empted or ends early reaches the picture now, not at the next airing.
       onAirChanged: (numbers) => numbers.forEach((n) => manager.get(n)?.breakIn()),
     });
-    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts));
+    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics));
   } catch (error) {
     db?.close();
-    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError) {
+    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
       return 3;
     }
@@ -216,6 +241,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db.close();
     return 3;
   }
+  registerGraphicsRoutes(app, { store: graphics, hasChannel: (n) => channels.get(n) !== undefined });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { graphicsOverrideSchema } from './graphics-settings.js';
 
 /**
  * The config file's shape (README.md, "Configuration"). Every key has a default so a
@@ -144,6 +145,8 @@ export const channelConfigSchema = z
     /** IANA zone the schedule is anchored in; default: the server's zone. */
     time_zone: z.string().min(1).optional(),
     schedule: z.unknown().optional(),
+    /** Station graphics for this channel (src/graphics/config.ts): only what differs from the server-wide `graphics`. */
+    graphics: graphicsOverrideSchema.optional(),
   })
   .strict();
 
@@ -167,6 +170,8 @@ export const configSchema = z
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     channels: z.array(channelConfigSchema).optional(),
     guide: guideSchema.default(() => guideSchema.parse({})),
+    /** Server-wide station graphics defaults (bug, lower third, up next, branding); channels override them. */
+    graphics: graphicsOverrideSchema.default({}),
     data_dir: z.string().min(1).default('./data'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })

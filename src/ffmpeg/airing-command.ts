@@ -35,6 +35,11 @@ export interface AiringRenderSpec {
   profile: OutputProfile;
   /** EBU R128 loudness target in LUFS, or null to leave levels alone. */
   loudnessTarget: number | null;
+  /**
+   * Station graphics (src/graphics): a filter-graph fragment that reads `[gin]` and writes
+   * `[gout]`, drawn on the normalised picture before tpad/trim. Absent = the bare picture.
+   */
+  graphics?: { filter: string };
 }
 
 const AAC_FRAME_SAMPLES = 1024;
@@ -194,8 +199,11 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   const shift = grid.audioContentShiftSamples;
   const lineUp = shift > 0 ? `,adelay=delays=${shift}S:all=1` : shift < 0 ? `,atrim=start_sample=${-shift},asetpts=PTS-STARTPTS` : '';
   const audioStart = grid.audioStartSamples > 0 ? `PTS-STARTPTS+${grid.audioStartSamples}` : 'PTS-STARTPTS';
+  // Graphics sit between normalisation and tpad/trim: drawn in the renderer's own time, and a
+  // source that ends early is padded with its last frame as broadcast (graphics included).
+  const picture = spec.graphics ? `${videoIn}[gin];${spec.graphics.filter};[gout]` : `${videoIn},`;
   const graph =
-    `${videoIn},tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v];` +
+    `${picture}tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v];` +
     `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples},asetpts=${audioStart}[a]`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'level+error', '-nostats',

@@ -41,6 +41,8 @@ export interface AiringChainOptions {
   runClockSeconds: number;
   /** The packager's stdin. */
   sink: Writable;
+  /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
+  graphics?: (slice: AiringSlice) => Promise<{ filter: string } | undefined>;
   log: Logger;
   /** Seams for unit tests: how a renderer is started and how a file is checked before air. */
   spawnRenderer?: SpawnRenderer;
@@ -60,6 +62,8 @@ export interface RendererInfo {
   pid: number | undefined;
   slate: boolean;
   reason?: string;
+  /** The renderer draws station graphics. */
+  graphics?: boolean;
 }
 
 /** The slice of the timeline that is on the air at `tMs`, up to the end of its airing. */
@@ -193,7 +197,7 @@ export class AiringChain {
   }
 
   /** Checks the source and starts its renderer (or a slate's). */
-  private async prepare(slice: AiringSlice, forceSlate?: { reason: string; picture: Exclude<Picture, 'source'> }): Promise<Renderer> {
+  private async prepare(slice: AiringSlice, forceSlate?: { reason: string; picture: Exclude<Picture, 'source'> }, withoutGraphics = false): Promise<Renderer> {
     const { airing } = slice;
     let facts: SourceFacts | undefined;
     let reason = forceSlate?.reason;
@@ -204,6 +208,8 @@ export class AiringChain {
     }
     if (reason) this.options.log.warn({ title: airing.title, file: airing.mediaPath, reason }, 'airing cannot play: showing a slate for its slot');
     const offsetIntoAiringMs = slice.fromMs - airing.startMs;
+    // Graphics go on real airings only (a slate says "technical difficulties" on its own).
+    const graphics = facts && !withoutGraphics && this.options.graphics ? await this.options.graphics(slice).catch(() => undefined) : undefined;
     const args = buildAiringRenderArgs({
       source: facts ? { path: airing.mediaPath, startSeconds: (airing.inPointMs + offsetIntoAiringMs) / 1000, facts } : undefined,
       slateText: airing.kind === 'slate' && !reason ? 'Retrovue' : undefined,
@@ -214,8 +220,9 @@ export class AiringChain {
       grid: this.options.grid,
       profile: this.options.profile,
       loudnessTarget: this.options.loudnessTarget,
+      ...(graphics ? { graphics } : {}),
     });
-    const info: RendererInfo = { slice, pid: undefined, slate: !facts, reason };
+    const info: RendererInfo = { slice, pid: undefined, slate: !facts, reason, ...(graphics ? { graphics: true } : {}) };
     if (!facts) this.slatesShown += 1;
     const picture: Picture = facts ? 'source' : (forceSlate?.picture ?? 'drawn slate');
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
@@ -261,8 +268,12 @@ export class AiringChain {
       return;
     }
     const rest: AiringSlice = { airing: slice.airing, fromMs: Math.round(doneUntilMs), toMs: slice.toMs };
+    // A renderer with graphics that made nothing at all most likely choked on its graphics
+    // (a font or image that went bad after it was checked): the airing plays on without them.
+    const retryBare = renderer.info.graphics === true && renderer.outSeconds === 0 && renderer.picture === 'source';
+    if (retryBare) this.options.log.warn({ title: slice.airing.title, lastError: renderer.lastError }, 'renderer with graphics failed at once: playing the airing without graphics');
     const picture = renderer.picture === 'source' ? 'drawn slate' : 'plain slate';
-    const slate = await this.prepare(rest, { reason, picture });
+    const slate = retryBare ? await this.prepare(rest, undefined, true) : await this.prepare(rest, { reason, picture });
     if (this.stopped) {
       slate.kill();
       return;

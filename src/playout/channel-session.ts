@@ -14,7 +14,7 @@ import type { Logger } from '../logging/logger.js';
 import { PackagerOutput } from '../streaming/packager-output.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
-import { AiringChain, type RendererInfo } from './airing-chain.js';
+import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
 
 export type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
@@ -35,6 +35,8 @@ export interface ChannelSessionOptions {
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
+  /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
+  graphics?: AiringChainOptions['graphics'];
   /** Test hook: the wall clock. */
   now?: () => number;
 }
@@ -187,6 +189,7 @@ export class ChannelSession extends EventEmitter {
         runClockSeconds: CLOCK_ORIGIN_SECONDS + (((nowMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
         sink: child.stdin,
         log: this.options.log.child({ run: runId }),
+        ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
       });
       this.chain = chain;
       chain.run().catch((error: unknown) => {
