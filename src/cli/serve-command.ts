@@ -119,6 +119,7 @@ function buildChannels(
       loudnessTarget: config.ffmpeg.loudness_target,
       workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 2,
       tsBurstSeconds: config.streaming.ts_burst,
+      timeZone: channels.get(channelNumber)?.timeZone,
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
       // Read afresh for every airing: a graphics or branding change airs from the next one.

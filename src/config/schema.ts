@@ -145,7 +145,7 @@ export const channelConfigSchema = z
     /** IANA zone the schedule is anchored in; default: the server's zone. */
     time_zone: z.string().min(1).optional(),
     schedule: z.unknown().optional(),
-    /** Station graphics for this channel (src/graphics/config.ts): only what differs from the server-wide `graphics`. */
+    /** Station graphics for this channel (src/config/graphics-settings.ts): only what differs from the server-wide `graphics`. */
     graphics: graphicsOverrideSchema.optional(),
   })
   .strict();

@@ -40,6 +40,11 @@ export interface AiringRenderSpec {
    * `[gout]`, drawn on the normalised picture before tpad/trim. Absent = the bare picture.
    */
   graphics?: { filter: string };
+  /**
+   * A drawn card instead of a source (an emergency alert): lavfi graphs for the picture and the
+   * sound, at the profile's size, rate and sample rate. Without it and without a source: a slate.
+   */
+  card?: { video: string; audio: string };
 }
 
 const AAC_FRAME_SAMPLES = 1024;
@@ -184,6 +189,11 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
       inputs.push('-f', 'lavfi', '-i', `anullsrc=r=${profile.audioSampleRate}:cl=stereo`);
       audioIn = '[1:a]anull';
     }
+  } else if (spec.card) {
+    inputs.push('-f', 'lavfi', '-i', spec.card.video);
+    inputs.push('-f', 'lavfi', '-i', spec.card.audio);
+    videoIn = '[0:v]format=yuv420p';
+    audioIn = '[1:a]aformat=sample_fmts=fltp:channel_layouts=stereo';
   } else {
     inputs.push('-f', 'lavfi', '-i', slateVideoSource(spec));
     inputs.push('-f', 'lavfi', '-i', `anullsrc=r=${profile.audioSampleRate}:cl=stereo`);

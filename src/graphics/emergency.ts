@@ -165,7 +165,8 @@ export function buildAlertCard(spec: AlertCardSpec): string {
     ),
   ];
   if (spec.issued) {
-    steps.push(drawtext({ text: `Issued ${spec.issued}`, x: String(margin), y: `h-${Math.round(H * 0.1)}-th`, fontSize: Math.round(bodySize * 0.8), color: style.accent, font, enable }));
+    // Above the bottom fifth, which a crawl may use.
+    steps.push(drawtext({ text: `Issued ${spec.issued}`, x: String(margin), y: `${Math.round(H * 0.78)}-th`, fontSize: Math.round(bodySize * 0.8), color: style.accent, font, enable }));
   }
   return steps.join(',');
 }

@@ -9,6 +9,7 @@ import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
 import { checkSource, type SourceCheck } from '../library/probe.js';
+import { alertCard } from '../alerts/alert-render.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
@@ -41,6 +42,8 @@ export interface AiringChainOptions {
   runClockSeconds: number;
   /** The packager's stdin. */
   sink: Writable;
+  /** The channel's time zone (an alert card says when it was issued, in local time). */
+  timeZone?: string;
   /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
   graphics?: (slice: AiringSlice) => Promise<{ filter: string } | undefined>;
   log: Logger;
@@ -201,7 +204,11 @@ export class AiringChain {
     const { airing } = slice;
     let facts: SourceFacts | undefined;
     let reason = forceSlate?.reason;
-    if (!reason && airing.kind !== 'slate' && airing.mediaPath) {
+    // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
+    const card = airing.kind === 'alert' && airing.alert && !forceSlate
+      ? alertCard({ alert: airing.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone })
+      : undefined;
+    if (!reason && !card && airing.kind !== 'slate' && airing.mediaPath) {
       const check = await (this.options.checkSource ?? checkSource)(this.options.toolchain.ffprobePath, airing.mediaPath);
       if (check.ok) facts = check.facts;
       else reason = check.reason;
@@ -221,10 +228,11 @@ export class AiringChain {
       profile: this.options.profile,
       loudnessTarget: this.options.loudnessTarget,
       ...(graphics ? { graphics } : {}),
+      ...(card ? { card } : {}),
     });
-    const info: RendererInfo = { slice, pid: undefined, slate: !facts, reason, ...(graphics ? { graphics: true } : {}) };
-    if (!facts) this.slatesShown += 1;
-    const picture: Picture = facts ? 'source' : (forceSlate?.picture ?? 'drawn slate');
+    const info: RendererInfo = { slice, pid: undefined, slate: !facts && !card, reason, ...(graphics ? { graphics: true } : {}) };
+    if (!facts && !card) this.slatesShown += 1;
+    const picture: Picture = facts || card ? 'source' : (forceSlate?.picture ?? 'drawn slate');
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
     const renderer = new Renderer(info, picture, child, this.options.log);
     if (this.stopped) renderer.kill();

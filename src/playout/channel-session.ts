@@ -35,6 +35,8 @@ export interface ChannelSessionOptions {
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
+  /** The channel's time zone (alert cards print the issuing time in it). */
+  timeZone?: string;
   /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
   graphics?: AiringChainOptions['graphics'];
   /** Test hook: the wall clock. */
@@ -190,6 +192,7 @@ export class ChannelSession extends EventEmitter {
         sink: child.stdin,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
+        timeZone: this.options.timeZone,
       });
       this.chain = chain;
       chain.run().catch((error: unknown) => {
