@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../src/bench/watchers.js';
 import { frameColours, readStreamFor, saveTo } from '../../helpers/hls.js';
 import { makeClips } from '../../helpers/media.js';
 import { runCli, sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
@@ -176,5 +178,19 @@ describe('emergency alerts break into programming (real server, real ffmpeg)', (
     await fetch(url('/channel/2.m3u8'));
     await sleep(3000);
     expect((await picture(2)).look).toBe('custom');
+  });
+
+  it('shows a banner on the web page and marks the channels under the alert in the guide', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url('/'));
+      const banner = page.locator('#alert-banner.on');
+      await banner.waitFor({ timeout: 10_000 });
+      expect(await banner.textContent()).toMatch(/CUSTOM ALERT · channel 2.*Road closures downtown/);
+      await expect.poll(() => page.locator('.guide-row.under-alert').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.channel)), { timeout: 10_000 }).toEqual(['2']);
+    } finally {
+      await browser.close();
+    }
   });
 });
