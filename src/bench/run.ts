@@ -3,7 +3,7 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts'];
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -63,6 +63,16 @@ async function main(): Promise<void> {
       const { runDeliveryBench } = await import('./delivery-bench.js');
       const delivery = await runDeliveryBench(workDir, quick ? { hlsViewers: 100, tsViewers: 10, loadSeconds: 30, clientSeconds: 30 } : {});
       rows.push(...delivery.map((row) => ({ ...row, group: 'delivery' })));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  if (wants('alerts')) {
+    process.stderr.write('alerts bench\n');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      const { runAlertBench } = await import('./alert-bench.js');
+      rows.push(...(await runAlertBench(workDir, quick ? { runs: 1 } : {})).map((row) => ({ ...row, group: 'alerts' })));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
