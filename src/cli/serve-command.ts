@@ -242,7 +242,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db.close();
     return 3;
   }
-  registerGraphicsRoutes(app, { store: graphics, hasChannel: (n) => channels.get(n) !== undefined });
+  registerGraphicsRoutes(app, { store: graphics, hasChannel: (n) => channels.get(n) !== undefined, changed: (n) => manager.get(n)?.graphicsChanged() });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {

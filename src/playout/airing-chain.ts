@@ -134,6 +134,7 @@ export class AiringChain {
   private stopped = false;
   private current: Renderer | undefined;
   private upcoming: Promise<Renderer> | undefined;
+  private upcomingSlice: AiringSlice | undefined;
   /** The renderer started ahead of its turn (memory and CPU in the status API). */
   private ahead: Renderer | undefined;
   slatesShown = 0;
@@ -159,6 +160,7 @@ export class AiringChain {
       this.options.sink.end();
       return;
     }
+    this.upcomingSlice = first;
     this.upcoming = this.prepare(first);
     while (!this.stopped && this.upcoming) {
       const renderer = await this.upcoming;
@@ -168,10 +170,25 @@ export class AiringChain {
       }
       this.current = renderer;
       const following = sliceAt(this.options.timeline, renderer.info.slice.toMs);
+      this.upcomingSlice = following;
       this.upcoming = following ? this.prepare(following) : undefined;
       await this.play(renderer);
     }
     if (!this.stopped) this.options.sink.end();
+  }
+
+  /**
+   * What shapes the next airing changed (its graphics): the renderer started ahead for it is
+   * replaced by one prepared now, so the change airs from the next airing, not the one after.
+   */
+  replanNext(): void {
+    const pending = this.upcoming;
+    const slice = this.upcomingSlice;
+    if (!pending || !slice || this.stopped) return;
+    this.upcoming = pending.then((stale) => {
+      stale.kill();
+      return this.prepare(slice);
+    });
   }
 
   stop(): void {

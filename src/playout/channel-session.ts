@@ -274,6 +274,11 @@ export class ChannelSession extends EventEmitter {
     else this.options.log.info('breaking in: the run restarts from now');
   }
 
+  /** The channel's graphics changed: the next airing is rendered with them (not the one after). */
+  graphicsChanged(): void {
+    this.chain?.replanNext();
+  }
+
   /** What the channel is rendering right now (status and health). */
   get nowRendering(): RendererInfo | undefined {
     return this.chain?.nowRendering;

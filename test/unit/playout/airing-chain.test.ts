@@ -117,6 +117,25 @@ describe('AiringChain (fake spawner)', () => {
     expect(lines.some((l) => l.msg === 'airing renderer failed: slate for the rest of the slot' && l.lastError === 'Error while decoding stream #0:0')).toBe(true);
   });
 
+  it('a graphics change re-renders the next airing (started ahead) with the new settings, not the one after', async () => {
+    let chain: AiringChain;
+    let first: FakeChild | undefined;
+    const setup = chainFor([airing(0, 10, 'a'), airing(10, 20, 'b')], (child, index) => {
+      if (index === 0) {
+        first = child;
+        child.render(188 * 10, 1); // a plays; it has not finished yet
+      } else if (index === 1) {
+        chain.replanNext(); // b was started ahead with the old settings: the change arrives now
+        setImmediate(() => first!.exit(0));
+      } else succeed(child);
+    });
+    chain = setup.chain;
+    await chain.run();
+    expect(setup.spawner.children.map(pictureOf)).toEqual(['source /media/a.mp4', 'source /media/b.mp4', 'source /media/b.mp4']);
+    expect(setup.spawner.children[1]!.signalCode).toBe('SIGKILL'); // the stale one never airs
+    expect(setup.bytesOut()).toBe(2 * 188 * 10);
+  });
+
   it('INV-AIR-1: a file that cannot play shows the "technical difficulties" slate for its slot', async () => {
     const { chain, spawner } = chainFor([airing(0, 10, 'gone'), airing(10, 20, 'b')], succeed, (path) =>
       path.includes('gone') ? { ok: false, reason: 'No such file or directory' } : { ok: true, facts: { hasAudio: true, interlaced: false } },
