@@ -112,7 +112,7 @@ describe('emergency alerts break into programming (real server, real ffmpeg)', (
     expect((await list()).active).toEqual([]);
   });
 
-  it('is on channel 1\'s picture within 2 s of the request, not on channel 2, then returns to the timeline', async () => {
+  it('INV-ALERT-1: is on channel 1\'s picture within 2 s of the request, not on channel 2, then returns to the timeline', async () => {
     const sentAt = Date.now();
     const { status, body } = await post({ message: 'Tornado warning for Cedar County until 7:45 PM', type: 'emergency', priority: 3, channels: [1], duration: 8 });
     expect(status).toBe(201);
@@ -131,7 +131,7 @@ describe('emergency alerts break into programming (real server, real ffmpeg)', (
     expect((await (await fetch(url(`/api/alerts/${body.id}`))).json())).toMatchObject({ state: 'ended' });
   });
 
-  it('lets a higher priority pre-empt a lower one; the lower one airs after it; a cancel ends it within a segment', async () => {
+  it('INV-ALERT-2: lets a higher priority pre-empt a lower one; the lower one airs after it; a cancel ends it within a segment', async () => {
     const low = (await post({ message: 'Flood watch', type: 'weather', priority: 2, channels: [1], duration: 40 })).body;
     await sleep(2500);
     expect((await picture(1)).look).toBe('weather');

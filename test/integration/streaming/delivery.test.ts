@@ -42,7 +42,7 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
     await server?.stop();
   });
 
-  it('cold-starts with a ramp of short segments, published within 2 s', async () => {
+  it('INV-SEG-1: cold-starts with a ramp of short segments, published within 2 s', async () => {
     const asked = Date.now();
     const { playlist } = await fetchPlaylist(url('/channel/2.m3u8'));
     expect(Date.now() - asked).toBeLessThan(2000);
@@ -62,7 +62,7 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
     [0.5, 0.5, 1, 1, 2].forEach((expected, i) => expect(Math.abs(durations[i]! - expected)).toBeLessThanOrEqual(1 / 30 + 0.001));
   });
 
-  it('sends a warm channel\'s .ts continuously for 30 s — across airing boundaries and a packager restart — decodable', async () => {
+  it('INV-TS-1: sends a warm channel\'s .ts continuously for 30 s — across airing boundaries and a packager restart — decodable', async () => {
     await fetchPlaylist(url('/channel/1.m3u8')); // warm it
     await new Promise((resolve) => setTimeout(resolve, 4000));
     const pidBefore = await packagerPid(1);
@@ -84,7 +84,7 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
     expect(await decodeErrors(await saveTo(path.join(work, 'warm.ts'), data))).toBe('');
   });
 
-  it('gives a new .ts viewer PAT, PMT and about 3 s from a keyframe at once, then live pace', async () => {
+  it('INV-TS-1: gives a new .ts viewer PAT, PMT and about 3 s from a keyframe at once, then live pace', async () => {
     const watch = await watchTs(url('/channel/1.ts'), 1.5, true);
     const frames = videoFrames(watch.data!);
     expect(frames[0]!.key).toBe(true);

@@ -8,7 +8,7 @@ const alert = (id: number, priority: number, issuedAtMs: number, seconds: number
 });
 const spans = (alerts: Alert[], channel = 1) => alertSpans(alerts, channel, 0, 1_000_000).map((s) => [s.alert.id, s.startMs, s.endMs]);
 
-describe('which alert airs when (the documented priority rule)', () => {
+describe('INV-ALERT-2: which alert airs when (the documented priority rule)', () => {
   it('airs an alert for its window, only on its channels', () => {
     expect(spans([alert(1, 3, 10_000, 60, [1, 2])])).toEqual([[1, 10_000, 70_000]]);
     expect(spans([alert(1, 3, 10_000, 60, [2])])).toEqual([]);
