@@ -53,6 +53,8 @@ function channelStatus(session: ChannelSession, context: AppContext) {
       ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null }
       : null,
     slatesShown: session.slatesShown,
+    // Seconds of stream made ahead of real time (streaming.work_ahead): HLS is published this far ahead.
+    workingAheadSeconds: session.workingAheadSeconds === undefined ? null : Number(session.workingAheadSeconds.toFixed(2)),
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
   };

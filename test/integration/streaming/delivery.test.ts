@@ -35,7 +35,8 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
       { name: 'a.mp4', seconds: 5, size: '160x90', rate: 25, toneHz: 440 },
       { name: 'b.mp4', seconds: 4, size: '160x90', rate: 25, toneHz: 660, picture: 'navy' },
     ]);
-    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3 } }));
+    // Channels stop soon after their test (idle 5 s): each test has the machine to itself.
+    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3, idle_timeout: 5 } }));
   });
 
   afterAll(async () => {
@@ -63,8 +64,13 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
   });
 
   it('INV-TS-1: sends a warm channel\'s .ts continuously for 30 s — across airing boundaries and a packager restart — decodable', async () => {
-    await fetchPlaylist(url('/channel/1.m3u8')); // warm it
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Warm: held by a viewer, and working ahead of real time as it should (work_ahead 4 s here).
+    const holder = watchTs(url('/channel/1.ts'), 45);
+    await waitFor('the channel to work ahead', async () => {
+      const status = (await (await fetch(url('/api/channels/1/status'))).json()) as { workingAheadSeconds: number | null };
+      return (status.workingAheadSeconds ?? 0) > 2 ? true : undefined;
+    }, 20_000, 250);
+    void holder;
     const pidBefore = await packagerPid(1);
     const watching = watchTs(url('/channel/1.ts'), 30, true);
     setTimeout(() => process.kill(pidBefore, 'SIGKILL'), 12_000);
@@ -141,6 +147,10 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
   });
 
   it('plays a cold channel in hls.js from another origin without a stall', async () => {
+    // The other channels idle out first: the browser and this channel's encoder share 2 cores.
+    for (const n of [1, 2]) {
+      await waitFor(`channel ${n} to stop`, async () => ((await (await fetch(url(`/api/channels/${n}/status`))).json() as { state: string }).state === 'stopped' ? true : undefined), 60_000, 500);
+    }
     const watch = await watchHlsJs(url('/channel/3.m3u8'), 25);
     expect(watch.errors).toEqual([]);
     expect(watch.firstPlayMs).toBeGreaterThan(0);
@@ -148,5 +158,5 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
     expect(watch.playedSeconds).toBeGreaterThan(18);
     expect(watch.stalls).toBe(0);
     expect(watch.rebuffers).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
