@@ -20,6 +20,7 @@ import { scanWithProgressBar, summaryLine } from '../library/progress.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
+import { ensureAdminToken } from '../server/access/admin-token.js';
 import { buildApp } from '../server/app.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
@@ -130,6 +131,23 @@ function buildChannels(
  * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
  * the API); the guide and the API use them in every mode.
  */
+/**
+ * The admin token for writes from the network: generated on first start and printed this
+ * once (on stderr, so it reaches the terminal even with JSON logs); afterwards only its file
+ * is named. `retrovue token` prints it again, `retrovue token --rotate` replaces it.
+ */
+function announceAdminToken(dataDir: string, log: Logger): void {
+  const { token, created, path: file } = ensureAdminToken(dataDir);
+  if (created) {
+    process.stderr.write(
+      `\nretrovue: admin token (needed to change the station from another machine; shown once, kept in ${file}):\n\n    ${token}\n\n` +
+        'retrovue: `retrovue token` prints it again, `retrovue token --rotate` replaces it.\n\n',
+    );
+  } else {
+    log.info({ file }, 'admin token for writes from the network is in the data folder (`retrovue token` prints it)');
+  }
+}
+
 function buildChannelStore(config: RetrovueConfig, db: Database): ChannelStore {
   const channels = new ChannelStore(db, Intl.DateTimeFormat().resolvedOptions().timeZone);
   channels.seed(config.channels, config.streaming.channels);
@@ -183,6 +201,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     });
     log.info({ version: toolchain.version, hwaccels: toolchain.hwaccels }, 'ffmpeg found');
     mkdirSync(config.data_dir, { recursive: true });
+    announceAdminToken(config.data_dir, log);
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
