@@ -10,6 +10,7 @@ import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
 import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { LogTail } from '../logging/log-tail.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { createLiveTv } from '../livetv/live-tv.js';
 import { airingKindOf } from '../timeline/airing-kind.js';
@@ -177,7 +178,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     }
     throw error;
   }
-  const log = createLogger(config.log_level);
+  const logTail = new LogTail();
+  const log = createLogger(config.log_level, logTail);
   // No orphan encoders, whatever way this process ends.
   process.once('exit', killAllChildrenNow);
   process.once('uncaughtException', (error) => {
@@ -227,7 +229,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let app: ReturnType<typeof buildApp>;
   try {
     const liveTv = createLiveTv(config, toolchain, log);
-    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, startedAtMs: Date.now(), db, catalog });
+    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;

@@ -7,6 +7,7 @@ import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
 import type { LiveTv } from '../livetv/live-tv.js';
 import type { Logger } from '../logging/logger.js';
+import type { LogTail } from '../logging/log-tail.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import { AdminCredential } from './access/admin-token.js';
@@ -16,6 +17,9 @@ import { codeForStatus, sendError } from './errors.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerDocsRoutes } from './routes/docs-routes.js';
+import { registerLogoRoutes } from './routes/logo-routes.js';
+import { registerMonitorRoutes } from './routes/monitor-routes.js';
 import { registerGuideRoutes } from './routes/guide-routes.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
@@ -39,6 +43,8 @@ export interface AppContext {
   liveTv: LiveTv;
   /** Emergency alerts: sent over the API, laid over the channels' timelines by playout. */
   alerts: AlertService;
+  /** The last log lines, for the web monitor (absent in tools that build the app without serve). */
+  logTail?: LogTail;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -76,6 +82,9 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerMediaRoutes(app, context);
   registerLivetvRoutes(app, context);
   registerAlertRoutes(app, context.alerts);
+  registerLogoRoutes(app, context);
+  registerMonitorRoutes(app, context);
+  registerDocsRoutes(app, context);
   registerWebRoutes(app);
   return app;
 }

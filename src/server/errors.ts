@@ -10,8 +10,7 @@ export const apiErrorSchema = z
     error: z.string().describe('machine-readable code, e.g. bad_request, not_found, credential_required'),
     message: z.string().describe('what went wrong and how to fix it, for people'),
     field: z.string().optional().describe('the request field at fault (dotted path), when there is one'),
-  })
-  .meta({ id: 'Error' });
+  });
 
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
@@ -24,7 +23,7 @@ export function zodProblem(error: z.ZodError): { message: string; field?: string
   const message = error.issues
     .map((issue) => {
       const where = issue.path.map(String).join('.');
-      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
       return where ? `${where}: ${what}` : what;
     })
     .join('; ');
