@@ -19,6 +19,8 @@ export class ChannelRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field at fault (dotted path), when one is. */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'ChannelRequestError';
@@ -37,15 +39,17 @@ function zodMessage(error: z.ZodError): string {
     .join('; ');
 }
 
+const firstField = (error: z.ZodError): string | undefined => error.issues[0]?.path.map(String).join('.') || undefined;
+
 function checkZone(zone: string): void {
-  if (!IANAZone.isValidZone(zone)) throw new ChannelRequestError(400, 'invalid_channel', `time_zone: "${zone}" is not an IANA time zone (e.g. "America/New_York")`);
+  if (!IANAZone.isValidZone(zone)) throw new ChannelRequestError(400, 'invalid_channel', `time_zone: "${zone}" is not an IANA time zone (e.g. "America/New_York")`, 'time_zone');
 }
 
 function scheduleOrError(input: unknown, where = 'schedule'): ChannelSchedule {
   try {
     return parseSchedule(input);
   } catch (error) {
-    if (error instanceof ScheduleError) throw new ChannelRequestError(400, 'invalid_schedule', `${where}: ${error.message}`);
+    if (error instanceof ScheduleError) throw new ChannelRequestError(400, 'invalid_schedule', `${where}: ${error.message}`, error.field ? `${where}.${error.field}` : where);
     throw error;
   }
 }
@@ -125,7 +129,7 @@ export class ChannelStore implements ChannelDirectory {
   /** Validates a full channel definition (config entry or POST body) into a StoredChannel. */
   private build(input: unknown, source: 'config' | 'api'): StoredChannel {
     const parsed = channelConfigSchema.safeParse(input);
-    if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error));
+    if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error), firstField(parsed.error));
     const c = parsed.data;
     const timeZone = c.time_zone ?? this.defaultTimeZone;
     checkZone(timeZone);
@@ -153,7 +157,7 @@ export class ChannelStore implements ChannelDirectory {
   update(channelNumber: number, patch: unknown): StoredChannel {
     const current = this.require(channelNumber);
     const parsed = channelPatchSchema.safeParse(patch ?? {});
-    if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error));
+    if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error), firstField(parsed.error));
     const p = parsed.data;
     if (p.time_zone !== undefined) checkZone(p.time_zone);
     const next: StoredChannel = {
@@ -174,6 +178,14 @@ export class ChannelStore implements ChannelDirectory {
   setSchedule(channelNumber: number, schedule: unknown): StoredChannel {
     const current = this.require(channelNumber);
     const next = { ...current, schedule: scheduleOrError(schedule) };
+    this.write(next);
+    return next;
+  }
+
+  /** Sets (a file path) or clears (undefined: back to the call-sign card) the channel's logo. */
+  setLogo(channelNumber: number, logoPath: string | undefined): StoredChannel {
+    const { logoPath: _old, ...current } = this.require(channelNumber);
+    const next: StoredChannel = { ...current, ...(logoPath ? { logoPath } : {}) };
     this.write(next);
     return next;
   }

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load.js';
+import { readAdminToken } from '../server/access/admin-token.js';
 
 /**
  * `retrovue alert`: talks to the running server (it is the server that breaks into the
@@ -8,6 +9,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 export interface AlertFlags {
   config?: string;
   server?: string;
+  token?: string;
+  data?: string;
   type?: string;
   priority?: string;
   channels?: string;
@@ -41,12 +44,30 @@ function serverUrl(flags: AlertFlags): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.streaming.port}`;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+/**
+ * The credential for writes: --token, else RETROVUE_TOKEN, else the admin-token file of the
+ * data folder (present when this runs on the server's machine). None at all is fine on
+ * loopback, which the server lets write without one.
+ */
+function tokenFor(flags: AlertFlags): string | undefined {
+  const explicit = flags.token ?? process.env.RETROVUE_TOKEN;
+  if (explicit) return explicit.trim();
+  try {
+    return readAdminToken(loadConfig({ config: flags.config, data: flags.data }).data_dir);
+  } catch {
+    return undefined;
+  }
+}
+
+async function call(base: string, method: string, path: string, body?: unknown, token?: string): Promise<unknown> {
   let response: Response;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token && method !== 'GET') headers.authorization = `Bearer ${token}`;
   try {
     response = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
@@ -54,7 +75,10 @@ async function call(base: string, method: string, path: string, body?: unknown):
     throw new AlertCommandError(`no Retrovue server answers at ${base} (${cause}); start it with \`retrovue serve\`, or give --server URL / RETROVUE_SERVER`);
   }
   const payload = (await response.json().catch(() => ({}))) as { message?: string };
-  if (!response.ok) throw new AlertCommandError(`the server refused (${response.status}): ${payload.message ?? response.statusText}`);
+  if (!response.ok) {
+    const hint = response.status === 401 ? ' (give --token or RETROVUE_TOKEN: `retrovue token` on the server prints it)' : '';
+    throw new AlertCommandError(`the server refused (${response.status}): ${payload.message ?? response.statusText}${hint}`);
+  }
   return payload;
 }
 
@@ -85,6 +109,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
   const print = (value: unknown, text: string) => process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
   try {
     const base = serverUrl(flags);
+    const token = tokenFor(flags);
     if (flags.list) {
       const list = (await call(base, 'GET', '/api/alerts')) as { active: AlertView[]; queued: AlertView[]; history: AlertView[] };
       const section = (title: string, alerts: AlertView[]) => `${title}:\n${alerts.length ? alerts.map((a) => `  ${describe(a)}`).join('\n') : '  none'}`;
@@ -92,7 +117,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
       return 0;
     }
     if (flags.cancel !== undefined) {
-      const alert = (await call(base, 'DELETE', `/api/alerts/${encodeURIComponent(flags.cancel)}`)) as AlertView;
+      const alert = (await call(base, 'DELETE', `/api/alerts/${encodeURIComponent(flags.cancel)}`, undefined, token)) as AlertView;
       print(alert, `Alert #${alert.id} ended; its channels are back on their schedules.`);
       return 0;
     }
@@ -103,7 +128,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
       priority: numberOf(flags.priority, '--priority'),
       channels: channelsOf(flags.channels),
       duration: numberOf(flags.duration, '--duration'),
-    })) as AlertView;
+    }, token)) as AlertView;
     const reached = alert.onAirChannels.length ? `on the air now on channel ${alert.onAirChannels.join(', ')}` : 'waiting behind a higher-priority alert';
     print(alert, `Alert #${alert.id} sent to channel ${alert.channels.join(', ')}: ${reached}, until ${time(alert.endsAtMs)}. Cancel with: retrovue alert --cancel ${alert.id}`);
     return 0;

@@ -5,6 +5,7 @@ import { runChaptersAdd, runChaptersList, runChaptersRemove } from './chapters-c
 import { runDemoMediaCommand } from './demo-media-command.js';
 import { runScanCommand } from './scan-command.js';
 import { runServeCommand } from './serve-command.js';
+import { runTokenCommand } from './token-command.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -83,10 +84,23 @@ program
   .option('--list', 'show the alerts on the air, waiting, and recent')
   .option('--cancel <id>', 'end an alert early')
   .option('--server <url>', 'the running server (default: RETROVUE_SERVER, else the config file\'s host and port)')
-  .option('--config <file>', 'JSON config file (for streaming.host and streaming.port)')
+  .option('--token <token>', 'admin token for a server on another machine (default: RETROVUE_TOKEN, else the data folder\'s admin-token)')
+  .option('--config <file>', 'JSON config file (for streaming.host and streaming.port, data_dir)')
+  .option('--data <dir>', 'data folder holding admin-token (default ./data)')
   .option('--json', 'print JSON')
   .action(async (message: string | undefined, flags) => {
     process.exitCode = await runAlertCommand(message, flags);
+  });
+
+program
+  .command('token')
+  .description('print the admin token that writes from the network need (created on first use)')
+  .option('--rotate', 'replace the token; the old one stops working at once, also on a running server')
+  .option('--config <file>', 'JSON config file (for data_dir)')
+  .option('--data <dir>', 'data folder (default ./data)')
+  .option('--json', 'print JSON')
+  .action((flags) => {
+    process.exitCode = runTokenCommand(flags);
   });
 
 await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
 import { killAllChildrenNow } from '../ffmpeg/process-registry.js';
 import { probeToolchain, ToolchainError, type Toolchain } from '../ffmpeg/toolchain.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { LogTail } from '../logging/log-tail.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { createLiveTv } from '../livetv/live-tv.js';
 import { airingKindOf } from '../timeline/airing-kind.js';
@@ -20,6 +21,7 @@ import { scanWithProgressBar, summaryLine } from '../library/progress.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelSession } from '../playout/channel-session.js';
+import { ensureAdminToken } from '../server/access/admin-token.js';
 import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
 import { GraphicsStore } from '../graphics/graphics-store.js';
@@ -153,6 +155,23 @@ function buildChannels(
  * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
  * the API); the guide and the API use them in every mode.
  */
+/**
+ * The admin token for writes from the network: generated on first start and printed this
+ * once (on stderr, so it reaches the terminal even with JSON logs); afterwards only its file
+ * is named. `retrovue token` prints it again, `retrovue token --rotate` replaces it.
+ */
+function announceAdminToken(dataDir: string, log: Logger): void {
+  const { token, created, path: file } = ensureAdminToken(dataDir);
+  if (created) {
+    process.stderr.write(
+      `\nretrovue: admin token (needed to change the station from another machine; shown once, kept in ${file}):\n\n    ${token}\n\n` +
+        'retrovue: `retrovue token` prints it again, `retrovue token --rotate` replaces it.\n\n',
+    );
+  } else {
+    log.info({ file }, 'admin token for writes from the network is in the data folder (`retrovue token` prints it)');
+  }
+}
+
 function buildChannelStore(config: RetrovueConfig, db: Database): ChannelStore {
   const channels = new ChannelStore(db, Intl.DateTimeFormat().resolvedOptions().timeZone);
   channels.seed(config.channels, config.streaming.channels);
@@ -182,7 +201,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     }
     throw error;
   }
-  const log = createLogger(config.log_level);
+  const logTail = new LogTail();
+  const log = createLogger(config.log_level, logTail);
   // No orphan encoders, whatever way this process ends.
   process.once('exit', killAllChildrenNow);
   process.once('uncaughtException', (error) => {
@@ -207,6 +227,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     });
     log.info({ version: toolchain.version, hwaccels: toolchain.hwaccels }, 'ffmpeg found');
     mkdirSync(config.data_dir, { recursive: true });
+    announceAdminToken(config.data_dir, log);
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
@@ -234,7 +255,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let app: ReturnType<typeof buildApp>;
   try {
     const liveTv = createLiveTv(config, toolchain, log);
-    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, startedAtMs: Date.now(), db, catalog });
+    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;

@@ -181,9 +181,13 @@ export function describeZodError(error: z.ZodError, prefix = ''): string {
 }
 
 export class GraphicsConfigError extends Error {
+  /** The first offending key, e.g. `graphics.bug.opacity` (the API's `field`). */
+  readonly field: string | undefined;
+
   constructor(message: string) {
     super(message);
     this.name = 'GraphicsConfigError';
+    this.field = /^([\w.[\]]+): /.exec(message)?.[1];
   }
 }
 

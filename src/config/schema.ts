@@ -119,6 +119,13 @@ export const serverSchema = z
      * decide on it). Off by default, so the header cannot be forged to pass as loopback.
      */
     trust_proxy: z.boolean().default(false),
+    /**
+     * Accepted as `Authorization: Bearer <password>` for writes from the network, besides the
+     * admin token generated into the data folder.
+     */
+    admin_password: z.string().min(12, 'must be at least 12 characters').optional(),
+    /** Refuse every write that is not from this machine, whatever credential it carries. */
+    read_only_lan: z.boolean().default(false),
   })
   .strict();
 

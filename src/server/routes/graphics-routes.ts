@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GraphicsConfigError } from '../../config/graphics-settings.js';
 import type { GraphicsStore } from '../../graphics/graphics-store.js';
-import { refuseUnlessLocal } from '../write-access.js';
 
 export interface GraphicsRoutesContext {
   store: GraphicsStore;
@@ -30,14 +29,13 @@ export function registerGraphicsRoutes(app: FastifyInstance, context: GraphicsRo
   });
 
   app.put<{ Params: { n: string } }>('/api/channels/:n/graphics', async (request, reply) => {
-    if (refuseUnlessLocal(request, reply, 'Graphics changes')) return reply;
     const n = channelOr404(request.params.n);
     if (n === undefined) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
     try {
       context.store.set(n, request.body ?? {});
       context.changed?.(n);
     } catch (error) {
-      if (error instanceof GraphicsConfigError) return reply.code(400).send({ error: 'invalid_graphics', message: error.message });
+      if (error instanceof GraphicsConfigError) return reply.code(400).send({ error: 'invalid_graphics', message: error.message, ...(error.field ? { field: error.field } : {}) });
       throw error;
     }
     return describe(n);

@@ -1,41 +1,22 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { MEDIA_KINDS } from '../../config/schema.js';
 import { addUserChapter, chaptersOf, LibraryRequestError, removeChapter } from '../../library/chapters.js';
 import { chapterJson, listMedia, mediaDetail, mediaRow } from '../../library/media-queries.js';
 import type { AppContext } from '../app.js';
-
-const listQuery = z
-  .object({
-    kind: z.enum(MEDIA_KINDS).optional(),
-    show: z.string().min(1).optional(),
-    status: z.enum(['ok', 'missing', 'unplayable']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
-  })
-  .strict();
+import { sendError, zodProblem } from '../errors.js';
+import { mediaListQuery } from '../openapi/api-schemas.js';
 
 const idParam = z.coerce.number().int().min(1);
 
-function badRequest(reply: FastifyReply, message: string) {
-  return reply.code(400).send({ error: 'bad_request', message });
-}
-
-function issuesText(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const where = issue.path.map(String).join('.');
-      const what = issue.code === 'unrecognized_keys' ? `unknown parameter(s) ${issue.keys.join(', ')}` : issue.message;
-      return where ? `${where}: ${what}` : what;
-    })
-    .join('; ');
+function badRequest(reply: FastifyReply, message: string, field?: string) {
+  return sendError(reply, 400, 'bad_request', message, field);
 }
 
 function sendLibraryError(reply: FastifyReply, error: unknown) {
   if (!(error instanceof LibraryRequestError)) throw error;
   const status = error.code === 'not_found' ? 404 : error.code === 'conflict' ? 409 : 400;
   const code = error.code === 'invalid' ? 'bad_request' : error.code;
-  return reply.code(status).send({ error: code, message: error.message });
+  return sendError(reply, status, code, error.message);
 }
 
 /** `/api/media…`: the library as scanned, and its chapter markers (break points), editable. */
@@ -43,8 +24,11 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
   const { db } = context;
 
   app.get('/api/media', async (request, reply) => {
-    const query = listQuery.safeParse(request.query);
-    if (!query.success) return badRequest(reply, issuesText(query.error));
+    const query = mediaListQuery.safeParse(request.query);
+    if (!query.success) {
+      const problem = zodProblem(query.error);
+      return badRequest(reply, problem.message.replace(/unknown key\(s\)/g, 'unknown parameter(s)'), problem.field);
+    }
     return listMedia(db, query.data);
   });
 
@@ -52,11 +36,11 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
   const mediaId = (raw: string, reply: FastifyReply): number | undefined => {
     const id = idParam.safeParse(raw);
     if (!id.success) {
-      void badRequest(reply, `media id "${raw}" must be a positive whole number`);
+      void badRequest(reply, `media id "${raw}" must be a positive whole number`, 'id');
       return undefined;
     }
     if (!mediaRow(db, id.data)) {
-      void reply.code(404).send({ error: 'not_found', message: `no media file with id ${id.data}` });
+      void sendError(reply, 404, 'not_found', `no media file with id ${id.data}`);
       return undefined;
     }
     return id.data;

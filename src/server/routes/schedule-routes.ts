@@ -3,6 +3,7 @@ import { ChannelRequestError } from '../../channels/channel-store.js';
 import type { TimelineChange } from '../../schedule/compiled-timeline.js';
 import type { Airing } from '../../timeline/types.js';
 import type { AppContext } from '../app.js';
+import { sendError as sendApiError } from '../errors.js';
 
 /** Channels CRUD, schedule CRUD, now/next and the timeline window (issue #4). */
 
@@ -32,12 +33,12 @@ function describeChange(change: TimelineChange) {
 function parseInstant(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new ChannelRequestError(400, 'bad_request', `${name}: "${value}" is not an ISO 8601 time or epoch milliseconds`);
+  if (!Number.isFinite(ms)) throw new ChannelRequestError(400, 'bad_request', `${name}: "${value}" is not an ISO 8601 time or epoch milliseconds`, name);
   return ms;
 }
 
 function sendError(reply: FastifyReply, error: unknown) {
-  if (error instanceof ChannelRequestError) return reply.code(error.status).send({ error: error.code, message: error.message });
+  if (error instanceof ChannelRequestError) return sendApiError(reply, error.status, error.code, error.message, error.field);
   throw error;
 }
 

@@ -105,10 +105,12 @@ describe('emergency alerts break into programming (real server, real ffmpeg)', (
     expect(await list()).toEqual(before);
   });
 
-  it('refuses an alert from a non-loopback client (proxy header trusted by config) with a 403 that says why', async () => {
+  it('refuses an alert from another machine without the admin token (proxy header trusted by config), and says why', async () => {
     const { status, body } = await post({ message: 'x', priority: 3, channels: [1], duration: 10 }, { 'x-forwarded-for': '203.0.113.9' });
-    expect(status).toBe(403);
-    expect(body.message).toMatch(/loopback/);
+    expect(status).toBe(401);
+    expect(body.message).toMatch(/token/);
+    const cancel = await fetch(url('/api/alerts/1'), { method: 'DELETE', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(cancel.status).toBe(401);
     expect((await list()).active).toEqual([]);
   });
 

@@ -1,0 +1,48 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+
+/**
+ * The one error shape of every route: a stable machine code, a sentence for people, and the
+ * offending field when there is one. Documented in the OpenAPI document from this schema.
+ */
+export const apiErrorSchema = z
+  .object({
+    error: z.string().describe('machine-readable code, e.g. bad_request, not_found, credential_required'),
+    message: z.string().describe('what went wrong and how to fix it, for people'),
+    field: z.string().optional().describe('the request field at fault (dotted path), when there is one'),
+  });
+
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+export function sendError(reply: FastifyReply, status: number, error: string, message: string, field?: string): FastifyReply {
+  return reply.code(status).send({ error, message, ...(field ? { field } : {}) } satisfies ApiError);
+}
+
+/** A zod failure as one sentence and the first field at fault. */
+export function zodProblem(error: z.ZodError): { message: string; field?: string } {
+  const message = error.issues
+    .map((issue) => {
+      const where = issue.path.map(String).join('.');
+      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+      return where ? `${where}: ${what}` : what;
+    })
+    .join('; ');
+  const first = error.issues[0]?.path.map(String).join('.');
+  return { message, ...(first ? { field: first } : {}) };
+}
+
+/** The code for a status Fastify itself raised (bad JSON, body too large, unknown content type). */
+export function codeForStatus(status: number): string {
+  switch (status) {
+    case 400: return 'bad_request';
+    case 401: return 'credential_required';
+    case 403: return 'forbidden';
+    case 404: return 'not_found';
+    case 405: return 'method_not_allowed';
+    case 409: return 'conflict';
+    case 413: return 'payload_too_large';
+    case 415: return 'unsupported_media_type';
+    case 429: return 'too_many_requests';
+    default: return status >= 500 ? 'internal_error' : 'bad_request';
+  }
+}

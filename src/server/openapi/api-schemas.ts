@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { ALERT_TYPES } from '../../alerts/alert.js';
+import { channelConfigSchema, MEDIA_KINDS, QUALITY_NAMES } from '../../config/schema.js';
+import { scheduleSchema } from '../../schedule/model.js';
+
+/**
+ * The API's request and response shapes. Request schemas are the ones the routes (and the
+ * stores behind them) validate with; response schemas describe what the routes send and are
+ * checked against real answers by test/integration/server/openapi.test.ts. Responses are
+ * loose objects: a field may be added without breaking a client, never removed or retyped.
+ */
+
+const isoTime = z.string().describe('ISO 8601 instant, UTC');
+
+/** `{n}`: a channel number. */
+export const channelParams = z.object({ n: z.string().regex(/^\d+$/).describe('channel number') });
+export const idParams = z.object({ id: z.string().regex(/^\d+$/).describe('numeric id') });
+export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+$/).describe('chapter marker id') });
+
+// ---- channels ---------------------------------------------------------------------------
+
+/** POST /api/channels: the config file's channel entry (its schedule validated by the schedule model). */
+export const channelCreateBody = channelConfigSchema.extend({ schedule: scheduleSchema.optional() });
+/** PATCH /api/channels/{n}: any field but the number. */
+export const channelPatchBody = channelCreateBody.omit({ number: true }).partial();
+
+export const channelSchema = z.looseObject({
+  number: z.number().int(),
+  name: z.string(),
+  callSign: z.string(),
+  group: z.string(),
+  logoPath: z.string().optional(),
+  quality: z.enum(QUALITY_NAMES).optional(),
+  enabled: z.boolean(),
+  timeZone: z.string(),
+  schedule: scheduleSchema,
+  source: z.enum(['config', 'api']),
+});
+export const channelListSchema = z.looseObject({ channels: z.array(channelSchema) });
+
+const programmeChange = z.looseObject({ start: isoTime, end: isoTime, title: z.string(), subtitle: z.string().optional() });
+/** What a schedule or channel edit changed in the guide, from the next unit boundary on. */
+export const timelineChangeSchema = z.looseObject({
+  effectiveFrom: isoTime,
+  removed: z.array(programmeChange),
+  added: z.array(programmeChange),
+});
+export const channelPatchResult = z.looseObject({ channel: channelSchema, changes: timelineChangeSchema.nullable() });
+export const channelDeleteResult = z.looseObject({ deleted: z.number().int() });
+export const scheduleResult = z.looseObject({ schedule: scheduleSchema, changes: timelineChangeSchema });
+
+// ---- timeline, now/next, status -------------------------------------------------------
+
+export const airingSchema = z.looseObject({
+  title: z.string(),
+  kind: z.string(),
+  start: isoTime,
+  end: isoTime,
+  durationMs: z.number(),
+  mediaPath: z.string().nullable().optional(),
+  mediaId: z.number().int().optional(),
+  inPointMs: z.number(),
+  outPointMs: z.number(),
+  program: z.looseObject({ title: z.string() }).optional(),
+});
+export const timelineQuery = z
+  .object({
+    from: z.string().optional().describe('ISO 8601 or epoch ms; default now'),
+    to: z.string().optional().describe('ISO 8601 or epoch ms; default from + 6 h; at most 8 days after from'),
+    limit: z.string().regex(/^\d+$/).optional().describe('most airings returned (1–20000, default 5000)'),
+  })
+  .strict();
+export const timelineSchema = z.looseObject({ channel: z.number().int(), from: isoTime, to: isoTime, airings: z.array(airingSchema) });
+export const nowQuery = z.object({ at: z.string().optional().describe('ISO 8601 or epoch ms; default now') }).strict();
+export const nowSchema = z.looseObject({
+  channel: z.number().int(),
+  at: isoTime,
+  onAir: z.boolean(),
+  now: airingSchema.extend({ offsetMs: z.number() }).nullable(),
+  next: airingSchema.nullable(),
+  override: z.looseObject({ kind: z.literal('alert') }).nullable().optional(),
+  programme: z.looseObject({ title: z.string(), start: isoTime, end: isoTime }).nullable().optional(),
+});
+
+export const channelStatusSchema = z.looseObject({
+  number: z.number().int(),
+  state: z.string().describe('idle, starting, live, restarting, ended'),
+  packager: z.looseObject({ pid: z.number().int().nullable() }),
+  renderer: z.looseObject({ pid: z.number().int().nullable(), nextPid: z.number().int().nullable() }),
+  encoder: z.looseObject({
+    restarts: z.number().int(),
+    speed: z.number().nullable(),
+    cpuPercent: z.number().nullable(),
+    memoryBytes: z.number().nullable(),
+    lastError: z.string().nullable(),
+  }),
+  onAir: z.looseObject({ title: z.string(), kind: z.string(), offsetMs: z.number(), start: isoTime, end: isoTime }).nullable(),
+  viewers: z.looseObject({ ts: z.number().int(), lastActivity: isoTime.nullable() }),
+});
+export const healthSchema = z.looseObject({
+  status: z.literal('ok'),
+  uptimeSeconds: z.number(),
+  mode: z.string(),
+  ffmpeg: z.looseObject({ version: z.string() }),
+  channels: z.array(channelStatusSchema),
+});
+
+// ---- library -------------------------------------------------------------------------
+
+export const mediaListQuery = z
+  .object({
+    kind: z.enum(MEDIA_KINDS).optional(),
+    show: z.string().min(1).optional(),
+    status: z.enum(['ok', 'missing', 'unplayable']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const mediaSummarySchema = z.looseObject({
+  id: z.number().int(),
+  path: z.string(),
+  status: z.enum(['ok', 'missing', 'unplayable']),
+  reason: z.string().nullable().describe('why a file is unplayable or missing'),
+  kind: z.enum(MEDIA_KINDS),
+  title: z.string().nullable(),
+  show: z.string().nullable(),
+  season: z.number().int().nullable(),
+  episode: z.number().int().nullable(),
+  year: z.number().int().nullable(),
+  durationMs: z.number().nullable(),
+  tags: z.array(z.string()),
+});
+export const mediaListSchema = z.looseObject({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), items: z.array(mediaSummarySchema) });
+export const chapterSchema = z.looseObject({ id: z.number().int(), title: z.string(), timestampMs: z.number(), source: z.string() });
+export const mediaDetailSchema = mediaSummarySchema.extend({ chapters: z.array(chapterSchema) });
+export const chapterListSchema = z.looseObject({ mediaId: z.number().int(), chapters: z.array(chapterSchema) });
+/** POST /api/media/{id}/chapters. */
+export const chapterCreateBody = z.object({ title: z.string().min(1).optional(), timestampMs: z.number().min(0) }).strict();
+
+// ---- alerts -------------------------------------------------------------------------
+
+export const alertSchema = z.looseObject({
+  id: z.number().int(),
+  message: z.string(),
+  type: z.enum(ALERT_TYPES),
+  priority: z.number().int(),
+  channels: z.array(z.number().int()),
+  issuedAtMs: z.number(),
+  endsAtMs: z.number(),
+  cancelledAtMs: z.number().optional(),
+  state: z.enum(['on_air', 'queued', 'ended', 'cancelled']),
+  onAirChannels: z.array(z.number().int()),
+});
+export const alertListSchema = z.looseObject({ active: z.array(alertSchema), queued: z.array(alertSchema), history: z.array(alertSchema) });
+
+// ---- monitor --------------------------------------------------------------------------
+
+export const serverStatsSchema = z.looseObject({
+  cpuPercent: z.number().nullable().describe('Retrovue and all its ffmpeg children, % of one core'),
+  memoryBytes: z.number().describe('Retrovue process resident memory'),
+  systemMemory: z.looseObject({ totalBytes: z.number(), freeBytes: z.number() }),
+  loadAverage: z.array(z.number()),
+});
+export const monitorSnapshotSchema = z.looseObject({
+  at: isoTime,
+  server: serverStatsSchema,
+  channels: z.array(channelStatusSchema.extend({ warnings: z.array(z.string()) })),
+  log: z.array(z.looseObject({ time: isoTime, level: z.string(), msg: z.string() })),
+});
+
+/** PUT /api/channels/{n}/logo: the image file itself, as the body. */
+export const logoBodySchema = z.string().describe('the image bytes (binary)');

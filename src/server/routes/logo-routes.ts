@@ -1,0 +1,63 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ChannelRequestError } from '../../channels/channel-store.js';
+import { sendError } from '../errors.js';
+import type { AppContext } from '../app.js';
+
+export const MAX_LOGO_BYTES = 1024 * 1024;
+
+/** Accepted logo types by their first bytes: the content type a client claims is not trusted. */
+const SIGNATURES: Array<{ type: string; ext: string; matches: (b: Buffer) => boolean }> = [
+  { type: 'image/png', ext: '.png', matches: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  { type: 'image/jpeg', ext: '.jpg', matches: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  { type: 'image/gif', ext: '.gif', matches: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
+  { type: 'image/webp', ext: '.webp', matches: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+];
+
+/** What a file's bytes say it is, if it is one of the accepted image types. */
+export function sniffImage(bytes: Buffer): { type: string; ext: string } | undefined {
+  return SIGNATURES.find((signature) => signature.matches(bytes));
+}
+
+/**
+ * PUT/DELETE `/api/channels/{n}/logo`: the image is the raw body (an image content type, so a
+ * cross-site form cannot send one), at most 1 MiB, checked by its bytes, kept in the data
+ * folder's `logos/` and served at `/channel/{n}/logo`. SVG is refused: it can carry script.
+ */
+export function registerLogoRoutes(app: FastifyInstance, context: AppContext): void {
+  const store = context.timelines.store;
+  const logoDir = path.join(context.config.data_dir, 'logos');
+  const removeUploads = async (n: number) => Promise.all(SIGNATURES.map((s) => rm(path.join(logoDir, `channel-${n}${s.ext}`), { force: true })));
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_LOGO_BYTES }, (_request, body, done) => done(null, body));
+
+    scope.put<{ Params: { n: string } }>('/api/channels/:n/logo', async (request, reply) => {
+      const n = Number(request.params.n);
+      if (!Number.isInteger(n) || !store.get(n)) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) return sendError(reply, 400, 'bad_request', 'send the image file as the body, with its image content type (image/png, image/jpeg, image/gif or image/webp)', 'body');
+      const image = sniffImage(body);
+      if (!image) return sendError(reply, 415, 'unsupported_media_type', 'the file is not a PNG, JPEG, GIF or WebP image', 'body');
+      await mkdir(logoDir, { recursive: true });
+      await removeUploads(n);
+      const file = path.resolve(logoDir, `channel-${n}${image.ext}`);
+      await writeFile(file, body);
+      return store.setLogo(n, file);
+    });
+
+    scope.delete<{ Params: { n: string } }>('/api/channels/:n/logo', async (request, reply) => {
+      try {
+        const n = Number(request.params.n);
+        const channel = store.require(n);
+        // Only our own uploads are deleted; a logo the config points at stays on disk.
+        if (channel.logoPath?.startsWith(path.resolve(logoDir))) await removeUploads(n);
+        return store.setLogo(n, undefined);
+      } catch (error) {
+        if (error instanceof ChannelRequestError) return sendError(reply, error.status, error.code, error.message);
+        throw error;
+      }
+    });
+  });
+}

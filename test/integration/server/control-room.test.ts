@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
+
+const run = promisify(execFile);
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** RETROVUE_SCREENSHOTS=docs/screenshots keeps the pages' pictures for the docs; otherwise they go to a temp folder. */
+const SHOTS = process.env.RETROVUE_SCREENSHOTS ?? tempDir('control-shots');
+const HOUR_PX = 32; // web/control/schedule-page.ts
+
+/** A long, tiny clip: real programme lengths at a cost of seconds (64x36, 2 fps). */
+async function clip(file: string, seconds: number, colour: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:size=64x36:rate=2:duration=${seconds}`,
+    '-f', 'lavfi', '-i', 'anullsrc=channel_layout=mono:sample_rate=8000', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '16k', '-shortest', file]);
+}
+
+/** The next Tuesday 20:00 UTC from now (the schedule of the channel under test is in UTC). */
+function nextTuesday2000Utc(now = Date.now()): Date {
+  const d = new Date(now);
+  d.setUTCHours(20, 0, 0, 0);
+  while (d.getUTCDay() !== 2 || d.getTime() <= now) d.setUTCDate(d.getUTCDate() + 1);
+  return d;
+}
+const xmltvStamp = (d: Date) => `${d.toISOString().slice(0, 19).replace(/[-T:]/g, '')} +0000`;
+
+describe('the control room in a real browser: channels, schedule editor, guide, alerts, monitor, library', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const url = (p: string) => `${server.baseUrl}${p}`;
+  const json = async <T>(p: string) => (await (await fetch(url(p))).json()) as T;
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+
+  beforeAll(async () => {
+    const work = tempDir('control-room');
+    const media = path.join(work, 'media');
+    // Odd lengths, so a programme starting exactly on 20:00 can only come from the new block.
+    await Promise.all([
+      clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E01 - Pilot.mp4'), 7 * 60 + 13, 'navy'),
+      clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E02 - Storm.mp4'), 6 * 60 + 47, 'teal'),
+      clip(path.join(media, 'movies', 'Harbor Lights (1992).mp4'), 11 * 60 + 3, 'olive'),
+      clip(path.join(media, 'commercials', 'Soda.mp4'), 30, 'red'),
+    ]);
+    const config = {
+      ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { mode: 'schedule' } }),
+      channels: [{ number: 1, name: 'Signal One', call_sign: 'SIG1', schedule: { blocks: [{ name: 'All day', start: '00:00', minutes: 1440, content: { type: 'show', show: 'Signal Hill' } }] } }],
+      guide: { days: 8, history_hours: 1 },
+    };
+    server = await startServer(config as ReturnType<typeof testConfig>);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+    page.on('pageerror', (error) => console.error('page error:', error.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('creates a channel from the Channels page', async () => {
+    await page.goto(url('/control#/channels'));
+    await page.click('#new-channel-button');
+    await page.fill('#new-channel input[name=number]', '3');
+    await page.fill('#new-channel input[name=name]', 'Test Three');
+    await page.fill('#new-channel input[name=call_sign]', 'TST3');
+    await page.fill('#new-channel input[name=time_zone]', 'UTC');
+    await page.click('#new-channel button[type=submit]');
+    await page.waitForSelector('.channel-card[data-channel="3"]');
+    expect(await json<{ name: string; timeZone: string }>('/api/channels/3')).toMatchObject({ name: 'Test Three', timeZone: 'UTC', callSign: 'TST3' });
+    await shot('channels');
+  });
+
+  it('drags a show onto Tuesday 20:00, resizes it to an hour, saves, and the guide and /xmltv.xml change', async () => {
+    const tuesday = nextTuesday2000Utc();
+    const before = await (await fetch(url('/xmltv.xml'))).text();
+    expect(before).not.toContain(`start="${xmltvStamp(tuesday)}" stop`);
+
+    await page.goto(url('/control#/schedule/3'));
+    const tile = page.locator('.palette-item[data-label="Signal Hill"]');
+    await tile.waitFor();
+    const column = await page.locator('.week-day[data-day="tue"]').boundingBox();
+    const from = (await tile.boundingBox())!;
+    await page.mouse.move(from.x + 20, from.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(column!.x + column!.width / 2, column!.y + 20 * HOUR_PX + 2, { steps: 8 });
+    await page.mouse.up();
+    const block = page.locator('.sched-block[data-block="Signal Hill"]');
+    await expect.poll(() => block.innerText()).toContain('20:00–20:30');
+
+    // Resize: the bottom edge down by half an hour.
+    const edge = (await block.locator('.edge.end').boundingBox())!;
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2 + HOUR_PX / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => block.innerText()).toContain('20:00–21:00');
+    await shot('schedule-editor');
+
+    await page.click('#save-schedule');
+    await page.waitForSelector('#schedule-changes:not([hidden]) .change-list.added li');
+    expect(await page.locator('#schedule-changes').innerText()).toMatch(/Signal Hill/);
+    await shot('schedule-saved');
+    const schedule = await json<{ blocks: Array<Record<string, unknown>> }>('/api/channels/3/schedule');
+    expect(schedule.blocks).toEqual([expect.objectContaining({ name: 'Signal Hill', days: ['tue'], start: '20:00', minutes: 60, content: expect.objectContaining({ type: 'show', show: 'Signal Hill' }) })]);
+
+    const after = await (await fetch(url('/xmltv.xml'))).text();
+    const opening = new RegExp(`<programme start="${xmltvStamp(tuesday).replace('+', '\\+')}" stop="\\d+ \\+0000" channel="3\\.retrovue">`).exec(after);
+    expect(opening, 'a programme on channel 3 at Tuesday 20:00').not.toBeNull();
+    expect(after.slice(opening!.index, opening!.index + 200)).toMatch(/<title lang="en">Signal Hill<\/title>/);
+
+    // The guide grid now has the new channel's row.
+    await page.goto(url('/'));
+    await page.waitForSelector('text=TST3');
+    await shot('guide');
+  });
+
+  it('keyboard: a focused block moves by 15 minutes with the arrow keys', async () => {
+    await page.goto(url('/control#/schedule/3'));
+    const block = page.locator('.sched-block[data-block="Signal Hill"]');
+    await block.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('.sched-block[data-block="Signal Hill"]').innerText()).toContain('20:15–21:15');
+    expect(await page.locator('#schedule-status').innerText()).toBe('unsaved changes');
+  });
+
+  it('sends an alert from the Alerts page and cancels it', async () => {
+    await page.goto(url('/control#/alerts'));
+    await page.fill('#alert-message', 'Severe weather drill: this is only a test');
+    await page.fill('#alert-duration', '600');
+    await page.click('#send-alert');
+    await page.waitForSelector('#alerts-active .alert-row:has-text("Severe weather drill")');
+    await shot('alerts');
+    await page.click('#alerts-active .cancel-alert');
+    await page.waitForSelector('#alerts-history .alert-row.state-cancelled:has-text("Severe weather drill")');
+    const list = await json<{ active: unknown[]; history: Array<{ state: string }> }>('/api/alerts');
+    expect(list.active).toHaveLength(0);
+    expect(list.history[0]!.state).toBe('cancelled');
+  });
+
+  it('the monitor shows a channel going live when a player tunes in, updating by itself (SSE)', async () => {
+    await page.goto(url('/control#/monitor'));
+    // Channel 3: nobody has watched it (the guide page played channel 1).
+    const badge = page.locator('.monitor-card[data-channel="3"] .badge.state');
+    await expect.poll(() => badge.getAttribute('data-state')).toBe('stopped');
+    const playlist = await fetch(url('/channel/3.m3u8'));
+    expect(playlist.status).toBe(200);
+    await expect.poll(() => badge.getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
+    await waitFor('a speed reading', async () => ((await page.locator('.monitor-card[data-channel="3"]').innerText()).match(/\d\.\d\d×/) ? true : undefined), 20_000);
+    await shot('monitor');
+  });
+
+  it('the library shows shows → seasons → episodes and edits chapter marks on the strip', async () => {
+    await page.goto(url('/control#/library'));
+    await page.click('summary:has-text("Signal Hill")');
+    await page.click('summary:has-text("Season 1")');
+    await page.click('button.file:has-text("Pilot")');
+    const strip = (await page.locator('#chapter-strip').boundingBox())!;
+    await page.mouse.click(strip.x + strip.width / 2, strip.y + strip.height / 2);
+    await page.waitForSelector('.chapter-mark');
+    const media = await json<{ items: Array<{ id: number; title: string }> }>('/api/media?show=Signal%20Hill');
+    const pilot = media.items.find((m) => m.title === 'Pilot')!;
+    const { chapters } = await json<{ chapters: Array<{ timestampMs: number }> }>(`/api/media/${pilot.id}/chapters`);
+    expect(chapters).toHaveLength(1);
+    expect(chapters[0]!.timestampMs).toBeGreaterThan(200_000); // the middle of a 7:13 episode
+    expect(chapters[0]!.timestampMs).toBeLessThan(230_000);
+    await shot('library');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Talking to the Retrovue API from the control room. Reads need nothing; writes from another
+ * machine need the admin token, which the page asks for once (on a 401) and keeps in this
+ * tab's sessionStorage — or in localStorage when "remember on this device" is ticked. It is
+ * sent only as an Authorization header, never as a cookie, so no other site can use it.
+ */
+const TOKEN_KEY = 'retrovue.adminToken';
+
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+  field?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.message);
+  }
+}
+
+export function storedToken(): string | undefined {
+  return sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+export function forgetToken(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+}
+
+function keepToken(token: string, remember: boolean): void {
+  forgetToken();
+  (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, token);
+}
+
+/** Asks for the admin token in a modal dialog; resolves undefined if the user cancels. */
+function askForToken(reason: string): Promise<string | undefined> {
+  const dialog = document.getElementById('token-dialog') as HTMLDialogElement;
+  const form = dialog.querySelector('form')!;
+  (dialog.querySelector('#token-reason') as HTMLElement).textContent = reason;
+  const input = dialog.querySelector('#token-input') as HTMLInputElement;
+  input.value = '';
+  dialog.showModal();
+  return new Promise((resolve) => {
+    const done = () => {
+      dialog.removeEventListener('close', done);
+      const token = dialog.returnValue === 'ok' ? input.value.trim() : '';
+      if (!token) return resolve(undefined);
+      keepToken(token, (dialog.querySelector('#token-remember') as HTMLInputElement).checked);
+      resolve(token);
+    };
+    dialog.addEventListener('close', done);
+    form.onsubmit = () => undefined;
+  });
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = contentType;
+    const token = storedToken();
+    if (token && method !== 'GET') headers.authorization = `Bearer ${token}`;
+    const payload = body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : (body as BodyInit);
+    const response = await fetch(path, { method, headers, body: payload });
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (response.ok) return parsed as T;
+    const error = (parsed ?? { error: 'http_error', message: response.statusText }) as ApiErrorBody;
+    if (response.status === 401 || error.error === 'bad_credential') {
+      if (error.error === 'bad_credential') forgetToken();
+      const given = await askForToken(error.message);
+      if (given) continue;
+    }
+    throw new ApiError(response.status, error);
+  }
+  throw new ApiError(401, { error: 'credential_required', message: 'no admin token given' });
+}

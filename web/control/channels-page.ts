@@ -1,0 +1,114 @@
+import { api, ApiError } from './api.js';
+import { h, toast } from './dom.js';
+import type { Channel } from './types.js';
+
+const MAX_LOGO_BYTES = 1024 * 1024;
+const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
+function zones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  return intl.supportedValuesOf?.('timeZone') ?? ['UTC'];
+}
+
+/** The channel form, for a new channel (no `channel`) or an existing one. */
+function channelForm(channel: Channel | undefined, onDone: () => void): HTMLFormElement {
+  const number = h('input', { type: 'number', name: 'number', min: 1, max: 9999, required: true, value: channel?.number ?? '', disabled: channel !== undefined });
+  const name = h('input', { name: 'name', required: true, maxlength: 100, value: channel?.name ?? '' });
+  const callSign = h('input', { name: 'call_sign', maxlength: 16, value: channel?.callSign ?? '', placeholder: 'e.g. RTV3' });
+  const group = h('input', { name: 'group', maxlength: 100, value: channel?.group ?? 'Retrovue' });
+  const quality = h('select', { name: 'quality' }, h('option', { value: '' }, 'server default'),
+    ...(['low', 'medium', 'high'] as const).map((q) => h('option', { value: q, selected: channel?.quality === q }, { low: 'low (360p)', medium: 'medium (720p)', high: 'high (1080p)' }[q])));
+  const timeZone = h('input', { name: 'time_zone', list: 'zones', value: channel?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
+  const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: channel?.enabled ?? true });
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const field = (label: string, input: HTMLElement, hint?: string) => h('label', {}, h('span', {}, label), input, hint ? h('small', { class: 'dim' }, hint) : null);
+
+  const form = h('form', { class: 'channel-form panel', id: channel ? `edit-channel-${channel.number}` : 'new-channel' },
+    h('h3', {}, channel ? `Edit channel ${channel.number}` : 'New channel'),
+    h('datalist', { id: 'zones' }, ...zones().map((z) => h('option', { value: z }))),
+    h('div', { class: 'form-grid' }, field('Number', number), field('Name', name), field('Call sign', callSign, 'shown on the logo card and in the guide'),
+      field('Group', group, 'M3U group-title'), field('Quality', quality), field('Time zone', timeZone, 'the schedule\'s clock')),
+    h('label', { class: 'inline' }, enabled, ' On the air (listed in the guide, M3U and tuner lineup)'),
+    error,
+    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, channel ? 'Save' : 'Create channel'), h('button', { type: 'button', onclick: onDone }, 'Cancel')));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const body: Record<string, unknown> = { name: name.value.trim(), group: group.value.trim() || 'Retrovue', enabled: enabled.checked, time_zone: timeZone.value.trim() };
+    if (callSign.value.trim()) body.call_sign = callSign.value.trim();
+    if (quality.value) body.quality = quality.value;
+    void (async () => {
+      try {
+        if (channel) await api('PATCH', `/api/channels/${channel.number}`, body);
+        else await api('POST', '/api/channels', { number: Number(number.value), ...body });
+        toast(channel ? `Channel ${channel.number} saved` : `Channel ${number.value} created`);
+        onDone();
+      } catch (e) {
+        error.textContent = e instanceof ApiError ? `${e.body.field ? `${e.body.field}: ` : ''}${e.message}` : String(e);
+      }
+    })();
+  });
+  return form;
+}
+
+/** Checks the file here first (type and size), so a wrong file is refused before it is sent. */
+async function uploadLogo(channel: Channel, file: File): Promise<void> {
+  if (!LOGO_TYPES.includes(file.type)) throw new Error(`${file.name} is not a PNG, JPEG, GIF or WebP image`);
+  if (file.size > MAX_LOGO_BYTES) throw new Error(`${file.name} is ${(file.size / 1048576).toFixed(1)} MiB; a logo may be at most 1 MiB`);
+  await api('PUT', `/api/channels/${channel.number}/logo`, file, file.type);
+}
+
+async function graphicsSection(channel: Channel): Promise<HTMLElement> {
+  const section = h('div', { class: 'graphics' }, h('h4', {}, 'Station graphics'));
+  const response = await fetch(`/api/channels/${channel.number}/graphics`);
+  if (response.status === 404) {
+    section.append(h('p', { class: 'dim' }, 'Graphics not available on this server (bug, lower thirds and up-next need a newer Retrovue).'));
+    return section;
+  }
+  const text = h('textarea', { rows: 10, class: 'mono', 'aria-label': 'Graphics settings (JSON)' });
+  text.value = JSON.stringify(await response.json(), null, 2);
+  section.append(text, h('button', {
+    onclick: () => void api('PUT', `/api/channels/${channel.number}/graphics`, JSON.parse(text.value)).then(() => toast('Graphics saved'), (e: Error) => toast(e.message, 'error')),
+  }, 'Save graphics'));
+  return section;
+}
+
+export async function renderChannelsPage(root: HTMLElement): Promise<void> {
+  const rerender = () => {
+    root.replaceChildren();
+    void renderChannelsPage(root);
+  };
+  const channels = (await api<{ channels: Channel[] }>('GET', '/api/channels')).channels;
+  const formSlot = h('div', { id: 'channel-form-slot' });
+  root.append(
+    h('div', { class: 'toolbar' }, h('h2', {}, 'Channels'), h('span', { class: 'dim' }, `${channels.length} channel${channels.length === 1 ? '' : 's'}`),
+      h('button', { class: 'primary', id: 'new-channel-button', onclick: () => formSlot.replaceChildren(channelForm(undefined, rerender)) }, '+ New channel')),
+    formSlot,
+  );
+  const cards = h('div', { class: 'channel-cards' });
+  for (const channel of channels) {
+    const fileInput = h('input', { type: 'file', accept: LOGO_TYPES.join(','), hidden: true });
+    fileInput.addEventListener('change', () => {
+      const file = fileInput.files?.[0];
+      if (file) void uploadLogo(channel, file).then(() => { toast('Logo uploaded'); rerender(); }, (e: Error) => toast(e.message, 'error'));
+    });
+    const details = h('div', { class: 'channel-more', hidden: true });
+    const card = h('article', { class: `channel-card panel${channel.enabled ? '' : ' off'}`, 'data-channel': channel.number },
+      h('img', { class: 'channel-logo', src: `/channel/${channel.number}/logo?v=${encodeURIComponent(channel.logoPath ?? 'card')}`, alt: `${channel.callSign} logo` }),
+      h('div', { class: 'channel-main' },
+        h('div', {}, h('span', { class: 'chan-number' }, channel.number), ' ', h('strong', {}, channel.name), ' ', h('span', { class: 'dim' }, channel.callSign)),
+        h('div', { class: 'dim small' }, `${channel.quality ?? 'default'} quality · ${channel.timeZone} · ${channel.schedule.blocks.length} block${channel.schedule.blocks.length === 1 ? '' : 's'} · ${channel.enabled ? 'on the air' : 'off'}${channel.source === 'config' ? ' · from the config file (re-applied at start)' : ''}`)),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button', href: `#/schedule/${channel.number}` }, 'Schedule'),
+        h('button', { onclick: () => formSlot.replaceChildren(channelForm(channel, rerender)) }, 'Edit'),
+        h('button', { onclick: () => fileInput.click() }, 'Logo…'),
+        channel.logoPath ? h('button', { onclick: () => void api('DELETE', `/api/channels/${channel.number}/logo`).then(rerender, (e: Error) => toast(e.message, 'error')) }, 'Remove logo') : null,
+        h('button', { onclick: async () => { details.hidden = !details.hidden; if (!details.hidden && !details.childElementCount) details.append(await graphicsSection(channel)); } }, 'Graphics'),
+        h('button', { class: 'danger', onclick: () => {
+          if (!confirm(`Delete channel ${channel.number} "${channel.name}"? Its schedule goes with it.`)) return;
+          void api('DELETE', `/api/channels/${channel.number}`).then(() => { toast(`Channel ${channel.number} deleted`); rerender(); }, (e: Error) => toast(e.message, 'error'));
+        } }, 'Delete'), fileInput),
+      details);
+    cards.append(card);
+  }
+  root.append(cards);
+}
