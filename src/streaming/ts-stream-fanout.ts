@@ -62,6 +62,8 @@ interface HeldPiece extends TsPiece {
  */
 export class TsStreamFanout {
   private readonly viewers = new Map<PassThrough, Viewer>();
+  /** Viewers waiting for the first keyframe of a channel that just started. */
+  private readonly pendingViewers = new Map<PassThrough, Viewer>();
   /** Pieces already released (kept for bursts), then pieces not yet due. */
   private pieces: HeldPiece[] = [];
   private releasedCount = 0;
@@ -124,24 +126,25 @@ export class TsStreamFanout {
     return stream;
   }
 
-  private readonly pendingViewers = new Map<PassThrough, Viewer>();
-
   /** The PAT and PMT in force where the viewer starts (see TsPiece.pat). */
   private writeTables(stream: PassThrough, first: TsPiece): void {
     if (first.pat) stream.write(first.pat);
     if (first.pmt) stream.write(first.pmt);
   }
 
-  /** Index of the released keyframe piece the burst starts at, or undefined if there is none. */
+  /**
+   * Index of the released keyframe piece the burst starts at, or undefined if there is none: the
+   * newest keyframe at least burstSeconds before the live point, failing that the oldest one
+   * kept. Compared on the wall clock (dueAtMs), which runs on across packager runs.
+   */
   private burstStart(): number | undefined {
-    const released = this.pieces.slice(0, this.releasedCount);
-    const liveClock = released[released.length - 1]?.clockSeconds;
-    if (liveClock === undefined) return undefined;
+    if (this.releasedCount === 0) return undefined;
+    const limitMs = this.pieces[this.releasedCount - 1]!.dueAtMs - this.options.burstSeconds * 1000;
     let candidate: number | undefined;
-    for (let i = 0; i < released.length; i++) {
-      if (released[i]!.keyframePtsSeconds === undefined) continue;
-      // The newest keyframe at least burstSeconds back; failing that, the oldest one we have.
-      if (released[i]!.clockSeconds <= liveClock - this.options.burstSeconds || candidate === undefined) candidate = i;
+    for (let i = 0; i < this.releasedCount; i++) {
+      const piece = this.pieces[i]!;
+      if (piece.keyframePtsSeconds === undefined) continue;
+      if (piece.dueAtMs <= limitMs || candidate === undefined) candidate = i;
     }
     return candidate;
   }
