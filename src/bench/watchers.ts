@@ -63,6 +63,10 @@ export function watchTs(url: string, seconds: number, keep = false): Promise<TsW
   });
 }
 
+/**
+ * Debian's Chromium, never a downloaded one (the suite's browser tests use these too); the flags
+ * keep it headless, quiet and offline, and let a muted video play without a click.
+ */
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 

@@ -5,10 +5,9 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../src/bench/watchers.js';
 
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** RETROVUE_SCREENSHOTS=docs/screenshots keeps the pages' pictures for the docs; otherwise they go to a temp folder. */
 const SHOTS = process.env.RETROVUE_SCREENSHOTS ?? tempDir('control-shots');
 const HOUR_PX = 32; // web/control/schedule-page.ts

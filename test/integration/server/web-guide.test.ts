@@ -5,12 +5,10 @@ import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../src/bench/watchers.js';
 
 const run = promisify(execFile);
 
-/** The system Chromium, never a downloaded one; flags keep it quiet and offline. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const SCREENSHOT = '/tmp/guide.png';
 const SPAN_MS = 3 * 3600_000;
 

@@ -3,10 +3,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClips } from '../../helpers/media.js';
 import { startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../src/bench/watchers.js';
 
-/** The system Chromium, never a downloaded one; flags keep it quiet and offline. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const SCREENSHOT = '/tmp/web.png';
 
 describe('web remote in a real browser (Chromium + hls.js)', () => {
