@@ -45,6 +45,11 @@ export interface AiringRenderSpec {
    * sound, at the profile's size, rate and sample rate. Without it and without a source: a slate.
    */
   card?: { video: string; audio: string };
+  /**
+   * Where the output goes instead of the live renderer's stdout, and how its keyframes are
+   * forced (src/cache fills a file with keyframes on the file's own grid). Absent = live.
+   */
+  fileOutput?: { keyframes: string; muxerArgs: string[]; path: string };
 }
 
 const AAC_FRAME_SAMPLES = 1024;
@@ -142,7 +147,15 @@ function slateVideoSource(spec: AiringRenderSpec): string {
 
 /** Encoder settings shared by every airing, so the packager sees one uniform stream. */
 function encoderArgs(spec: AiringRenderSpec, keyframeRunStart: number): string[] {
-  const { profile } = spec;
+  const args = encoderSettings(spec.profile);
+  const forced = spec.fileOutput ? spec.fileOutput.keyframes : keyframeGridExpression(spec.grid, keyframeRunStart);
+  // Keyframes go before the audio settings, as they always have (golden command lines).
+  args.splice(args.indexOf('-c:a'), 0, '-force_key_frames', forced);
+  return args;
+}
+
+/** The profile's codec settings without keyframe forcing (shared by live renderers and cache fills). */
+export function encoderSettings(profile: OutputProfile): string[] {
   const args = ['-c:v', profile.videoCodec, '-b:v', profile.videoBitrate];
   if (profile.videoCodec === 'libx264') {
     args.push('-preset', profile.preset, '-profile:v', 'high', '-maxrate', profile.videoBitrate);
@@ -151,7 +164,6 @@ function encoderArgs(spec: AiringRenderSpec, keyframeRunStart: number): string[]
   // No B-frames: decode order equals presentation order, so one airing's last frame can never
   // be decoded after the next airing's first (DTS stays monotonic across the splice).
   args.push('-bf', '0', '-g', String(profile.frameRate * 60));
-  args.push('-force_key_frames', keyframeGridExpression(spec.grid, keyframeRunStart));
   args.push('-c:a', profile.audioCodec, '-b:a', profile.audioBitrate, '-ar', String(profile.audioSampleRate), '-ac', String(profile.audioChannels));
   return args;
 }
@@ -228,7 +240,7 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
     // Each renderer's continuity counters start over; flagging the first packet of each PID
     // as a discontinuity tells the packager's demuxer the jump is intended, not corruption.
     '-mpegts_flags', '+initial_discontinuity',
-    '-f', 'mpegts', 'pipe:1',
+    ...(spec.fileOutput ? [...spec.fileOutput.muxerArgs, '-f', 'mpegts', '-y', spec.fileOutput.path] : ['-f', 'mpegts', 'pipe:1']),
   ];
 }
 
