@@ -36,6 +36,8 @@ export interface AppContext {
   liveTv: LiveTv;
   /** Emergency alerts: sent over the API, laid over the channels' timelines by playout. */
   alerts: AlertService;
+  /** The media cache's totals and fill queue (src/cache), for /api/health; absent when off. */
+  mediaCache?: { summary(): Record<string, unknown> };
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
