@@ -21,7 +21,7 @@ export interface FileIdentity {
 export const CACHE_KEYFRAME_INTERVAL_SECONDS = 2;
 
 /** Bump when the fill command changes in a way that makes old cache files unlike new ones. */
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
 /** The output side of the key: one string per (profile, loudness, keyframe grid). */
 export function profileKey(profile: OutputProfile, loudnessTarget: number | null, keyframeIntervalSeconds = CACHE_KEYFRAME_INTERVAL_SECONDS): string {

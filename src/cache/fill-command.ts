@@ -58,6 +58,8 @@ export function buildCacheFillArgs(spec: CacheFillSpec): string[] {
     fileOutput: {
       keyframes: keyframes.join(','),
       muxerArgs: ['-muxdelay', '0', '-muxpreload', '0'],
+      // A spliced airing's first AAC frame may start up to 1.6 frames before its first picture.
+      audioLeadSamples: 2 * 1024,
       path: spec.output,
     },
   });

@@ -14,6 +14,8 @@ export interface CacheFlags {
   data?: string;
   quality?: QualityName;
   json?: boolean;
+  /** Only these library files (absolute or relative paths); default all. */
+  files?: string[];
 }
 
 const BAR_WIDTH = 28;
@@ -83,7 +85,8 @@ export function runCacheStatus(flags: CacheFlags): Promise<number> {
 export function runCacheFill(flags: CacheFlags): Promise<number> {
   return withCache(flags, async (cache, { config, db }) => {
     const profile = resolveOutputProfile(config, flags.quality);
-    const items = createSqliteCatalog(db).playable();
+    const only = flags.files?.length ? new Set(flags.files.map((f) => path.resolve(f))) : undefined;
+    const items = createSqliteCatalog(db).playable().filter((item) => !only || only.has(path.resolve(item.path)));
     const jobs = orderFillJobs(items.map((item) => fillJobForItem(item, profile, config.ffmpeg.loudness_target)), (j) => cache.profileKeyOf(j.profile, j.loudnessTarget));
     const bar = fillBar(process.stderr, jobs.length);
     const started = Date.now();

@@ -99,10 +99,10 @@ const cacheOptions = (command: Command) =>
 cacheOptions(cache.command('status').description('entries and bytes against the budget')).action(async (flags) => {
   process.exitCode = await runCacheStatus(flags);
 });
-cacheOptions(cache.command('fill').description('cache every playable library file (commercials, bumpers and IDs first), with progress and a summary'))
+cacheOptions(cache.command('fill [files...]').description('cache every playable library file, or just FILES (commercials, bumpers and IDs first), with progress and a summary'))
   .option('--quality <quality>', 'low | medium | high (default streaming.quality)')
-  .action(async (flags) => {
-    process.exitCode = await runCacheFill(flags);
+  .action(async (files: string[], flags) => {
+    process.exitCode = await runCacheFill({ ...flags, files });
   });
 cacheOptions(cache.command('clear').description('delete every cached file')).action(async (flags) => {
   process.exitCode = await runCacheClear(flags);

@@ -49,7 +49,17 @@ export interface AiringRenderSpec {
    * Where the output goes instead of the live renderer's stdout, and how its keyframes are
    * forced (src/cache fills a file with keyframes on the file's own grid). Absent = live.
    */
-  fileOutput?: { keyframes: string; muxerArgs: string[]; path: string };
+  fileOutput?: {
+    keyframes: string;
+    muxerArgs: string[];
+    path: string;
+    /**
+     * Start the sound this many samples before the picture, with silence (a cache file's first
+     * picture can then be spliced with AAC frames from before it, as the live renderer's sound
+     * starts up to a frame before its first picture).
+     */
+    audioLeadSamples?: number;
+  };
 }
 
 const AAC_FRAME_SAMPLES = 1024;
@@ -218,15 +228,17 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   // placeOnGrids): video starts on the frame grid (whole frames in the fps filter's 1/fps time
   // base), sound on the AAC grid (whole samples), lined up with the first picture.
   const videoStart = grid.videoLeadFrames > 0 ? `PTS-STARTPTS+${grid.videoLeadFrames}` : 'PTS-STARTPTS';
-  const shift = grid.audioContentShiftSamples;
+  const lead = spec.fileOutput?.audioLeadSamples ?? 0;
+  const shift = grid.audioContentShiftSamples + lead;
   const lineUp = shift > 0 ? `,adelay=delays=${shift}S:all=1` : shift < 0 ? `,atrim=start_sample=${-shift},asetpts=PTS-STARTPTS` : '';
-  const audioStart = grid.audioStartSamples > 0 ? `PTS-STARTPTS+${grid.audioStartSamples}` : 'PTS-STARTPTS';
+  const audioStartSamples = grid.audioStartSamples - lead;
+  const audioStart = audioStartSamples > 0 ? `PTS-STARTPTS+${audioStartSamples}` : audioStartSamples < 0 ? `PTS-STARTPTS-${-audioStartSamples}` : 'PTS-STARTPTS';
   // Graphics sit between normalisation and tpad/trim: drawn in the renderer's own time, and a
   // source that ends early is padded with its last frame as broadcast (graphics included).
   const picture = spec.graphics ? `${videoIn}[gin];${spec.graphics.filter};[gout]` : `${videoIn},`;
   const graph =
     `${picture}tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v];` +
-    `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples},asetpts=${audioStart}[a]`;
+    `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples + lead},asetpts=${audioStart}[a]`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'level+error', '-nostats',
     '-progress', 'pipe:3',
