@@ -31,7 +31,7 @@ describe('media cache on real files (real ffmpeg)', () => {
     expect(times.audio[0]).toBeCloseTo(entry.originPts - 3 * (1024 / 48000), 4);
   }, 60_000);
 
-  it('a file changed on disk is re-cached, not aired stale', async () => {
+  it('INV-CACHE-1: a file changed on disk is re-cached, not aired stale', async () => {
     const work = tempDir('cache-change');
     const [clip] = await makeClips(path.join(work, 'media'), [{ name: 'a.mp4', seconds: 2, rate: 25 }]);
     const cache = newCache(work);
@@ -48,7 +48,7 @@ describe('media cache on real files (real ffmpeg)', () => {
     expect(second.durationSeconds).toBeGreaterThan(3);
   }, 60_000);
 
-  it('eviction never removes what is airing', async () => {
+  it('INV-CACHE-2: eviction never removes what is airing', async () => {
     const work = tempDir('cache-evict');
     const clips = await makeClips(path.join(work, 'media'), [
       { name: 'a.mp4', seconds: 2 },
