@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { runAlertCommand } from './alert-command.js';
+import { runCacheClear, runCacheFill, runCacheStatus } from './cache-command.js';
 import { runChaptersAdd, runChaptersList, runChaptersRemove } from './chapters-command.js';
 import { runDemoMediaCommand } from './demo-media-command.js';
 import { runScanCommand } from './scan-command.js';
@@ -102,5 +103,23 @@ program
   .action((flags) => {
     process.exitCode = runTokenCommand(flags);
   });
+
+const cache = program.command('cache').description('the media cache: files normalised once, aired without re-encoding');
+const cacheOptions = (command: Command) =>
+  command
+    .option('--config <file>', 'JSON config file')
+    .option('--data <dir>', 'data folder (default ./data)')
+    .option('--json', 'print JSON');
+cacheOptions(cache.command('status').description('entries and bytes against the budget')).action(async (flags) => {
+  process.exitCode = await runCacheStatus(flags);
+});
+cacheOptions(cache.command('fill [files...]').description('cache every playable library file, or just FILES (commercials, bumpers and IDs first), with progress and a summary'))
+  .option('--quality <quality>', 'low | medium | high (default streaming.quality)')
+  .action(async (files: string[], flags) => {
+    process.exitCode = await runCacheFill({ ...flags, files });
+  });
+cacheOptions(cache.command('clear').description('delete every cached file')).action(async (flags) => {
+  process.exitCode = await runCacheClear(flags);
+});
 
 await program.parseAsync(process.argv);

@@ -20,6 +20,10 @@ import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
 import { scanWithProgressBar, summaryLine } from '../library/progress.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
+import { ChannelCache } from '../cache/channel-cache.js';
+import { FillQueue } from '../cache/fill-queue.js';
+import { fillJobsForAirings } from '../cache/library-jobs.js';
+import { MediaCache } from '../cache/media-cache.js';
 import { ChannelSession } from '../playout/channel-session.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
 import { buildApp } from '../server/app.js';
@@ -85,6 +89,7 @@ function buildChannels(
   scheduling: SchedulingService,
   alerts: AlertSource,
   graphics: GraphicsStore,
+  mediaCache: MediaCache | undefined,
 ): { manager: ChannelManager; timelines: ChannelTimelines } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -124,6 +129,7 @@ function buildChannels(
       timeZone: channels.get(channelNumber)?.timeZone,
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
+      ...(mediaCache ? { cache: new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
       graphics: (slice) => {
         const channel = channels.get(channelNumber);
@@ -189,6 +195,29 @@ function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog,
   });
 }
 
+/**
+ * The background fill (src/cache/fill-queue.ts): what every channel airs in the next
+ * `cache.fill_ahead_hours`, at each channel's own profile; waits while a live channel is behind
+ * real time (its packager has nothing ahead of the wall clock).
+ */
+function buildFillQueue(config: RetrovueConfig, cache: MediaCache, catalog: Catalog, timelines: ChannelTimelines, manager: () => ChannelManager, log: Logger): FillQueue {
+  return new FillQueue({
+    cache,
+    log: log.child({ component: 'cache-fill' }),
+    upcoming: () => {
+      const now = Date.now();
+      const itemsByPath = new Map(catalog.playable().map((item) => [item.path, item]));
+      return timelines.channelNumbers().flatMap((n) => {
+        const timeline = timelines.plays(n) ? timelines.timelineFor(n) : undefined;
+        if (!timeline) return [];
+        const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
+        return fillJobsForAirings(airings, itemsByPath, resolveOutputProfile(config, timelines.qualityOf(n)), config.ffmpeg.loudness_target);
+      });
+    },
+    mayRun: () => manager().all().every((session) => session.state !== 'live' || (session.workingAheadSeconds ?? 1) >= 0.5),
+  });
+}
+
 /** `retrovue serve`: returns the process exit code. */
 export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let config: RetrovueConfig;
@@ -219,6 +248,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let channels: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
+  let mediaCache: MediaCache | undefined;
+  let fillQueue: FillQueue | undefined;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -242,7 +273,11 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       // An alert that starts, is pre-empted or ends early reaches the picture now, not at the next airing.
       onAirChanged: (numbers) => numbers.forEach((n) => manager.get(n)?.breakIn()),
     });
-    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics));
+    mediaCache = config.cache.enabled
+      ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
+      : undefined;
+    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
+    if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, log);
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {
@@ -255,7 +290,11 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let app: ReturnType<typeof buildApp>;
   try {
     const liveTv = createLiveTv(config, toolchain, log);
-    app = buildApp({ config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog });
+    const cacheForHealth = mediaCache;
+    app = buildApp({
+      config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog,
+      ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null }) } } : {}),
+    });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
     if (!(error instanceof DeviceIdentityError)) throw error;
@@ -280,6 +319,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   await manager.startAlwaysOn();
   manager.watchIdle();
+  fillQueue?.start();
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: NodeJS.Signals): void => {
@@ -289,6 +329,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         resolve(1);
       }, 5000);
       void (async () => {
+        fillQueue?.stop();
         await manager.closeAll();
         await app.close();
         db.close();

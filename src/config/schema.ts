@@ -137,6 +137,19 @@ export const alertsSchema = z
   })
   .strict();
 
+/** The media cache (src/cache): files normalised once, aired by copy-splicing. */
+export const cacheSchema = z
+  .object({
+    /** Look airings up in the cache (copy-splice what is there); off = every airing rendered live. */
+    enabled: z.boolean().default(true),
+    /** Storage budget in GB; least recently aired entries are evicted beyond it. */
+    budget_gb: z.number().positive().default(20),
+    /** Fill in the background what the timelines air in the next `fill_ahead_hours` (off by default for now). */
+    fill_ahead: z.boolean().default(false),
+    fill_ahead_hours: z.number().positive().max(168).default(48),
+  })
+  .strict();
+
 /** A channel defined in the config file (issue #4); its schedule is validated by src/schedule/model.ts. */
 export const channelConfigSchema = z
   .object({
@@ -175,6 +188,7 @@ export const configSchema = z
     hdhr: hdhrSchema.default(() => hdhrSchema.parse({})),
     server: serverSchema.default(() => serverSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
+    cache: cacheSchema.default(() => cacheSchema.parse({})),
     channels: z.array(channelConfigSchema).optional(),
     guide: guideSchema.default(() => guideSchema.parse({})),
     /** Server-wide station graphics defaults (bug, lower third, up next, branding); channels override them. */

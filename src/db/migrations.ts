@@ -190,4 +190,29 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'media cache',
+    up(db) {
+      // One row per cached rendition (src/cache): a file normalised once to one output profile,
+      // with its keyframe index, so airings of it are copy-spliced instead of re-encoded.
+      db.exec(`
+        CREATE TABLE media_cache (
+          key TEXT PRIMARY KEY,
+          path TEXT NOT NULL,
+          size_bytes INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL,
+          profile_key TEXT NOT NULL,
+          file TEXT NOT NULL,
+          bytes INTEGER NOT NULL,
+          origin_pts REAL NOT NULL,
+          duration_s REAL NOT NULL,
+          keyframes_json TEXT NOT NULL,
+          created_at_ms INTEGER NOT NULL,
+          last_aired_ms INTEGER
+        );
+        CREATE INDEX media_cache_by_source ON media_cache (path, profile_key);
+      `);
+    },
+  },
 ];

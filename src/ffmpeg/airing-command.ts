@@ -45,6 +45,21 @@ export interface AiringRenderSpec {
    * sound, at the profile's size, rate and sample rate. Without it and without a source: a slate.
    */
   card?: { video: string; audio: string };
+  /**
+   * Where the output goes instead of the live renderer's stdout, and how its keyframes are
+   * forced (src/cache fills a file with keyframes on the file's own grid). Absent = live.
+   */
+  fileOutput?: {
+    keyframes: string;
+    muxerArgs: string[];
+    path: string;
+    /**
+     * Start the sound this many samples before the picture, with silence (a cache file's first
+     * picture can then be spliced with AAC frames from before it, as the live renderer's sound
+     * starts up to a frame before its first picture).
+     */
+    audioLeadSamples?: number;
+  };
 }
 
 const AAC_FRAME_SAMPLES = 1024;
@@ -142,7 +157,15 @@ function slateVideoSource(spec: AiringRenderSpec): string {
 
 /** Encoder settings shared by every airing, so the packager sees one uniform stream. */
 function encoderArgs(spec: AiringRenderSpec, keyframeRunStart: number): string[] {
-  const { profile } = spec;
+  const args = encoderSettings(spec.profile);
+  const forced = spec.fileOutput ? spec.fileOutput.keyframes : keyframeGridExpression(spec.grid, keyframeRunStart);
+  // Keyframes go before the audio settings, as they always have (golden command lines).
+  args.splice(args.indexOf('-c:a'), 0, '-force_key_frames', forced);
+  return args;
+}
+
+/** The profile's codec settings without keyframe forcing (shared by live renderers and cache fills). */
+export function encoderSettings(profile: OutputProfile): string[] {
   const args = ['-c:v', profile.videoCodec, '-b:v', profile.videoBitrate];
   if (profile.videoCodec === 'libx264') {
     args.push('-preset', profile.preset, '-profile:v', 'high', '-maxrate', profile.videoBitrate);
@@ -151,7 +174,6 @@ function encoderArgs(spec: AiringRenderSpec, keyframeRunStart: number): string[]
   // No B-frames: decode order equals presentation order, so one airing's last frame can never
   // be decoded after the next airing's first (DTS stays monotonic across the splice).
   args.push('-bf', '0', '-g', String(profile.frameRate * 60));
-  args.push('-force_key_frames', keyframeGridExpression(spec.grid, keyframeRunStart));
   args.push('-c:a', profile.audioCodec, '-b:a', profile.audioBitrate, '-ar', String(profile.audioSampleRate), '-ac', String(profile.audioChannels));
   return args;
 }
@@ -206,15 +228,17 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   // placeOnGrids): video starts on the frame grid (whole frames in the fps filter's 1/fps time
   // base), sound on the AAC grid (whole samples), lined up with the first picture.
   const videoStart = grid.videoLeadFrames > 0 ? `PTS-STARTPTS+${grid.videoLeadFrames}` : 'PTS-STARTPTS';
-  const shift = grid.audioContentShiftSamples;
+  const lead = spec.fileOutput?.audioLeadSamples ?? 0;
+  const shift = grid.audioContentShiftSamples + lead;
   const lineUp = shift > 0 ? `,adelay=delays=${shift}S:all=1` : shift < 0 ? `,atrim=start_sample=${-shift},asetpts=PTS-STARTPTS` : '';
-  const audioStart = grid.audioStartSamples > 0 ? `PTS-STARTPTS+${grid.audioStartSamples}` : 'PTS-STARTPTS';
+  const audioStartSamples = grid.audioStartSamples - lead;
+  const audioStart = audioStartSamples > 0 ? `PTS-STARTPTS+${audioStartSamples}` : audioStartSamples < 0 ? `PTS-STARTPTS-${-audioStartSamples}` : 'PTS-STARTPTS';
   // Graphics sit between normalisation and tpad/trim: drawn in the renderer's own time, and a
   // source that ends early is padded with its last frame as broadcast (graphics included).
   const picture = spec.graphics ? `${videoIn}[gin];${spec.graphics.filter};[gout]` : `${videoIn},`;
   const graph =
     `${picture}tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v];` +
-    `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples},asetpts=${audioStart}[a]`;
+    `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples + lead},asetpts=${audioStart}[a]`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'level+error', '-nostats',
     '-progress', 'pipe:3',
@@ -228,7 +252,7 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
     // Each renderer's continuity counters start over; flagging the first packet of each PID
     // as a discontinuity tells the packager's demuxer the jump is intended, not corruption.
     '-mpegts_flags', '+initial_discontinuity',
-    '-f', 'mpegts', 'pipe:1',
+    ...(spec.fileOutput ? [...spec.fileOutput.muxerArgs, '-f', 'mpegts', '-y', spec.fileOutput.path] : ['-f', 'mpegts', 'pipe:1']),
   ];
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { OutputProfile } from '../config/quality.js';
-import { buildAiringRenderArgs, type SourceFacts } from '../ffmpeg/airing-command.js';
+import { buildAiringRenderArgs, placeOnGrids, type SourceFacts } from '../ffmpeg/airing-command.js';
 import type { SegmentGrid } from '../hls/segment-grid.js';
 import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
@@ -10,6 +10,11 @@ import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
 import { checkSource, type SourceCheck } from '../library/probe.js';
 import { alertCard } from '../alerts/alert-render.js';
+import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
+import type { ChannelCache } from '../cache/channel-cache.js';
+import type { CacheEntry } from '../cache/cache-store.js';
+import { planSlice } from '../cache/splice-plan.js';
+import { spliceCachedSlice } from '../cache/ts-splicer.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
@@ -20,6 +25,13 @@ function spawnRenderer(command: string, args: string[]): ChildProcess {
   registerChild(child);
   return child;
 }
+
+/**
+ * What a live renderer's MPEG-TS muxer adds to every timestamp it writes (ffmpeg's default mux
+ * delay and preload, measured: `-output_ts_offset X` gives a first picture at X + 1.4 s). A
+ * copy-spliced slice writes the same, so the packager sees one clock.
+ */
+const RENDERER_MUXER_OFFSET_SECONDS = 1.4;
 
 /** How much of the next airing may be rendered ahead of its turn. */
 const PREROLL_BUFFER_BYTES = 1024 * 1024;
@@ -47,6 +59,11 @@ export interface AiringChainOptions {
   /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
   graphics?: (slice: AiringSlice) => Promise<{ filter: string } | undefined>;
   log: Logger;
+  /**
+   * The media cache as this channel's profile sees it (src/cache). Absent (or nothing cached):
+   * every slice is rendered live, exactly as without a cache.
+   */
+  cache?: ChannelCache;
   /** Seams for unit tests: how a renderer is started and how a file is checked before air. */
   spawnRenderer?: SpawnRenderer;
   checkSource?: (ffprobePath: string, filePath: string) => Promise<SourceCheck>;
@@ -67,6 +84,60 @@ export interface RendererInfo {
   reason?: string;
   /** The renderer draws station graphics. */
   graphics?: boolean;
+  /** The slice is copy-spliced from the media cache (no ffmpeg). */
+  cached?: boolean;
+}
+
+/** What the chain plays: a live renderer (ffmpeg) or a slice spliced from the cache. */
+interface Playing {
+  readonly info: RendererInfo;
+  readonly picture: Picture;
+  readonly output: Readable;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  outSeconds: number;
+  lastError: string | undefined;
+  kill(): void;
+}
+
+/**
+ * The renderer of a cached slice: the splicer's bytes (src/cache/ts-splicer.ts) buffered like a
+ * live renderer's stdout, so it is prepared ahead of its turn the same way; "exits" 0 when the
+ * slice is copied, 1 when the cached file fails mid-slice (the chain then slates the rest).
+ */
+class SplicedSlice implements Playing {
+  readonly picture: Picture = 'source';
+  readonly output = new PassThrough({ highWaterMark: PREROLL_BUFFER_BYTES });
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  outSeconds = 0;
+  lastError: string | undefined;
+  private readonly source: Readable;
+
+  constructor(
+    readonly info: RendererInfo,
+    makeSource: (onProgress: (seconds: number) => void) => Readable,
+    release: () => void,
+  ) {
+    this.source = makeSource((seconds) => {
+      this.outSeconds = seconds;
+    });
+    this.exited = new Promise((resolve) => {
+      this.source.once('end', () => resolve({ code: 0, signal: null }));
+      this.source.once('error', (error) => {
+        this.lastError = error.message;
+        this.output.end();
+        resolve({ code: 1, signal: null });
+      });
+      this.source.once('close', () => resolve({ code: null, signal: 'SIGKILL' }));
+    }).finally(release) as Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+    this.source.pipe(this.output);
+  }
+
+  kill(): void {
+    if (!this.source.destroyed) {
+      this.source.destroy();
+      this.output.end();
+    }
+  }
 }
 
 /** The slice of the timeline that is on the air at `tMs`, up to the end of its airing. */
@@ -77,7 +148,7 @@ export function sliceAt(timeline: ChannelTimeline, tMs: number): AiringSlice | u
 }
 
 /** One running renderer: an ffmpeg turning one slice into MPEG-TS on stdout. */
-class Renderer {
+class Renderer implements Playing {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /**
@@ -132,11 +203,11 @@ class Renderer {
  */
 export class AiringChain {
   private stopped = false;
-  private current: Renderer | undefined;
-  private upcoming: Promise<Renderer> | undefined;
+  private current: Playing | undefined;
+  private upcoming: Promise<Playing> | undefined;
   private upcomingSlice: AiringSlice | undefined;
   /** The renderer started ahead of its turn (memory and CPU in the status API). */
-  private ahead: Renderer | undefined;
+  private ahead: Playing | undefined;
   slatesShown = 0;
   /** Set when even the plain slate failed: the slot went unfilled (the channel's lastError). */
   lastError: string | undefined;
@@ -217,8 +288,15 @@ export class AiringChain {
   }
 
   /** Checks the source and starts its renderer (or a slate's). */
-  private async prepare(slice: AiringSlice, forceSlate?: { reason: string; picture: Exclude<Picture, 'source'> }, withoutGraphics = false): Promise<Renderer> {
+  private async prepare(sliceAsked: AiringSlice, forceSlate?: { reason: string; picture: Exclude<Picture, 'source'> }, withoutGraphics = false): Promise<Playing> {
+    let slice = sliceAsked;
     const { airing } = slice;
+    if (this.options.cache && !forceSlate && !withoutGraphics && (airing.kind !== 'slate' && airing.kind !== 'alert') && airing.mediaPath) {
+      const decision = await this.fromCache(slice, this.options.cache);
+      if (decision && 'spliced' in decision) return decision.spliced;
+      // Live up to a cached keyframe; the rest of the airing is its own (copied) slice.
+      if (decision) slice = { ...slice, toMs: decision.liveUntilMs };
+    }
     let facts: SourceFacts | undefined;
     let reason = forceSlate?.reason;
     // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
@@ -254,11 +332,74 @@ export class AiringChain {
     const renderer = new Renderer(info, picture, child, this.options.log);
     if (this.stopped) renderer.kill();
     this.ahead = renderer;
+    if (facts) this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
     return renderer;
   }
 
+  /**
+   * Whether the slice can be copy-spliced from the media cache (src/cache/splice-plan.ts): the
+   * spliced slice, a point to render live up to, or undefined (live as without a cache).
+   * Slices with station graphics stay live: the cache holds the bare picture.
+   */
+  private async fromCache(slice: AiringSlice, cache: ChannelCache): Promise<{ spliced: Playing } | { liveUntilMs: number } | undefined> {
+    const { grid, profile } = this.options;
+    // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
+    if (grid.segmentDuration < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
+    let entry: CacheEntry | undefined;
+    try {
+      entry = await cache.lookup(slice.airing.mediaPath);
+    } catch (error) {
+      this.options.log.warn({ err: error, file: slice.airing.mediaPath }, 'media cache lookup failed: rendering live');
+      return undefined;
+    }
+    if (!entry) return undefined;
+    const rampSeconds = grid.ramp.reduce((a, b) => a + b, 0);
+    const plan = planSlice({
+      airing: slice.airing,
+      fromMs: slice.fromMs,
+      toMs: slice.toMs,
+      index: entry,
+      rampEndsAtMs: this.options.runStartMs + rampSeconds * 1000,
+      frameRate: profile.frameRate,
+    });
+    if (plan.mode === 'live') return undefined;
+    if (this.options.graphics && (await this.options.graphics(slice).catch(() => undefined))) return undefined;
+    if (plan.mode === 'split') return { liveUntilMs: plan.atMs };
+    const placement = placeOnGrids(this.clockSecondsAt(slice.fromMs), (slice.toMs - slice.fromMs) / 1000, profile.frameRate, profile.audioSampleRate);
+    const rate = profile.audioSampleRate;
+    const aacFrame = 1024 / rate;
+    // The live renderer's AAC packets span [audio start − 1 frame, next airing's audio start − 1
+    // frame) (the priming packet comes first); a copied slice takes the cached frames that start
+    // within half a frame of that span, so it tiles with either kind of neighbour.
+    const audioStart = placement.baseSeconds + placement.audioStartSamples / rate;
+    const audioEnd = audioStart + (placement.audioSamples + 1024) / rate;
+    const info: RendererInfo = { slice, pid: undefined, slate: false, cached: true };
+    const release = cache.beginAiring(entry);
+    const cachedEntry = entry;
+    const spliced = new SplicedSlice(
+      info,
+      (onProgress) =>
+        spliceCachedSlice({
+          entry: cachedEntry,
+          keyframeIndex: plan.keyframeIndex,
+          frames: placement.frames,
+          videoStartSeconds: placement.baseSeconds + placement.videoLeadFrames / profile.frameRate,
+          audioFromSeconds: audioStart - 1.5 * aacFrame,
+          audioToSeconds: audioEnd - 1.5 * aacFrame,
+          muxerOffsetSeconds: RENDERER_MUXER_OFFSET_SECONDS,
+          frameRate: profile.frameRate,
+          onProgress,
+        }),
+      release,
+    );
+    cache.record('cached', (slice.toMs - slice.fromMs) / 1000);
+    if (this.stopped) spliced.kill();
+    this.ahead = spliced;
+    return { spliced };
+  }
+
   /** Splices the renderer's output into the packager; on failure fills the rest of the slot. */
-  private async play(renderer: Renderer): Promise<void> {
+  private async play(renderer: Playing): Promise<void> {
     const { slice } = renderer.info;
     this.options.log.info(
       { title: slice.airing.title, kind: slice.airing.kind, offsetSeconds: ((slice.fromMs - slice.airing.startMs) / 1000).toFixed(1), slate: renderer.info.slate },

@@ -39,6 +39,8 @@ export interface ChannelSessionOptions {
   timeZone?: string;
   /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
   graphics?: AiringChainOptions['graphics'];
+  /** The media cache as this channel's profile sees it; absent = every airing rendered live. */
+  cache?: AiringChainOptions['cache'];
   /** Test hook: the wall clock. */
   now?: () => number;
 }
@@ -164,8 +166,10 @@ export class ChannelSession extends EventEmitter {
     // Segments ramp up from half a second (a cold channel plays about a second after it is
     // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts).
     const grid = channelGrid(this.options.segmentDurationSeconds);
-    const segmenter = new Segmenter(grid, (segment) => this.publish(runId, nowMs, segment));
     const frameSeconds = 1 / this.options.profile.frameRate;
+    // With a cache, copy-spliced stretches have keyframes on their file's grid, not the run's:
+    // the segmenter then ends a segment at its last keyframe before its end (see segmenter.ts).
+    const segmenter = new Segmenter(grid, (segment) => this.publish(runId, nowMs, segment), this.options.cache ? frameSeconds + 0.002 : undefined);
     const startRun = (child: ChildProcess): void => {
       if (!child.stdin || !child.stdout) return;
       this.fanout.beginRun(nowMs);
@@ -192,6 +196,7 @@ export class ChannelSession extends EventEmitter {
         sink: child.stdin,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
+        ...(this.options.cache ? { cache: this.options.cache } : {}),
         timeZone: this.options.timeZone,
       });
       this.chain = chain;
@@ -287,6 +292,11 @@ export class ChannelSession extends EventEmitter {
   /** The next airing's renderer, started ahead of its turn. */
   get renderingAhead(): RendererInfo | undefined {
     return this.chain?.renderingAhead;
+  }
+
+  /** Cache hits and misses of this channel (status and health); undefined without a cache. */
+  get cacheSummary() {
+    return this.options.cache?.summary();
   }
 
   get slatesShown(): number {

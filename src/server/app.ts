@@ -45,6 +45,8 @@ export interface AppContext {
   alerts: AlertService;
   /** The last log lines, for the web monitor (absent in tools that build the app without serve). */
   logTail?: LogTail;
+  /** The media cache's totals and fill queue (src/cache), for /api/health; absent when off. */
+  mediaCache?: { summary(): Record<string, unknown> };
 }
 
 export function buildApp(context: AppContext): FastifyInstance {

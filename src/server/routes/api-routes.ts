@@ -51,11 +51,13 @@ export function channelStatus(session: ChannelSession, context: AppContext) {
         }
       : null,
     rendering: rendering
-      ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null }
+      ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null, cached: rendering.cached === true }
       : null,
     slatesShown: session.slatesShown,
     // Seconds of stream made ahead of real time (streaming.work_ahead): HLS is published this far ahead.
     workingAheadSeconds: session.workingAheadSeconds === undefined ? null : Number(session.workingAheadSeconds.toFixed(2)),
+    // Media cache: seconds of media copy-spliced vs rendered live this run (null: cache off).
+    cache: session.cacheSummary ?? null,
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
   };
@@ -67,6 +69,7 @@ export function registerApiRoutes(app: FastifyInstance, context: AppContext): vo
     uptimeSeconds: Math.round((Date.now() - context.startedAtMs) / 1000),
     mode: context.config.streaming.mode,
     ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
+    cache: context.mediaCache?.summary() ?? null,
     channels: context.channels.all().map((session) => channelStatus(session, context)),
   }));
 

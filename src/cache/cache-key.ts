@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { OutputProfile } from '../config/quality.js';
+
+/**
+ * What makes two cached renditions interchangeable: the same bytes of source (path, size and
+ * mtime: a file edited in place gets a new mtime, a replaced one a new size or mtime) rendered
+ * to the same output (every profile field, the loudness target, the keyframe interval).
+ */
+export interface FileIdentity {
+  path: string;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/**
+ * The cache's keyframe interval in seconds of the file's own time. It must not exceed the
+ * channel's segment duration: the segmenter cuts a cached stretch at its last keyframe before a
+ * segment's end (see src/hls/segmenter.ts), so a GOP longer than a segment would leave nothing
+ * to cut at.
+ */
+export const CACHE_KEYFRAME_INTERVAL_SECONDS = 2;
+
+/** Bump when the fill command changes in a way that makes old cache files unlike new ones. */
+const FORMAT_VERSION = 2;
+
+/** The output side of the key: one string per (profile, loudness, keyframe grid). */
+export function profileKey(profile: OutputProfile, loudnessTarget: number | null, keyframeIntervalSeconds = CACHE_KEYFRAME_INTERVAL_SECONDS): string {
+  const p = profile;
+  return [
+    `v${FORMAT_VERSION}`,
+    `${p.width}x${p.height}@${p.frameRate}`,
+    `${p.videoCodec}:${p.videoBitrate}:${p.preset}`,
+    `${p.audioCodec}:${p.audioBitrate}:${p.audioSampleRate}:${p.audioChannels}`,
+    `lufs=${loudnessTarget ?? 'off'}`,
+    `gop=${keyframeIntervalSeconds}`,
+  ].join('|');
+}
+
+/** The entry's key: a hash of the file's identity and the profile key (also the cache file's name). */
+export function cacheKey(file: FileIdentity, profile: string): string {
+  return createHash('sha256').update(`${file.path}\0${file.sizeBytes}\0${Math.round(file.mtimeMs)}\0${profile}`).digest('hex').slice(0, 32);
+}
+
+/** Does the entry still describe the file on disk? (A changed file is re-cached, never aired stale.) */
+export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.path === b.path && a.sizeBytes === b.sizeBytes && Math.round(a.mtimeMs) === Math.round(b.mtimeMs);
+}

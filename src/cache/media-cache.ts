@@ -1,0 +1,223 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Database } from 'better-sqlite3';
+import type { OutputProfile } from '../config/quality.js';
+import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
+import { checkSource } from '../library/probe.js';
+import type { Logger } from '../logging/logger.js';
+import { indexCachedFile } from './cache-index.js';
+import { CACHE_KEYFRAME_INTERVAL_SECONDS, cacheKey, profileKey, sameFile, type FileIdentity } from './cache-key.js';
+import { CacheStore, type CacheEntry } from './cache-store.js';
+import { chooseEvictions } from './eviction.js';
+import { buildCacheFillArgs } from './fill-command.js';
+
+export interface MediaCacheOptions {
+  db: Database;
+  /** Folder of the cached files (`<data_dir>/cache`). */
+  dir: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** Storage budget; least recently aired entries are evicted beyond it. */
+  budgetBytes: number;
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface FillRequest {
+  path: string;
+  durationSeconds: number;
+  chapterSeconds: number[];
+  profile: OutputProfile;
+  loudnessTarget: number | null;
+}
+
+/** Runs ffmpeg at the lowest CPU priority: a fill must never take time from a live encoder. */
+function spawnNiced(command: string, args: string[]) {
+  const wrapped = wrapWithParentDeathSignal(command, args);
+  const nice = existsSync('/usr/bin/nice') ? '/usr/bin/nice' : undefined;
+  const child = nice
+    ? spawn(nice, ['-n', '19', wrapped.command, ...wrapped.args], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
+    : spawn(wrapped.command, wrapped.args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  registerChild(child);
+  return child;
+}
+
+/**
+ * The media cache: each (file, output profile) normalised once into an MPEG-TS file with
+ * keyframes on the file's own grid, indexed, so an airing of it is copy-spliced
+ * (src/cache/ts-splicer.ts) instead of decoded and encoded again. Entries are keyed by the
+ * file's identity: a file changed on disk no longer matches its entry and is re-cached, never
+ * aired stale. Entries that air are pinned and never evicted while they do.
+ */
+export class MediaCache {
+  readonly store: CacheStore;
+  private readonly pins = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: MediaCacheOptions) {
+    this.store = new CacheStore(options.db);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The key of a profile (channels of one quality share their cache). */
+  profileKeyOf(profile: OutputProfile, loudnessTarget: number | null): string {
+    return profileKey(profile, loudnessTarget, CACHE_KEYFRAME_INTERVAL_SECONDS);
+  }
+
+  /**
+   * The entry for this file as it is on disk now, or undefined (not cached, file gone or
+   * changed). A stale entry found on the way is deleted unless it is pinned (airing).
+   */
+  async lookup(filePath: string, profile: string): Promise<CacheEntry | undefined> {
+    const entries = this.store.forSource(filePath, profile);
+    if (entries.length === 0) return undefined;
+    const identity = await identityOf(filePath);
+    let found: CacheEntry | undefined;
+    for (const entry of entries) {
+      if (identity && sameFile(entry.source, identity) && existsSync(entry.file)) found = entry;
+      else if (!this.pins.has(entry.key)) await this.removeEntry(entry);
+    }
+    return found;
+  }
+
+  /** Marks an entry as airing (never evicted until the returned function is called). */
+  pin(key: string): () => void {
+    this.pins.set(key, (this.pins.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const count = (this.pins.get(key) ?? 1) - 1;
+      if (count <= 0) this.pins.delete(key);
+      else this.pins.set(key, count);
+    };
+  }
+
+  isPinned(key: string): boolean {
+    return this.pins.has(key);
+  }
+
+  markAired(key: string): void {
+    this.store.markAired(key, this.now());
+  }
+
+  /** Fills one file (or returns its existing entry); `onProgress` gets the fraction done. */
+  async fill(request: FillRequest, onProgress?: (fraction: number) => void): Promise<CacheEntry> {
+    const identity = await identityOf(request.path);
+    if (!identity) throw new Error(`cannot cache ${request.path}: file not found`);
+    const profile = profileKeyOf(request);
+    const existing = await this.lookup(request.path, profile);
+    if (existing) return existing;
+    const check = await checkSource(this.options.ffprobePath, request.path);
+    if (!check.ok) throw new Error(`cannot cache ${request.path}: ${check.reason}`);
+    const key = cacheKey(identity, profile);
+    await mkdir(this.options.dir, { recursive: true });
+    const file = path.join(this.options.dir, `${key}.ts`);
+    const partial = `${file}.part`;
+    const args = buildCacheFillArgs({
+      source: { path: request.path, facts: check.facts },
+      durationSeconds: request.durationSeconds,
+      chapterSeconds: request.chapterSeconds,
+      keyframeIntervalSeconds: CACHE_KEYFRAME_INTERVAL_SECONDS,
+      profile: request.profile,
+      loudnessTarget: request.loudnessTarget,
+      output: partial,
+    });
+    const release = this.pin(key);
+    try {
+      await runFill(this.options.ffmpegPath, args, request.durationSeconds, onProgress);
+      // The file may have changed while it was being read: such a rendition is of no version.
+      const after = await identityOf(request.path);
+      if (!after || !sameFile(after, identity)) throw new Error(`${request.path} changed while it was being cached`);
+      await rename(partial, file);
+      const index = await indexCachedFile(file, request.profile.frameRate);
+      const bytes = (await stat(file)).size;
+      const entry: CacheEntry = { key, source: identity, profileKey: profile, file, bytes, ...index, createdAtMs: this.now(), lastAiredMs: undefined };
+      this.store.put(entry);
+      await this.evict();
+      return entry;
+    } catch (error) {
+      await unlink(partial).catch(() => undefined);
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  /** Deletes least recently aired entries beyond the budget, never a pinned one. */
+  async evict(): Promise<string[]> {
+    const entries = this.store.all();
+    const victims = chooseEvictions(
+      entries.map((e) => ({ key: e.key, bytes: e.bytes, lastUsedMs: e.lastAiredMs ?? e.createdAtMs })),
+      this.options.budgetBytes,
+      new Set(this.pins.keys()),
+    );
+    for (const key of victims) {
+      const entry = entries.find((e) => e.key === key);
+      if (entry) await this.removeEntry(entry);
+    }
+    if (victims.length > 0) this.options.log?.info({ evicted: victims.length }, 'media cache: evicted least recently aired entries');
+    return victims;
+  }
+
+  /** Deletes every entry that is not airing; returns how many went and how many stayed. */
+  async clear(): Promise<{ removed: number; kept: number; bytes: number }> {
+    let removed = 0;
+    let kept = 0;
+    let bytes = 0;
+    for (const entry of this.store.all()) {
+      if (this.pins.has(entry.key)) {
+        kept += 1;
+        continue;
+      }
+      await this.removeEntry(entry);
+      removed += 1;
+      bytes += entry.bytes;
+    }
+    return { removed, kept, bytes };
+  }
+
+  stats(): { entries: number; bytes: number; budgetBytes: number; pinned: number } {
+    return { ...this.store.totals(), budgetBytes: this.options.budgetBytes, pinned: this.pins.size };
+  }
+
+  private async removeEntry(entry: CacheEntry): Promise<void> {
+    this.store.remove(entry.key);
+    await unlink(entry.file).catch(() => undefined);
+  }
+}
+
+function profileKeyOf(request: FillRequest): string {
+  return profileKey(request.profile, request.loudnessTarget, CACHE_KEYFRAME_INTERVAL_SECONDS);
+}
+
+async function identityOf(filePath: string): Promise<FileIdentity | undefined> {
+  try {
+    const s = await stat(filePath);
+    return { path: filePath, sizeBytes: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+function runFill(ffmpegPath: string, args: string[], durationSeconds: number, onProgress?: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawnNiced(ffmpegPath, args);
+    let lastError = '';
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (line.trim()) lastError = line;
+    });
+    const progress = child.stdio[3] as Readable | null;
+    if (progress && onProgress) {
+      createInterface({ input: progress }).on('line', (line) => {
+        if (line.startsWith('out_time_us=')) onProgress(Math.min(1, Number(line.slice(12)) / 1e6 / Math.max(0.001, durationSeconds)) || 0);
+      });
+    }
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`cache fill failed (ffmpeg exited ${code}): ${lastError}`))));
+  });
+}

@@ -1,0 +1,51 @@
+import type { Airing } from '../timeline/types.js';
+import { firstKeyframeAtOrAfter, keyframeAt, type CacheIndex } from './cache-index.js';
+
+/**
+ * How a slice of an airing whose file is cached reaches the air:
+ *  - `copy`: spliced from the cached file, starting at keyframe `keyframeIndex`;
+ *  - `split`: rendered live up to `atMs` (a cached keyframe), then — as its own slice — copied;
+ *  - `live`: rendered live, as without a cache.
+ *
+ * Rules (docs/architecture.md, "Media cache"):
+ *  - a copy starts only on a cached keyframe within half a frame of the slice's content time,
+ *    so every airing still starts on its timeline second with the right picture (airings
+ *    start at 0 or at chapter marks, which the fill made keyframes);
+ *  - a join in progress is exact: the run's first slice renders live up to the first cached
+ *    keyframe after the cold-start ramp, then copies (no second of the timeline is lost or
+ *    shown twice);
+ *  - nothing is copied inside the run's cold-start ramp: its half-second segments need the
+ *    live renderer's keyframes on the run's grid;
+ *  - the cached file must cover the whole slot (a file shorter than its slot is padded by the
+ *    live renderer).
+ */
+export type SlicePlan = { mode: 'live'; why: string } | { mode: 'copy'; keyframeIndex: number } | { mode: 'split'; atMs: number };
+
+export interface SlicePlanInput {
+  airing: Pick<Airing, 'startMs' | 'endMs' | 'inPointMs'>;
+  fromMs: number;
+  toMs: number;
+  index: Pick<CacheIndex, 'keyframes' | 'durationSeconds'>;
+  /** Wall-clock instant the run's ramp ends (run start + sum of the ramp). */
+  rampEndsAtMs: number;
+  frameRate: number;
+}
+
+/** A split that would copy less than this is not worth a second switch. */
+const MIN_COPY_MS = 1000;
+
+export function planSlice(input: SlicePlanInput): SlicePlan {
+  const { airing, index, frameRate } = input;
+  const contentAt = (tMs: number): number => (airing.inPointMs + (tMs - airing.startMs)) / 1000;
+  if (contentAt(airing.endMs) + 1 / frameRate > index.durationSeconds) return { mode: 'live', why: 'the cached file is shorter than the slot' };
+  if (input.fromMs >= input.rampEndsAtMs) {
+    const keyframe = keyframeAt(index, contentAt(input.fromMs), frameRate);
+    if (keyframe !== undefined) return { mode: 'copy', keyframeIndex: keyframe };
+  }
+  const earliestMs = Math.max(input.fromMs + 1, input.rampEndsAtMs);
+  const next = firstKeyframeAtOrAfter(index, contentAt(earliestMs));
+  if (next === undefined) return { mode: 'live', why: 'no cached keyframe left in the slice' };
+  const atMs = airing.startMs + Math.round(index.keyframes[next]![0] * 1000) - airing.inPointMs;
+  if (atMs <= input.fromMs || atMs > input.toMs - MIN_COPY_MS) return { mode: 'live', why: 'no cached keyframe left in the slice' };
+  return { mode: 'split', atMs };
+}
