@@ -1,4 +1,5 @@
 import type { OutputProfile } from '../config/quality.js';
+import type { AlertStyles } from '../config/schema.js';
 import { escapeFilterValue } from '../ffmpeg/filter-text.js';
 import { ALERT_STYLES, buildAlertCard, buildCrawl } from '../graphics/emergency.js';
 import type { AiringAlert } from '../timeline/types.js';
@@ -30,6 +31,8 @@ export interface AlertCardOptions {
   durationSeconds: number;
   /** The channel's zone, for "Issued 7:42 PM". */
   timeZone?: string;
+  /** The operator's styles per type (`alerts.styles`), over the built-in ones. */
+  styles?: AlertStyles;
 }
 
 /**
@@ -46,13 +49,14 @@ export function alertCard(options: AlertCardOptions): { video: string; audio: st
   const until = options.durationSeconds + 1;
   const issued = new Date(alert.issuedAtMs).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', timeZone: options.timeZone });
   const message = alert.type === 'system' && !alert.message.trim() ? 'Please stand by' : alert.message;
+  const style = { ...ALERT_STYLES[alert.type], ...options.styles?.[alert.type] };
   const steps = [
-    `color=c=${ALERT_STYLES[alert.type].background}:s=${profile.width}x${profile.height}:r=${profile.frameRate}`,
+    `color=c=${style.background}:s=${profile.width}x${profile.height}:r=${profile.frameRate}`,
     'format=yuv420p',
-    buildAlertCard({ type: alert.type, message: alert.type === 'system' ? `${message} — please stand by` : message, issued, frame, fromSeconds: 0, toSeconds: until }),
+    buildAlertCard({ type: alert.type, message: alert.type === 'system' ? `${message} — please stand by` : message, issued, frame, fromSeconds: 0, toSeconds: until, style }),
   ];
   if (alert.type === 'emergency' || alert.type === 'weather') {
-    steps.push(buildCrawl({ text: alert.message, label: ALERT_STYLES[alert.type].heading, frame, fromSeconds: -options.offsetSeconds, toSeconds: until, background: ALERT_STYLES[alert.type].background, accent: ALERT_STYLES[alert.type].accent }));
+    steps.push(buildCrawl({ text: alert.message, label: style.heading, frame, fromSeconds: -options.offsetSeconds, toSeconds: until, background: style.background, accent: style.accent, color: style.text }));
   }
   const chime = alert.type === 'emergency' || alert.type === 'weather' ? chimeExpression(options.offsetSeconds) : '0';
   return {

@@ -127,6 +127,7 @@ function buildChannels(
       workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 2,
       tsBurstSeconds: config.streaming.ts_burst,
       timeZone: channels.get(channelNumber)?.timeZone,
+      alertStyles: config.alerts.styles,
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
       ...(mediaCache ? { cache: new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) } : {}),

@@ -130,12 +130,33 @@ export const serverSchema = z
   .strict();
 
 /** Emergency alerts (src/alerts). */
+const hexColour = z
+  .string()
+  .regex(/^(#|0x)?[0-9a-fA-F]{6}$/, 'must be a hex colour such as "#8b0000"')
+  .transform((value) => `0x${value.replace(/^(#|0x)/, '').toLowerCase()}`);
+
+/** How one type of alert looks: each key optional, over the built-in style (src/graphics/emergency.ts). */
+const alertStyleSchema = z
+  .object({
+    background: hexColour.optional(),
+    accent: hexColour.optional(),
+    text: hexColour.optional(),
+    heading: z.string().trim().min(1).max(60).optional(),
+  })
+  .strict();
+
 export const alertsSchema = z
   .object({
     /** Longest alert accepted, in seconds. */
     max_duration: z.number().positive().max(86_400).default(3600),
+    /** Per alert type: the card's colours and heading, e.g. `{ "weather": { "heading": "SEVERE WEATHER" } }`. */
+    styles: z
+      .object({ emergency: alertStyleSchema.optional(), weather: alertStyleSchema.optional(), system: alertStyleSchema.optional(), custom: alertStyleSchema.optional() })
+      .strict()
+      .default({}),
   })
   .strict();
+export type AlertStyles = z.infer<typeof alertsSchema>['styles'];
 
 /** The media cache (src/cache): files normalised once, aired by copy-splicing. */
 export const cacheSchema = z

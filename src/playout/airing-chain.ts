@@ -15,6 +15,7 @@ import type { ChannelCache } from '../cache/channel-cache.js';
 import type { CacheEntry } from '../cache/cache-store.js';
 import { planSlice } from '../cache/splice-plan.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
+import type { AlertStyles } from '../config/schema.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
@@ -56,6 +57,8 @@ export interface AiringChainOptions {
   sink: Writable;
   /** The channel's time zone (an alert card says when it was issued, in local time). */
   timeZone?: string;
+  /** How alert cards look per type (`alerts.styles`). */
+  alertStyles?: AlertStyles;
   /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
   graphics?: (slice: AiringSlice) => Promise<{ filter: string } | undefined>;
   log: Logger;
@@ -301,7 +304,7 @@ export class AiringChain {
     let reason = forceSlate?.reason;
     // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
     const card = airing.kind === 'alert' && airing.alert && !forceSlate
-      ? alertCard({ alert: airing.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone })
+      ? alertCard({ alert: airing.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone, styles: this.options.alertStyles })
       : undefined;
     if (!reason && !card && airing.kind !== 'slate' && airing.mediaPath) {
       const check = await (this.options.checkSource ?? checkSource)(this.options.toolchain.ffprobePath, airing.mediaPath);

@@ -37,6 +37,8 @@ export interface ChannelSessionOptions {
   log: Logger;
   /** The channel's time zone (alert cards print the issuing time in it). */
   timeZone?: string;
+  /** How alert cards look per type (`alerts.styles`). */
+  alertStyles?: AiringChainOptions['alertStyles'];
   /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
   graphics?: AiringChainOptions['graphics'];
   /** The media cache as this channel's profile sees it; absent = every airing rendered live. */
@@ -198,6 +200,7 @@ export class ChannelSession extends EventEmitter {
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),
         timeZone: this.options.timeZone,
+        alertStyles: this.options.alertStyles,
       });
       this.chain = chain;
       chain.run().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertSpans, type Alert } from '../../../src/alerts/alert.js';
+import { alertCard } from '../../../src/alerts/alert-render.js';
 import { AlertOverlayTimeline } from '../../../src/alerts/alert-timeline.js';
 import type { Airing, ChannelTimeline } from '../../../src/timeline/types.js';
 
@@ -51,5 +52,35 @@ describe('AlertOverlayTimeline: alerts over a timeline that keeps running undern
 
   it('leaves the guide alone', () => {
     expect(timeline([alert(7, 3, 30_000, 20)]).airingsBetween(0, 120_000).map((a) => a.title)).toEqual(['show', 'movie']);
+  });
+});
+
+describe('alert cards (what viewers see and hear)', () => {
+  const base = { id: 1, message: 'Flood watch until 9 PM', priority: 3, issuedAtMs: Date.UTC(2026, 10, 26, 19, 42) };
+  const profile = { width: 640, height: 360, frameRate: 30, audioSampleRate: 48000 as const };
+
+  it('draws weather on the default amber card with a crawl and a chime that is not the EAS two-tone', () => {
+    const card = alertCard({ alert: { ...base, type: 'weather' }, profile, offsetSeconds: 0, durationSeconds: 30, timeZone: 'America/New_York' });
+    expect(card.video).toMatch(/^color=c=0x7a3b00:s=640x360:r=30,/);
+    expect(card.video).toContain('WEATHER ALERT');
+    expect(card.video).toContain('Issued 2\\\\:42 PM'); // in the channel's zone, ffmpeg-escaped
+    expect(card.video).toContain('w-mod('); // the crawl
+    expect(card.audio).toContain('1046.5');
+    expect(card.audio).not.toMatch(/853|960/);
+  });
+
+  it('takes the operator\'s style for a type, and gives system alerts no chime', () => {
+    const styled = alertCard({ alert: { ...base, type: 'emergency' }, profile, offsetSeconds: 0, durationSeconds: 30, styles: { emergency: { background: '0x112233', heading: 'CIVIL EMERGENCY' } } });
+    expect(styled.video).toMatch(/^color=c=0x112233:/);
+    expect(styled.video).toContain('CIVIL EMERGENCY');
+    const system = alertCard({ alert: { ...base, type: 'system', message: '' }, profile, offsetSeconds: 0, durationSeconds: 30 });
+    expect(system.video).toContain('TECHNICAL DIFFICULTIES');
+    expect(system.video).toContain('Please stand by');
+    expect(system.audio).toMatch(/^aevalsrc=exprs=0\|0:/);
+  });
+
+  it('a renderer joining an alert late has no chime left to play (the chime is the first 2.4 s)', () => {
+    const late = alertCard({ alert: { ...base, type: 'emergency' }, profile, offsetSeconds: 10, durationSeconds: 20 });
+    expect(late.audio).toContain('(t+10.000)');
   });
 });
