@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js';
 import { ChannelTimelines } from '../channels/channel-timelines.js';
@@ -128,6 +128,11 @@ function buildChannels(
       tsBurstSeconds: config.streaming.ts_burst,
       timeZone: channels.get(channelNumber)?.timeZone,
       alertStyles: config.alerts.styles,
+      // Slates wear the channel's branding too (a font that is missing falls back to the built-in one).
+      slateStyle: () => {
+        const { branding } = graphics.effective(channelNumber);
+        return { background: branding.primary, accent: branding.accent, text: branding.text, ...(branding.font && existsSync(branding.font) ? { fontFile: branding.font } : {}) };
+      },
       workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
       log: log.child({ channel: channelNumber }),
       ...(mediaCache ? { cache: new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) } : {}),

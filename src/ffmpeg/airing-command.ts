@@ -25,6 +25,8 @@ export interface AiringRenderSpec {
   slateText?: string;
   /** A slate with no text (black, no drawtext): the fallback when the drawn slate fails. */
   plainSlate?: boolean;
+  /** The channel's branding for the drawn slate (graphics `branding`); absent = the built-in look. */
+  slateStyle?: SlateStyle;
   /** Exact length on the channel's clock. */
   durationSeconds: number;
   /** Channel-clock time of the first frame: output timestamps start here. */
@@ -143,15 +145,27 @@ export function normaliseVideoChain(profile: Pick<OutputProfile, 'width' | 'heig
  * libfreetype); the plain one is black with no filter at all, the fallback when the drawn slate
  * cannot start.
  */
+/** Colours (ffmpeg `0xRRGGBB`) and font of a channel's drawn slate. */
+export interface SlateStyle {
+  background: string;
+  accent: string;
+  text: string;
+  /** A font file known to exist; absent = the built-in bold font. */
+  fontFile?: string;
+}
+
 function slateVideoSource(spec: AiringRenderSpec): string {
   const { width, height, frameRate } = spec.profile;
   if (spec.plainSlate) return `color=c=black:s=${width}x${height}:r=${frameRate}`;
   const size = Math.max(12, Math.round(height / 18));
-  const centred = { x: '(w-text_w)/2', font: 'bold' as const };
+  const style = spec.slateStyle;
+  const centred = { x: '(w-text_w)/2', font: style?.fontFile ? { file: style.fontFile } : ('bold' as const) };
   return [
-    `color=c=0x1d3557:s=${width}x${height}:r=${frameRate}`,
-    drawtext({ ...centred, text: spec.slateText ?? 'We are experiencing technical difficulties', y: '(h-text_h)/2', fontSize: size, color: 'white' }),
-    drawtext({ ...centred, text: 'Please stand by', y: `(h-text_h)/2+${size * 2}`, fontSize: Math.round(size * 0.7), color: '0xf1faee' }),
+    `color=c=${style?.background ?? '0x1d3557'}:s=${width}x${height}:r=${frameRate}`,
+    // A branded slate carries the channel's accent rule above the text, as its cards do.
+    ...(style ? [`drawbox=x=iw*0.2:y=ih/2-${size * 2}:w=iw*0.6:h=${Math.max(2, Math.round(size / 6))}:color=${style.accent}@1:t=fill`] : []),
+    drawtext({ ...centred, text: spec.slateText ?? 'We are experiencing technical difficulties', y: '(h-text_h)/2', fontSize: size, color: style?.text ?? 'white' }),
+    drawtext({ ...centred, text: 'Please stand by', y: `(h-text_h)/2+${size * 2}`, fontSize: Math.round(size * 0.7), color: style?.accent ?? '0xf1faee' }),
   ].join(',');
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { OutputProfile } from '../config/quality.js';
-import { buildAiringRenderArgs, placeOnGrids, type SourceFacts } from '../ffmpeg/airing-command.js';
+import { buildAiringRenderArgs, placeOnGrids, type SlateStyle, type SourceFacts } from '../ffmpeg/airing-command.js';
 import type { SegmentGrid } from '../hls/segment-grid.js';
 import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
@@ -59,6 +59,8 @@ export interface AiringChainOptions {
   timeZone?: string;
   /** How alert cards look per type (`alerts.styles`). */
   alertStyles?: AlertStyles;
+  /** The channel's branding for slates, read for every slate (a branding change shows on the next). */
+  slateStyle?: () => SlateStyle | undefined;
   /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
   graphics?: (slice: AiringSlice) => Promise<{ filter: string } | undefined>;
   log: Logger;
@@ -319,6 +321,7 @@ export class AiringChain {
       source: facts ? { path: airing.mediaPath, startSeconds: (airing.inPointMs + offsetIntoAiringMs) / 1000, facts } : undefined,
       slateText: airing.kind === 'slate' && !reason ? 'Retrovue' : undefined,
       plainSlate: forceSlate?.picture === 'plain slate',
+      slateStyle: !facts && !card ? this.options.slateStyle?.() : undefined,
       durationSeconds: (slice.toMs - slice.fromMs) / 1000,
       clockSeconds: this.clockSecondsAt(slice.fromMs),
       runSeconds: (slice.fromMs - this.options.runStartMs) / 1000,

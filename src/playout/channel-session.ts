@@ -39,6 +39,8 @@ export interface ChannelSessionOptions {
   timeZone?: string;
   /** How alert cards look per type (`alerts.styles`). */
   alertStyles?: AiringChainOptions['alertStyles'];
+  /** The channel's branding for its slates. */
+  slateStyle?: AiringChainOptions['slateStyle'];
   /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
   graphics?: AiringChainOptions['graphics'];
   /** The media cache as this channel's profile sees it; absent = every airing rendered live. */
@@ -201,6 +203,7 @@ export class ChannelSession extends EventEmitter {
         ...(this.options.cache ? { cache: this.options.cache } : {}),
         timeZone: this.options.timeZone,
         alertStyles: this.options.alertStyles,
+        slateStyle: this.options.slateStyle,
       });
       this.chain = chain;
       chain.run().catch((error: unknown) => {

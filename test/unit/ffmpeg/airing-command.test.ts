@@ -105,3 +105,18 @@ describe('interpretSourceStreams', () => {
     expect(interpretSourceStreams({ streams: [{ codec_type: 'video', field_order: 'progressive' }, { codec_type: 'audio' }] })).toEqual({ ok: true, facts: { hasAudio: true, interlaced: false } });
   });
 });
+
+describe('the slate wears the channel\'s branding', () => {
+  it('draws the branded slate in the channel\'s colours and font, the built-in look without branding', () => {
+    const slate = (over: Partial<AiringRenderSpec>) => arg(buildAiringRenderArgs(spec({ source: undefined, ...over })), '-i');
+    const branded = slate({ slateStyle: { background: '0x222222', accent: '0xff8800', text: '0xeeeeee', fontFile: '/fonts/Station.ttf' } });
+    expect(branded).toMatch(/^color=c=0x222222:/);
+    expect(branded).toContain('drawbox=');
+    expect(branded).toContain('color=0xff8800@1');
+    expect(branded).toContain('fontfile=/fonts/Station.ttf');
+    expect(branded).toContain('fontcolor=0xeeeeee');
+    expect(slate({})).toMatch(/^color=c=0x1d3557:/);
+    // The plain fallback stays filter-free whatever the branding.
+    expect(slate({ plainSlate: true, slateStyle: { background: '0x222222', accent: '0xff8800', text: '0xeeeeee' } })).toMatch(/^color=c=black:s=320x180:r=30$/);
+  });
+});
