@@ -317,17 +317,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db.close();
     return 3;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.streaming.port;
-  log.info({ port }, `Retrovue is on the air: http://localhost:${port}/  ·  VLC: http://localhost:${port}/channel/1.ts`);
-  // A machine-readable line for scripts and tests that start the server on port 0.
-  if (!process.stdout.isTTY) process.stdout.write(`${JSON.stringify({ retrovue: 'listening', port })}\n`);
-
-  await manager.startAlwaysOn();
-  manager.watchIdle();
-  fillQueue?.start();
-
-  return new Promise<number>((resolve) => {
+  // Stopping is wired before anyone can learn the port: a SIGTERM sent the instant the server
+  // says it listens still stops every channel and closes the database.
+  const stopped = new Promise<number>((resolve) => {
     const shutdown = (signal: NodeJS.Signals): void => {
       log.info({ signal }, 'stopping');
       const forceExit = setTimeout(() => {
@@ -346,4 +338,15 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   });
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.streaming.port;
+  log.info({ port }, `Retrovue is on the air: http://localhost:${port}/  ·  VLC: http://localhost:${port}/channel/1.ts`);
+  // A machine-readable line for scripts and tests that start the server on port 0.
+  if (!process.stdout.isTTY) process.stdout.write(`${JSON.stringify({ retrovue: 'listening', port })}\n`);
+
+  await manager.startAlwaysOn();
+  manager.watchIdle();
+  fillQueue?.start();
+  return stopped;
 }
