@@ -97,7 +97,7 @@ export async function watchHlsJs(playlistUrl: string, seconds: number): Promise<
     const v = document.getElementById('v');
     const at = () => Math.round(performance.now() - w.t0);
     const buffered = () => v.buffered.length ? (v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(2) : '0';
-    const hls = new Hls({ lowLatencyMode: false });
+    const hls = new Hls(); // defaults, as the web page and most web players use them
     hls.on(Hls.Events.LEVEL_LOADED, (_e, d) => w.trace.push(at() + ' playlist ' + d.details.fragments.length + ' segments, ' + d.details.totalduration.toFixed(1) + ' s'));
     hls.on(Hls.Events.FRAG_BUFFERED, (_e, d) => w.trace.push(at() + ' buffered sn ' + d.frag.sn + ' (' + d.frag.duration.toFixed(2) + ' s), ahead ' + buffered()));
     hls.on(Hls.Events.ERROR, (_e, d) => {

@@ -136,6 +136,11 @@ export class LivePlaylist {
     return this.ended;
   }
 
+  /** The newest published sequence number (listed or not), if any. */
+  get lastPublishedSequence(): number | undefined {
+    return this.lastSequence;
+  }
+
   get segments(): readonly PublishedSegment[] {
     return this.window;
   }
@@ -175,6 +180,10 @@ export class LivePlaylist {
       `#EXT-X-MEDIA-SEQUENCE:${first?.sequence ?? (this.lastSequence ?? 0) + 1}`,
       `#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`,
       '#EXT-X-INDEPENDENT-SEGMENTS',
+      // Blocking playlist reload (RFC 8216bis §6.2.5.2): a player may ask for the playlist that
+      // holds segment N (`?_HLS_msn=N`) and gets it the moment N is published, instead of
+      // polling every half target duration — which starved cold starts between short segments.
+      '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES',
     ];
     for (const segment of this.window) {
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');

@@ -316,6 +316,30 @@ export class ChannelSession extends EventEmitter {
     }
   }
 
+  /**
+   * Resolves once segment `sequence` is published (or the channel ended), or after `timeoutMs`
+   * (a blocking playlist reload is answered with what there is then).
+   */
+  waitForSequence(sequence: number, timeoutMs: number): Promise<void> {
+    const published = () => (this.playlist.lastPublishedSequence ?? -Infinity) >= sequence || this.state === 'ended';
+    if (published()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!published()) return;
+        done();
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('segment', check);
+        this.off('ended', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.on('segment', check);
+      this.once('ended', done);
+    });
+  }
+
   /** Resolves once the channel has a segment to offer; rejects after `timeoutMs`. */
   waitUntilLive(timeoutMs: number): Promise<void> {
     if (this.playlist.latest || this.state === 'ended') return Promise.resolve();

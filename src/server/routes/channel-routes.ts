@@ -38,9 +38,15 @@ async function liveSession(context: AppContext, channelNumber: number, reply: Fa
   return session;
 }
 
+/** `_HLS_msn` of a blocking playlist reload, when the request carries a valid one. */
+function blockingReloadTarget(query: Record<string, string | undefined>): number | undefined {
+  const raw = query._HLS_msn;
+  return raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
 export function registerChannelRoutes(app: FastifyInstance, context: AppContext): void {
   // /channel/1.m3u8 (live HLS) and /channel/1.ts (continuous MPEG-TS).
-  app.get<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
+  app.get<{ Params: { file: string }; Querystring: Record<string, string | undefined> }>('/channel/:file', async (request, reply) => {
     const match = CHANNEL_FILE.exec(request.params.file);
     if (!match) return unknownChannel(reply, `"${request.params.file}" (use /channel/N.m3u8 or /channel/N.ts)`, context);
     const channelNumber = Number(match[1]);
@@ -53,6 +59,14 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     if (!session) return reply;
 
     if (match[2] === 'm3u8') {
+      // A blocking reload (`?_HLS_msn=N`, advertised by CAN-BLOCK-RELOAD) waits for segment N,
+      // at most three target durations; one further ahead than the next two is refused (RFC 8216bis).
+      const wanted = blockingReloadTarget(request.query);
+      if (wanted !== undefined) {
+        const last = session.playlist.lastPublishedSequence ?? -1;
+        if (wanted > last + 2) return reply.code(400).send({ error: 'bad_request', field: '_HLS_msn', message: `segment ${wanted} is more than two past the newest (${last})` });
+        await session.waitForSequence(wanted, 3 * context.config.streaming.segment_duration * 1000);
+      }
       // Answered from memory (the text is rendered once per change). no-cache lets a proxy in
       // front keep it but ask again every time; the ETag makes that ask a cheap 304.
       const etag = session.playlist.etag;

@@ -126,6 +126,20 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
     expect(videoFrames(body)[0]!.key).toBe(true);
   });
 
+  it('answers a blocking playlist reload (_HLS_msn) the moment that segment is published, and refuses one too far ahead', async () => {
+    const { playlist, text } = await fetchPlaylist(url('/channel/1.m3u8'));
+    expect(text).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
+    const last = playlist.segments[playlist.segments.length - 1]!.sequence;
+    const asked = Date.now();
+    const blocked = await fetchPlaylist(url(`/channel/1.m3u8?_HLS_msn=${last + 1}`));
+    // It waited for the next segment (2 s segments here), and the answer lists it.
+    expect(blocked.playlist.segments.some((s) => s.sequence === last + 1)).toBe(true);
+    expect(Date.now() - asked).toBeLessThan(3 * 2000);
+    const tooFar = await fetch(url(`/channel/1.m3u8?_HLS_msn=${last + 10}`));
+    expect(tooFar.status).toBe(400);
+    expect(((await tooFar.json()) as { field: string }).field).toBe('_HLS_msn');
+  });
+
   it('opens read-only routes to other origins (CORS, preflight) and never the writes', async () => {
     for (const p of ['/channel/1.m3u8', '/xmltv.xml', '/channels.m3u', '/lineup.json', '/channel/1/logo']) {
       const response = await fetch(url(p), { headers: { origin: 'http://tv.example' } });
