@@ -126,6 +126,8 @@ export async function runDeliveryBench(workDir: string, options: DeliveryBenchOp
     await waitUntil('channel 2 idle', async () => (await state(2)) === 'stopped', 60_000);
     log(`  hls.js from another origin, cold channel 2, ${clientSeconds} s`);
     const cold = await watchHlsJs(`${base}/channel/2.m3u8`, clientSeconds);
+    // What hls.js did, when it stalled: playlist loads, fragments, stalls (for reading the cause).
+    if (cold.stalls > 0 || cold.rebuffers > 0) log(`  hls.js cold trace:\n    ${cold.trace.join('\n    ')}`);
     rows.push({ name: `hls.js (Chromium, other origin), cold, ${clientSeconds} s`, value: `${cold.stalls} stalls, ${cold.rebuffers} rebuffers`, note: `played ${cold.playedSeconds.toFixed(1)} s; first picture ${cold.firstPlayMs} ms after the page asked; errors: ${cold.errors.join(', ') || 'none'}` });
 
     await waitUntil('channel 2 idle', async () => (await state(2)) === 'stopped', 60_000);

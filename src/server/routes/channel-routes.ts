@@ -38,6 +38,17 @@ async function liveSession(context: AppContext, channelNumber: number, reply: Fa
   return session;
 }
 
+/**
+ * How long a blocking reload is held before the playlist is answered as it is. RFC 8216bis allows
+ * three target durations, but players time a playlist request out well before that with long
+ * segments (hls.js: 10 s), and a timed-out reload costs a retry and, traced in the bench, a stall.
+ * So at most 6 s: the half-second segments of a cold start arrive at once, and in steady state an
+ * unanswered wait simply returns the same playlist and the player asks again.
+ */
+export function blockingReloadHoldMs(segmentDurationSeconds: number): number {
+  return Math.min(3 * segmentDurationSeconds, 6) * 1000;
+}
+
 /** `_HLS_msn` of a blocking playlist reload, when the request carries a valid one. */
 function blockingReloadTarget(query: Record<string, string | undefined>): number | undefined {
   const raw = query._HLS_msn;
@@ -59,13 +70,13 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     if (!session) return reply;
 
     if (match[2] === 'm3u8') {
-      // A blocking reload (`?_HLS_msn=N`, advertised by CAN-BLOCK-RELOAD) waits for segment N,
-      // at most three target durations; one further ahead than the next two is refused (RFC 8216bis).
+      // A blocking reload (`?_HLS_msn=N`, advertised by CAN-BLOCK-RELOAD) waits for segment N
+      // (see blockingReloadHoldMs); one further ahead than the next two is refused (RFC 8216bis).
       const wanted = blockingReloadTarget(request.query);
       if (wanted !== undefined) {
         const last = session.playlist.lastPublishedSequence ?? -1;
         if (wanted > last + 2) return reply.code(400).send({ error: 'bad_request', field: '_HLS_msn', message: `segment ${wanted} is more than two past the newest (${last})` });
-        await session.waitForSequence(wanted, 3 * context.config.streaming.segment_duration * 1000);
+        await session.waitForSequence(wanted, blockingReloadHoldMs(context.config.streaming.segment_duration));
       }
       // Answered from memory (the text is rendered once per change). no-cache lets a proxy in
       // front keep it but ask again every time; the ETag makes that ask a cheap 304.
