@@ -164,23 +164,24 @@ export class ChannelSession extends EventEmitter {
    * its output is paced, cut into HLS segments and fanned out to `.ts` viewers here.
    */
   private async prepareRun(runId: number): Promise<LaunchSpec> {
-    const nowMs = this.resumePoint();
-    if (!this.options.timeline.at(nowMs)) throw new Error('the channel is off the air at this time');
-    this.playlist.beginRun(runId, nowMs);
+    // Where on the timeline this run starts: now, or where a restarted run's predecessor stopped publishing.
+    const runStartMs = this.resumePoint();
+    if (!this.options.timeline.at(runStartMs)) throw new Error('the channel is off the air at this time');
+    this.playlist.beginRun(runId, runStartMs);
     // Segments ramp up from half a second (a cold channel plays about a second after it is
     // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts).
     const grid = channelGrid(this.options.segmentDurationSeconds);
     const frameSeconds = 1 / this.options.profile.frameRate;
     // With a cache, copy-spliced stretches have keyframes on their file's grid, not the run's:
     // the segmenter then ends a segment at its last keyframe before its end (see segmenter.ts).
-    const segmenter = new Segmenter(grid, (segment) => this.publish(runId, nowMs, segment), this.options.cache ? frameSeconds + 0.002 : undefined);
+    const segmenter = new Segmenter(grid, (segment) => this.publish(runId, runStartMs, segment), this.options.cache ? frameSeconds + 0.002 : undefined);
     const startRun = (child: ChildProcess): void => {
       if (!child.stdin || !child.stdout) return;
-      this.fanout.beginRun(nowMs);
+      this.fanout.beginRun(runStartMs);
       this.output?.close();
       this.output = new PackagerOutput({
         source: child.stdout,
-        runStartMs: nowMs,
+        runStartMs,
         workAheadSeconds: this.options.workAheadSeconds,
         now: this.now,
         onPiece: (piece) => {
@@ -195,8 +196,8 @@ export class ChannelSession extends EventEmitter {
         profile: this.options.profile,
         grid,
         loudnessTarget: this.options.loudnessTarget,
-        runStartMs: nowMs,
-        runClockSeconds: CLOCK_ORIGIN_SECONDS + (((nowMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
+        runStartMs,
+        runClockSeconds: CLOCK_ORIGIN_SECONDS + (((runStartMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
         sink: child.stdin,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
