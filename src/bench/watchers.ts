@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -144,12 +144,7 @@ export interface VlcWatch {
 
 /** Whether VLC can run here (cvlc installed, and a non-root user to run it as when we are root). */
 export function vlcAvailable(): boolean {
-  try {
-    readFileSync('/usr/bin/cvlc');
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync('/usr/bin/cvlc');
 }
 
 /**
