@@ -8,6 +8,8 @@ import type { ChannelDirectory, ChannelInfo } from './channel-info.js';
 /** A stored channel: identity for the guide/M3U plus quality profile and schedule. */
 export interface StoredChannel extends ChannelInfo {
   quality?: QualityName;
+  /** Runs with no viewer (instant tune-in, at the cost of its encoder's CPU all the time). */
+  alwaysOn: boolean;
   schedule: ChannelSchedule;
   /** 'config': defined in the config file (re-applied at each start); 'api': created over REST. */
   source: 'config' | 'api';
@@ -62,6 +64,7 @@ interface ChannelRow {
   group_title: string;
   quality: string | null;
   enabled: number;
+  always_on: number;
   time_zone: string;
   schedule_json: string;
   source: 'config' | 'api';
@@ -76,6 +79,7 @@ function fromRow(row: ChannelRow): StoredChannel {
     ...(row.logo_path ? { logoPath: row.logo_path } : {}),
     ...(row.quality ? { quality: row.quality as QualityName } : {}),
     enabled: row.enabled === 1,
+    alwaysOn: row.always_on === 1,
     timeZone: row.time_zone,
     schedule: parseSchedule(JSON.parse(row.schedule_json)),
     source: row.source,
@@ -105,10 +109,10 @@ export class ChannelStore implements ChannelDirectory {
   private write(channel: StoredChannel): void {
     this.db
       .prepare(
-        `INSERT INTO channels (number, name, call_sign, logo_path, group_title, quality, enabled, time_zone, schedule_json, source)
-         VALUES (@number, @name, @callSign, @logoPath, @group, @quality, @enabled, @timeZone, @schedule, @source)
+        `INSERT INTO channels (number, name, call_sign, logo_path, group_title, quality, enabled, always_on, time_zone, schedule_json, source)
+         VALUES (@number, @name, @callSign, @logoPath, @group, @quality, @enabled, @alwaysOn, @timeZone, @schedule, @source)
          ON CONFLICT(number) DO UPDATE SET name = excluded.name, call_sign = excluded.call_sign, logo_path = excluded.logo_path,
-           group_title = excluded.group_title, quality = excluded.quality, enabled = excluded.enabled, time_zone = excluded.time_zone,
+           group_title = excluded.group_title, quality = excluded.quality, enabled = excluded.enabled, always_on = excluded.always_on, time_zone = excluded.time_zone,
            schedule_json = excluded.schedule_json, source = excluded.source,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       )
@@ -120,6 +124,7 @@ export class ChannelStore implements ChannelDirectory {
         group: channel.group,
         quality: channel.quality ?? null,
         enabled: channel.enabled ? 1 : 0,
+        alwaysOn: channel.alwaysOn ? 1 : 0,
         timeZone: channel.timeZone,
         schedule: JSON.stringify(channel.schedule),
         source: channel.source,
@@ -141,6 +146,7 @@ export class ChannelStore implements ChannelDirectory {
       ...(c.logo ? { logoPath: c.logo } : {}),
       ...(c.quality ? { quality: c.quality } : {}),
       enabled: c.enabled,
+      alwaysOn: c.always_on,
       timeZone,
       schedule: c.schedule === undefined ? emptySchedule() : scheduleOrError(c.schedule),
       source,
@@ -155,6 +161,13 @@ export class ChannelStore implements ChannelDirectory {
   }
 
   update(channelNumber: number, patch: unknown): StoredChannel {
+    const next = this.patched(channelNumber, patch);
+    this.write(next);
+    return next;
+  }
+
+  /** The channel as `patch` would leave it, validated, without writing anything. */
+  patched(channelNumber: number, patch: unknown): StoredChannel {
     const current = this.require(channelNumber);
     const parsed = channelPatchSchema.safeParse(patch ?? {});
     if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error), firstField(parsed.error));
@@ -168,10 +181,10 @@ export class ChannelStore implements ChannelDirectory {
       ...(p.group !== undefined ? { group: p.group } : {}),
       ...(p.quality !== undefined ? { quality: p.quality } : {}),
       ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
+      ...(p.always_on !== undefined ? { alwaysOn: p.always_on } : {}),
       ...(p.time_zone !== undefined ? { timeZone: p.time_zone } : {}),
       ...(p.schedule !== undefined ? { schedule: scheduleOrError(p.schedule) } : {}),
     };
-    this.write(next);
     return next;
   }
 
@@ -188,6 +201,30 @@ export class ChannelStore implements ChannelDirectory {
     const next: StoredChannel = { ...current, ...(logoPath ? { logoPath } : {}) };
     this.write(next);
     return next;
+  }
+
+  /**
+   * Gives channel `from` the number `to`: the channel row and everything kept by number (its
+   * clock, compiled timeline, graphics override) move together in one transaction, so the
+   * renumbered channel airs exactly what it would have aired. 409 when `to` is taken.
+   */
+  renumber(from: number, to: number): StoredChannel {
+    const current = this.require(from);
+    if (!Number.isInteger(to) || to < 1 || to > 9999) throw new ChannelRequestError(400, 'invalid_channel', `number: must be a whole number from 1 to 9999 (got ${to})`, 'number');
+    if (to === from) return current;
+    // The config file is re-applied at every start: it would bring the old number back.
+    if (current.source === 'config') throw new ChannelRequestError(409, 'config_channel', `channel ${from} is defined in the config file: change its number there`, 'number');
+    if (this.get(to)) throw new ChannelRequestError(409, 'channel_exists', `channel ${to} already exists`, 'number');
+    const tables = (this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>)
+      .map((t) => t.name)
+      .filter((name) => (this.db.prepare(`PRAGMA table_info(${name})`).all() as Array<{ name: string }>).some((column) => column.name === 'channel_number'));
+    this.db.transaction(() => {
+      // A stale clock or timeline left under `to` (a channel deleted earlier) gives way.
+      for (const table of tables) this.db.prepare(`DELETE FROM ${table} WHERE channel_number = ?`).run(to);
+      for (const table of tables) this.db.prepare(`UPDATE ${table} SET channel_number = ? WHERE channel_number = ?`).run(to, from);
+      this.db.prepare(`UPDATE channels SET number = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE number = ?`).run(to, from);
+    })();
+    return this.require(to);
   }
 
   remove(channelNumber: number): StoredChannel {

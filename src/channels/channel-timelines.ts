@@ -3,7 +3,7 @@ import { LoopTimeline, type LoopItem } from '../timeline/loop-timeline.js';
 import type { Airing, AiringProgram, ChannelTimeline } from '../timeline/types.js';
 import type { CompiledTimeline, TimelineChange } from '../schedule/compiled-timeline.js';
 import type { SchedulingService } from '../schedule/scheduling-service.js';
-import type { ChannelStore, StoredChannel } from './channel-store.js';
+import { ChannelRequestError, type ChannelStore, type StoredChannel } from './channel-store.js';
 
 export interface ChannelTimelinesOptions {
   /** `loop` and `concat` play the library back to back; `schedule` plays compiled schedules. */
@@ -17,6 +17,8 @@ export interface ChannelTimelinesOptions {
    * switched off or to another quality). Playout is injected so this module does not import it.
    */
   stopChannel: (channelNumber: number) => Promise<void>;
+  /** A channel was switched to always-on (start it now) or back (the idle watch may stop it). */
+  alwaysOnChanged?: (channelNumber: number, alwaysOn: boolean) => void;
   now?: () => number;
 }
 
@@ -110,12 +112,43 @@ export class ChannelTimelines {
    * schedule), and its encoder restarts when how it airs changed (switched off, quality).
    */
   async updateChannel(channelNumber: number, patch: unknown): Promise<{ channel: StoredChannel; change: TimelineChange | null }> {
+    // `number` in a patch renumbers the channel; the rest applies under its new number.
+    if (patch && typeof patch === 'object' && !Array.isArray(patch) && 'number' in patch) {
+      const { number, ...rest } = patch as Record<string, unknown>;
+      this.options.store.patched(channelNumber, rest); // the rest is validated before anything moves
+      if (typeof number !== 'number') throw new ChannelRequestError(400, 'invalid_channel', `number: must be a whole number from 1 to 9999 (got ${JSON.stringify(number)})`, 'number');
+      await this.renumberChannel(channelNumber, number);
+      return this.updateChannel(number, rest);
+    }
     const before = this.options.store.require(channelNumber);
     const channel = this.options.store.update(channelNumber, patch);
     const affectsAiring = channel.timeZone !== before.timeZone || JSON.stringify(channel.schedule) !== JSON.stringify(before.schedule);
     // A channel switched off, or to another quality, gets a fresh encoder from its next viewer on.
     if (channel.enabled !== before.enabled || channel.quality !== before.quality) await this.options.stopChannel(channelNumber);
+    if (channel.alwaysOn !== before.alwaysOn) this.options.alwaysOnChanged?.(channelNumber, channel.alwaysOn && channel.enabled);
     return { channel, change: affectsAiring ? this.reschedule(channelNumber) : null };
+  }
+
+  /** A new channel; an always-on one starts at once. */
+  createChannel(input: unknown): StoredChannel {
+    const channel = this.options.store.create(input);
+    if (channel.alwaysOn && this.plays(channel.number)) this.options.alwaysOnChanged?.(channel.number, true);
+    return channel;
+  }
+
+  /**
+   * Channel `from` becomes channel `to`: it keeps its clock and compiled timeline (it airs
+   * exactly what it would have), its encoder under the old number stops, and the new number
+   * starts from its first viewer. Alerts already sent keep the channel numbers they named.
+   */
+  async renumberChannel(from: number, to: number): Promise<StoredChannel> {
+    const channel = this.options.store.renumber(from, to);
+    this.options.scheduling.release(from);
+    this.options.scheduling.release(to);
+    await this.options.stopChannel(from);
+    await this.options.stopChannel(to);
+    if (channel.alwaysOn && this.plays(to)) this.options.alwaysOnChanged?.(to, true);
+    return channel;
   }
 
   /** A channel was deleted: its timeline is forgotten and its encoder stops; the number is free again. */

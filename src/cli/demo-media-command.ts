@@ -17,10 +17,19 @@ export async function generateDemoWithProgress(
 ): Promise<DemoFile[]> {
   write(`Generating the demo library in ${outputDir} …\n`);
   const started = Date.now();
+  let lastTenth = 0;
   const files = await generateDemoLibrary({
     ffmpegPath,
     outputDir,
     size,
+    // Files take up to a minute or two each: a line per tenth of the whole keeps the user informed.
+    onRendered: (done, total) => {
+      const tenth = Math.floor((done / total) * 10);
+      if (tenth > lastTenth && tenth < 10) {
+        lastTenth = tenth;
+        write(`  … ${tenth * 10}% (${Math.round(done / 60)} of ${Math.round(total / 60)} minutes of video) after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      }
+    },
     onProgress: ({ index, total, file, elapsedMs }) => {
       write(`  [${index}/${total}] ${path.relative(outputDir, file.path)} (${file.durationSeconds.toFixed(0)} s) in ${(elapsedMs / 1000).toFixed(1)} s\n`);
     },

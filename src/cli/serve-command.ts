@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js';
 import { ChannelTimelines } from '../channels/channel-timelines.js';
-import { ConfigError, loadConfig, type ServeFlags } from '../config/load.js';
+import { ConfigError, loadConfig, playoutWasChosen, type ServeFlags } from '../config/load.js';
+import { demoStationWasSeeded, seedDemoStation } from '../demo/demo-station.js';
 import { resolveOutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import { openDatabase, type Database } from '../db/database.js';
@@ -30,6 +31,7 @@ import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
 import { GraphicsStore } from '../graphics/graphics-store.js';
 import { GraphicsPlanner } from '../graphics/planner.js';
+import { renderGraphicsPreview } from '../graphics/preview.js';
 import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
@@ -90,7 +92,7 @@ function buildChannels(
   alerts: AlertSource,
   graphics: GraphicsStore,
   mediaCache: MediaCache | undefined,
-): { manager: ChannelManager; timelines: ChannelTimelines } {
+): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
     store: channels,
@@ -101,6 +103,7 @@ function buildChannels(
       loops: config.streaming.loops,
     },
     stopChannel: (channelNumber) => manager.remove(channelNumber),
+    alwaysOnChanged: (channelNumber, alwaysOn) => void manager.alwaysOnChanged(channelNumber, alwaysOn),
   });
   const planner = new GraphicsPlanner({
     ffmpegPath: toolchain.ffmpegPath,
@@ -147,12 +150,11 @@ function buildChannels(
       },
     });
   };
-  const alwaysOnChannels = new Set((config.channels ?? []).filter((c) => c.always_on).map((c) => c.number));
   const manager = new ChannelManager({
     idleTimeoutSeconds: config.streaming.idle_timeout,
     // Players reload a live playlist about every target duration: two of them is still watching.
     playlistReloadGraceSeconds: 2 * config.streaming.segment_duration,
-    alwaysOnChannels,
+    isChannelAlwaysOn: (channelNumber) => timelines.plays(channelNumber) && channels.get(channelNumber)?.alwaysOn === true,
     log,
     createSession: makeSession,
   });
@@ -160,7 +162,7 @@ function buildChannels(
     const session = makeSession(channelNumber);
     if (session) manager.add(session);
   }
-  return { manager, timelines };
+  return { manager, timelines, planner };
 }
 
 /**
@@ -184,10 +186,23 @@ function announceAdminToken(dataDir: string, log: Logger): void {
   }
 }
 
-function buildChannelStore(config: RetrovueConfig, db: Database): ChannelStore {
-  const channels = new ChannelStore(db, Intl.DateTimeFormat().resolvedOptions().timeZone);
-  channels.seed(config.channels, config.streaming.channels);
+function buildChannelStore(config: RetrovueConfig, db: Database, graphics: GraphicsStore, demoStation: boolean, log: Logger): ChannelStore {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const channels = new ChannelStore(db, zone);
+  if (demoStation && seedDemoStation(channels, graphics, config.data_dir, zone)) {
+    log.info('first run: the demo station (three scheduled channels) is on the air; change it at /control');
+  }
+  // The demo station replaces the default "Retrovue 1..N" channels for good, even once edited away.
+  if (!(demoStation && demoStationWasSeeded(config.data_dir))) channels.seed(config.channels, config.streaming.channels);
   return channels;
+}
+
+/**
+ * The first run's demo station: no media and no channels configured, and no playout mode
+ * chosen. It plays the demo library as scheduled channels (schedule mode).
+ */
+function isDemoStation(config: RetrovueConfig, flags: ServeFlags): boolean {
+  return libraryLayout(config, flags.config).roots.length === 0 && config.channels === undefined && !playoutWasChosen(flags);
 }
 
 /** The stored channels' compiled timelines (made on first use; played in schedule mode). */
@@ -227,8 +242,11 @@ function buildFillQueue(config: RetrovueConfig, cache: MediaCache, catalog: Cata
 /** `retrovue serve`: returns the process exit code. */
 export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let config: RetrovueConfig;
+  let demoStation = false;
   try {
     config = loadConfig(flags);
+    demoStation = isDemoStation(config, flags);
+    if (demoStation) config = { ...config, streaming: { ...config.streaming, mode: 'schedule' } };
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
@@ -255,6 +273,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let alerts: AlertService;
   let graphics: GraphicsStore;
   let mediaCache: MediaCache | undefined;
+  let planner: GraphicsPlanner;
   let fillQueue: FillQueue | undefined;
   try {
     toolchain = await probeToolchain({
@@ -268,9 +287,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
     catalog = await loadLibrary(config, flags.config, toolchain, log, db);
-    channels = buildChannelStore(config, db);
-    const scheduling = buildScheduling(config, db, catalog, channels);
     graphics = new GraphicsStore(db, config.graphics);
+    channels = buildChannelStore(config, db, graphics, demoStation, log);
+    const scheduling = buildScheduling(config, db, catalog, channels);
     graphics.seed(config.channels);
     alerts = new AlertService({
       store: new AlertStore(db),
@@ -282,7 +301,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     mediaCache = config.cache.enabled
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
       : undefined;
-    ({ manager, timelines } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
+    ({ manager, timelines, planner } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
     if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, log);
   } catch (error) {
     db?.close();
@@ -308,7 +327,16 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db.close();
     return 3;
   }
-  registerGraphicsRoutes(app, { store: graphics, hasChannel: (n) => channels.get(n) !== undefined, changed: (n) => manager.get(n)?.graphicsChanged() });
+  registerGraphicsRoutes(app, {
+    store: graphics,
+    hasChannel: (n) => channels.get(n) !== undefined,
+    changed: (n) => manager.get(n)?.graphicsChanged(),
+    preview: (n, settings, card) => {
+      const channel = channels.require(n);
+      const frame = resolveOutputProfile(config, channel.quality);
+      return renderGraphicsPreview(planner, { number: n, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings }, card, frame, toolchain.ffmpegPath);
+    },
+  });
   try {
     await app.listen({ port: config.streaming.port, host: config.streaming.host });
   } catch (error) {

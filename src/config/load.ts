@@ -111,3 +111,15 @@ export function loadConfig(flags: ServeFlags = {}): RetrovueConfig {
   config.library.paths = config.library.paths.map((p) => path.resolve(libraryBase, p));
   return config;
 }
+
+/**
+ * Whether the user chose how channels play (`streaming.mode` or `streaming.channels`, by flag
+ * or in the config file). When they did not and no media is configured, the first run puts
+ * the scheduled demo station on the air (src/demo/demo-station.ts).
+ */
+export function playoutWasChosen(flags: ServeFlags): boolean {
+  if (flags.mode !== undefined || flags.channels !== undefined) return true;
+  if (!flags.config) return false;
+  const streaming = readConfigFile(flags.config).streaming as Record<string, unknown> | undefined;
+  return streaming?.mode !== undefined || streaming?.channels !== undefined;
+}

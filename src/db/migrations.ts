@@ -215,4 +215,13 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'always-on channels',
+    up(db) {
+      // An always-on channel keeps its encoder running with no viewer (instant tune-in), now
+      // settable per channel from the control room, not only in the config file.
+      db.exec('ALTER TABLE channels ADD COLUMN always_on INTEGER NOT NULL DEFAULT 0');
+    },
+  },
 ];

@@ -5,7 +5,7 @@
  *
  * Every file carries what a viewer (or a test) needs to tell where in the file playout is:
  * a burned-in clock of the file's own running time, a frame counter, the current act, and a
- * beep once per second in the audio. Episodes carry three chapters in the container.
+ * beep once per second in the audio. Episodes and movies carry three chapters in the container.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { escapeFilterValue } from '../ffmpeg/filter-text.js';
 
 export interface DemoFile {
   path: string;
-  kind: 'episode' | 'commercial' | 'station_id';
+  kind: 'episode' | 'movie' | 'commercial' | 'station_id';
   show?: string;
   season?: number;
   episode?: number;
@@ -31,13 +31,15 @@ export interface DemoLibraryOptions {
   outputDir: string;
   size?: 'full' | 'tiny';
   onProgress?: (event: { index: number; total: number; file: DemoFile; elapsedMs: number }) => void;
+  /** Seconds of video rendered so far over all files, and the library's total (called often). */
+  onRendered?: (doneSeconds: number, totalSeconds: number) => void;
   concurrency?: number;
 }
 
 /** Written last, so its presence means every file listed in it was completed. */
 const MARKER_FILE = '.retrovue-demo-complete';
 /** Bump when the catalog or the rendering changes, so an old library is regenerated. */
-const LIBRARY_VERSION = 1;
+const LIBRARY_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Render profiles
@@ -52,15 +54,23 @@ interface RenderProfile {
   durationDivisor: number;
   /** Shortest file the profile produces, so tiny files still hold a title card and 3 acts. */
   minDurationSeconds: number;
+  /** x264 constant rate factor: the full library is hours of synthetic video, kept small on disk. */
+  crf: number;
 }
 
+/**
+ * `full` is the first-run station: programmes of real TV lengths (half-hour sitcoms, short
+ * cartoons, movies for an hour slot), so the guide reads like TV. Ten frames a second at
+ * 480x270 keeps its four hours of video to about two minutes of rendering on two cores and
+ * a few hundred MB; playout converts to the channel's own frame rate and size anyway.
+ */
 const PROFILES: Record<'full' | 'tiny', RenderProfile> = {
-  full: { size: 'full', width: 640, height: 360, fps: 30, durationDivisor: 1, minDurationSeconds: 2 },
-  tiny: { size: 'tiny', width: 160, height: 90, fps: 30, durationDivisor: 20, minDurationSeconds: 2 },
+  full: { size: 'full', width: 480, height: 270, fps: 10, durationDivisor: 1, minDurationSeconds: 2, crf: 32 },
+  tiny: { size: 'tiny', width: 160, height: 90, fps: 30, durationDivisor: 20, minDurationSeconds: 2, crf: 23 },
 };
 
 /**
- * Catalog duration -> profile duration. Rounded to 0.1 s, a whole number of frames at 30 fps,
+ * Catalog duration -> profile duration. Rounded to 0.1 s, a whole number of frames at 10 and 30 fps,
  * so the video stream ends exactly where the returned duration says.
  */
 function scaleDuration(seconds: number, profile: RenderProfile): number {
@@ -92,8 +102,9 @@ const SHOWS: ShowSpec[] = [
     toneHz: 440,
     cardColor: '0x1B2A49',
     episodes: [
-      { title: 'Pilot', durationSeconds: 75 },
-      { title: 'Interference', durationSeconds: 60 },
+      { title: 'Pilot', durationSeconds: 1300 },
+      { title: 'Interference', durationSeconds: 1330 },
+      { title: 'Static Night', durationSeconds: 1290 },
     ],
   },
   {
@@ -102,8 +113,8 @@ const SHOWS: ShowSpec[] = [
     toneHz: 523.25,
     cardColor: '0x3B1F4A',
     episodes: [
-      { title: 'Into the Set', durationSeconds: 70 },
-      { title: 'Infinite Coastline', durationSeconds: 65 },
+      { title: 'Into the Set', durationSeconds: 1340 },
+      { title: 'Infinite Coastline', durationSeconds: 1290 },
     ],
   },
   {
@@ -111,9 +122,10 @@ const SHOWS: ShowSpec[] = [
     look: 'life',
     toneHz: 329.63,
     cardColor: '0x0F3B2E',
+    // Cartoon shorts: two make a half hour, one a quarter hour.
     episodes: [
-      { title: 'Generation Zero', durationSeconds: 80 },
-      { title: 'Gliders', durationSeconds: 60 },
+      { title: 'Generation Zero', durationSeconds: 660 },
+      { title: 'Gliders', durationSeconds: 690 },
     ],
   },
 ];
@@ -134,6 +146,22 @@ const COMMERCIALS: SpotSpec[] = [
   { name: 'Zoom Sneakers', tagline: 'Run faster than your shadow', durationSeconds: 20, color: '0xFFCC00', textColor: 'black', jingleHz: [587.33, 739.99] },
   { name: 'Moonbeam Mattress', tagline: 'Sleep on a cloud tonight', durationSeconds: 30, color: '0x5AC8FA', textColor: 'black', jingleHz: [392, 493.88] },
   { name: 'QuickFix Glue', tagline: 'Holds anything. Fast.', durationSeconds: 10, color: '0x4CD964', textColor: 'black', jingleHz: [698.46, 1046.5] },
+  { name: 'Polar Pops', tagline: 'The coolest treat in town', durationSeconds: 15, color: '0xAF52DE', textColor: 'white', jingleHz: [523.25, 783.99] },
+  { name: 'Comet Cleaners', tagline: 'Spotless at the speed of light', durationSeconds: 20, color: '0xFF9500', textColor: 'black', jingleHz: [440, 554.37] },
+];
+
+interface MovieSpec {
+  title: string;
+  year: number;
+  /** Lengths that fit an hour slot with its breaks, as TV movies edited for time do. */
+  durationSeconds: number;
+  toneHz: number;
+  cardColor: string;
+}
+
+const MOVIES: MovieSpec[] = [
+  { title: 'Harbor Lights', year: 1992, durationSeconds: 2460, toneHz: 293.66, cardColor: '0x10324A' },
+  { title: 'The Long Signal', year: 1987, durationSeconds: 2700, toneHz: 349.23, cardColor: '0x4A1010' },
 ];
 
 const STATION_ID = { name: 'Retrovue 1 Station ID', card: 'RETROVUE 1', tagline: 'Your channel. Always on.', durationSeconds: 8, toneHz: 1000 };
@@ -221,7 +249,7 @@ function showBackground(look: Look, episodeNumber: number, profile: RenderProfil
     case 'mandelbrot':
       // maxiter is far below the default 7189: the deep iterations cost seconds per episode and
       // are invisible at this size. Each episode starts at a different spot of the set.
-      return `mandelbrot=size=${size(2)}:rate=${fps / 2}:maxiter=256:start_scale=${episodeNumber === 1 ? 3 : 1.5},${upscale('bilinear')}`;
+      return `mandelbrot=size=${size(3)}:rate=${fps / 2}:maxiter=256:start_scale=${episodeNumber === 1 ? 3 : 1.5},${upscale('bilinear')}`;
     case 'life':
       return (
         `life=size=${size(4)}:rate=${fps / 2}:seed=${episodeNumber * 7919}:ratio=0.3:mold=8:` +
@@ -267,6 +295,26 @@ function episodeFilterGraph(episode: EpisodeContext, profile: RenderProfile): st
   ].join(',');
   // beep_factor: a short higher beep every second, an audible sync marker against the clock.
   const audio = `sine=frequency=${episode.show.toneHz}:beep_factor=2:sample_rate=48000,pan=stereo|c0=c0|c1=c0`;
+  return `${video}[v];${audio}[a]`;
+}
+
+/** A movie: its title and the act on top, a title card with the year, the running clock. */
+function movieFilterGraph(movie: MovieSpec, index: number, acts: number[], durationSeconds: number, profile: RenderProfile): string {
+  const m = margin(profile);
+  const cardOn = `lt(t,${titleCardSeconds(durationSeconds)})`;
+  const actExpr = `1+gte(t,${acts[1]})+gte(t,${acts[2]})`;
+  const video = [
+    // Movie 1 grows rule 110's triangles, movie 2 rule 30's chaos.
+    showBackground('cellauto', index + 1, profile),
+    caption({ text: movie.title, x: String(m), y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
+    caption({ text: `Part %{eif:${actExpr}:d}`, expand: true, x: `w-tw-${m}`, y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
+    `drawbox=x=0:y=0:w=iw:h=ih:color=${movie.cardColor}:t=fill:enable=${escapeFilterValue(cardOn)}`,
+    caption({ text: movie.title, x: '(w-tw)/2', y: 'h*0.35', fontSize: fontSize(profile, 1 / 9), enable: cardOn }),
+    caption({ text: String(movie.year), x: '(w-tw)/2', y: 'h*0.55', fontSize: fontSize(profile, 1 / 12), color: '0xFFD60A', enable: cardOn }),
+    clockOverlay(profile),
+    'format=yuv420p',
+  ].join(',');
+  const audio = `sine=frequency=${movie.toneHz}:beep_factor=2:sample_rate=48000,pan=stereo|c0=c0|c1=c0`;
   return `${video}[v];${audio}[a]`;
 }
 
@@ -362,6 +410,24 @@ function planEpisodes(outputDir: string, profile: RenderProfile): RenderJob[] {
   );
 }
 
+function planMovies(outputDir: string, profile: RenderProfile): RenderJob[] {
+  return MOVIES.map((movie, index) => {
+    const durationSeconds = scaleDuration(movie.durationSeconds, profile);
+    const acts = actStarts(durationSeconds);
+    return {
+      file: {
+        path: path.join(outputDir, 'movies', `${safeFileName(movie.title)} (${movie.year}).mp4`),
+        kind: 'movie',
+        title: movie.title,
+        durationSeconds,
+        chapters: acts.map((startSeconds, part) => ({ title: `Part ${part + 1}`, startSeconds })),
+      },
+      filterGraph: movieFilterGraph(movie, index, acts, durationSeconds, profile),
+      tags: { title: movie.title, date: String(movie.year), media_type: '9' }, // iTunes "movie"
+    };
+  });
+}
+
 function planCommercials(outputDir: string, profile: RenderProfile): RenderJob[] {
   return COMMERCIALS.map((spot) => ({
     file: {
@@ -391,7 +457,7 @@ function planStationId(outputDir: string, profile: RenderProfile): RenderJob {
 }
 
 function planLibrary(outputDir: string, profile: RenderProfile): RenderJob[] {
-  return [...planEpisodes(outputDir, profile), ...planCommercials(outputDir, profile), planStationId(outputDir, profile)];
+  return [...planEpisodes(outputDir, profile), ...planMovies(outputDir, profile), ...planCommercials(outputDir, profile), planStationId(outputDir, profile)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,22 +508,36 @@ function ffmpegArgs(job: RenderJob, profile: RenderProfile, metadataFile: string
   const gop = profile.fps * 2;
   args.push(
     '-t', file.durationSeconds.toFixed(3),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-r', String(profile.fps),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', String(profile.crf), '-pix_fmt', 'yuv420p', '-r', String(profile.fps),
     // Regular 2 s GOPs plus a keyframe on every chapter start, so playout can cut cleanly there.
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
   );
   const chapterTimes = file.chapters.map((chapter) => chapter.startSeconds.toFixed(3));
   if (chapterTimes.length > 0) args.push('-force_key_frames', chapterTimes.join(','));
-  args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-f', 'mp4', outputPath);
+  args.push('-c:a', 'aac', '-b:a', '96k', '-ar', '48000', '-ac', '2', '-f', 'mp4', outputPath);
   return args;
 }
 
 const STDERR_TAIL_CHARS = 4000;
 
-/** Runs ffmpeg; rejects with the tail of its stderr when it fails, which is where the reason is. */
-function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
+/**
+ * Runs ffmpeg; rejects with the tail of its stderr when it fails, which is where the reason is.
+ * `onTime` gets the output's running time in seconds from ffmpeg's `-progress` reports.
+ */
+function runFfmpeg(ffmpegPath: string, args: string[], onTime?: (seconds: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ffmpegPath, ['-nostats', '-progress', 'pipe:1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let progress = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      progress += chunk;
+      const lines = progress.split('\n');
+      progress = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = /^out_time_us=(\d+)/.exec(line);
+        if (match) onTime?.(Number(match[1]) / 1e6);
+      }
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
@@ -473,7 +553,7 @@ function runFfmpeg(ffmpegPath: string, args: string[]): Promise<void> {
 }
 
 /** Renders one job to a partial file, then renames it into place, so a half-written file never looks complete. */
-async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: string, scratchDir: string, jobIndex: number): Promise<void> {
+async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: string, scratchDir: string, jobIndex: number, onTime?: (seconds: number) => void): Promise<void> {
   const finalPath = job.file.path;
   const tempPath = partialPath(finalPath);
   await mkdir(path.dirname(finalPath), { recursive: true });
@@ -483,7 +563,7 @@ async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: st
     await writeFile(metadataFile, chaptersMetadata(job.file), 'utf8');
   }
   try {
-    await runFfmpeg(ffmpegPath, ffmpegArgs(job, profile, metadataFile, tempPath));
+    await runFfmpeg(ffmpegPath, ffmpegArgs(job, profile, metadataFile, tempPath), onTime);
     await rename(tempPath, finalPath);
   } catch (error) {
     await rm(tempPath, { force: true });
@@ -525,7 +605,7 @@ interface Marker {
 
 /**
  * Generates the demo library into `outputDir` (overwriting earlier demo files) and returns its
- * files in catalog order: episodes by show, then commercials, then the station ID.
+ * files in catalog order: episodes by show, movies, commercials, then the station ID.
  */
 export async function generateDemoLibrary(options: DemoLibraryOptions): Promise<DemoFile[]> {
   const profile = PROFILES[options.size ?? 'full'];
@@ -543,8 +623,15 @@ export async function generateDemoLibrary(options: DemoLibraryOptions): Promise<
   try {
     // Longest first, so the last file to finish is a short one and both lanes end together.
     const order = jobs.map((job, index) => ({ job, index })).sort((a, b) => b.job.file.durationSeconds - a.job.file.durationSeconds);
+    const totalSeconds = jobs.reduce((sum, job) => sum + job.file.durationSeconds, 0);
+    const doneByJob = new Map<number, number>();
+    const rendered = (index: number, seconds: number) => {
+      doneByJob.set(index, Math.min(seconds, jobs[index]!.file.durationSeconds));
+      options.onRendered?.([...doneByJob.values()].reduce((a, b) => a + b, 0), totalSeconds);
+    };
     await runPool(order, concurrency, async ({ job, index }) => {
-      await renderFile(job, profile, options.ffmpegPath, scratchDir, index);
+      await renderFile(job, profile, options.ffmpegPath, scratchDir, index, (seconds) => rendered(index, seconds));
+      rendered(index, job.file.durationSeconds);
       completed += 1;
       options.onProgress?.({ index: completed, total: jobs.length, file: job.file, elapsedMs: Date.now() - started });
     });

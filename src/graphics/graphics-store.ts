@@ -43,6 +43,11 @@ export class GraphicsStore {
     }
   }
 
+  /** What the settings would be with `draft` as the channel's override (validated; nothing written). */
+  effectiveWith(draft: unknown): GraphicsSettings {
+    return effectiveGraphics(this.serverWide, parseGraphicsOverride(draft));
+  }
+
   /**
    * Replaces the channel's override after validating it and the merged result; on any error
    * nothing is written and the error names the field.

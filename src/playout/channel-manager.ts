@@ -12,8 +12,8 @@ export interface ChannelManagerOptions {
    * between: a channel is never idle sooner than this after the last request (default 0).
    */
   playlistReloadGraceSeconds?: number;
-  /** Channels that run whether or not anyone watches (config `channels[].always_on`). */
-  alwaysOnChannels?: ReadonlySet<number>;
+  /** Whether a channel runs whether or not anyone watches (its stored `always_on`), asked afresh each time. */
+  isChannelAlwaysOn?: (channelNumber: number) => boolean;
   /**
    * Makes the session of a channel that has none yet (created over the API, or restarted after
    * an edit), or returns undefined when there is no such channel. Which timeline it plays
@@ -69,7 +69,13 @@ export class ChannelManager {
   }
 
   isAlwaysOn(channelNumber: number): boolean {
-    return this.alwaysOn || (this.options.alwaysOnChannels?.has(channelNumber) ?? false);
+    return this.alwaysOn || (this.options.isChannelAlwaysOn?.(channelNumber) ?? false);
+  }
+
+  /** A channel was switched to always-on (started now) or back (the idle watch may stop it from now on). */
+  async alwaysOnChanged(channelNumber: number, alwaysOn: boolean): Promise<void> {
+    this.lastActivityMs.set(channelNumber, this.now());
+    if (alwaysOn) await this.get(channelNumber)?.start();
   }
 
   /** Starts every channel that runs without viewers. */

@@ -48,6 +48,11 @@ export class SchedulingService {
   }
 
   /** A deleted channel's timeline is forgotten, so a new channel with the number starts clean. */
+  /** Drops the in-memory timeline only (its rows moved elsewhere, e.g. to a new channel number). */
+  release(channelNumber: number): void {
+    this.timelines.delete(channelNumber);
+  }
+
   forget(channelNumber: number): void {
     this.timelines.delete(channelNumber);
     new TimelineStore(this.options.db, channelNumber).clear();

@@ -56,7 +56,11 @@ function askForToken(reason: string): Promise<string | undefined> {
   });
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+/**
+ * Sends a request with the admin token when one is kept; on a 401 (or a token the server no
+ * longer accepts) asks for it and tries again. Resolves with the successful response.
+ */
+async function send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = contentType;
@@ -64,10 +68,9 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
     if (token && method !== 'GET') headers.authorization = `Bearer ${token}`;
     const payload = body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : (body as BodyInit);
     const response = await fetch(path, { method, headers, body: payload });
+    if (response.ok) return response;
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-    if (response.ok) return parsed as T;
-    const error = (parsed ?? { error: 'http_error', message: response.statusText }) as ApiErrorBody;
+    const error = (text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : { error: 'http_error', message: text || response.statusText }) as ApiErrorBody;
     if (response.status === 401 || error.error === 'bad_credential') {
       if (error.error === 'bad_credential') forgetToken();
       const given = await askForToken(error.message);
@@ -76,4 +79,14 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
     throw new ApiError(response.status, error);
   }
   throw new ApiError(401, { error: 'credential_required', message: 'no admin token given' });
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  const text = await (await send(method, path, body, contentType)).text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A request answered with an image (e.g. a graphics preview): its bytes as a Blob. */
+export async function apiBlob(method: string, path: string, body?: unknown): Promise<Blob> {
+  return (await send(method, path, body)).blob();
 }

@@ -27,6 +27,7 @@ export interface Channel {
   logoPath?: string;
   quality?: 'low' | 'medium' | 'high';
   enabled: boolean;
+  alwaysOn: boolean;
   timeZone: string;
   schedule: Schedule;
   source: 'config' | 'api';

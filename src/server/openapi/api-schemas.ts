@@ -21,8 +21,8 @@ export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+
 
 /** POST /api/channels: the config file's channel entry (its schedule validated by the schedule model). */
 export const channelCreateBody = channelConfigSchema.extend({ schedule: scheduleSchema.optional() });
-/** PATCH /api/channels/{n}: any field but the number. */
-export const channelPatchBody = channelCreateBody.omit({ number: true }).partial();
+/** PATCH /api/channels/{n}: any field; `number` renumbers the channel (it keeps its clock, timeline and graphics). */
+export const channelPatchBody = channelCreateBody.partial();
 
 export const channelSchema = z.looseObject({
   number: z.number().int(),
@@ -32,6 +32,7 @@ export const channelSchema = z.looseObject({
   logoPath: z.string().optional(),
   quality: z.enum(QUALITY_NAMES).optional(),
   enabled: z.boolean(),
+  alwaysOn: z.boolean(),
   timeZone: z.string(),
   schedule: scheduleSchema,
   source: z.enum(['config', 'api']),

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { GraphicsConfigError } from '../../config/graphics-settings.js';
 import type { GraphicsStore } from '../../graphics/graphics-store.js';
+import { PREVIEW_CARDS, type PreviewCard } from '../../graphics/preview.js';
+import type { GraphicsSettings } from '../../config/graphics-settings.js';
 
 export interface GraphicsRoutesContext {
   store: GraphicsStore;
@@ -8,6 +10,8 @@ export interface GraphicsRoutesContext {
   hasChannel(n: number): boolean;
   /** Channel n's graphics changed (playout re-renders its next airing with them). */
   changed?(n: number): void;
+  /** One PNG frame of channel n's graphics with `settings` (unsaved ones included), showing `card`. */
+  preview?(n: number, settings: GraphicsSettings, card: PreviewCard): Promise<Buffer>;
 }
 
 /**
@@ -39,5 +43,27 @@ export function registerGraphicsRoutes(app: FastifyInstance, context: GraphicsRo
       throw error;
     }
     return describe(n);
+  });
+
+  // A preview changes nothing, but it runs ffmpeg: like every POST it needs the token off-loopback.
+  app.post<{ Params: { n: string } }>('/api/channels/:n/graphics/preview', async (request, reply) => {
+    const n = channelOr404(request.params.n);
+    if (n === undefined) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
+    if (!context.preview) return reply.code(404).send({ error: 'not_available', message: 'graphics previews are not available on this server' });
+    const body = (request.body ?? {}) as { graphics?: unknown; card?: unknown };
+    if (typeof body !== 'object' || Array.isArray(body)) return reply.code(400).send({ error: 'invalid_request', message: 'the body must be a JSON object' });
+    const card = body.card ?? 'lower_third';
+    if (!(PREVIEW_CARDS as readonly unknown[]).includes(card)) {
+      return reply.code(400).send({ error: 'invalid_request', message: `card: must be one of ${PREVIEW_CARDS.join(', ')}`, field: 'card' });
+    }
+    let settings: GraphicsSettings;
+    try {
+      settings = body.graphics === undefined ? context.store.effective(n) : context.store.effectiveWith(body.graphics);
+    } catch (error) {
+      if (error instanceof GraphicsConfigError) return reply.code(400).send({ error: 'invalid_graphics', message: error.message, ...(error.field ? { field: error.field } : {}) });
+      throw error;
+    }
+    const png = await context.preview(n, settings, card as PreviewCard);
+    return reply.header('content-type', 'image/png').header('cache-control', 'no-store').send(png);
   });
 }

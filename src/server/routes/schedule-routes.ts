@@ -77,7 +77,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
 
   app.post('/api/channels', async (request, reply) => {
     try {
-      const channel = store.create(request.body);
+      const channel = timelines.createChannel(request.body);
       return reply.code(201).send(channel);
     } catch (error) {
       return sendError(reply, error);

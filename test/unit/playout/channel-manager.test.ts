@@ -44,7 +44,7 @@ function manager(options: { idle?: number; reloadGrace?: number; alwaysOn?: numb
   return new ChannelManager({
     idleTimeoutSeconds: options.idle ?? 60,
     playlistReloadGraceSeconds: options.reloadGrace,
-    alwaysOnChannels: new Set(options.alwaysOn ?? []),
+    isChannelAlwaysOn: (n: number) => (options.alwaysOn ?? []).includes(n),
     log,
     ...(options.create ? { createSession: (n: number) => { const s = options.create!(n); return s && asSession(s); } } : {}),
   });

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { renderTemplate, type TemplateValues } from '../config/graphics-template.js';
+import { buildOverlayFilter, type CardLayer, type FrameSize } from './filter-graph.js';
+import type { CardKind } from './windows.js';
+import { overlaySpecFor, type GraphicsChannel, type GraphicsPlanner } from './planner.js';
+
+/** Which card a preview shows beside the bug. */
+export const PREVIEW_CARDS = ['lower_third', 'up_next', 'back_after_break', 'none'] as const;
+export type PreviewCard = (typeof PREVIEW_CARDS)[number];
+
+/** A programme to fill the templates with, so the preview reads like the real thing. */
+const SAMPLE: TemplateValues = { show: 'Signal Hill', title: 'Pilot', season: 1, episode: 1, year: 1987, next_title: 'Harbor Lights', next_start: '8:00 PM', time: '7:30 PM' };
+
+/** The card as the planner would draw it for SAMPLE, on screen from before the frame to well after it. */
+function sampleCard(kind: Exclude<PreviewCard, 'none'>, channel: GraphicsChannel): CardLayer {
+  const { settings } = channel;
+  const values: TemplateValues = { ...SAMPLE, channel: channel.name, call_sign: channel.callSign };
+  const lines = kind === 'lower_third' ? settings.lower_third.episode : kind === 'up_next' ? settings.up_next.template : settings.up_next.break_template;
+  // from < 0: the card began before this frame, so it shows at full opacity (no fade-in).
+  return { kind: kind as CardKind, from: -10, to: 60, line1: renderTemplate(lines.line1, values), line2: renderTemplate(lines.line2, values) };
+}
+
+/**
+ * One PNG frame of the channel's graphics as they would air, drawn by the same filter builder
+ * the renderers use, over ffmpeg's test picture at the channel's output size: what the control
+ * room shows while the user edits (unsaved settings included), without touching the air.
+ */
+export async function renderGraphicsPreview(
+  planner: GraphicsPlanner,
+  channel: GraphicsChannel,
+  card: PreviewCard,
+  frame: FrameSize,
+  ffmpegPath: string,
+): Promise<Buffer> {
+  const { settings } = channel;
+  const fontFile = settings.enabled ? await planner.fontFor(channel) : undefined;
+  const wantsBug = settings.enabled && settings.bug.enabled;
+  const image = wantsBug ? await planner.bugImageFor(channel, fontFile) : undefined;
+  const cards = settings.enabled && card !== 'none' ? [sampleCard(card, channel)] : [];
+  const spec = overlaySpecFor({ bug: wantsBug ? [{ fromMs: 0, toMs: 60_000 }] : [], cards: [], dropped: [] }, { fromMs: 0, toMs: 60_000 }, { ...settings, bug: { ...settings.bug, mode: 'always' } }, frame, image, fontFile);
+  const overlay = buildOverlayFilter({ ...spec, cards: fontFile ? cards : [] });
+  const background = `testsrc2=size=${frame.width}x${frame.height}:rate=${frame.frameRate}`;
+  const graph = overlay ? `${background}[gin];${overlay}` : `${background}[gout]`;
+  return runForPng(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-filter_complex', graph, '-map', '[gout]', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1']);
+}
+
+function runForPng(ffmpegPath: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 && chunks.length ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg could not draw the preview: ${stderr.trim() || `exit ${code}`}`))));
+  });
+}

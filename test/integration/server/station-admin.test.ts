@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeClips } from '../../helpers/media.js';
+import { runCli, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
+
+const run = promisify(execFile);
+
+interface Channel { number: number; name: string; callSign: string; alwaysOn: boolean; source: string; schedule: { blocks: Array<{ name: string; start: string; minutes: number; content: { type: string; show?: string } }> } }
+interface Airing { start: string; end: string; title: string; kind: string; mediaPath: string }
+
+async function pngSize(png: Buffer): Promise<{ width: number; height: number; codec: string }> {
+  const file = path.join(tempDir('preview'), 'frame.png');
+  writeFileSync(file, png);
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]);
+  const stream = (JSON.parse(stdout) as { streams: Array<{ width: number; height: number; codec_name: string }> }).streams[0]!;
+  return { width: stream.width, height: stream.height, codec: stream.codec_name };
+}
+
+describe('the first run puts a scheduled demo station on the air', () => {
+  let server: RunningServer;
+  const url = (p: string) => `${server.baseUrl}${p}`;
+  const json = async <T>(p: string) => (await (await fetch(url(p))).json()) as T;
+
+  beforeAll(async () => {
+    // No media and no channels configured: what `bash scripts/quickstart.sh` does on a fresh
+    // clone. The tiny render of the same catalog stands in for the full one (minutes to make).
+    const dataDir = path.join(tempDir('demo-station'), 'data');
+    const made = await runCli(['demo-media', path.join(dataDir, 'demo-media'), '--size', 'tiny'], 120_000);
+    expect(made.code, made.stderr).toBe(0);
+    const { library: _none, ...config } = testConfig({ media: [], dataDir });
+    server = await startServer({ ...config, streaming: { port: 0, host: '127.0.0.1', quality: 'low', segment_duration: 2, idle_timeout: 30 } } as ReturnType<typeof testConfig>);
+  }, 180_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('has three channels scheduled in blocks: sitcoms, movies, cartoons with many breaks', async () => {
+    const { channels } = await json<{ channels: Channel[] }>('/api/channels');
+    expect(channels.map((c) => [c.number, c.callSign])).toEqual([[1, 'RTV1'], [2, 'RTVM'], [3, 'RTVT']]);
+    for (const channel of channels) expect(channel.source, 'editable from the control room, kept across restarts').toBe('api');
+    expect(channels[0]!.schedule.blocks.slice(0, 2).map((b) => [b.start, b.minutes, b.content.show])).toEqual([['00:00', 30, 'Signal Hill'], ['00:30', 30, 'Fractal Frontier']]);
+    expect(channels[1]!.schedule.blocks[0]!.content.type).toBe('movies');
+    expect(channels[2]!.schedule.blocks).toHaveLength(96); // a cartoon every quarter hour
+  });
+
+  it('airs programmes split at their chapter marks with commercials in between (schedule mode)', async () => {
+    const now = Date.now();
+    const { airings } = await json<{ airings: Airing[] }>(`/api/channels/2/timeline?from=${new Date(now).toISOString()}&to=${new Date(now + 3 * 3600_000).toISOString()}`);
+    const kinds = new Set(airings.map((a) => a.kind));
+    expect(kinds.has('program')).toBe(true);
+    expect(kinds.has('commercial')).toBe(true);
+    expect(airings.some((a) => a.kind === 'program' && /movies\//.test(a.mediaPath))).toBe(true);
+    // Each guide programme is one cell: an XMLTV programme per block on channel 1.
+    const xmltv = await (await fetch(url('/xmltv.xml'))).text();
+    expect(xmltv).toMatch(/<programme [^>]*channel="1\.retrovue">\s*<title lang="en">Signal Hill<\/title>/);
+    expect(xmltv).toMatch(/<programme [^>]*channel="2\.retrovue">\s*<title lang="en">(Harbor Lights|The Long Signal)<\/title>/);
+  });
+
+  it('a second start keeps the station as edited (no reseeding, no "Retrovue 1" coming back)', async () => {
+    const response = await fetch(url('/api/channels/3'), { method: 'DELETE' });
+    expect(response.status).toBe(200);
+    await server.stop();
+    const config = { streaming: { port: 0, host: '127.0.0.1', quality: 'low', segment_duration: 2 }, data_dir: server.dataDir };
+    server = await startServer(config as ReturnType<typeof testConfig>);
+    const { channels } = await json<{ channels: Channel[] }>('/api/channels');
+    expect(channels.map((c) => c.number)).toEqual([1, 2]);
+  }, 60_000);
+});
+
+describe('channels from the control room: renumber, always-on, graphics preview', () => {
+  let server: RunningServer;
+  const url = (p: string) => `${server.baseUrl}${p}`;
+  const json = async <T>(p: string) => (await (await fetch(url(p))).json()) as T;
+  const send = (method: string, p: string, body?: unknown) =>
+    fetch(url(p), { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  beforeAll(async () => {
+    const work = tempDir('station-admin');
+    const media = path.join(work, 'media');
+    await makeClips(media, [{ name: 'a.mp4', seconds: 3, picture: 'red' }, { name: 'b.mp4', seconds: 4, picture: 'blue' }]);
+    server = await startServer({
+      ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { mode: 'schedule', idle_timeout: 5 } }),
+      channels: [{ number: 1, name: 'From the file', call_sign: 'FILE1' }],
+    } as ReturnType<typeof testConfig>);
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('renumbers a channel: it keeps its clock and timeline; a taken number or a config channel is a 409 and nothing moves', async () => {
+    expect((await send('POST', '/api/channels', { number: 5, name: 'Five', call_sign: 'FIVE', time_zone: 'UTC' })).status).toBe(201);
+    const from = new Date().toISOString();
+    const to = new Date(Date.now() + 600_000).toISOString();
+    const before = await json<{ airings: Airing[] }>(`/api/channels/5/timeline?from=${from}&to=${to}`);
+    expect(before.airings.length).toBeGreaterThan(10);
+
+    const taken = await send('PATCH', '/api/channels/5', { number: 1, name: 'Renamed' });
+    expect(taken.status).toBe(409);
+    expect(((await taken.json()) as { field?: string }).field).toBe('number');
+    expect((await json<Channel>('/api/channels/5')).name, 'nothing changed').toBe('Five');
+
+    const fromFile = await send('PATCH', '/api/channels/1', { number: 9 });
+    expect(fromFile.status).toBe(409);
+    expect(((await fromFile.json()) as { message: string }).message).toMatch(/config file/);
+
+    const moved = await send('PATCH', '/api/channels/5', { number: 7, name: 'Seven' });
+    expect(moved.status).toBe(200);
+    expect((await send('GET', '/api/channels/5')).status).toBe(404);
+    expect(await json<Channel>('/api/channels/7')).toMatchObject({ number: 7, name: 'Seven', callSign: 'FIVE' });
+    const after = await json<{ airings: Airing[] }>(`/api/channels/7/timeline?from=${from}&to=${to}`);
+    expect(after.airings.map((a) => [a.start, a.mediaPath])).toEqual(before.airings.map((a) => [a.start, a.mediaPath]));
+    expect(await (await fetch(url('/channels.m3u'))).text()).toMatch(/tvg-chno="7"/);
+  });
+
+  it('an always-on channel starts with no viewer, and stops by itself once switched back', async () => {
+    const status = () => json<{ state: string }>('/api/channels/7/status');
+    expect((await status()).state).toBe('stopped');
+    expect((await send('PATCH', '/api/channels/7', { always_on: true })).status).toBe(200);
+    expect((await json<Channel>('/api/channels/7')).alwaysOn).toBe(true);
+    await waitFor('channel 7 live with nobody watching', async () => ((await status()).state === 'live' ? true : undefined), 30_000);
+    // Still live after the idle timeout (5 s) with no viewer.
+    await new Promise((resolve) => setTimeout(resolve, 7000));
+    expect((await status()).state).toBe('live');
+    expect((await send('PATCH', '/api/channels/7', { always_on: false })).status).toBe(200);
+    await waitFor('channel 7 stopped once nobody watches', async () => ((await status()).state === 'stopped' ? true : undefined), 30_000);
+  }, 90_000);
+
+  it('draws a graphics preview with unsaved settings, at the channel size, and refuses bad ones naming the field', async () => {
+    const preview = await send('POST', '/api/channels/7/graphics/preview', { card: 'lower_third', graphics: { branding: { primary: '#004488' }, bug: { corner: 'top-left' } } });
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('content-type')).toBe('image/png');
+    expect(await pngSize(Buffer.from(await preview.arrayBuffer()))).toEqual({ width: 320, height: 180, codec: 'png' });
+    // The saved settings did not change.
+    expect((await json<{ graphics: Record<string, unknown> }>('/api/channels/7/graphics')).graphics).toEqual({});
+
+    const bad = await send('POST', '/api/channels/7/graphics/preview', { graphics: { bug: { opacity: 7 } } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { field?: string }).field).toBe('graphics.bug.opacity');
+    expect((await send('POST', '/api/channels/7/graphics/preview', { card: 'sideways' })).status).toBe(400);
+    expect((await send('POST', '/api/channels/99/graphics/preview', {})).status).toBe(404);
+  });
+});
