@@ -22,7 +22,7 @@ function sampleCard(kind: Exclude<PreviewCard, 'none'>, channel: GraphicsChannel
 
 /**
  * One PNG frame of the channel's graphics as they would air, drawn by the same filter builder
- * the renderers use, over ffmpeg's test picture at the channel's output size: what the control
+ * the renderers use, over a gradient backdrop at the channel's output size: what the control
  * room shows while the user edits (unsaved settings included), without touching the air.
  */
 export async function renderGraphicsPreview(
@@ -39,7 +39,8 @@ export async function renderGraphicsPreview(
   const cards = settings.enabled && card !== 'none' ? [sampleCard(card, channel)] : [];
   const spec = overlaySpecFor({ bug: wantsBug ? [{ fromMs: 0, toMs: 60_000 }] : [], cards: [], dropped: [] }, { fromMs: 0, toMs: 60_000 }, { ...settings, bug: { ...settings.bug, mode: 'always' } }, frame, image, fontFile);
   const overlay = buildOverlayFilter({ ...spec, cards: fontFile ? cards : [] });
-  const background = `testsrc2=size=${frame.width}x${frame.height}:rate=${frame.frameRate}`;
+  // A soft, scene-like backdrop (not a test card with its own text) so the layers read as on air.
+  const background = `gradients=size=${frame.width}x${frame.height}:rate=${frame.frameRate}:c0=0x1d3557:c1=0x457b9d:c2=0xa8dadc:c3=0xe76f51:nb_colors=4:speed=0.01:seed=7`;
   const graph = overlay ? `${background}[gin];${overlay}` : `${background}[gout]`;
   return runForPng(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-filter_complex', graph, '-map', '[gout]', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1']);
 }

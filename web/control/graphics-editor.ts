@@ -42,7 +42,8 @@ export async function graphicsEditor(channel: Channel): Promise<HTMLElement> {
   const e = loaded.effective;
 
   const check = (name: string, checked: boolean) => h('input', { type: 'checkbox', name, checked });
-  const colour = (name: string, value: string) => h('input', { type: 'color', name, value });
+  // The server answers colours as 0xRRGGBB; a colour input wants #rrggbb (it accepts both back).
+  const colour = (name: string, value: string) => h('input', { type: 'color', name, value: `#${value.replace(/^(0x|#)/i, '').slice(0, 6).toLowerCase()}` });
   const fields = {
     enabled: check('enabled', e.enabled),
     primary: colour('primary', e.branding.primary),
@@ -90,7 +91,7 @@ export async function graphicsEditor(channel: Channel): Promise<HTMLElement> {
       image.src = URL.createObjectURL(blob);
       if (old.startsWith('blob:')) URL.revokeObjectURL(old);
       image.dataset.drawn = String(mine);
-      status.textContent = 'preview: a frame as it would air (test picture behind)';
+      status.textContent = 'preview: a frame as it would air, drawn by the server (a gradient stands in for the programme)';
       error.textContent = '';
     } catch (e) {
       if (mine !== drawn) return;

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../../src/bench/watchers.js';
 import { makeClips } from '../../helpers/media.js';
 import { runCli, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
 
@@ -142,4 +144,37 @@ describe('channels from the control room: renumber, always-on, graphics preview'
     expect((await send('POST', '/api/channels/7/graphics/preview', { card: 'sideways' })).status).toBe(400);
     expect((await send('POST', '/api/channels/99/graphics/preview', {})).status).toBe(404);
   });
+
+  it('in the browser: renumber and switch on always-on from the Channels page; the graphics preview redraws as a colour changes', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(url('/control#/channels'));
+      await page.click('.channel-card[data-channel="7"] button:has-text("Edit")');
+      await page.fill('#edit-channel-7 input[name=number]', '8');
+      await page.check('#edit-channel-7 input[name=always_on]');
+      await page.click('#edit-channel-7 button[type=submit]');
+      await page.waitForSelector('.channel-card[data-channel="8"]');
+      expect(await json<Channel>('/api/channels/8')).toMatchObject({ number: 8, alwaysOn: true });
+      expect(await page.locator('.channel-card[data-channel="8"]').innerText()).toMatch(/always on/);
+      expect((await send('PATCH', '/api/channels/8', { always_on: false })).status).toBe(200);
+
+      await page.click('.channel-card[data-channel="8"] button:has-text("Graphics")');
+      const image = page.locator('#graphics-8 img.graphics-preview');
+      await page.waitForSelector('#graphics-8 img.graphics-preview[data-drawn]');
+      const first = Number(await image.getAttribute('data-drawn'));
+      expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(320);
+      await page.locator('#graphics-8 input[name=accent]').evaluate((input: HTMLInputElement) => {
+        input.value = '#33aaff';
+        input.dispatchEvent(new Event('input'));
+      });
+      await expect.poll(async () => Number(await image.getAttribute('data-drawn')), { timeout: 15_000 }).toBeGreaterThan(first);
+      // Not saved until Save: the stored override is still empty.
+      expect((await json<{ graphics: Record<string, unknown> }>('/api/channels/8/graphics')).graphics).toEqual({});
+      await page.click('#graphics-8 button:has-text("Save graphics")');
+      await expect.poll(async () => (await json<{ graphics: { branding?: { accent?: string } } }>('/api/channels/8/graphics')).graphics.branding?.accent).toMatch(/33aaff/i);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });
