@@ -83,6 +83,12 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
       params: s.channelParams, body: { schema: graphicsOverrideSchema }, errors: [400, 404],
       responses: { 200: { description: 'the graphics', schema: graphicsResult } },
     },
+    {
+      method: 'post', path: '/api/channels/{n}/graphics/preview', operationId: 'previewGraphics', tag: 'Graphics', summary: "One PNG frame of the channel's graphics as they would air, with unsaved settings",
+      description: 'Draws the bug and one card with the same filter builder the renderers use, over a gradient at the channel\'s output size. Nothing is saved.',
+      params: s.channelParams, body: { schema: s.graphicsPreviewBody }, errors: [400, 404],
+      responses: { 200: { description: 'the frame', contentType: 'image/png' } },
+    },
     // ---- alerts
     { method: 'get', path: '/api/alerts', operationId: 'listAlerts', tag: 'Alerts', summary: 'Alerts on the air, waiting, and recent', responses: { 200: { description: 'the alerts', schema: s.alertListSchema } } },
     {

@@ -1,3 +1,5 @@
+import { PREVIEW_CARDS } from '../../graphics/preview.js';
+import { graphicsOverrideSchema } from '../../config/graphics-settings.js';
 import { z } from 'zod';
 import { ALERT_TYPES } from '../../alerts/alert.js';
 import { channelConfigSchema, MEDIA_KINDS, QUALITY_NAMES } from '../../config/schema.js';
@@ -172,3 +174,9 @@ export const monitorSnapshotSchema = z.looseObject({
 
 /** PUT /api/channels/{n}/logo: the image file itself, as the body. */
 export const logoBodySchema = z.string().describe('the image bytes (binary)');
+
+/** POST /api/channels/{n}/graphics/preview: draft settings (the stored ones when absent) and the card to show. */
+export const graphicsPreviewBody = z.object({
+  graphics: graphicsOverrideSchema.optional(),
+  card: z.enum(PREVIEW_CARDS).default('lower_third'),
+});
