@@ -44,6 +44,22 @@ export function piecesOf(blocks: Block[]): BlockPiece[] {
   return pieces;
 }
 
+/**
+ * The empty stretches of one day (minutes from midnight) between the pieces drawn in it: the
+ * editor shows them while you drag, since empty time plays the library back to back.
+ */
+export function gapsOf(pieces: BlockPiece[], day: number): Array<{ startMin: number; endMin: number }> {
+  const spans = pieces.filter((p) => p.day === day).sort((a, b) => a.startMin - b.startMin);
+  const gaps: Array<{ startMin: number; endMin: number }> = [];
+  let cursor = 0;
+  for (const span of spans) {
+    if (span.startMin > cursor) gaps.push({ startMin: cursor, endMin: span.startMin });
+    cursor = Math.max(cursor, span.endMin);
+  }
+  if (cursor < DAY_MINUTES) gaps.push({ startMin: cursor, endMin: DAY_MINUTES });
+  return gaps;
+}
+
 /** Indices of blocks that share air time with another block in the week. */
 export function overlappingBlocks(blocks: Block[]): Set<number> {
   const spans = blocks.flatMap((block, index) =>

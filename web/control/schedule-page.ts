@@ -1,6 +1,6 @@
 import { api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
-import { clockOf, DAY_MINUTES, minutesOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, snap, SNAP_MINUTES, uniqueName } from './schedule-model.js';
+import { clockOf, DAY_MINUTES, gapsOf, minutesOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, snap, SNAP_MINUTES, uniqueName } from './schedule-model.js';
 import { WEEKDAY_NAMES, WEEKDAYS, type Block, type BlockContent, type Channel, type MediaItem, type Schedule, type TimelineChange } from './types.js';
 
 /** Pixels per hour in the week grid: the whole day fits on a laptop screen. */
@@ -78,7 +78,14 @@ export async function renderSchedulePage(root: HTMLElement, channelNumber: numbe
     grid.append(hours);
     WEEKDAYS.forEach((day, dayIndex) => {
       const column = h('div', { class: 'week-day', 'data-day': day, style: `height:${24 * HOUR_PX}px` });
-      for (const piece of piecesOf(blocks).filter((p) => p.day === dayIndex)) {
+      const pieces = piecesOf(blocks);
+      // Gaps (only once there is a schedule: an empty week is all library) are shown as you drag.
+      if (blocks.length > 0) {
+        for (const gap of gapsOf(pieces, dayIndex)) {
+          column.append(h('div', { class: 'sched-gap', style: `top:${gap.startMin * PX_PER_MINUTE}px;height:${(gap.endMin - gap.startMin) * PX_PER_MINUTE}px`, title: `${clockOf(gap.startMin)}–${clockOf(gap.endMin)}: no block (the library plays back to back)` }));
+        }
+      }
+      for (const piece of pieces.filter((p) => p.day === dayIndex)) {
         const block = blocks[piece.block]!;
         const element = h('div', {
           class: `sched-block${clashing.has(piece.block) ? ' overlap' : ''}${selected === piece.block ? ' selected' : ''}${piece.continued ? ' continued' : ''}`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, uniqueName } from '../../../web/control/schedule-model.js';
+import { clockOf, gapsOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, uniqueName } from '../../../web/control/schedule-model.js';
 import type { Block } from '../../../web/control/types.js';
 
 const block = (name: string, days: Block['days'], start: string, minutes: number): Block => ({ name, days, start, minutes, content: { type: 'movies' } });
@@ -34,5 +34,19 @@ describe('schedule editor arithmetic (web/control/schedule-model.ts)', () => {
     ]);
     expect(uniqueName([block('Movies', ['mon'], '00:00', 30), block('Movies 2', ['mon'], '01:00', 30)], 'Movies')).toBe('Movies 3');
     expect(clockOf(-15)).toBe('23:45');
+  });
+
+  it('finds the empty stretches of a day between blocks, including one that spills over midnight', () => {
+    const blocks: Block[] = [
+      { name: 'Morning', days: ['mon'], start: '06:00', minutes: 120, content: { type: 'movies' } },
+      { name: 'Late', days: ['sun'], start: '23:00', minutes: 90, content: { type: 'movies' } },
+      { name: 'Evening', days: ['mon'], start: '20:00', minutes: 60, content: { type: 'movies' } },
+    ];
+    expect(gapsOf(piecesOf(blocks), 0)).toEqual([
+      { startMin: 30, endMin: 360 },
+      { startMin: 480, endMin: 1200 },
+      { startMin: 1260, endMin: 1440 },
+    ]);
+    expect(gapsOf(piecesOf(blocks), 2)).toEqual([{ startMin: 0, endMin: 1440 }]);
   });
 });
