@@ -314,7 +314,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   let app: ReturnType<typeof buildApp>;
   try {
-    const liveTv = createLiveTv(config, toolchain, log);
+    const liveTv = createLiveTv(config, toolchain, log, (n) => graphics.brandColour(n));
     const cacheForHealth = mediaCache;
     app = buildApp({
       config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog,

@@ -34,6 +34,12 @@ export class GraphicsStore {
     }
   }
 
+  /** The primary colour the channel's branding sets (its own, else the server-wide one); undefined when neither sets one. */
+  brandColour(channelNumber: number): string | undefined {
+    const own = this.override(channelNumber).branding?.primary;
+    return own ?? (this.serverWide.branding?.primary as string | undefined);
+  }
+
   /** Defaults ← server-wide ← channel. */
   effective(channelNumber: number): GraphicsSettings {
     try {

@@ -42,8 +42,8 @@ function cardText(text: string, fontSize: number, y: string, colour: string): st
 }
 
 /** The ffmpeg arguments that draw a channel's card: call sign large, channel number below. */
-export function callSignCardArgs(channel: ChannelInfo, outputPath: string, withText = true): string[] {
-  const colour = CARD_COLOURS[(channel.number - 1) % CARD_COLOURS.length]!;
+export function callSignCardArgs(channel: ChannelInfo, outputPath: string, withText = true, brandColour?: string): string[] {
+  const colour = brandColour ?? CARD_COLOURS[(channel.number - 1) % CARD_COLOURS.length]!;
   const callSign = channel.callSign.trim() || `CH ${channel.number}`;
   // Long call signs shrink so they still fit the card.
   const callSignSize = Math.round(Math.min(110, (CARD_WIDTH * 0.85) / Math.max(1, callSign.length * 0.62)));
@@ -62,15 +62,24 @@ export function callSignCardArgs(channel: ChannelInfo, outputPath: string, withT
 /**
  * Serves each channel's logo: its uploaded image when it has one on disk, else a call-sign
  * card drawn once with ffmpeg and cached under `<dataDir>/logos/` (named by what is drawn on
- * it, so renaming a channel draws a new card and the old one is simply left unused).
+ * it, so renaming a channel or changing its branding colour draws a new card and the old one
+ * is simply left unused).
  */
 export class ChannelLogos {
   private readonly drawing = new Map<string, Promise<string>>();
 
-  constructor(private readonly options: { dataDir: string; ffmpegPath: string; log: Logger }) {}
+  constructor(
+    private readonly options: {
+      dataDir: string;
+      ffmpegPath: string;
+      log: Logger;
+      /** The channel's branding colour when one is set (station graphics), so its card matches its bug and lower thirds. */
+      brandColour?: (channelNumber: number) => string | undefined;
+    },
+  ) {}
 
-  private cardPath(channel: ChannelInfo): string {
-    const key = createHash('sha1').update(JSON.stringify([CARD_DESIGN_VERSION, channel.number, channel.callSign])).digest('hex').slice(0, 12);
+  private cardPath(channel: ChannelInfo, colour: string | undefined): string {
+    const key = createHash('sha1').update(JSON.stringify([CARD_DESIGN_VERSION, channel.number, channel.callSign, colour ?? null])).digest('hex').slice(0, 12);
     return path.join(this.options.dataDir, 'logos', `channel-${channel.number}-${key}.png`);
   }
 
@@ -95,24 +104,25 @@ export class ChannelLogos {
 
   /** The cached card, drawing it first if needed; concurrent requests share one ffmpeg run. */
   callSignCard(channel: ChannelInfo): Promise<string> {
-    const target = this.cardPath(channel);
+    const colour = this.options.brandColour?.(channel.number);
+    const target = this.cardPath(channel, colour);
     const pending = this.drawing.get(target);
     if (pending) return pending;
-    const job = this.drawCard(channel, target).finally(() => this.drawing.delete(target));
+    const job = this.drawCard(channel, target, colour).finally(() => this.drawing.delete(target));
     this.drawing.set(target, job);
     return job;
   }
 
-  private async drawCard(channel: ChannelInfo, target: string): Promise<string> {
+  private async drawCard(channel: ChannelInfo, target: string, colour: string | undefined): Promise<string> {
     if (existsSync(target)) return target;
     await mkdir(path.dirname(target), { recursive: true });
     const temporary = `${target}.${process.pid}.tmp.png`;
     try {
-      await run(this.options.ffmpegPath, callSignCardArgs(channel, temporary), { timeout: 15_000 });
+      await run(this.options.ffmpegPath, callSignCardArgs(channel, temporary, true, colour), { timeout: 15_000 });
     } catch (error) {
       // An ffmpeg without drawtext (no libfreetype) still gets a plain station-colour card.
       this.options.log.warn({ err: error, channel: channel.number }, 'could not draw the call sign on the logo card: using a plain card');
-      await run(this.options.ffmpegPath, callSignCardArgs(channel, temporary, false), { timeout: 15_000 });
+      await run(this.options.ffmpegPath, callSignCardArgs(channel, temporary, false, colour), { timeout: 15_000 });
     }
     await rename(temporary, target);
     return target;

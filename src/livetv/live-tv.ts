@@ -17,10 +17,10 @@ export interface LiveTv {
  * one tuner pool. Reads or creates `<data_dir>/device.json` (a damaged one throws
  * DeviceIdentityError, which serve reports).
  */
-export function createLiveTv(config: RetrovueConfig, toolchain: Toolchain, log: Logger): LiveTv {
+export function createLiveTv(config: RetrovueConfig, toolchain: Toolchain, log: Logger, brandColour?: (channelNumber: number) => string | undefined): LiveTv {
   return {
     identity: loadOrCreateDeviceIdentity(config.data_dir),
     tuners: new TunerPool(config.hdhr.tuner_count),
-    logos: new ChannelLogos({ dataDir: config.data_dir, ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'logos' }) }),
+    logos: new ChannelLogos({ dataDir: config.data_dir, ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'logos' }), ...(brandColour ? { brandColour } : {}) }),
   };
 }
