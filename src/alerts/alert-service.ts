@@ -93,13 +93,19 @@ export class AlertService {
     return alert ? this.view(alert) : undefined;
   }
 
-  /** Active (on air somewhere), queued (window open, waiting) and recent history. */
-  list(historyLimit = 50): { active: AlertView[]; queued: AlertView[]; history: AlertView[] } {
-    const views = this.options.store.recent(historyLimit + this.unfinished.length).map((a) => this.view(a));
+  /**
+   * Active (on air somewhere) and queued (window open, waiting): all of them, always few; and
+   * one page of the history (ended or cancelled, newest first) with its total.
+   */
+  list(page: { limit: number; offset: number } = { limit: 50, offset: 0 }): { active: AlertView[]; queued: AlertView[]; history: AlertView[]; total: number; limit: number; offset: number } {
+    const open = [...this.unfinished].reverse().map((a) => this.view(a));
+    const finished = this.options.store.finished(this.now(), page.limit, page.offset);
     return {
-      active: views.filter((v) => v.state === 'on_air'),
-      queued: views.filter((v) => v.state === 'queued'),
-      history: views.filter((v) => v.state === 'ended' || v.state === 'cancelled').slice(0, historyLimit),
+      active: open.filter((v) => v.state === 'on_air'),
+      queued: open.filter((v) => v.state === 'queued'),
+      history: finished.alerts.map((a) => this.view(a)),
+      total: finished.total,
+      ...page,
     };
   }
 

@@ -43,9 +43,12 @@ export class AlertStore {
     return row ? toAlert(row) : undefined;
   }
 
-  /** Newest first, at most `limit`. */
-  recent(limit: number): Alert[] {
-    return (this.db.prepare('SELECT * FROM alerts ORDER BY id DESC LIMIT ?').all(limit) as AlertRow[]).map(toAlert);
+  /** Finished alerts (ended or cancelled by `nowMs`), newest first: one page of them and how many there are. */
+  finished(nowMs: number, limit: number, offset: number): { alerts: Alert[]; total: number } {
+    const where = 'WHERE cancelled_at_ms IS NOT NULL OR ends_at_ms <= ?';
+    const rows = this.db.prepare(`SELECT * FROM alerts ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(nowMs, limit, offset) as AlertRow[];
+    const { total } = this.db.prepare(`SELECT COUNT(*) AS total FROM alerts ${where}`).get(nowMs) as { total: number };
+    return { alerts: rows.map(toAlert), total };
   }
 
   /** Alerts whose window has not ended (and were not cancelled) at `nowMs`. */

@@ -31,6 +31,12 @@ export function zodProblem(error: z.ZodError): { message: string; field?: string
   return { message, ...(first ? { field: first } : {}) };
 }
 
+/** A query string the list's zod schema refused: 400, naming the parameter at fault. */
+export function sendQueryError(reply: FastifyReply, error: z.ZodError): FastifyReply {
+  const problem = zodProblem(error);
+  return sendError(reply, 400, 'bad_request', problem.message.replace(/unknown key\(s\)/g, 'unknown parameter(s)'), problem.field);
+}
+
 /** The code for a status Fastify itself raised (bad JSON, body too large, unknown content type). */
 export function codeForStatus(status: number): string {
   switch (status) {

@@ -35,7 +35,7 @@ const graphicsResult = z.looseObject({ channel: z.number().int(), graphics: grap
 export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
   return [
     // ---- channels
-    { method: 'get', path: '/api/channels', operationId: 'listChannels', tag: 'Channels', summary: 'All channels, enabled or not, by number', responses: { 200: { description: 'the channels', schema: s.channelListSchema } } },
+    { method: 'get', path: '/api/channels', operationId: 'listChannels', tag: 'Channels', summary: 'Channels by number, enabled or not; filtered and paged', query: s.channelListQuery, errors: [400], responses: { 200: { description: 'one page of channels and how many match', schema: s.channelListSchema } } },
     {
       method: 'post', path: '/api/channels', operationId: 'createChannel', tag: 'Channels', summary: 'Create a channel',
       body: { schema: s.channelCreateBody }, errors: [400, 409],
@@ -90,7 +90,7 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
       responses: { 200: { description: 'the frame', contentType: 'image/png' } },
     },
     // ---- alerts
-    { method: 'get', path: '/api/alerts', operationId: 'listAlerts', tag: 'Alerts', summary: 'Alerts on the air, waiting, and recent', responses: { 200: { description: 'the alerts', schema: s.alertListSchema } } },
+    { method: 'get', path: '/api/alerts', operationId: 'listAlerts', tag: 'Alerts', summary: 'Alerts on the air and waiting, and one page of the history', query: s.alertListQuery, errors: [400], responses: { 200: { description: 'the alerts', schema: s.alertListSchema } } },
     {
       method: 'post', path: '/api/alerts', operationId: 'sendAlert', tag: 'Alerts', summary: 'Break into programming with an alert',
       description: 'A higher priority pre-empts a lower one on shared channels; the lower one waits.',

@@ -39,7 +39,26 @@ export const channelSchema = z.looseObject({
   schedule: scheduleSchema,
   source: z.enum(['config', 'api']),
 });
-export const channelListSchema = z.looseObject({ channels: z.array(channelSchema) });
+/**
+ * Every list pages the same way: `limit` and `offset` in the query; `total`, `limit` and
+ * `offset` in the answer beside the page's items.
+ */
+export function pageQuery(defaultLimit: number, maxLimit: number) {
+  return {
+    limit: z.coerce.number().int().min(1).max(maxLimit).default(defaultLimit).describe(`most items returned (1–${maxLimit}, default ${defaultLimit})`),
+    offset: z.coerce.number().int().min(0).default(0).describe('items skipped before the first returned'),
+  };
+}
+const pageFields = { total: z.number().int(), limit: z.number().int(), offset: z.number().int() };
+
+export const channelListQuery = z
+  .object({
+    enabled: z.enum(['true', 'false']).optional().describe('only channels on (true) or off (false) the air'),
+    q: z.string().min(1).max(100).optional().describe('name or call sign contains this (any case)'),
+    ...pageQuery(1000, 10000),
+  })
+  .strict();
+export const channelListSchema = z.looseObject({ channels: z.array(channelSchema), ...pageFields });
 
 const programmeChange = z.looseObject({ start: isoTime, end: isoTime, title: z.string(), subtitle: z.string().optional() });
 /** What a schedule or channel edit changed in the guide, from the next unit boundary on. */
@@ -155,7 +174,9 @@ export const alertSchema = z.looseObject({
   state: z.enum(['on_air', 'queued', 'ended', 'cancelled']),
   onAirChannels: z.array(z.number().int()),
 });
-export const alertListSchema = z.looseObject({ active: z.array(alertSchema), queued: z.array(alertSchema), history: z.array(alertSchema) });
+export const alertListQuery = z.object({ ...pageQuery(50, 500) }).strict();
+/** Active and queued alerts in full (always few); `history` is the page, `total` counts the whole history. */
+export const alertListSchema = z.looseObject({ active: z.array(alertSchema), queued: z.array(alertSchema), history: z.array(alertSchema), ...pageFields });
 
 // ---- monitor --------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AlertRequestError, type AlertService } from '../../alerts/alert-service.js';
-import { sendError } from '../errors.js';
+import { sendError, sendQueryError } from '../errors.js';
+import { alertListQuery } from '../openapi/api-schemas.js';
 
 /** Emergency alerts: POST to send, GET to list or read one, DELETE to end one early. */
 export function registerAlertRoutes(app: FastifyInstance, alerts: AlertService): void {
@@ -13,7 +14,11 @@ export function registerAlertRoutes(app: FastifyInstance, alerts: AlertService):
     }
   });
 
-  app.get('/api/alerts', async () => alerts.list());
+  app.get('/api/alerts', async (request, reply) => {
+    const query = alertListQuery.safeParse(request.query ?? {});
+    if (!query.success) return sendQueryError(reply, query.error);
+    return alerts.list(query.data);
+  });
 
   const idOf = (raw: string): number | undefined => (/^\d+$/.test(raw) ? Number(raw) : undefined);
 

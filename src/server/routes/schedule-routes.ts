@@ -3,7 +3,8 @@ import { ChannelRequestError } from '../../channels/channel-store.js';
 import type { TimelineChange } from '../../schedule/compiled-timeline.js';
 import type { Airing } from '../../timeline/types.js';
 import type { AppContext } from '../app.js';
-import { sendError as sendApiError } from '../errors.js';
+import { sendError as sendApiError, sendQueryError } from '../errors.js';
+import { channelListQuery } from '../openapi/api-schemas.js';
 
 /** Channels CRUD, schedule CRUD, now/next and the timeline window (issue #4). */
 
@@ -73,7 +74,14 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
     }
   });
 
-  app.get('/api/channels', async () => ({ channels: store.all() }));
+  app.get('/api/channels', async (request, reply) => {
+    const query = channelListQuery.safeParse(request.query ?? {});
+    if (!query.success) return sendQueryError(reply, query.error);
+    const { enabled, q, limit, offset } = query.data;
+    const needle = q?.toLowerCase();
+    const matching = store.all().filter((c) => (enabled === undefined || String(c.enabled) === enabled) && (!needle || c.name.toLowerCase().includes(needle) || c.callSign.toLowerCase().includes(needle)));
+    return { channels: matching.slice(offset, offset + limit), total: matching.length, limit, offset };
+  });
 
   app.post('/api/channels', async (request, reply) => {
     try {

@@ -117,6 +117,29 @@ describe('channels from the control room: renumber, always-on, graphics preview'
     expect(await (await fetch(url('/channels.m3u'))).text()).toMatch(/tvg-chno="7"/);
   });
 
+  it('lists page and filter the same way: limit/offset in, total/limit/offset out; a bad parameter is a 400 naming it', async () => {
+    const all = await json<{ channels: Channel[]; total: number; limit: number; offset: number }>('/api/channels');
+    expect(all).toMatchObject({ total: 2, limit: 1000, offset: 0 });
+    const second = await json<{ channels: Channel[]; total: number }>('/api/channels?limit=1&offset=1');
+    expect(second.channels.map((c) => c.number)).toEqual([7]);
+    expect(second.total).toBe(2);
+    expect((await json<{ channels: Channel[] }>('/api/channels?q=file')).channels.map((c) => c.number)).toEqual([1]);
+    const bad = await send('GET', '/api/channels?limit=0');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { field?: string }).field).toBe('limit');
+    expect((await send('GET', '/api/channels?colour=red')).status).toBe(400);
+
+    for (const message of ['First test', 'Second test', 'Third test']) {
+      const sent = await send('POST', '/api/alerts', { message, priority: 1, channels: [1], duration: 60 });
+      const { id } = (await sent.json()) as { id: number };
+      expect((await send('DELETE', `/api/alerts/${id}`)).status).toBe(200);
+    }
+    const page = await json<{ history: Array<{ message: string }>; total: number; limit: number; offset: number }>('/api/alerts?limit=2&offset=1');
+    expect(page).toMatchObject({ total: 3, limit: 2, offset: 1 });
+    expect(page.history.map((a) => a.message)).toEqual(['Second test', 'First test']);
+    expect((await send('GET', '/api/alerts?limit=9999')).status).toBe(400);
+  });
+
   it('an always-on channel starts with no viewer, and stops by itself once switched back', async () => {
     const status = () => json<{ state: string }>('/api/channels/7/status');
     expect((await status()).state).toBe('stopped');
