@@ -126,6 +126,24 @@ export class ChannelTimelines {
     return channel;
   }
 
+  /**
+   * A library file's chapter marks changed: every channel whose compiled future airs it is
+   * recompiled from its next unit boundary (as a schedule edit is), so the breaks move there;
+   * what is already on the air up to that boundary stays as published. Returns the channels.
+   */
+  mediaEdited(mediaId: number): number[] {
+    if (!this.scheduled) return [];
+    const nowMs = this.now();
+    const changed: number[] = [];
+    for (const { number } of this.options.store.list()) {
+      const timeline = this.compiled(number);
+      if (!timeline?.airsMediaFrom(mediaId, nowMs)) continue;
+      timeline.reschedule();
+      changed.push(number);
+    }
+    return changed;
+  }
+
   private reschedule(channelNumber: number): TimelineChange {
     const timeline = this.scheduled ? this.compiled(channelNumber) : undefined;
     return timeline ? timeline.reschedule() : { effectiveFromMs: this.now(), removed: [], added: [] };

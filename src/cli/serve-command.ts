@@ -18,6 +18,8 @@ import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
 import { scanWithProgressBar, summaryLine } from '../library/progress.js';
+import { LibraryScanJob } from '../library/scan-job.js';
+import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelCache } from '../cache/channel-cache.js';
@@ -51,29 +53,44 @@ async function resolveLibraryLayout(config: RetrovueConfig, configFile: string |
   return { ...layout, roots: [demoDir] };
 }
 
-/** Scans the library folders into the database (incremental: unchanged files are not probed). */
-async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<Catalog> {
+/** One scan of the server's library folders; with no progress callback, a progress bar on the terminal. */
+export type LibraryScan = (onProgress?: (progress: ScanProgress) => void) => Promise<ScanSummary>;
+
+/**
+ * The server's scan of its library folders (incremental: unchanged files are not probed), each
+ * unplayable file and the summary logged. Run at start, and again on request from the control
+ * room (POST /api/library/scan): the catalog reads the database, so what a rescan adds airs in
+ * every schedule compiled after it, as after a restart.
+ */
+function libraryScanner(config: RetrovueConfig, layout: LibraryLayout, toolchain: Toolchain, log: Logger, db: Database): LibraryScan {
+  const options = { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency };
+  return async (onProgress) => {
+    const summary = onProgress ? await scanLibrary({ ...options, onProgress }) : await scanWithProgressBar(options, process.stderr);
+    for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
+    const { unplayableFiles: _listed, ...counts } = summary;
+    log.info({ ...counts, folders: layout.roots }, summaryLine(summary));
+    return summary;
+  };
+}
+
+/** Scans the library folders into the database at start; returns the catalog and the scan, for rescans. */
+async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<{ catalog: Catalog; scan: LibraryScan }> {
   const layout = await resolveLibraryLayout(config, configFile, toolchain, log);
+  const scan = libraryScanner(config, layout, toolchain, log, db);
   let summary;
   try {
-    summary = await scanWithProgressBar(
-      { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency },
-      process.stderr,
-    );
+    summary = await scan();
   } catch (error) {
     if (error instanceof LibraryFolderError) throw new StartupError(error.message);
     throw error;
   }
-  for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
-  const { unplayableFiles: _listed, ...counts } = summary;
-  log.info({ ...counts, folders: layout.roots }, summaryLine(summary));
   const catalog = createSqliteCatalog(db);
   if (catalog.playable().length === 0) {
     throw new StartupError(
       `no playable video in ${layout.roots.join(', ')}` + (summary.unplayable ? ` (${summary.unplayable} file(s) unplayable)` : ''),
     );
   }
-  return catalog;
+  return { catalog, scan };
 }
 
 /**
@@ -251,6 +268,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let toolchain: Toolchain;
   let db: Database | undefined;
   let catalog: Catalog;
+  let scanJob: LibraryScanJob;
   let channels: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
@@ -267,7 +285,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     announceAdminToken(config.data_dir, log);
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
-    catalog = await loadLibrary(config, flags.config, toolchain, log, db);
+    const library = await loadLibrary(config, flags.config, toolchain, log, db);
+    catalog = library.catalog;
+    scanJob = new LibraryScanJob((onProgress) => library.scan(onProgress));
     channels = buildChannelStore(config, db);
     const scheduling = buildScheduling(config, db, catalog, channels);
     graphics = new GraphicsStore(db, config.graphics);
@@ -298,7 +318,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     const liveTv = createLiveTv(config, toolchain, log);
     const cacheForHealth = mediaCache;
     app = buildApp({
-      config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog,
+      config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
       ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null }) } } : {}),
     });
   } catch (error) {
