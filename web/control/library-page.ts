@@ -135,8 +135,10 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
       thumbs.append(thumb);
       list.append(h('li', {}, `${durationText(chapter.timestampMs)} — ${chapter.title} `, h('span', { class: 'dim small' }, chapter.source), h('button', { class: 'link', 'aria-label': `Remove ${chapter.title}`, onclick: () => void removeChapter(chapter) }, '×')));
     }
+    // A drag that ends over the strip also clicks it (the common ancestor of down and up): not an add.
+    let justDragged = false;
     strip.addEventListener('click', (event) => {
-      if (event.target !== strip) return;
+      if (event.target !== strip || justDragged) return;
       const box = strip.getBoundingClientRect();
       const at = Math.round(((event.clientX - box.left) / box.width) * duration);
       void addChapter(at, `Break at ${durationText(at)}`);
@@ -199,6 +201,8 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
       const onUp = (e: PointerEvent) => {
         window.removeEventListener('pointermove', onMove);
         window.removeEventListener('pointerup', onUp);
+        justDragged = true;
+        setTimeout(() => (justDragged = false), 0);
         if (Math.abs(e.clientX - event.clientX) > 2) void moveChapter(chapter, at(e.clientX));
       };
       window.addEventListener('pointermove', onMove);

@@ -32,13 +32,14 @@ describe('the control room in a real browser: channels, schedule editor, guide, 
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let media: string;
   const url = (p: string) => `${server.baseUrl}${p}`;
   const json = async <T>(p: string) => (await (await fetch(url(p))).json()) as T;
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
 
   beforeAll(async () => {
     const work = tempDir('control-room');
-    const media = path.join(work, 'media');
+    media = path.join(work, 'media');
     // Odd lengths, so a programme starting exactly on 20:00 can only come from the new block.
     await Promise.all([
       clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E01 - Pilot.mp4'), 7 * 60 + 13, 'navy'),
@@ -168,6 +169,81 @@ describe('the control room in a real browser: channels, schedule editor, guide, 
     expect(chapters).toHaveLength(1);
     expect(chapters[0]!.timestampMs).toBeGreaterThan(200_000); // the middle of a 7:13 episode
     expect(chapters[0]!.timestampMs).toBeLessThan(230_000);
+  });
+
+  it('dragging a chapter mark moves it (same id, one PATCH), its thumbnail loads, and the next compiled break moves', async () => {
+    const library = await json<{ items: Array<{ id: number; title: string; durationMs: number }> }>('/api/media?show=Signal%20Hill');
+    const pilot = library.items.find((m) => m.title === 'Pilot')!;
+    const chaptersOf = async () => (await json<{ chapters: Array<{ id: number; timestampMs: number; title: string }> }>(`/api/media/${pilot.id}/chapters`)).chapters;
+    const [before] = await chaptersOf();
+    // Pilot's first act as channel 1 airs it: the airing from 0 to the first break.
+    const firstActs = async () => {
+      const from = Date.now();
+      const { airings } = await json<{ airings: Array<{ start: string; mediaId?: number; inPointMs: number; outPointMs: number }> }>(`/api/channels/1/timeline?from=${from}&to=${from + 48 * 3600_000}&limit=20000`);
+      return airings.filter((a) => a.mediaId === pilot.id && a.inPointMs === 0).map((a) => ({ startMs: Date.parse(a.start), outPointMs: a.outPointMs }));
+    };
+    // The click-added mark (previous test) already reached the schedule from the next unit boundary on.
+    expect((await firstActs()).at(-1)!.outPointMs).toBe(before!.timestampMs);
+
+    const mark = page.locator(`.chapter-mark[data-chapter="${before!.id}"]`);
+    const thumb = page.locator(`.chapter-thumb[data-chapter="${before!.id}"]`);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+    const strip = (await page.locator('#chapter-strip').boundingBox())!;
+    const box = (await mark.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(strip.x + strip.width * 0.25, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const quarter = Math.round(pilot.durationMs * 0.25);
+    const moved = await waitFor('the moved mark', async () => {
+      const list = await chaptersOf();
+      return list[0]!.timestampMs !== before!.timestampMs ? list : undefined;
+    });
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.id).toBe(before!.id); // a move, not a remove and an add
+    expect(Math.abs(moved[0]!.timestampMs - quarter)).toBeLessThan(pilot.durationMs * 0.02);
+    const newMs = moved[0]!.timestampMs;
+
+    // Its thumbnail, of the new instant, loads.
+    const movedThumb = page.locator(`.chapter-thumb[data-chapter="${before!.id}"]`);
+    await expect.poll(() => movedThumb.getAttribute('src')).toContain(`at=${newMs}`);
+    await expect.poll(() => movedThumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+
+    // Channel 1's future from its next unit boundary (its all-day block's next day) breaks at the
+    // new mark; what was compiled before that boundary stays as published.
+    const acts = await firstActs();
+    const firstNew = acts.findIndex((a) => a.outPointMs === newMs);
+    expect(firstNew, 'an airing of Pilot breaking at the new mark').toBeGreaterThanOrEqual(0);
+    expect(acts[firstNew]!.startMs).toBeGreaterThan(Date.now());
+    expect(acts.slice(firstNew).every((a) => a.outPointMs === newMs)).toBe(true);
+    // Before it: as compiled earlier (with the mark at its old place, or before any mark: no break).
+    expect(acts.slice(0, firstNew).every((a) => a.outPointMs === before!.timestampMs || a.outPointMs === pilot.durationMs)).toBe(true);
+
+    // Keyboard: → on the focused mark moves it a second later, keeping its id and the focus.
+    await page.locator(`.chapter-mark[data-chapter="${before!.id}"]`).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => (await chaptersOf())[0]).toEqual(expect.objectContaining({ id: before!.id, timestampMs: newMs + 1000 }));
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.chapter)).toBe(String(before!.id));
+  });
+
+  it('Rescan finds a new file: the progress bar finishes, the summary shows, the tree has it, and schedules air it', async () => {
+    await clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E03 - Flood.mp4'), 3 * 60 + 11, 'maroon');
+    await page.click('#rescan');
+    await page.waitForSelector('#scan-progress[data-state="done"]', { timeout: 60_000 });
+    const status = await page.locator('#scan-status').innerText();
+    expect(status).toMatch(/Scan finished: 1 added/);
+    expect(await page.locator('#scan-progress').evaluate((bar: HTMLProgressElement) => bar.value / bar.max)).toBe(1);
+    await page.click('#library-tree summary:has-text("Signal Hill")');
+    await page.click('#library-tree summary:has-text("Season 1")');
+    await page.waitForSelector('#library-tree button.file:has-text("Flood")');
     await shot('library');
+
+    // The running server schedules it as a restart would: the next compile (here, a saved schedule) airs it.
+    const flood = (await json<{ items: Array<{ id: number; title: string }> }>('/api/media?show=Signal%20Hill')).items.find((m) => m.title === 'Flood')!;
+    const schedule = await json<unknown>('/api/channels/3/schedule');
+    expect((await fetch(url('/api/channels/3/schedule'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(schedule) })).status).toBe(200);
+    const from = Date.now();
+    const { airings } = await json<{ airings: Array<{ mediaId?: number }> }>(`/api/channels/3/timeline?from=${from}&to=${from + 8 * 24 * 3600_000}&limit=20000`);
+    expect(airings.some((a) => a.mediaId === flood.id)).toBe(true);
   });
 });
