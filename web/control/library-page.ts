@@ -18,6 +18,7 @@ export function scanSummaryText(summary: NonNullable<ScanStatus['summary']>): st
   return `${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.missing} missing, ${summary.unplayable} unplayable (${summary.found} files, ${(summary.elapsedMs / 1000).toFixed(1)} s)`;
 }
 
+const AUTO_TITLE = /^Break at \d+(:\d\d)+$/;
 const thumbnailUrl = (mediaId: number, atMs: number) => `/api/media/${mediaId}/thumbnail?at=${Math.max(0, Math.round(atMs))}`;
 
 /**
@@ -182,7 +183,9 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
       const clamped = Math.max(0, Math.min(duration - 1, Math.round(to)));
       if (clamped === chapter.timestampMs) return;
       try {
-        await api('PATCH', `/api/media/${media.id}/chapters/${chapter.id}`, { timestampMs: clamped });
+        // A mark named after its place ("Break at 3:37", as a click names it) is renamed with it.
+        const title = AUTO_TITLE.test(chapter.title) ? `Break at ${durationText(clamped)}` : undefined;
+        await api('PATCH', `/api/media/${media.id}/chapters/${chapter.id}`, { timestampMs: clamped, ...(title ? { title } : {}) });
         toast(`${chapter.title} moved to ${durationText(clamped)}; airings compiled from the next block on break there`);
       } catch (e) {
         toast(e instanceof ApiError ? e.message : String(e), 'error');

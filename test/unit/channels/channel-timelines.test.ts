@@ -25,7 +25,7 @@ function setup(mode: 'loop' | 'concat' | 'schedule', loops?: number, clock = { n
   const scheduling = new SchedulingService({ db, channel: (n) => store.get(n), catalog: () => catalog, horizonMs: 48 * HOUR, historyMs: 2 * HOUR, now });
   const stopChannel = vi.fn(async (_n: number) => {});
   const timelines = new ChannelTimelines({ mode, store, scheduling, loop: { items: loopItems, channelCount: 2, loops }, stopChannel, now });
-  return { db, store, timelines, stopChannel, clock };
+  return { db, store, timelines, stopChannel, clock, catalog };
 }
 
 describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', () => {
@@ -103,6 +103,22 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(store.get(1)).toBeUndefined();
     expect(stopChannel).toHaveBeenCalledWith(1);
     expect(db.prepare('SELECT COUNT(*) AS n FROM timeline_airings WHERE channel_number = 1').get()).toEqual({ n: 0 });
+  });
+
+  it('a chapter edit reschedules the channels whose future airs the file, from their next unit boundary', () => {
+    const { timelines, catalog } = setup('schedule');
+    const episode = catalog.find((item) => item.title === 'Sitcom Episode 1')!;
+    const firstActs = () => timelines.guideAirings(1, NOW, NOW + 7 * 24 * HOUR).filter((a) => a.mediaId === episode.id && a.inPointMs === 0 && a.program?.block === 'Sitcom');
+    expect(firstActs().length).toBeGreaterThan(0);
+    expect(firstActs().every((a) => a.outPointMs === 7 * 60_000 + 500)).toBe(true);
+    episode.chapters[1] = { title: 'Act 2', timestampMs: 5 * 60_000 };
+    expect(timelines.mediaEdited(episode.id)).toContain(1);
+    expect(timelines.mediaEdited(99_999)).toEqual([]); // a file nobody airs
+    // NOW is 17:50; the next unit (the 18:00 sitcom block) on is compiled with the new mark.
+    expect(firstActs().length).toBeGreaterThan(0);
+    expect(firstActs().every((a) => a.outPointMs === 5 * 60_000)).toBe(true);
+    const { timelines: loop } = setup('loop');
+    expect(loop.mediaEdited(episode.id)).toEqual([]);
   });
 
   it('loop mode: schedule edits are stored but change nothing on the air', () => {
