@@ -14,6 +14,7 @@ import { LogTail } from '../logging/log-tail.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { createLiveTv } from '../livetv/live-tv.js';
 import { airingKindOf } from '../timeline/airing-kind.js';
+import type { LoopItem } from '../timeline/loop-timeline.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
@@ -93,6 +94,11 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
   return { catalog, scan };
 }
 
+/** The library as loop mode airs it: every playable file, back to back. */
+function loopItemsOf(items: CatalogItem[]): LoopItem[] {
+  return items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) }));
+}
+
 /**
  * The channels' timelines and the encoders that play them. Sessions are made for the channels
  * that play at start, and later for a channel created over the API, from its first viewer on.
@@ -113,7 +119,7 @@ function buildChannels(
     store: channels,
     scheduling,
     loop: {
-      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
+      items: loopItemsOf(items),
       channelCount: config.streaming.channels,
       loops: config.streaming.loops,
     },
@@ -287,7 +293,18 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db = openDatabase(config.data_dir);
     const library = await loadLibrary(config, flags.config, toolchain, log, db);
     catalog = library.catalog;
-    scanJob = new LibraryScanJob((onProgress) => library.scan(onProgress));
+    // A rescan from the control room: the same scan as at start; loops then play the new library.
+    scanJob = new LibraryScanJob(async (onProgress) => {
+      const summary = await library.scan(onProgress);
+      const restarted = await timelines.libraryChanged(loopItemsOf(library.catalog.playable()));
+      if (restarted.length > 0) {
+        log.info({ channels: restarted }, 'library changed: the loops play the new library');
+        // As at start: every channel has its session again, and the always-on ones run.
+        for (const n of restarted) manager.get(n);
+        await manager.startAlwaysOn();
+      }
+      return summary;
+    });
     channels = buildChannelStore(config, db);
     const scheduling = buildScheduling(config, db, catalog, channels);
     graphics = new GraphicsStore(db, config.graphics);

@@ -121,6 +121,22 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(loop.mediaEdited(episode.id)).toEqual([]);
   });
 
+  it('a rescan that changed the library: loops play the new list (running channels restart); schedules need nothing', async () => {
+    const { timelines, stopChannel } = setup('loop');
+    const before = timelines.timelineFor(1)!;
+    expect(await timelines.libraryChanged([...loopItems])).toEqual([]); // nothing new
+    expect(timelines.timelineFor(1)).toBe(before);
+    const added = [...loopItems, { mediaPath: '/media/c.mp4', durationMs: 45_000, title: 'C', kind: 'program' as const }];
+    expect(await timelines.libraryChanged(added)).toEqual([1]);
+    expect(stopChannel.mock.calls).toEqual([[1]]);
+    const after = timelines.timelineFor(1)!;
+    expect(after).not.toBe(before);
+    expect(after.airingsBetween(NOW, NOW + 135_000).map((a) => a.title)).toEqual(['A', 'B', 'C']);
+    const scheduled = setup('schedule');
+    expect(await scheduled.timelines.libraryChanged(added)).toEqual([]);
+    expect(scheduled.stopChannel).not.toHaveBeenCalled();
+  });
+
   it('loop mode: schedule edits are stored but change nothing on the air', () => {
     const { timelines } = setup('loop');
     const { change } = timelines.setSchedule(1, {});
