@@ -12,10 +12,11 @@ const run = promisify(execFile);
 const SHOTS = process.env.RETROVUE_SCREENSHOTS ?? tempDir('control-shots');
 const HOUR_PX = 32; // web/control/schedule-page.ts
 
-/** A long, tiny clip: real programme lengths at a cost of seconds (64x36, 2 fps). */
+/** A long, tiny clip: real programme lengths at a cost of seconds (64x36, 2 fps); a solid colour or 'testsrc2' (a moving pattern, for thumbnails). */
 async function clip(file: string, seconds: number, colour: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:size=64x36:rate=2:duration=${seconds}`,
+  const picture = colour === 'testsrc2' ? `testsrc2=size=64x36:rate=2:duration=${seconds}` : `color=c=${colour}:size=64x36:rate=2:duration=${seconds}`;
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', picture,
     '-f', 'lavfi', '-i', 'anullsrc=channel_layout=mono:sample_rate=8000', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '16k', '-shortest', file]);
 }
 
@@ -42,7 +43,7 @@ describe('the control room in a real browser: channels, schedule editor, guide, 
     media = path.join(work, 'media');
     // Odd lengths, so a programme starting exactly on 20:00 can only come from the new block.
     await Promise.all([
-      clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E01 - Pilot.mp4'), 7 * 60 + 13, 'navy'),
+      clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E01 - Pilot.mp4'), 7 * 60 + 13, 'testsrc2'),
       clip(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E02 - Storm.mp4'), 6 * 60 + 47, 'teal'),
       clip(path.join(media, 'movies', 'Harbor Lights (1992).mp4'), 11 * 60 + 3, 'olive'),
       clip(path.join(media, 'commercials', 'Soda.mp4'), 30, 'red'),
