@@ -149,17 +149,16 @@ export class ChannelTimelines {
   /**
    * A library file's chapter marks changed: every channel whose compiled future airs it is
    * recompiled from its next unit boundary (as a schedule edit is), so the breaks move there;
-   * what is already on the air up to that boundary stays as published. Returns the channels.
+   * what is already published up to that boundary stays. Returns each channel and that boundary.
    */
-  mediaEdited(mediaId: number): number[] {
+  mediaEdited(mediaId: number): Array<{ channel: number; effectiveFromMs: number }> {
     if (!this.scheduled) return [];
     const nowMs = this.now();
-    const changed: number[] = [];
+    const changed: Array<{ channel: number; effectiveFromMs: number }> = [];
     for (const { number } of this.options.store.list()) {
       const timeline = this.compiled(number);
       if (!timeline?.airsMediaFrom(mediaId, nowMs)) continue;
-      timeline.reschedule();
-      changed.push(number);
+      changed.push({ channel: number, effectiveFromMs: timeline.reschedule().effectiveFromMs });
     }
     return changed;
   }

@@ -18,6 +18,16 @@ export function scanSummaryText(summary: NonNullable<ScanStatus['summary']>): st
   return `${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.missing} missing, ${summary.unplayable} unplayable (${summary.found} files, ${(summary.elapsedMs / 1000).toFixed(1)} s)`;
 }
 
+type ChapterEdit = Chapter & { rescheduled?: Array<{ channel: number; effectiveFrom: string }> };
+
+/** "; channel 1 breaks there from Fri 00:00" — where a chapter edit reaches the air. */
+function rescheduledText(edit: ChapterEdit): string {
+  const list = edit.rescheduled ?? [];
+  if (list.length === 0) return '; no channel airs it before its next compile';
+  const when = (iso: string) => new Date(iso).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  return `; ${list.map((r) => `channel ${r.channel} from ${when(r.effectiveFrom)}`).join(', ')} (the next block on)`;
+}
+
 const AUTO_TITLE = /^Break at \d+(:\d\d)+$/;
 const thumbnailUrl = (mediaId: number, atMs: number) => `/api/media/${mediaId}/thumbnail?at=${Math.max(0, Math.round(atMs))}`;
 
@@ -167,8 +177,8 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
 
     async function addChapter(timestampMs: number, title: string): Promise<void> {
       try {
-        await api('POST', `/api/media/${media.id}/chapters`, { title, timestampMs });
-        toast(`Chapter added at ${durationText(timestampMs)}; the next compiled airings break there`);
+        const added = await api<ChapterEdit>('POST', `/api/media/${media.id}/chapters`, { title, timestampMs });
+        toast(`Chapter added at ${durationText(timestampMs)}${rescheduledText(added)}`);
       } catch (e) {
         toast(e instanceof ApiError ? e.message : String(e), 'error');
       }
@@ -185,8 +195,8 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
       try {
         // A mark named after its place ("Break at 3:37", as a click names it) is renamed with it.
         const title = AUTO_TITLE.test(chapter.title) ? `Break at ${durationText(clamped)}` : undefined;
-        await api('PATCH', `/api/media/${media.id}/chapters/${chapter.id}`, { timestampMs: clamped, ...(title ? { title } : {}) });
-        toast(`${chapter.title} moved to ${durationText(clamped)}; airings compiled from the next block on break there`);
+        const moved = await api<ChapterEdit>('PATCH', `/api/media/${media.id}/chapters/${chapter.id}`, { timestampMs: clamped, ...(title ? { title } : {}) });
+        toast(`${chapter.title} moved to ${durationText(clamped)}${rescheduledText(moved)}`);
       } catch (e) {
         toast(e instanceof ApiError ? e.message : String(e), 'error');
       }

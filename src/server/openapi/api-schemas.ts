@@ -135,6 +135,10 @@ export const mediaListSchema = z.looseObject({ total: z.number().int(), limit: z
 export const chapterSchema = z.looseObject({ id: z.number().int(), title: z.string(), timestampMs: z.number(), source: z.string() });
 export const mediaDetailSchema = mediaSummarySchema.extend({ chapters: z.array(chapterSchema) });
 export const chapterListSchema = z.looseObject({ mediaId: z.number().int(), chapters: z.array(chapterSchema) });
+/** What a chapter edit answers: the marker, and the channels whose future was recompiled for it (from when). */
+export const chapterEditResult = chapterSchema.extend({
+  rescheduled: z.array(z.looseObject({ channel: z.number().int(), effectiveFrom: isoTime.describe('the next unit boundary: airings from here on break at the edited marks') })),
+});
 /** POST /api/media/{id}/chapters. */
 export const chapterCreateBody = z.object({ title: z.string().min(1).optional(), timestampMs: z.number().min(0) }).strict();
 /** PATCH /api/media/{id}/chapters/{chapterId}: a move and/or a new title; the marker keeps its id. */

@@ -28,8 +28,9 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
   const thumbnails = new ThumbnailCache({ dir: path.join(context.config.data_dir, 'thumbnails'), ffmpegPath: context.toolchain.ffmpegPath });
   /** A chapter edit reaches the compiled schedules: channels airing the file recompile from their next unit boundary. */
   const chaptersChanged = (mediaId: number) => {
-    const channels = context.timelines.mediaEdited(mediaId);
-    if (channels.length > 0) context.log.info({ mediaId, channels }, 'chapter marks changed: rescheduled from the next unit boundary');
+    const changed = context.timelines.mediaEdited(mediaId);
+    if (changed.length > 0) context.log.info({ mediaId, channels: changed.map((c) => c.channel) }, 'chapter marks changed: rescheduled from the next unit boundary');
+    return { rescheduled: changed.map((c) => ({ channel: c.channel, effectiveFrom: new Date(c.effectiveFromMs).toISOString() })) };
   };
 
   app.get('/api/media', async (request, reply) => {
@@ -78,8 +79,7 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
     if (unknownKeys.length > 0) return badRequest(reply, `unknown field(s) ${unknownKeys.join(', ')}: expected title and timestampMs`);
     try {
       const marker = addUserChapter(db, id, body as { title?: unknown; timestampMs?: unknown });
-      chaptersChanged(id);
-      return reply.code(201).send(chapterJson(marker));
+      return reply.code(201).send({ ...chapterJson(marker), ...chaptersChanged(id) });
     } catch (error) {
       return sendLibraryError(reply, error);
     }
@@ -92,8 +92,7 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
     if (!chapterId.success) return badRequest(reply, `chapter id "${request.params.chapterId}" must be a positive whole number`);
     try {
       const removed = chapterJson(removeChapter(db, id, chapterId.data));
-      chaptersChanged(id);
-      return removed;
+      return { ...removed, ...chaptersChanged(id) };
     } catch (error) {
       return sendLibraryError(reply, error);
     }
@@ -111,8 +110,7 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
     }
     try {
       const marker = updateChapter(db, id, chapterId.data, body.data);
-      chaptersChanged(id);
-      return chapterJson(marker);
+      return { ...chapterJson(marker), ...chaptersChanged(id) };
     } catch (error) {
       return sendLibraryError(reply, error);
     }

@@ -191,6 +191,7 @@ describe('the control room in a real browser: channels, schedule editor, guide, 
     await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
     const strip = (await page.locator('#chapter-strip').boundingBox())!;
     const box = (await mark.boundingBox())!;
+    const patched = page.waitForResponse((response) => response.request().method() === 'PATCH' && response.url().includes(`/chapters/${before!.id}`));
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(strip.x + strip.width * 0.25, box.y + box.height / 2, { steps: 8 });
@@ -210,15 +211,19 @@ describe('the control room in a real browser: channels, schedule editor, guide, 
     await expect.poll(() => movedThumb.getAttribute('src')).toContain(`at=${newMs}`);
     await expect.poll(() => movedThumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
 
-    // Channel 1's future from its next unit boundary (its all-day block's next day) breaks at the
-    // new mark; what was compiled before that boundary stays as published.
+    // The move answered with where it reaches channel 1: its next unit boundary (its all-day
+    // block's next day). From there on, Pilot breaks at the new mark; before it, what was
+    // published stays (the mark at its old place, or, compiled before any mark, no break).
+    const answer = (await (await patched).json()) as { id: number; rescheduled: Array<{ channel: number; effectiveFrom: string }> };
+    expect(answer.id).toBe(before!.id);
+    const boundary = Date.parse(answer.rescheduled.find((r) => r.channel === 1)!.effectiveFrom);
+    expect(boundary).toBeGreaterThan(Date.now() - 1000);
     const acts = await firstActs();
-    const firstNew = acts.findIndex((a) => a.outPointMs === newMs);
-    expect(firstNew, 'an airing of Pilot breaking at the new mark').toBeGreaterThanOrEqual(0);
-    expect(acts[firstNew]!.startMs).toBeGreaterThan(Date.now());
-    expect(acts.slice(firstNew).every((a) => a.outPointMs === newMs)).toBe(true);
-    // Before it: as compiled earlier (with the mark at its old place, or before any mark: no break).
-    expect(acts.slice(0, firstNew).every((a) => a.outPointMs === before!.timestampMs || a.outPointMs === pilot.durationMs)).toBe(true);
+    const after = acts.filter((a) => a.startMs >= boundary);
+    expect(after.length, 'airings of Pilot after the boundary').toBeGreaterThan(0);
+    expect(after.every((a) => a.outPointMs === newMs)).toBe(true);
+    expect(acts.filter((a) => a.startMs < boundary).every((a) => a.outPointMs === before!.timestampMs || a.outPointMs === pilot.durationMs)).toBe(true);
+    expect(await page.locator('.toast').last().innerText()).toMatch(/moved to 1:\d\d; channel 1 from/);
 
     // Keyboard: → on the focused mark moves it a second later, keeping its id and the focus.
     await page.locator(`.chapter-mark[data-chapter="${before!.id}"]`).focus();

@@ -112,13 +112,32 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(firstActs().length).toBeGreaterThan(0);
     expect(firstActs().every((a) => a.outPointMs === 7 * 60_000 + 500)).toBe(true);
     episode.chapters[1] = { title: 'Act 2', timestampMs: 5 * 60_000 };
-    expect(timelines.mediaEdited(episode.id)).toContain(1);
+    // The timeline was first compiled at NOW: that is a unit boundary too.
+    expect(timelines.mediaEdited(episode.id)).toContainEqual({ channel: 1, effectiveFromMs: NOW });
     expect(timelines.mediaEdited(99_999)).toEqual([]); // a file nobody airs
-    // NOW is 17:50; the next unit (the 18:00 sitcom block) on is compiled with the new mark.
+    // Every sitcom block from the boundary on is compiled with the new mark.
     expect(firstActs().length).toBeGreaterThan(0);
     expect(firstActs().every((a) => a.outPointMs === 5 * 60_000)).toBe(true);
     const { timelines: loop } = setup('loop');
     expect(loop.mediaEdited(episode.id)).toEqual([]);
+  });
+
+  it('a chapter edit during a block leaves that block as published: the breaks move from the next unit boundary', () => {
+    const clock = { now: NOW };
+    const { timelines, catalog } = setup('schedule', undefined, clock);
+    const episode = catalog.find((item) => item.title === 'Sitcom Episode 1')!;
+    // Six episodes, one a weekday: episode 1 airs again eight days later.
+    const firstActs = () => timelines.guideAirings(1, NOW, NOW + 10 * 24 * HOUR).filter((a) => a.mediaId === episode.id && a.inPointMs === 0 && a.program?.block === 'Sitcom');
+    const onAirNow = firstActs()[0]!;
+    clock.now = DateTime.fromISO('2024-06-03T18:05', { zone: 'America/New_York' }).toMillis(); // episode 1 is on the air
+    expect(onAirNow.startMs).toBeLessThan(clock.now);
+    episode.chapters[1] = { title: 'Act 2', timestampMs: 5 * 60_000 };
+    const [change] = timelines.mediaEdited(episode.id).filter((c) => c.channel === 1);
+    expect(change!.effectiveFromMs).toBe(DateTime.fromISO('2024-06-03T18:30', { zone: 'America/New_York' }).toMillis());
+    const acts = firstActs();
+    expect(acts[0]).toMatchObject({ startMs: onAirNow.startMs, outPointMs: 7 * 60_000 + 500 });
+    expect(acts.slice(1).length).toBeGreaterThan(0);
+    expect(acts.slice(1).every((a) => a.outPointMs === 5 * 60_000)).toBe(true);
   });
 
   it('a rescan that changed the library: loops play the new list (running channels restart); schedules need nothing', async () => {
