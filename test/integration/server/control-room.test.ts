@@ -242,6 +242,11 @@ describe('the control room in a real browser: channels, schedule editor, guide, 
     await page.click('#library-tree summary:has-text("Signal Hill")');
     await page.click('#library-tree summary:has-text("Season 1")');
     await page.waitForSelector('#library-tree button.file:has-text("Flood")');
+    // Hovering the strip previews the picture under the pointer.
+    const strip = (await page.locator('#chapter-strip').boundingBox())!;
+    await page.mouse.move(strip.x + strip.width * 0.6, strip.y + strip.height / 2);
+    const preview = page.locator('.strip-preview:not([hidden]) img');
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth).catch(() => 0), { timeout: 20_000 }).toBeGreaterThan(0);
     await shot('library');
 
     // The running server schedules it as a restart would: the next compile (here, a saved schedule) airs it.
