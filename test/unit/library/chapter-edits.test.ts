@@ -4,7 +4,10 @@ import { migrate } from '../../../src/db/database.js';
 import { addUserChapter, chaptersOf, LibraryRequestError, syncFileChapters, updateChapter } from '../../../src/library/chapters.js';
 import { LibraryScanJob, ScanRunningError } from '../../../src/library/scan-job.js';
 import type { ScanProgress, ScanSummary } from '../../../src/library/scanner.js';
-import { fileIdentity, thumbnailArgs, thumbnailPath } from '../../../src/library/thumbnails.js';
+import { fileIdentity, thumbnailArgs, ThumbnailCache, ThumbnailError, thumbnailPath } from '../../../src/library/thumbnails.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { scanSummaryText } from '../../../web/control/library-page.js';
 
 function library() {
@@ -118,6 +121,13 @@ describe('thumbnails', () => {
     expect(fileIdentity(source)).toBe('1234-1700000000123');
     expect(thumbnailPath('/data/thumbnails', source, 90_500)).toBe('/data/thumbnails/7/1234-1700000000123-90500.jpg');
     expect(thumbnailPath('/data/thumbnails', { ...source, sizeBytes: 99 }, 90_500)).not.toBe(thumbnailPath('/data/thumbnails', source, 90_500));
+  });
+
+  it('of a file no longer on disk are refused as missing, without running ffmpeg', async () => {
+    const cache = new ThumbnailCache({ dir: mkdtempSync(path.join(tmpdir(), 'retrovue-thumbs-')), ffmpegPath: '/nonexistent/ffmpeg' });
+    const refused = await cache.get({ ...source, path: '/nonexistent/Pilot.mkv' }, 1000).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ThumbnailError);
+    expect(refused).toMatchObject({ code: 'missing', message: expect.stringContaining('/nonexistent/Pilot.mkv is not on disk') });
   });
 
   it('are one frame, seeking before the input, scaled to 160 px wide', () => {
