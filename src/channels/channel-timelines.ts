@@ -30,6 +30,8 @@ export interface ChannelTimelinesOptions {
  */
 export class ChannelTimelines {
   private readonly loops = new Map<number, LoopTimeline>();
+  /** Loop mode: the library in air order (replaced by a rescan that changed it). */
+  private loopItems: LoopItem[];
   private readonly now: () => number;
   /** `--loops N` counts its N passes from this server start. */
   private readonly startedAtMs: number;
@@ -37,6 +39,7 @@ export class ChannelTimelines {
   constructor(private readonly options: ChannelTimelinesOptions) {
     this.now = options.now ?? Date.now;
     this.startedAtMs = this.now();
+    this.loopItems = options.loop.items;
   }
 
   get store(): ChannelStore {
@@ -82,9 +85,9 @@ export class ChannelTimelines {
     if (!Number.isInteger(channelNumber) || channelNumber < 1 || channelNumber > this.options.loop.channelCount) return undefined;
     let timeline = this.loops.get(channelNumber);
     if (!timeline) {
-      const { items, loops } = this.options.loop;
+      const { loops } = this.options.loop;
       if (loops !== undefined) this.options.store.resetEpoch(channelNumber, this.startedAtMs);
-      timeline = new LoopTimeline({ items, epochMs: this.epochOf(channelNumber), loops });
+      timeline = new LoopTimeline({ items: this.loopItems, epochMs: this.epochOf(channelNumber), loops });
       this.loops.set(channelNumber, timeline);
     }
     return timeline;
@@ -157,6 +160,40 @@ export class ChannelTimelines {
     this.options.scheduling.forget(channel.number);
     await this.options.stopChannel(channel.number);
     return channel;
+  }
+
+  /**
+   * The library was rescanned. Schedules read the catalog whenever they compile, so they need
+   * nothing. Loops (loop and concat modes) play a list fixed when they were made: when the
+   * playable files changed, the loops play the new list as a restart would (each channel's place
+   * recomputed from its stored epoch; running encoders restart). Returns the channels restarted.
+   */
+  async libraryChanged(items: LoopItem[]): Promise<number[]> {
+    if (this.scheduled) return [];
+    const key = (list: LoopItem[]) => JSON.stringify(list.map((item) => [item.mediaPath, item.durationMs, item.title, item.kind]));
+    if (key(items) === key(this.loopItems)) return [];
+    this.loopItems = items;
+    const made = [...this.loops.keys()];
+    this.loops.clear();
+    await Promise.all(made.map((n) => this.options.stopChannel(n)));
+    return made;
+  }
+
+  /**
+   * A library file's chapter marks changed: every channel whose compiled future airs it is
+   * recompiled from its next unit boundary (as a schedule edit is), so the breaks move there;
+   * what is already published up to that boundary stays. Returns each channel and that boundary.
+   */
+  mediaEdited(mediaId: number): Array<{ channel: number; effectiveFromMs: number }> {
+    if (!this.scheduled) return [];
+    const nowMs = this.now();
+    const changed: Array<{ channel: number; effectiveFromMs: number }> = [];
+    for (const { number } of this.options.store.list()) {
+      const timeline = this.compiled(number);
+      if (!timeline?.airsMediaFrom(mediaId, nowMs)) continue;
+      changed.push({ channel: number, effectiveFromMs: timeline.reschedule().effectiveFromMs });
+    }
+    return changed;
   }
 
   private reschedule(channelNumber: number): TimelineChange {

@@ -15,10 +15,13 @@ import { LogTail } from '../logging/log-tail.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { createLiveTv } from '../livetv/live-tv.js';
 import { airingKindOf } from '../timeline/airing-kind.js';
+import type { LoopItem } from '../timeline/loop-timeline.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
 import { scanWithProgressBar, summaryLine } from '../library/progress.js';
+import { LibraryScanJob } from '../library/scan-job.js';
+import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { ChannelCache } from '../cache/channel-cache.js';
@@ -53,29 +56,49 @@ async function resolveLibraryLayout(config: RetrovueConfig, configFile: string |
   return { ...layout, roots: [demoDir] };
 }
 
-/** Scans the library folders into the database (incremental: unchanged files are not probed). */
-async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<Catalog> {
+/** One scan of the server's library folders; with no progress callback, a progress bar on the terminal. */
+export type LibraryScan = (onProgress?: (progress: ScanProgress) => void) => Promise<ScanSummary>;
+
+/**
+ * The server's scan of its library folders (incremental: unchanged files are not probed), each
+ * unplayable file and the summary logged. Run at start, and again on request from the control
+ * room (POST /api/library/scan): the catalog reads the database, so what a rescan adds airs in
+ * every schedule compiled after it, as after a restart.
+ */
+function libraryScanner(config: RetrovueConfig, layout: LibraryLayout, toolchain: Toolchain, log: Logger, db: Database): LibraryScan {
+  const options = { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency };
+  return async (onProgress) => {
+    const summary = onProgress ? await scanLibrary({ ...options, onProgress }) : await scanWithProgressBar(options, process.stderr);
+    for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
+    const { unplayableFiles: _listed, ...counts } = summary;
+    log.info({ ...counts, folders: layout.roots }, summaryLine(summary));
+    return summary;
+  };
+}
+
+/** Scans the library folders into the database at start; returns the catalog and the scan, for rescans. */
+async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<{ catalog: Catalog; scan: LibraryScan }> {
   const layout = await resolveLibraryLayout(config, configFile, toolchain, log);
+  const scan = libraryScanner(config, layout, toolchain, log, db);
   let summary;
   try {
-    summary = await scanWithProgressBar(
-      { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency },
-      process.stderr,
-    );
+    summary = await scan();
   } catch (error) {
     if (error instanceof LibraryFolderError) throw new StartupError(error.message);
     throw error;
   }
-  for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
-  const { unplayableFiles: _listed, ...counts } = summary;
-  log.info({ ...counts, folders: layout.roots }, summaryLine(summary));
   const catalog = createSqliteCatalog(db);
   if (catalog.playable().length === 0) {
     throw new StartupError(
       `no playable video in ${layout.roots.join(', ')}` + (summary.unplayable ? ` (${summary.unplayable} file(s) unplayable)` : ''),
     );
   }
-  return catalog;
+  return { catalog, scan };
+}
+
+/** The library as loop mode airs it: every playable file, back to back. */
+function loopItemsOf(items: CatalogItem[]): LoopItem[] {
+  return items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) }));
 }
 
 /**
@@ -98,7 +121,7 @@ function buildChannels(
     store: channels,
     scheduling,
     loop: {
-      items: items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) })),
+      items: loopItemsOf(items),
       channelCount: config.streaming.channels,
       loops: config.streaming.loops,
     },
@@ -269,6 +292,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let toolchain: Toolchain;
   let db: Database | undefined;
   let catalog: Catalog;
+  let scanJob: LibraryScanJob;
   let channels: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
@@ -286,7 +310,20 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     announceAdminToken(config.data_dir, log);
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
-    catalog = await loadLibrary(config, flags.config, toolchain, log, db);
+    const library = await loadLibrary(config, flags.config, toolchain, log, db);
+    catalog = library.catalog;
+    // A rescan from the control room: the same scan as at start; loops then play the new library.
+    scanJob = new LibraryScanJob(async (onProgress) => {
+      const summary = await library.scan(onProgress);
+      const restarted = await timelines.libraryChanged(loopItemsOf(library.catalog.playable()));
+      if (restarted.length > 0) {
+        log.info({ channels: restarted }, 'library changed: the loops play the new library');
+        // As at start: every channel has its session again, and the always-on ones run.
+        for (const n of restarted) manager.get(n);
+        await manager.startAlwaysOn();
+      }
+      return summary;
+    });
     graphics = new GraphicsStore(db, config.graphics);
     channels = buildChannelStore(config, db, graphics, demoStation, log);
     const scheduling = buildScheduling(config, db, catalog, channels);
@@ -317,7 +354,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     const liveTv = createLiveTv(config, toolchain, log, (n) => graphics.brandColour(n));
     const cacheForHealth = mediaCache;
     app = buildApp({
-      config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog,
+      config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
       ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null }) } } : {}),
     });
   } catch (error) {

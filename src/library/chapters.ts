@@ -13,11 +13,12 @@ export interface ChapterMarker {
   updatedAt: string;
 }
 
-/** A request the library refuses; `code` picks the HTTP status (400 or 404). */
+/** A request the library refuses; `code` picks the HTTP status (400, 404 or 409), `field` names the input at fault. */
 export class LibraryRequestError extends Error {
   constructor(
     readonly code: 'invalid' | 'not_found' | 'conflict',
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'LibraryRequestError';
@@ -89,8 +90,15 @@ export function validateChapterInput(input: { title?: unknown; timestampMs?: unk
   } else if (durationMs !== null && timestampMs >= durationMs) {
     problems.push(`timestampMs: ${timestampMs} is not inside the file (duration ${durationMs} ms)`);
   }
-  if (problems.length > 0) throw new LibraryRequestError('invalid', problems.join('; '));
+  if (problems.length > 0) throw new LibraryRequestError('invalid', problems.join('; '), problems[0]!.split(':', 1)[0]);
   return { title, timestampMs: timestampMs as number };
+}
+
+function refuseClash(db: Database, mediaFileId: number, timestampMs: number, exceptId?: number): void {
+  const clash = db.prepare('SELECT id FROM chapter_markers WHERE media_file_id = ? AND timestamp_ms = ? AND id IS NOT ?').get(mediaFileId, timestampMs, exceptId ?? null) as
+    | { id: number }
+    | undefined;
+  if (clash) throw new LibraryRequestError('conflict', `chapter ${clash.id} already starts at ${timestampMs} ms`, 'timestampMs');
 }
 
 /** Adds a user marker. Refuses a second marker at the same instant. */
@@ -98,15 +106,38 @@ export function addUserChapter(db: Database, mediaFileId: number, input: { title
   return db.transaction(() => {
     const { duration_ms } = mediaDuration(db, mediaFileId);
     const { title, timestampMs } = validateChapterInput(input, duration_ms);
-    const clash = db.prepare('SELECT id FROM chapter_markers WHERE media_file_id = ? AND timestamp_ms = ?').get(mediaFileId, timestampMs) as
-      | { id: number }
-      | undefined;
-    if (clash) throw new LibraryRequestError('conflict', `chapter ${clash.id} already starts at ${timestampMs} ms`);
+    refuseClash(db, mediaFileId, timestampMs);
     const { lastInsertRowid } = db
       .prepare('INSERT INTO chapter_markers (media_file_id, chapter_title, timestamp_ms) VALUES (?, ?, ?)')
       .run(mediaFileId, title, timestampMs);
     db.prepare("INSERT INTO chapter_marker_sources (chapter_marker_id, source) VALUES (?, 'user')").run(lastInsertRowid);
     return chaptersOf(db, mediaFileId).find((marker) => marker.id === Number(lastInsertRowid))!;
+  })();
+}
+
+/**
+ * Moves and/or renames a marker, keeping its id (a drag on the chapter strip is one edit, not a
+ * remove and an add). Refuses a move onto another marker's instant. An imported marker becomes
+ * the user's and its original instant is remembered as suppressed (as a removal is), so the
+ * next rescan of a changed file neither moves it back nor brings back a copy at the old place.
+ */
+export function updateChapter(db: Database, mediaFileId: number, chapterId: number, change: { title?: unknown; timestampMs?: unknown }): ChapterMarker {
+  return db.transaction(() => {
+    const { duration_ms } = mediaDuration(db, mediaFileId);
+    const marker = chaptersOf(db, mediaFileId).find((m) => m.id === chapterId);
+    if (!marker) throw new LibraryRequestError('not_found', `media file ${mediaFileId} has no chapter ${chapterId}`);
+    const { title, timestampMs } = validateChapterInput(
+      { title: change.title === undefined ? marker.title : change.title, timestampMs: change.timestampMs === undefined ? marker.timestampMs : change.timestampMs },
+      duration_ms,
+    );
+    if (title === marker.title && timestampMs === marker.timestampMs) return marker;
+    if (timestampMs !== marker.timestampMs) refuseClash(db, mediaFileId, timestampMs, chapterId);
+    if (marker.source === 'file') {
+      db.prepare('INSERT OR REPLACE INTO chapter_suppressions (media_file_id, timestamp_ms, chapter_title) VALUES (?, ?, ?)').run(mediaFileId, marker.timestampMs, marker.title);
+      db.prepare("INSERT OR REPLACE INTO chapter_marker_sources (chapter_marker_id, source) VALUES (?, 'user')").run(chapterId);
+    }
+    db.prepare("UPDATE chapter_markers SET chapter_title = ?, timestamp_ms = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(title, timestampMs, chapterId);
+    return chaptersOf(db, mediaFileId).find((m) => m.id === chapterId)!;
   })();
 }
 

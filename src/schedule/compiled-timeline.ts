@@ -168,6 +168,16 @@ export class CompiledTimeline implements ChannelTimeline {
     return this.publishedBetween(fromMs, toMs, limit).map((airing) => this.playable(airing));
   }
 
+  /** Whether a compiled airing starting at or after `fromMs` plays the library file `mediaId`. */
+  airsMediaFrom(mediaId: number, fromMs: number): boolean {
+    for (let i = this.airings.length - 1; i >= 0; i -= 1) {
+      const airing = this.airings[i]!;
+      if (airing.startMs < fromMs) return false;
+      if (airing.mediaId === mediaId) return true;
+    }
+    return false;
+  }
+
   /**
    * Applies an edited schedule: everything before the next unit boundary after `nowMs`
    * stays as published; the rest is recompiled. Returns the programmes that changed.

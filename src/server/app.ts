@@ -5,6 +5,7 @@ import type { RetrovueConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
+import type { LibraryScanJob } from '../library/scan-job.js';
 import type { LiveTv } from '../livetv/live-tv.js';
 import type { Logger } from '../logging/logger.js';
 import type { LogTail } from '../logging/log-tail.js';
@@ -37,6 +38,8 @@ export interface AppContext {
   /** The open database (closed by serve on shutdown) and the library read through it. */
   db: Database;
   catalog: Catalog;
+  /** Rescans of the library folders from the control room (absent in tools that build the app without serve). */
+  libraryScan?: LibraryScanJob;
   /** Each channel's timeline (loop or compiled), stored channels and their edits: the API and the guide read it. */
   timelines: ChannelTimelines;
   /** Tuner identity, tuner pool and logos (made by serve; shared by the .ts route and the Live TV routes). */

@@ -50,6 +50,18 @@ export interface MediaItem {
   durationMs: number | null;
 }
 
+export interface ScanStatus {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  startedAt: string | null;
+  finishedAt: string | null;
+  processed: number;
+  total: number;
+  found: number;
+  currentFile: string | null;
+  summary: { found: number; added: number; updated: number; unchanged: number; missing: number; unplayable: number; probed: number; elapsedMs: number; unplayableFiles: Array<{ path: string; reason: string }> } | null;
+  error: string | null;
+}
+
 export interface Chapter { id: number; title: string; timestampMs: number; source: string }
 
 export interface AlertView {

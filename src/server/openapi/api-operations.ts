@@ -72,10 +72,29 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
     { method: 'get', path: '/api/media/{id}/chapters', operationId: 'listChapters', tag: 'Library', summary: "A file's chapter markers (break points)", params: s.idParams, errors: [400, 404], responses: { 200: { description: 'the chapters', schema: s.chapterListSchema } } },
     {
       method: 'post', path: '/api/media/{id}/chapters', operationId: 'addChapter', tag: 'Library', summary: 'Add a chapter marker (kept across rescans)',
+      description: 'Channels airing the file recompile from their next unit boundary, so their breaks are there from then on.',
       params: s.idParams, body: { schema: s.chapterCreateBody }, errors: [400, 404, 409],
-      responses: { 201: { description: 'the new marker', schema: s.chapterSchema } },
+      responses: { 201: { description: 'the new marker, and the channels rescheduled for it', schema: s.chapterEditResult } },
     },
-    { method: 'delete', path: '/api/media/{id}/chapters/{chapterId}', operationId: 'removeChapter', tag: 'Library', summary: 'Remove a chapter marker (an imported one stays removed after rescans)', params: s.chapterParams, errors: [400, 404], responses: { 200: { description: 'the removed marker', schema: s.chapterSchema } } },
+    {
+      method: 'patch', path: '/api/media/{id}/chapters/{chapterId}', operationId: 'updateChapter', tag: 'Library', summary: 'Move and/or rename a chapter marker; it keeps its id (kept across rescans)',
+      description: 'Channels airing the file recompile from their next unit boundary, so their breaks move there. An imported marker becomes a user marker; its original instant stays suppressed on rescans.',
+      params: s.chapterParams, body: { schema: s.chapterPatchBody }, errors: [400, 404, 409],
+      responses: { 200: { description: 'the marker, moved, and the channels rescheduled for it', schema: s.chapterEditResult } },
+    },
+    {
+      method: 'get', path: '/api/media/{id}/thumbnail', operationId: 'thumbnail', tag: 'Library', summary: 'A small JPEG (160 px wide) of the instant `at` of the file',
+      description: 'Made with ffmpeg on first request and cached in the data folder (by file identity and instant); answered with Cache-Control and an ETag.',
+      params: s.idParams, query: s.thumbnailQuery, errors: [400, 404, 422],
+      responses: { 200: { description: 'the picture', contentType: 'image/jpeg' } },
+    },
+    { method: 'get', path: '/api/library/scan', operationId: 'scanStatus', tag: 'Library', summary: "The library rescan's progress, or the last one's summary", responses: { 200: { description: 'the scan', schema: s.scanStatusSchema } } },
+    {
+      method: 'post', path: '/api/library/scan', operationId: 'startScan', tag: 'Library', summary: 'Rescan the library folders (follow it with GET)',
+      description: 'Unchanged files are not probed. New files air in schedules compiled after the scan, as after a restart.',
+      errors: [409], responses: { 202: { description: 'the scan, started', schema: s.scanStatusSchema } },
+    },
+    { method: 'delete', path: '/api/media/{id}/chapters/{chapterId}', operationId: 'removeChapter', tag: 'Library', summary: 'Remove a chapter marker (an imported one stays removed after rescans)', params: s.chapterParams, errors: [400, 404], responses: { 200: { description: 'the removed marker, and the channels rescheduled for it', schema: s.chapterEditResult } } },
     // ---- graphics
     { method: 'get', path: '/api/channels/{n}/graphics', operationId: 'getGraphics', tag: 'Graphics', summary: "A channel's graphics override and the effective settings (defaults ← server-wide ← channel)", params: s.channelParams, errors: [404], responses: { 200: { description: 'the graphics', schema: graphicsResult } } },
     {

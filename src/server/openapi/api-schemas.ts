@@ -157,8 +157,48 @@ export const mediaListSchema = z.looseObject({ total: z.number().int(), limit: z
 export const chapterSchema = z.looseObject({ id: z.number().int(), title: z.string(), timestampMs: z.number(), source: z.string() });
 export const mediaDetailSchema = mediaSummarySchema.extend({ chapters: z.array(chapterSchema) });
 export const chapterListSchema = z.looseObject({ mediaId: z.number().int(), chapters: z.array(chapterSchema) });
+/** What a chapter edit answers: the marker, and the channels whose future was recompiled for it (from when). */
+export const chapterEditResult = chapterSchema.extend({
+  rescheduled: z.array(z.looseObject({ channel: z.number().int(), effectiveFrom: isoTime.describe('the next unit boundary: airings from here on break at the edited marks') })),
+});
 /** POST /api/media/{id}/chapters. */
 export const chapterCreateBody = z.object({ title: z.string().min(1).optional(), timestampMs: z.number().min(0) }).strict();
+/** PATCH /api/media/{id}/chapters/{chapterId}: a move and/or a new title; the marker keeps its id. */
+export const chapterPatchBody = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional().describe('the new title'),
+    timestampMs: z.number().int().min(0).optional().describe('the new instant, milliseconds into the file'),
+  })
+  .strict()
+  .refine((body) => body.title !== undefined || body.timestampMs !== undefined, { message: 'give timestampMs and/or title', path: ['timestampMs'] });
+/** GET /api/media/{id}/thumbnail. */
+export const thumbnailQuery = z.object({ at: z.string().regex(/^\d+$/, 'must be a whole number of milliseconds').describe('the instant, milliseconds into the file') }).strict();
+
+/** GET (and POST) /api/library/scan: a rescan's progress, or the last one's result. */
+export const scanStatusSchema = z.looseObject({
+  state: z.enum(['idle', 'running', 'done', 'failed']),
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+  processed: z.number().int().describe('files probed so far'),
+  total: z.number().int().describe('files to probe (new and changed ones; unchanged files are not probed)'),
+  found: z.number().int().describe('files found on disk'),
+  currentFile: z.string().nullable(),
+  summary: z
+    .looseObject({
+      found: z.number().int(),
+      added: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      missing: z.number().int(),
+      unplayable: z.number().int(),
+      unplayableFiles: z.array(z.looseObject({ path: z.string(), reason: z.string() })),
+      probed: z.number().int(),
+      elapsedMs: z.number(),
+    })
+    .nullable()
+    .describe('the finished scan'),
+  error: z.string().nullable(),
+});
 
 // ---- alerts -------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'it exists already',
   413: 'the body is too large',
   415: 'the body is not of an accepted type',
+  422: 'the file cannot give what was asked (unplayable, no picture)',
   500: 'the server failed',
 };
 

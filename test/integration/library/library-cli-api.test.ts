@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROKEN_FIXTURES, GOOD_FIXTURES, generateMessyLibrary } from '../../helpers/library-fixtures.js';
+import { makeClips } from '../../helpers/media.js';
 import { runCli, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
 
 /** `retrovue scan`, `retrovue chapters …` and `/api/media…` over the built CLI and the real server. */
@@ -182,6 +183,20 @@ describe('library from the command line and over HTTP', () => {
       expect(again.status).toBe(404);
       const after = await json(`/api/media/${pilotId}/chapters`);
       expect(after.body.chapters).toEqual(before.body.chapters);
+    });
+
+    it('POST /api/library/scan rescans while serving; in loop mode the new file joins the loop, as after a restart', async () => {
+      const [fresh] = await makeClips(path.join(root, 'Fresh Show'), [{ name: 'Fresh Show - S01E01 - Arrival.mp4', seconds: 3 }]);
+      const started = await json('/api/library/scan', { method: 'POST' });
+      expect(started).toMatchObject({ status: 202, body: { state: 'running' } });
+      const done = await waitFor('the rescan', async () => {
+        const status = await json('/api/library/scan');
+        return status.body.state === 'running' ? undefined : status.body;
+      });
+      expect(done).toMatchObject({ state: 'done', summary: { added: 1, found: total + 1, unplayable: BROKEN_FIXTURES.length } });
+      expect((await json(`/api/media?show=${encodeURIComponent('Fresh Show')}`)).body.items).toEqual([expect.objectContaining({ title: 'Arrival', status: 'ok' })]);
+      const timeline = await json('/api/channels/1/timeline');
+      expect((timeline.body.airings as Array<{ mediaPath: string }>).some((a) => a.mediaPath === fresh)).toBe(true);
     });
   });
 });

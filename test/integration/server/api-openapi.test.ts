@@ -89,6 +89,17 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
         checked++;
         continue;
       }
+      if (content['image/jpeg']) {
+        // A thumbnail: its one required parameter is the instant.
+        const picture = await fetch(url(`${concrete}?at=1000`));
+        expect(picture.status, concrete).toBe(200);
+        expect(picture.headers.get('content-type')).toBe('image/jpeg');
+        expect(picture.headers.get('cache-control')).toMatch(/max-age=\d+/);
+        const bytes = Buffer.from(await picture.arrayBuffer());
+        expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]);
+        checked++;
+        continue;
+      }
       const response = await fetch(url(concrete));
       expect(response.status, concrete).toBe(200);
       const body = await response.json();
@@ -119,13 +130,69 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
     }
   });
 
+  it('chapter moves, thumbnails and rescans answer as documented, errors naming the field', async () => {
+    const media = ((await (await fetch(url('/api/media?show=Signal%20Hill&limit=10'))).json()) as { items: Array<{ id: number; title: string; status: string }> }).items;
+    const pilot = media.find((m) => m.title === 'Pilot')!;
+    const broken = media.find((m) => m.status === 'unplayable')!;
+    const json = { 'content-type': 'application/json' };
+    const add = async (timestampMs: number) => (await (await fetch(url(`/api/media/${pilot.id}/chapters`), { method: 'POST', headers: json, body: JSON.stringify({ title: 'Act', timestampMs }) })).json()) as { id: number };
+    const first = await add(2000);
+    await add(4000);
+    const patch = (id: number | string, body: unknown) => fetch(url(`/api/media/${pilot.id}/chapters/${id}`), { method: 'PATCH', headers: json, body: JSON.stringify(body) });
+    const moved = await patch(first.id, { timestampMs: 3000, title: 'Act Two' });
+    expect(moved.status).toBe(200);
+    const movedBody = await moved.json();
+    expect(ajv.validate(doc.paths['/api/media/{id}/chapters/{chapterId}']!.patch!.responses['200']!.content!['application/json']!.schema!, movedBody)).toBe(true);
+    expect(movedBody).toMatchObject({ id: first.id, timestampMs: 3000, title: 'Act Two' });
+    const cases: Array<[Response, number, string | undefined]> = [
+      [await patch(first.id, { timestampMs: -1 }), 400, 'timestampMs'],
+      [await patch(first.id, { timestampMs: 60_000 }), 400, 'timestampMs'], // past the end of a 6 s file
+      [await patch(first.id, { colour: 'red' }), 400, undefined],
+      [await patch(first.id, {}), 400, 'timestampMs'],
+      [await patch(first.id, { title: '' }), 400, 'title'],
+      [await patch(first.id, { timestampMs: 4000 }), 409, 'timestampMs'],
+      [await patch(99_999, { timestampMs: 1000 }), 404, undefined],
+      [await fetch(url(`/api/media/${pilot.id}/thumbnail`)), 400, 'at'],
+      [await fetch(url(`/api/media/${pilot.id}/thumbnail?at=1.5`)), 400, 'at'],
+      [await fetch(url(`/api/media/${pilot.id}/thumbnail?at=600000`)), 400, 'at'],
+      [await fetch(url(`/api/media/${broken.id}/thumbnail?at=0`)), 422, undefined],
+      [await fetch(url('/api/media/99999/thumbnail?at=0')), 404, undefined],
+    ];
+    for (const [response, status, field] of cases) {
+      expect(response.status, response.url).toBe(status);
+      const body = (await response.json()) as { field?: string };
+      expectErrorShape(body);
+      if (field) expect(body.field, response.url).toBe(field);
+    }
+    // The thumbnail is cached on disk and revalidates by ETag.
+    const picture = await fetch(url(`/api/media/${pilot.id}/thumbnail?at=3000`));
+    expect(picture.status).toBe(200);
+    const etag = picture.headers.get('etag')!;
+    expect((await fetch(url(`/api/media/${pilot.id}/thumbnail?at=3000`), { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // A rescan: 202 with the status, 409 while it runs, then done with a summary.
+    const started = await fetch(url('/api/library/scan'), { method: 'POST' });
+    expect(started.status).toBe(202);
+    const startedBody = await started.json();
+    expect(ajv.validate(doc.paths['/api/library/scan']!.post!.responses['202']!.content!['application/json']!.schema!, startedBody), JSON.stringify(ajv.errors)).toBe(true);
+    const again = await fetch(url('/api/library/scan'), { method: 'POST' });
+    expect([202, 409]).toContain(again.status); // a tiny library may finish in between
+    let status: { state: string; summary: { found: number } | null };
+    for (;;) {
+      status = (await (await fetch(url('/api/library/scan'))).json()) as typeof status;
+      if (status.state !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status.state).toBe('done');
+    expect(status.summary!.found).toBe(4);
+  });
+
   it('writes from the network (X-Forwarded-For via a trusted proxy) need the admin token; reads stay open', async () => {
     const alert = JSON.stringify({ message: 'Network test', priority: 3, channels: [1], duration: 1 });
     const json = { 'content-type': 'application/json' };
     const refused = await fetch(url('/api/alerts'), { method: 'POST', headers: { ...json, ...FROM_LAN }, body: alert });
     expect(refused.status).toBe(401);
     expectErrorShape(await refused.json());
-    for (const [method, p, body] of [['PUT', '/api/channels/1/schedule', '{"blocks":[]}'], ['PATCH', '/api/channels/1', '{"name":"Hacked"}'], ['DELETE', '/api/channels/1', undefined], ['POST', '/api/media/1/chapters', '{"timestampMs":1000}']] as const) {
+    for (const [method, p, body] of [['PUT', '/api/channels/1/schedule', '{"blocks":[]}'], ['PATCH', '/api/channels/1', '{"name":"Hacked"}'], ['DELETE', '/api/channels/1', undefined], ['POST', '/api/media/1/chapters', '{"timestampMs":1000}'], ['PATCH', '/api/media/1/chapters/1', '{"timestampMs":1000}'], ['POST', '/api/library/scan', undefined]] as const) {
       expect((await fetch(url(p), { method, headers: { ...json, ...FROM_LAN }, body })).status, `${method} ${p}`).toBe(401);
     }
     expect((await fetch(url('/api/channels/1'))).status).toBe(200);

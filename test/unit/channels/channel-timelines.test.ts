@@ -25,7 +25,7 @@ function setup(mode: 'loop' | 'concat' | 'schedule', loops?: number, clock = { n
   const scheduling = new SchedulingService({ db, channel: (n) => store.get(n), catalog: () => catalog, horizonMs: 48 * HOUR, historyMs: 2 * HOUR, now });
   const stopChannel = vi.fn(async (_n: number) => {});
   const timelines = new ChannelTimelines({ mode, store, scheduling, loop: { items: loopItems, channelCount: 2, loops }, stopChannel, now });
-  return { db, store, timelines, stopChannel, clock };
+  return { db, store, timelines, stopChannel, clock, catalog };
 }
 
 describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', () => {
@@ -103,6 +103,57 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(store.get(1)).toBeUndefined();
     expect(stopChannel).toHaveBeenCalledWith(1);
     expect(db.prepare('SELECT COUNT(*) AS n FROM timeline_airings WHERE channel_number = 1').get()).toEqual({ n: 0 });
+  });
+
+  it('a chapter edit reschedules the channels whose future airs the file, from their next unit boundary', () => {
+    const { timelines, catalog } = setup('schedule');
+    const episode = catalog.find((item) => item.title === 'Sitcom Episode 1')!;
+    const firstActs = () => timelines.guideAirings(1, NOW, NOW + 7 * 24 * HOUR).filter((a) => a.mediaId === episode.id && a.inPointMs === 0 && a.program?.block === 'Sitcom');
+    expect(firstActs().length).toBeGreaterThan(0);
+    expect(firstActs().every((a) => a.outPointMs === 7 * 60_000 + 500)).toBe(true);
+    episode.chapters[1] = { title: 'Act 2', timestampMs: 5 * 60_000 };
+    // The timeline was first compiled at NOW: that is a unit boundary too.
+    expect(timelines.mediaEdited(episode.id)).toContainEqual({ channel: 1, effectiveFromMs: NOW });
+    expect(timelines.mediaEdited(99_999)).toEqual([]); // a file nobody airs
+    // Every sitcom block from the boundary on is compiled with the new mark.
+    expect(firstActs().length).toBeGreaterThan(0);
+    expect(firstActs().every((a) => a.outPointMs === 5 * 60_000)).toBe(true);
+    const { timelines: loop } = setup('loop');
+    expect(loop.mediaEdited(episode.id)).toEqual([]);
+  });
+
+  it('a chapter edit during a block leaves that block as published: the breaks move from the next unit boundary', () => {
+    const clock = { now: NOW };
+    const { timelines, catalog } = setup('schedule', undefined, clock);
+    const episode = catalog.find((item) => item.title === 'Sitcom Episode 1')!;
+    // Six episodes, one a weekday: episode 1 airs again eight days later.
+    const firstActs = () => timelines.guideAirings(1, NOW, NOW + 10 * 24 * HOUR).filter((a) => a.mediaId === episode.id && a.inPointMs === 0 && a.program?.block === 'Sitcom');
+    const onAirNow = firstActs()[0]!;
+    clock.now = DateTime.fromISO('2024-06-03T18:05', { zone: 'America/New_York' }).toMillis(); // episode 1 is on the air
+    expect(onAirNow.startMs).toBeLessThan(clock.now);
+    episode.chapters[1] = { title: 'Act 2', timestampMs: 5 * 60_000 };
+    const [change] = timelines.mediaEdited(episode.id).filter((c) => c.channel === 1);
+    expect(change!.effectiveFromMs).toBe(DateTime.fromISO('2024-06-03T18:30', { zone: 'America/New_York' }).toMillis());
+    const acts = firstActs();
+    expect(acts[0]).toMatchObject({ startMs: onAirNow.startMs, outPointMs: 7 * 60_000 + 500 });
+    expect(acts.slice(1).length).toBeGreaterThan(0);
+    expect(acts.slice(1).every((a) => a.outPointMs === 5 * 60_000)).toBe(true);
+  });
+
+  it('a rescan that changed the library: loops play the new list (running channels restart); schedules need nothing', async () => {
+    const { timelines, stopChannel } = setup('loop');
+    const before = timelines.timelineFor(1)!;
+    expect(await timelines.libraryChanged([...loopItems])).toEqual([]); // nothing new
+    expect(timelines.timelineFor(1)).toBe(before);
+    const added = [...loopItems, { mediaPath: '/media/c.mp4', durationMs: 45_000, title: 'C', kind: 'program' as const }];
+    expect(await timelines.libraryChanged(added)).toEqual([1]);
+    expect(stopChannel.mock.calls).toEqual([[1]]);
+    const after = timelines.timelineFor(1)!;
+    expect(after).not.toBe(before);
+    expect(after.airingsBetween(NOW, NOW + 135_000).map((a) => a.title)).toEqual(['A', 'B', 'C']);
+    const scheduled = setup('schedule');
+    expect(await scheduled.timelines.libraryChanged(added)).toEqual([]);
+    expect(scheduled.stopChannel).not.toHaveBeenCalled();
   });
 
   it('loop mode: schedule edits are stored but change nothing on the air', () => {
