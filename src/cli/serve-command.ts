@@ -19,6 +19,7 @@ import type { LoopItem } from '../timeline/loop-timeline.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
+import { LibraryFolders } from '../library/library-folders.js';
 import { scanWithProgressBar, summaryLine } from '../library/progress.js';
 import { LibraryScanJob } from '../library/scan-job.js';
 import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
@@ -36,6 +37,7 @@ import { GraphicsStore } from '../graphics/graphics-store.js';
 import { GraphicsPlanner } from '../graphics/planner.js';
 import { renderGraphicsPreview } from '../graphics/preview.js';
 import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
+import { registerLibraryFolderRoutes } from '../server/routes/library-folder-routes.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 import { AlertService } from '../alerts/alert-service.js';
@@ -44,16 +46,21 @@ import { AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline
 
 class StartupError extends Error {}
 
-/** The media folders to scan: configured ones, else the demo library (generated on first run). */
-async function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger): Promise<LibraryLayout> {
-  const layout = libraryLayout(config, configFile);
+/**
+ * The media folders to scan: the config file's and those added from the control room; with
+ * none at all, the demo library (generated on first run), entered as an added folder so the
+ * control room lists it and the user can replace it with their own.
+ */
+async function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, folders: LibraryFolders): Promise<LibraryLayout> {
+  const layout = libraryLayout(config, configFile, folders.rules());
   if (layout.roots.length > 0) return layout;
   const demoDir = defaultDemoDir(config.data_dir);
   if (!demoLibraryIsPresent(demoDir)) {
     log.info('no media folders configured: generating the demo library (first run only)');
     await generateDemoWithProgress(toolchain.ffmpegPath, demoDir, (line) => process.stdout.write(line));
   }
-  return { ...layout, roots: [demoDir] };
+  folders.add({ path: demoDir }, []);
+  return libraryLayout(config, configFile, folders.rules());
 }
 
 /** One scan of the server's library folders; with no progress callback, a progress bar on the terminal. */
@@ -65,9 +72,11 @@ export type LibraryScan = (onProgress?: (progress: ScanProgress) => void) => Pro
  * room (POST /api/library/scan): the catalog reads the database, so what a rescan adds airs in
  * every schedule compiled after it, as after a restart.
  */
-function libraryScanner(config: RetrovueConfig, layout: LibraryLayout, toolchain: Toolchain, log: Logger, db: Database): LibraryScan {
-  const options = { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency };
+function libraryScanner(config: RetrovueConfig, currentLayout: () => LibraryLayout, toolchain: Toolchain, log: Logger, db: Database): LibraryScan {
   return async (onProgress) => {
+    // Read afresh: folders added or removed from the control room count from the next scan.
+    const layout = currentLayout();
+    const options = { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency };
     const summary = onProgress ? await scanLibrary({ ...options, onProgress }) : await scanWithProgressBar(options, process.stderr);
     for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
     const { unplayableFiles: _listed, ...counts } = summary;
@@ -77,9 +86,9 @@ function libraryScanner(config: RetrovueConfig, layout: LibraryLayout, toolchain
 }
 
 /** Scans the library folders into the database at start; returns the catalog and the scan, for rescans. */
-async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database): Promise<{ catalog: Catalog; scan: LibraryScan }> {
-  const layout = await resolveLibraryLayout(config, configFile, toolchain, log);
-  const scan = libraryScanner(config, layout, toolchain, log, db);
+async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database, folders: LibraryFolders): Promise<{ catalog: Catalog; scan: LibraryScan }> {
+  const layout = await resolveLibraryLayout(config, configFile, toolchain, log, folders);
+  const scan = libraryScanner(config, () => libraryLayout(config, configFile, folders.rules()), toolchain, log, db);
   let summary;
   try {
     summary = await scan();
@@ -293,6 +302,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let db: Database | undefined;
   let catalog: Catalog;
   let scanJob: LibraryScanJob;
+  let libraryFolders: LibraryFolders;
   let channels: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
@@ -310,7 +320,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     announceAdminToken(config.data_dir, log);
     // Open for the server's life: the media API and chapter edits use it; closed at shutdown.
     db = openDatabase(config.data_dir);
-    const library = await loadLibrary(config, flags.config, toolchain, log, db);
+    libraryFolders = new LibraryFolders(config.data_dir);
+    const library = await loadLibrary(config, flags.config, toolchain, log, db, libraryFolders);
     catalog = library.catalog;
     // A rescan from the control room: the same scan as at start; loops then play the new library.
     scanJob = new LibraryScanJob(async (onProgress) => {
@@ -364,6 +375,13 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db.close();
     return 3;
   }
+  registerLibraryFolderRoutes(app, {
+    folders: libraryFolders,
+    configured: () => libraryLayout(config, flags.config),
+    scanned: () => libraryLayout(config, flags.config, libraryFolders.rules()).roots,
+    scanJob,
+    db,
+  });
   registerGraphicsRoutes(app, {
     store: graphics,
     hasChannel: (n) => channels.get(n) !== undefined,

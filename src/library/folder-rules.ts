@@ -23,13 +23,15 @@ function isInside(child: string, parent: string): boolean {
 }
 
 /**
- * The folders to scan: `library.paths` plus any `library.folders` entry outside them.
+ * The folders to scan: `library.paths` plus any `library.folders` entry (or folder added from
+ * the control room) outside them.
  * `library.paths` arrive absolute from loadConfig; folder rules are resolved here, relative
  * to the config file when there is one (as loadConfig does for paths).
  */
-export function libraryLayout(config: RetrovueConfig, configFile?: string): LibraryLayout {
+export function libraryLayout(config: RetrovueConfig, configFile?: string, addedFolders: FolderRule[] = []): LibraryLayout {
   const base = configFile ? path.dirname(path.resolve(configFile)) : process.cwd();
-  const rules = config.library.folders.map((folder) => ({ path: path.resolve(base, folder.path), kind: folder.kind, tags: folder.tags }));
+  // Folders added from the control room (absolute already) scan like `library.folders` entries.
+  const rules = [...config.library.folders.map((folder) => ({ path: path.resolve(base, folder.path), kind: folder.kind, tags: folder.tags })), ...addedFolders];
   const candidates = [...config.library.paths.map((p) => path.resolve(p)), ...rules.map((r) => r.path)];
   const roots = candidates.filter(
     (candidate, i) => !candidates.some((other, j) => (j < i && other === candidate) || (other !== candidate && isInside(candidate, other))),

@@ -1,4 +1,5 @@
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import type { Database } from 'better-sqlite3';
 import path from 'node:path';
 import { z } from 'zod';
 import { MEDIA_KINDS } from '../config/schema.js';
@@ -106,4 +107,16 @@ export class LibraryFolders {
     writeFileSync(temporary, `${JSON.stringify(folders, null, 2)}\n`);
     renameSync(temporary, this.file);
   }
+}
+
+/**
+ * The files of a folder taken out of the library: marked missing (never deleted, so their
+ * chapter edits come back if the folder does), so no schedule compiled from now on airs them.
+ */
+export function markFolderRemoved(db: Database, folder: string): number {
+  const prefix = `${path.resolve(folder)}${path.sep}`;
+  const result = db
+    .prepare("UPDATE media_files SET status = 'missing', status_reason = 'its folder was removed from the library', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE substr(path, 1, length(?)) = ? AND status != 'missing'")
+    .run(prefix, prefix);
+  return result.changes;
 }

@@ -3,6 +3,7 @@ import { alertRequestSchema } from '../../alerts/alert.js';
 import { graphicsOverrideSchema, graphicsSchema } from '../../config/graphics-settings.js';
 import { scheduleSchema } from '../../schedule/model.js';
 import * as s from './api-schemas.js';
+import { addFolderBody } from '../../library/library-folders.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -87,6 +88,17 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
       description: 'Made with ffmpeg on first request and cached in the data folder (by file identity and instant); answered with Cache-Control and an ETag.',
       params: s.idParams, query: s.thumbnailQuery, errors: [400, 404, 422],
       responses: { 200: { description: 'the picture', contentType: 'image/jpeg' } },
+    },
+    { method: 'get', path: '/api/library/folders', operationId: 'listLibraryFolders', tag: 'Library', summary: "The library's media folders: the config file's and those added here", responses: { 200: { description: 'the folders', schema: s.libraryFolderListSchema } } },
+    {
+      method: 'post', path: '/api/library/folders', operationId: 'addLibraryFolder', tag: 'Library', summary: 'Add a media folder (an absolute path on the server); a rescan starts',
+      body: { schema: addFolderBody }, errors: [400, 409],
+      responses: { 201: { description: 'the folder and the rescan it started', schema: s.libraryFolderAdded } },
+    },
+    {
+      method: 'delete', path: '/api/library/folders', operationId: 'removeLibraryFolder', tag: 'Library', summary: 'Take a folder added here out of the library (its files become missing and stop airing)',
+      query: s.libraryFolderQuery, errors: [400, 404, 409],
+      responses: { 200: { description: 'the folder removed and how many files went missing', schema: s.libraryFolderRemoved } },
     },
     { method: 'get', path: '/api/library/scan', operationId: 'scanStatus', tag: 'Library', summary: "The library rescan's progress, or the last one's summary", responses: { 200: { description: 'the scan', schema: s.scanStatusSchema } } },
     {

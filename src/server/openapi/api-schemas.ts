@@ -200,6 +200,17 @@ export const scanStatusSchema = z.looseObject({
   error: z.string().nullable(),
 });
 
+const libraryFolderSchema = z.looseObject({
+  path: z.string(),
+  kind: z.enum(MEDIA_KINDS).nullable().describe('what every file inside is; null: from folder and file names'),
+  source: z.enum(['config', 'control_room']).describe('config: in the config file (change it there); control_room: added over the API'),
+  exists: z.boolean(),
+});
+export const libraryFolderListSchema = z.looseObject({ folders: z.array(libraryFolderSchema) });
+export const libraryFolderAdded = z.looseObject({ folder: libraryFolderSchema, scan: scanStatusSchema });
+export const libraryFolderQuery = z.object({ path: z.string().min(1).describe('the folder\'s absolute path') }).strict();
+export const libraryFolderRemoved = z.looseObject({ removed: z.string(), filesMissing: z.number().int() });
+
 // ---- alerts -------------------------------------------------------------------------
 
 export const alertSchema = z.looseObject({

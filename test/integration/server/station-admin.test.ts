@@ -61,6 +61,11 @@ describe('the first run puts a scheduled demo station on the air', () => {
     expect(xmltv).toMatch(/<programme [^>]*channel="2\.retrovue">\s*<title lang="en">(Harbor Lights|The Long Signal)<\/title>/);
   });
 
+  it('lists the demo library as a folder the user can replace with their own', async () => {
+    const { folders } = await json<{ folders: Array<{ path: string; source: string }> }>('/api/library/folders');
+    expect(folders).toEqual([expect.objectContaining({ path: path.join(server.dataDir, 'demo-media'), source: 'control_room' })]);
+  });
+
   it('a second start keeps the station as edited (no reseeding, no "Retrovue 1" coming back)', async () => {
     const response = await fetch(url('/api/channels/3'), { method: 'DELETE' });
     expect(response.status).toBe(200);
@@ -140,6 +145,41 @@ describe('channels from the control room: renumber, always-on, graphics preview'
     expect((await send('GET', '/api/alerts?limit=9999')).status).toBe(400);
   });
 
+  it('media folders from the control room: added (checked, then scanned), listed, removed (its files stop airing); bad paths are 400/409 and change nothing', async () => {
+    const extra = path.join(tempDir('more-media'), 'commercials');
+    await makeClips(extra, [{ name: 'Spot.mp4', seconds: 2, picture: 'green' }]);
+    const before = await json<{ folders: Array<{ path: string; source: string }> }>('/api/library/folders');
+    expect(before.folders.map((f) => f.source)).toEqual(['config']);
+
+    for (const [body, status, field] of [
+      [{ path: 'relative/dir' }, 400, 'path'],
+      [{ path: '/no/such/folder' }, 400, 'path'],
+      [{ path: path.join(extra, 'Spot.mp4') }, 400, 'path'],
+      [{ path: before.folders[0]!.path }, 409, 'path'],
+      [{ path: extra, kind: 'sitcom' }, 400, 'kind'],
+    ] as const) {
+      const refused = await send('POST', '/api/library/folders', body);
+      expect(refused.status, JSON.stringify(body)).toBe(status);
+      expect(((await refused.json()) as { field?: string }).field).toBe(field);
+    }
+    expect((await json<{ folders: unknown[] }>('/api/library/folders')).folders).toHaveLength(1);
+
+    const added = await send('POST', '/api/library/folders', { path: extra, kind: 'commercial' });
+    expect(added.status).toBe(201);
+    await waitFor('the new folder scanned', async () => {
+      const media = await json<{ items: Array<{ path: string; kind: string }> }>('/api/media?kind=commercial');
+      return media.items.some((m) => m.path.endsWith('Spot.mp4')) ? true : undefined;
+    }, 30_000);
+    expect((await json<{ folders: Array<{ source: string; kind: string | null }> }>('/api/library/folders')).folders[1]).toMatchObject({ source: 'control_room', kind: 'commercial' });
+
+    expect((await send('DELETE', `/api/library/folders?path=${encodeURIComponent(before.folders[0]!.path)}`)).status, 'a config folder').toBe(409);
+    const removed = await send('DELETE', `/api/library/folders?path=${encodeURIComponent(extra)}`);
+    expect(removed.status).toBe(200);
+    expect(((await removed.json()) as { filesMissing: number }).filesMissing).toBe(1);
+    const spot = (await json<{ items: Array<{ path: string; status: string }> }>('/api/media?status=missing')).items.find((m) => m.path.endsWith('Spot.mp4'));
+    expect(spot?.status).toBe('missing');
+  }, 60_000);
+
   it('an always-on channel starts with no viewer, and stops by itself once switched back', async () => {
     const status = () => json<{ state: string }>('/api/channels/7/status');
     expect((await status()).state).toBe('stopped');
@@ -196,6 +236,25 @@ describe('channels from the control room: renumber, always-on, graphics preview'
       expect((await json<{ graphics: Record<string, unknown> }>('/api/channels/8/graphics')).graphics).toEqual({});
       await page.click('#graphics-8 button:has-text("Save graphics")');
       await expect.poll(async () => (await json<{ graphics: { branding?: { accent?: string } } }>('/api/channels/8/graphics')).graphics.branding?.accent).toMatch(/33aaff/i);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
+  it('in the browser: a media folder added on the Library page is scanned and its files appear in the tree', async () => {
+    const extra = path.join(tempDir('browser-media'), 'Harbor Lights (1992)');
+    await makeClips(extra, [{ name: 'Harbor Lights (1992).mp4', seconds: 3, picture: 'olive' }]);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(url('/control#/library'));
+      await page.click('#folders-panel summary');
+      await page.fill('#add-folder input[name=folder-path]', extra);
+      await page.click('#add-folder button[type=submit]');
+      await page.waitForSelector(`#library-folders li[data-folder="${extra}"]`);
+      await page.waitForSelector('#scan-progress[data-state="done"]', { timeout: 30_000 });
+      await page.click('#library-tree summary:has-text("Movies")');
+      await page.waitForSelector('#library-tree button.file:has-text("Harbor Lights")');
     } finally {
       await browser.close();
     }

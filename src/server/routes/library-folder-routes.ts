@@ -1,0 +1,76 @@
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { FolderRule } from '../../library/folder-rules.js';
+import { FolderRequestError, markFolderRemoved, type LibraryFolders } from '../../library/library-folders.js';
+import { ScanRunningError, type LibraryScanJob, type ScanStatus } from '../../library/scan-job.js';
+import { sendError } from '../errors.js';
+
+export interface LibraryFolderRoutesContext {
+  folders: LibraryFolders;
+  /** The config file's folders (library.paths and library.folders), absolute. */
+  configured: () => { roots: string[]; rules: FolderRule[] };
+  /** Every folder scanned now (config and control room). */
+  scanned: () => string[];
+  scanJob: LibraryScanJob;
+  db: Database;
+}
+
+/**
+ * `/api/library/folders`: the media folders, and adding or removing one from the control room
+ * (the config file's own are listed, not removable here). Adding starts a rescan, so the new
+ * files are in the library a moment later; removing marks the folder's files missing at once.
+ */
+export function registerLibraryFolderRoutes(app: FastifyInstance, context: LibraryFolderRoutesContext): void {
+  const rescan = (): ScanStatus => {
+    try {
+      return context.scanJob.start();
+    } catch (error) {
+      // One is running: it may have walked the folders already, so one more follows it.
+      if (error instanceof ScanRunningError) {
+        void context.scanJob.settled().then(() => {
+          try {
+            context.scanJob.start();
+          } catch {
+            // Another request started one meanwhile: it walks the folders as they are now.
+          }
+        });
+        return context.scanJob.status();
+      }
+      throw error;
+    }
+  };
+
+  app.get('/api/library/folders', async () => {
+    const configured = context.configured();
+    const kinds = new Map(configured.rules.map((r) => [r.path, r.kind]));
+    return {
+      folders: [
+        ...configured.roots.map((p) => ({ path: p, kind: kinds.get(p) ?? null, source: 'config' as const, exists: existsSync(p) })),
+        ...context.folders.list().map((f) => ({ path: f.path, kind: f.kind ?? null, source: 'control_room' as const, exists: existsSync(f.path) })),
+      ],
+    };
+  });
+
+  app.post('/api/library/folders', async (request, reply) => {
+    try {
+      const folder = context.folders.add(request.body, context.scanned());
+      return reply.code(201).send({ folder: { path: folder.path, kind: folder.kind ?? null, source: 'control_room', exists: true }, scan: rescan() });
+    } catch (error) {
+      if (error instanceof FolderRequestError) return sendError(reply, error.status, error.status === 409 ? 'conflict' : 'bad_request', error.message, error.field);
+      throw error;
+    }
+  });
+
+  app.delete<{ Querystring: { path?: string } }>('/api/library/folders', async (request, reply) => {
+    const wanted = request.query.path;
+    if (!wanted || !path.isAbsolute(wanted)) return sendError(reply, 400, 'bad_request', 'path: give the folder\'s absolute path as ?path=', 'path');
+    const folder = path.resolve(wanted);
+    if (context.configured().roots.includes(folder)) return sendError(reply, 409, 'conflict', `${folder} is in the config file: remove it there`, 'path');
+    if (!context.folders.list().some((f) => f.path === folder)) return sendError(reply, 404, 'not_found', `${folder} is not one of the library's folders`, 'path');
+    if (context.scanned().length <= 1) return sendError(reply, 409, 'conflict', 'the library needs at least one folder: add the new one first', 'path');
+    context.folders.remove(folder);
+    return { removed: folder, filesMissing: markFolderRemoved(context.db, folder) };
+  });
+}
