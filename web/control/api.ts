@@ -1,3 +1,4 @@
+import type { MediaItem } from './types.js';
 /**
  * Talking to the Retrovue API from the control room. Reads need nothing; writes from another
  * machine need the admin token, which the page asks for once (on a 401) and keeps in this
@@ -89,4 +90,14 @@ export async function api<T>(method: string, path: string, body?: unknown, conte
 /** A request answered with an image (e.g. a graphics preview): its bytes as a Blob. */
 export async function apiBlob(method: string, path: string, body?: unknown): Promise<Blob> {
   return (await send(method, path, body)).blob();
+}
+
+/** Every media item matching `query` (e.g. `status=ok`), fetched page by page. */
+export async function allMedia(query: string): Promise<MediaItem[]> {
+  const items: MediaItem[] = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await api<{ total: number; items: MediaItem[] }>('GET', `/api/media?${query}&limit=500&offset=${offset}`);
+    items.push(...page.items);
+    if (items.length >= page.total || page.items.length === 0) return items;
+  }
 }

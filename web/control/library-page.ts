@@ -1,16 +1,8 @@
-import { api, ApiError } from './api.js';
+import { allMedia, api, ApiError } from './api.js';
 import { foldersPanel } from './library-folders.js';
 import { durationText, h, toast } from './dom.js';
 import type { Chapter, MediaItem, ScanStatus } from './types.js';
 
-async function allMedia(query: string): Promise<MediaItem[]> {
-  const items: MediaItem[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await api<{ total: number; items: MediaItem[] }>('GET', `/api/media?${query}&limit=500&offset=${offset}`);
-    items.push(...page.items);
-    if (items.length >= page.total || page.items.length === 0) return items;
-  }
-}
 
 const label = (m: MediaItem) => m.title ?? m.path.split('/').pop() ?? m.path;
 

@@ -1,7 +1,7 @@
-import { api, ApiError } from './api.js';
+import { allMedia, api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
 import { clockOf, DAY_MINUTES, gapsOf, minutesOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, snap, SNAP_MINUTES, uniqueName } from './schedule-model.js';
-import { WEEKDAY_NAMES, WEEKDAYS, type Block, type BlockContent, type Channel, type MediaItem, type Schedule, type TimelineChange } from './types.js';
+import { WEEKDAY_NAMES, WEEKDAYS, type Block, type BlockContent, type Channel, type Schedule, type TimelineChange } from './types.js';
 
 /** Pixels per hour in the week grid: the whole day fits on a laptop screen. */
 export const HOUR_PX = 32;
@@ -10,11 +10,15 @@ const PX_PER_MINUTE = HOUR_PX / 60;
 interface PaletteItem { label: string; detail: string; content: BlockContent; minutes: number }
 
 async function paletteItems(): Promise<PaletteItem[]> {
-  const episodes = await api<{ items: MediaItem[] }>('GET', '/api/media?kind=episode&status=ok&limit=500');
+  const media = await allMedia('status=ok');
   const shows = new Map<string, number>();
-  for (const e of episodes.items) if (e.show) shows.set(e.show, (shows.get(e.show) ?? 0) + 1);
+  for (const e of media) if (e.kind === 'episode' && e.show) shows.set(e.show, (shows.get(e.show) ?? 0) + 1);
   const items: PaletteItem[] = [...shows].sort().map(([show, count]) => ({ label: show, detail: `show · ${count} episode${count === 1 ? '' : 's'}`, content: { type: 'show', show }, minutes: 30 }));
   items.push({ label: 'Movies', detail: 'every movie, in turn', content: { type: 'movies' }, minutes: 120 });
+  // Collections: the tags given to folders in the config file (library.folders[].tags).
+  const tags = new Map<string, number>();
+  for (const m of media) for (const tag of m.tags) tags.set(tag, (tags.get(tag) ?? 0) + 1);
+  for (const [tag, count] of [...tags].sort()) items.push({ label: `Collection: ${tag}`, detail: `${count} file${count === 1 ? '' : 's'} tagged "${tag}", in turn`, content: { type: 'tag', tag }, minutes: 60 });
   return items;
 }
 

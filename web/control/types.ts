@@ -48,6 +48,7 @@ export interface MediaItem {
   episode: number | null;
   year: number | null;
   durationMs: number | null;
+  tags: string[];
 }
 
 export interface ScanStatus {
