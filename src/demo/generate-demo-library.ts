@@ -83,7 +83,7 @@ function scaleDuration(seconds: number, profile: RenderProfile): number {
 // ---------------------------------------------------------------------------------------------
 
 /** How a show's picture is synthesised; each show gets a distinct look so they are easy to tell apart. */
-type Look = 'testsrc2' | 'mandelbrot' | 'life' | 'cellauto';
+type Look = 'testsrc2' | 'mandelbrot' | 'life';
 
 interface ShowSpec {
   name: string;
@@ -157,11 +157,13 @@ interface MovieSpec {
   durationSeconds: number;
   toneHz: number;
   cardColor: string;
+  /** Slowly drifting colour fields: a calm picture that compresses to almost nothing. */
+  palette: [string, string, string];
 }
 
 const MOVIES: MovieSpec[] = [
-  { title: 'Harbor Lights', year: 1992, durationSeconds: 2460, toneHz: 293.66, cardColor: '0x10324A' },
-  { title: 'The Long Signal', year: 1987, durationSeconds: 2700, toneHz: 349.23, cardColor: '0x4A1010' },
+  { title: 'Harbor Lights', year: 1992, durationSeconds: 2460, toneHz: 293.66, cardColor: '0x10324A', palette: ['0x10324A', '0xE9C46A', '0x2A9D8F'] },
+  { title: 'The Long Signal', year: 1987, durationSeconds: 2700, toneHz: 349.23, cardColor: '0x4A1010', palette: ['0x4A1010', '0xF4A261', '0x264653'] },
 ];
 
 const STATION_ID = { name: 'Retrovue 1 Station ID', card: 'RETROVUE 1', tagline: 'Your channel. Always on.', durationSeconds: 8, toneHz: 1000 };
@@ -255,8 +257,6 @@ function showBackground(look: Look, episodeNumber: number, profile: RenderProfil
         `life=size=${size(4)}:rate=${fps / 2}:seed=${episodeNumber * 7919}:ratio=0.3:mold=8:` +
         `life_color=0x7CFFB2:death_color=0x062A1F:mold_color=0x0E5A40,${upscale('neighbor')}`
       );
-    case 'cellauto':
-      return `cellauto=size=${size(4)}:rate=${fps}:rule=${episodeNumber === 1 ? 110 : 30}:random_fill_ratio=0.5,${upscale('neighbor')}`;
   }
 }
 
@@ -304,8 +304,7 @@ function movieFilterGraph(movie: MovieSpec, index: number, acts: number[], durat
   const cardOn = `lt(t,${titleCardSeconds(durationSeconds)})`;
   const actExpr = `1+gte(t,${acts[1]})+gte(t,${acts[2]})`;
   const video = [
-    // Movie 1 grows rule 110's triangles, movie 2 rule 30's chaos.
-    showBackground('cellauto', index + 1, profile),
+    `gradients=size=${profile.width}x${profile.height}:rate=${profile.fps}:c0=${movie.palette[0]}:c1=${movie.palette[1]}:c2=${movie.palette[2]}:nb_colors=3:speed=0.02:seed=${index + 3}`,
     caption({ text: movie.title, x: String(m), y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
     caption({ text: `Part %{eif:${actExpr}:d}`, expand: true, x: `w-tw-${m}`, y: String(m), fontSize: fontSize(profile, 1 / 18), box: true }),
     `drawbox=x=0:y=0:w=iw:h=ih:color=${movie.cardColor}:t=fill:enable=${escapeFilterValue(cardOn)}`,
@@ -515,7 +514,7 @@ function ffmpegArgs(job: RenderJob, profile: RenderProfile, metadataFile: string
   const chapterTimes = file.chapters.map((chapter) => chapter.startSeconds.toFixed(3));
   if (chapterTimes.length > 0) args.push('-force_key_frames', chapterTimes.join(','));
   // The AAC encoder's default coder costs more than the whole picture here; 'fast' halves it for a test tone.
-  args.push('-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '96k', '-ar', '48000', '-ac', '2', '-f', 'mp4', outputPath);
+  args.push('-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '64k', '-ar', '48000', '-ac', '2', '-f', 'mp4', outputPath);
   return args;
 }
 
