@@ -120,7 +120,8 @@ export class ChannelTimelines {
       const { number, ...rest } = patch as Record<string, unknown>;
       this.options.store.patched(channelNumber, rest); // the rest is validated before anything moves
       if (typeof number !== 'number') throw new ChannelRequestError(400, 'invalid_channel', `number: must be a whole number from 1 to 9999 (got ${JSON.stringify(number)})`, 'number');
-      await this.renumberChannel(channelNumber, number);
+      // The same number (a client sending the whole channel back) is no renumber: nothing restarts.
+      if (number !== channelNumber) await this.renumberChannel(channelNumber, number);
       return this.updateChannel(number, rest);
     }
     const before = this.options.store.require(channelNumber);

@@ -161,4 +161,24 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     const { change } = timelines.setSchedule(1, {});
     expect(change).toEqual({ effectiveFromMs: NOW, removed: [], added: [] });
   });
+
+  it('renumbering moves the channel whole (clock, compiled airings) and stops the old encoder; the same number restarts nothing', async () => {
+    const { timelines, store, stopChannel } = setup('schedule');
+    store.create({ number: 7, name: 'Seven', schedule: weeknightSchedule, time_zone: 'America/New_York' });
+    const before = timelines.timelineFor(7)!.airingsBetween(NOW, NOW + 6 * HOUR).map((a) => [a.startMs, a.mediaPath]);
+    const epoch = timelines.epochOf(7);
+    await timelines.updateChannel(7, { number: 7, name: 'Seven again' });
+    expect(stopChannel).not.toHaveBeenCalled();
+
+    const { channel } = await timelines.updateChannel(7, { number: 9, name: 'Nine' });
+    expect(channel).toMatchObject({ number: 9, name: 'Nine' });
+    expect(store.get(7)).toBeUndefined();
+    expect(timelines.epochOf(9)).toBe(epoch);
+    expect(timelines.timelineFor(9)!.airingsBetween(NOW, NOW + 6 * HOUR).map((a) => [a.startMs, a.mediaPath])).toEqual(before);
+    expect(stopChannel.mock.calls.map(([n]) => n)).toEqual([7, 9]);
+
+    await expect(timelines.updateChannel(9, { number: 1 })).rejects.toMatchObject({ status: 409 });
+    await expect(timelines.updateChannel(9, { number: 10, name: '' })).rejects.toMatchObject({ status: 400 });
+    expect(store.get(9)?.name, 'a refused patch changes nothing').toBe('Nine');
+  });
 });
