@@ -126,6 +126,7 @@ function buildChannels(
       loudnessTarget: config.ffmpeg.loudness_target,
       workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 2,
       tsBurstSeconds: config.streaming.ts_burst,
+      packager: config.streaming.packager,
       timeZone: channels.get(channelNumber)?.timeZone,
       alertStyles: config.alerts.styles,
       // Slates wear the channel's branding too (a font that is missing falls back to the built-in one).

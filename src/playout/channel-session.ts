@@ -3,15 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputProfile } from '../config/quality.js';
-import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
-import { FfmpegSupervisor, type LaunchSpec } from '../ffmpeg/supervisor.js';
+import { FfmpegSupervisor, type FfmpegProgress, type InProcessRun, type LaunchSpec } from '../ffmpeg/supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import { LivePlaylist } from '../hls/live-playlist.js';
 import { channelGrid } from '../hls/segment-grid.js';
 import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
 import { PackagerOutput } from '../streaming/packager-output.js';
+import { TsRemuxer } from '../streaming/ts-remuxer.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
@@ -32,6 +33,8 @@ export interface ChannelSessionOptions {
   workAheadSeconds: number;
   /** Seconds of stream a new `.ts` viewer gets at once (`streaming.ts_burst`). */
   tsBurstSeconds: number;
+  /** What joins the airings into one stream (`streaming.packager`): Node (default) or an ffmpeg process. */
+  packager?: 'node' | 'ffmpeg';
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
@@ -56,6 +59,12 @@ const TIMESTAMP_PERIOD_SECONDS = 86_400;
  * and the MPEG-TS muxer would then shift that whole renderer later by 21 ms, off the grids.
  */
 const CLOCK_ORIGIN_SECONDS = 10;
+/**
+ * What the ffmpeg packager's own muxer added to every timestamp (measured: its output's PTS is its
+ * input's + 1.4 s with -copyts). The Node packager adds the same, so the channel's stream clock is
+ * the same whichever packager runs.
+ */
+const PACKAGER_MUXER_OFFSET_SECONDS = 1.4;
 
 /**
  * One live channel: a supervised ffmpeg rendering the channel's timeline to HLS, the
@@ -73,6 +82,8 @@ export class ChannelSession extends EventEmitter {
   private chain: AiringChain | undefined;
   private output: PackagerOutput | undefined;
   private breakingIn = false;
+  /** Wall-clock instant the current run began (the Node packager's speed). */
+  private runStartedAtMs: number | undefined;
   /** The listed segments' bytes: players fetch the newest ones, so they are served from memory. */
   private readonly segmentsInMemory = new Map<string, Buffer>();
   state: ChannelState = 'stopped';
@@ -110,6 +121,11 @@ export class ChannelSession extends EventEmitter {
     return this.options.timeline;
   }
 
+  /** What joins the airings into one stream: Node (no process) or an ffmpeg packager. */
+  get packagerKind(): 'node' | 'ffmpeg' {
+    return this.options.packager ?? 'node';
+  }
+
   get encoderPid(): number | undefined {
     return this.supervisor.pid;
   }
@@ -118,8 +134,17 @@ export class ChannelSession extends EventEmitter {
     return this.supervisor.restarts;
   }
 
-  get encoderProgress() {
-    return this.supervisor.lastProgress;
+  /**
+   * The packager's progress: ffmpeg's own report, or for the Node packager the same figures
+   * from the stream clock (speed = seconds of stream over wall seconds since the run began).
+   */
+  get encoderProgress(): FfmpegProgress | undefined {
+    if (this.options.packager === 'ffmpeg') return this.supervisor.lastProgress;
+    if (!this.output || this.runStartedAtMs === undefined) return undefined;
+    const at = this.now();
+    const wallSeconds = (at - this.runStartedAtMs) / 1000;
+    const outTimeSeconds = this.output.streamSeconds;
+    return { frame: 0, outTimeSeconds, speed: wallSeconds > 0 ? Number((outTimeSeconds / wallSeconds).toFixed(3)) : null, at };
   }
 
   /** The packager's last complaint (or why it could not start), or a slot the chain gave up on. */
@@ -175,12 +200,12 @@ export class ChannelSession extends EventEmitter {
     // With a cache, copy-spliced stretches have keyframes on their file's grid, not the run's:
     // the segmenter then ends a segment at its last keyframe before its end (see segmenter.ts).
     const segmenter = new Segmenter(grid, (segment) => this.publish(runId, runStartMs, segment), this.options.cache ? frameSeconds + 0.002 : undefined);
-    const startRun = (child: ChildProcess): void => {
-      if (!child.stdin || !child.stdout) return;
+    const startRun = (input: Writable, output: Readable, fail: () => void): void => {
       this.fanout.beginRun(runStartMs);
       this.output?.close();
+      this.runStartedAtMs = this.now();
       this.output = new PackagerOutput({
-        source: child.stdout,
+        source: output,
         runStartMs,
         workAheadSeconds: this.options.workAheadSeconds,
         now: this.now,
@@ -198,7 +223,7 @@ export class ChannelSession extends EventEmitter {
         loudnessTarget: this.options.loudnessTarget,
         runStartMs,
         runClockSeconds: CLOCK_ORIGIN_SECONDS + (((runStartMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
-        sink: child.stdin,
+        sink: input,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),
@@ -209,10 +234,53 @@ export class ChannelSession extends EventEmitter {
       this.chain = chain;
       chain.run().catch((error: unknown) => {
         this.options.log.error({ err: error }, 'airing chain failed');
-        child.kill('SIGKILL');
+        fail();
       });
     };
-    return { command: this.options.toolchain.ffmpegPath, args: buildPackagerArgs(), stdin: true, progressFd: 3, onSpawn: startRun };
+    if (this.options.packager === 'ffmpeg') {
+      return {
+        command: this.options.toolchain.ffmpegPath,
+        args: buildPackagerArgs(),
+        stdin: true,
+        progressFd: 3,
+        onSpawn: (child) => {
+          if (child.stdin && child.stdout) startRun(child.stdin, child.stdout, () => child.kill('SIGKILL'));
+        },
+      };
+    }
+    return { inProcess: () => this.startNodeRun(startRun) };
+  }
+
+  /**
+   * A run joined by the Node packager (src/streaming/ts-remuxer.ts): the chain writes into the
+   * remuxer, whose output is paced, segmented and fanned out like an ffmpeg packager's stdout.
+   * The run is over when that output ends (the timeline ran out: code 0), when the chain fails
+   * (code 1: the supervisor restarts it with backoff), or when it is killed (stop, break-in).
+   */
+  private startNodeRun(startRun: (input: Writable, output: Readable, fail: () => void) => void): InProcessRun {
+    const remuxer = new TsRemuxer({ offsetSeconds: PACKAGER_MUXER_OFFSET_SECONDS });
+    let settle: (result: { code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      settle = resolve;
+    });
+    remuxer.once('end', () => settle({ code: 0, signal: null }));
+    remuxer.on('error', (error) => {
+      this.options.log.error({ err: error }, 'packager (node) failed');
+      remuxer.seal();
+      settle({ code: 1, signal: null });
+    });
+    startRun(remuxer, remuxer, () => {
+      remuxer.seal();
+      settle({ code: 1, signal: null });
+    });
+    return {
+      ended,
+      kill: () => {
+        this.chain?.stop();
+        remuxer.seal();
+        settle({ code: null, signal: 'SIGKILL' });
+      },
+    };
   }
 
   /**
