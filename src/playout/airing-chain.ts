@@ -359,7 +359,9 @@ export class AiringChain {
       return undefined;
     }
     if (!entry) return undefined;
-    const rampSeconds = grid.ramp.reduce((a, b) => a + b, 0);
+    // A ramp whose first segment is no shorter than the cache's keyframe interval (a run that
+    // started on a cached keyframe) can be cut from a copied stretch: copy from the start.
+    const rampSeconds = (grid.ramp[0] ?? Infinity) >= CACHE_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
     const plan = planSlice({
       airing: slice.airing,
       fromMs: slice.fromMs,

@@ -8,7 +8,9 @@ import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
 import { FfmpegSupervisor, type FfmpegProgress, type InProcessRun, type LaunchSpec } from '../ffmpeg/supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import { LivePlaylist } from '../hls/live-playlist.js';
-import { channelGrid } from '../hls/segment-grid.js';
+import { cachedStartGrid, channelGrid } from '../hls/segment-grid.js';
+import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
+import { cachedRunStart } from '../cache/splice-plan.js';
 import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
 import { PackagerOutput } from '../streaming/packager-output.js';
@@ -190,12 +192,17 @@ export class ChannelSession extends EventEmitter {
    */
   private async prepareRun(runId: number): Promise<LaunchSpec> {
     // Where on the timeline this run starts: now, or where a restarted run's predecessor stopped publishing.
-    const runStartMs = this.resumePoint();
+    let runStartMs = this.resumePoint();
     if (!this.options.timeline.at(runStartMs)) throw new Error('the channel is off the air at this time');
+    // A fresh run (nothing published to continue from) on a cached airing starts on the cached
+    // keyframe at or before now: its first segments are copied, with no encoder to wait for.
+    const cachedStartMs = this.playlist.latest ? undefined : await this.cachedRunStart(runStartMs);
+    if (cachedStartMs !== undefined) runStartMs = cachedStartMs;
     this.playlist.beginRun(runId, runStartMs);
     // Segments ramp up from half a second (a cold channel plays about a second after it is
-    // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts).
-    const grid = channelGrid(this.options.segmentDurationSeconds);
+    // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts). A
+    // run that starts copied ramps from 2 s, the cache's keyframe interval.
+    const grid = cachedStartMs !== undefined ? cachedStartGrid(this.options.segmentDurationSeconds) : channelGrid(this.options.segmentDurationSeconds);
     const frameSeconds = 1 / this.options.profile.frameRate;
     // With a cache, copy-spliced stretches have keyframes on their file's grid, not the run's:
     // the segmenter then ends a segment at its last keyframe before its end (see segmenter.ts).
@@ -281,6 +288,29 @@ export class ChannelSession extends EventEmitter {
         settle({ code: null, signal: 'SIGKILL' });
       },
     };
+  }
+
+  /**
+   * The instant of the cached keyframe a fresh run at `atMs` can start on (src/cache/splice-plan.ts,
+   * cachedRunStart), or undefined: no cache, nothing cached for the airing, or graphics on it
+   * (the cache holds the bare picture).
+   */
+  private async cachedRunStart(atMs: number): Promise<number | undefined> {
+    const cache = this.options.cache;
+    if (!cache || this.options.segmentDurationSeconds < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
+    const airing = this.options.timeline.at(atMs)?.airing;
+    if (!airing || airing.kind === 'slate' || airing.kind === 'alert' || !airing.mediaPath) return undefined;
+    try {
+      const entry = await cache.lookup(airing.mediaPath);
+      if (!entry) return undefined;
+      const startMs = cachedRunStart({ airing, atMs, index: entry, frameRate: this.options.profile.frameRate });
+      if (startMs === undefined) return undefined;
+      const graphics = await this.options.graphics?.({ airing, fromMs: startMs, toMs: airing.endMs }).catch(() => undefined);
+      return graphics ? undefined : startMs;
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'media cache lookup failed: the run starts live');
+      return undefined;
+    }
   }
 
   /**
