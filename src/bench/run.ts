@@ -8,7 +8,7 @@
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
  * drift run is cut and extrapolated; default 240), --cache-minutes M (the cache group's capacity window per step;
- * default 10, 1 with --quick).
+ * default 10, 2 with --quick).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       const cache = await runCacheBench(
         workDir,
         quick
-          ? { qualities: ['low', 'medium'], costWindowSeconds: 30, capacitySteps: [10, 25, 50], capacityWindowSeconds: minutes !== undefined ? minutes * 60 : 60, coldRuns: 5, programmeSeconds: 20 }
+          ? { qualities: ['low', 'medium'], costWindowSeconds: 30, capacitySteps: [10, 25, 50], capacityWindowSeconds: minutes !== undefined ? minutes * 60 : 120, coldRuns: 5, programmeSeconds: 20 }
           : { capacityWindowSeconds: minutes !== undefined ? minutes * 60 : undefined },
       );
       rows.push(...cache.map((row) => ({ ...row, group: 'cache' })));
