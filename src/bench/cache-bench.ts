@@ -25,6 +25,8 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const REAL_TIME_SHARE = 0.98;
+/** A 2-minute window's publication pace can read 4 s / 120 s low on a channel that kept pace. */
+const PUBLICATION_PACE_FLOOR = 0.95;
 
 type Quality = 'low' | 'medium' | 'high';
 
@@ -122,6 +124,8 @@ interface Step {
   channels: number;
   sustained: boolean;
   worstPace: number;
+  /** Seconds of stream made per wall second over the window, from the channel's own stream clock. */
+  worstClockPace: number;
   /** The lowest work-ahead any channel reported in the window (seconds; < 0: behind real time). */
   minAhead: number;
   cpuPerChannelMinute: number;
@@ -140,7 +144,9 @@ async function capacityStep(workDir: string, mediaDir: string, quality: Quality,
     }, 120_000);
     watch.start();
     await sleep(warmupSeconds * 1000);
-    const restartsBefore = new Map((await allChannels(server)).map((c) => [c.number, c.encoder.restarts]));
+    const opening = await allChannels(server);
+    const restartsBefore = new Map(opening.map((c) => [c.number, c.encoder.restarts]));
+    const aheadAtOpen = new Map(opening.map((c) => [c.number, c.workingAheadSeconds ?? 0]));
     const root = server.process.pid!;
     const before = treeCpu(root);
     const openMs = Date.now();
@@ -159,16 +165,28 @@ async function capacityStep(workDir: string, mediaDir: string, quality: Quality,
     await watch.stop();
     const why: string[] = [];
     let worstPace = Infinity;
-    for (const channel of await allChannels(server)) {
+    let worstClockPace = Infinity;
+    const closing = await allChannels(server);
+    const closedAtMs = Date.now();
+    for (const channel of closing) {
       const pace = paceOver(watch.published.get(channel.number) ?? [], openMs, closeMs).pace ?? 0;
       worstPace = Math.min(worstPace, pace);
-      if (pace < REAL_TIME_SHARE) why.push(`channel ${channel.number}: pace ${pace.toFixed(3)}`);
+      // The stream clock is where the channel's stream is (wall clock + work-ahead): its advance
+      // over the wall time between the two readings is the pace, to the millisecond.
+      const wall = (closedAtMs - openMs) / 1000;
+      const clockPace = (wall + (channel.workingAheadSeconds ?? -Infinity) - (aheadAtOpen.get(channel.number) ?? 0)) / wall;
+      worstClockPace = Math.min(worstClockPace, clockPace);
+      if (clockPace < REAL_TIME_SHARE) why.push(`channel ${channel.number}: clock pace ${clockPace.toFixed(3)}`);
+      // Seen from outside: segment publications jitter by up to two keyframe intervals (a copied
+      // segment is published when the keyframe after its end arrives), ±4 s per window end, so
+      // this bound is looser than the clock's.
+      if (pace < PUBLICATION_PACE_FLOOR) why.push(`channel ${channel.number}: publication pace ${pace.toFixed(3)}`);
       // The channel's own clock: it never fell behind the wall clock in the window.
       if ((minAhead.get(channel.number) ?? -Infinity) < 0) why.push(`channel ${channel.number}: ${minAhead.get(channel.number)!.toFixed(2)} s behind real time`);
       if (channel.encoder.restarts > (restartsBefore.get(channel.number) ?? 0)) why.push(`channel ${channel.number}: restarted`);
       if (channel.state !== 'live') why.push(`channel ${channel.number}: ${channel.state}`);
     }
-    return { channels: n, sustained: why.length === 0, worstPace, minAhead: Math.min(...minAhead.values()), cpuPerChannelMinute: (after.total - before.total) / n / (windowSeconds / 60), maxProcesses, why };
+    return { channels: n, sustained: why.length === 0, worstPace, worstClockPace, minAhead: Math.min(...minAhead.values()), cpuPerChannelMinute: (after.total - before.total) / n / (windowSeconds / 60), maxProcesses, why };
   } finally {
     await watch.stop();
     await server.stop();
@@ -250,20 +268,20 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
     log(`cache bench: ${n} all-cached channels at ${capacityQuality}, ${capacityWarmup} s warm-up + ${capacityWindow} s window`);
     const step = await capacityStep(dirs.get(capacityQuality)!, mediaDir, capacityQuality, n, capacityWindow, capacityWarmup);
     measured.push(step);
-    log(`  ${n}: ${step.sustained ? 'sustained' : 'NOT sustained'}; worst pace ${step.worstPace.toFixed(3)}; least work-ahead ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel-minute; ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 5).join('; ')}` : ''}`);
+    log(`  ${n}: ${step.sustained ? 'sustained' : 'NOT sustained'}; worst clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel-minute; ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 5).join('; ')}` : ''}`);
     if (!step.sustained) break;
   }
   const best = measured.filter((s) => s.sustained).at(-1)?.channels ?? 0;
   rows.push({
     name: `capacity: all-cached always-on channels at ${capacityQuality} in real time`,
     value: `${best}${measured.at(-1)?.sustained ? '+' : ''}`,
-    note: `pace ≥ ${REAL_TIME_SHARE} and never behind the wall clock, on every channel, over a ${capacityWindow} s window after ${capacityWarmup} s; steps tried ${measured.map((s) => s.channels).join(', ')}`,
+    note: `stream-clock pace ≥ ${REAL_TIME_SHARE}, never behind the wall clock, publication pace ≥ ${PUBLICATION_PACE_FLOOR}, on every channel, over a ${capacityWindow} s window after ${capacityWarmup} s; steps tried ${measured.map((s) => s.channels).join(', ')}`,
   });
   for (const step of measured) {
     rows.push({
       name: `capacity, ${step.channels} cached channels: ${step.sustained ? 'sustained' : 'not sustained'}`,
-      value: `pace ${step.worstPace.toFixed(3)}`,
-      note: `worst channel; least work-ahead of any channel ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel per minute (server + children); ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 3).join('; ')}` : ''}`,
+      value: `pace ${step.worstClockPace.toFixed(3)}`,
+      note: `worst channel: stream-clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead of any channel ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel per minute (server + children); ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 3).join('; ')}` : ''}`,
     });
   }
 

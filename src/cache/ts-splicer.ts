@@ -77,9 +77,13 @@ async function* splice(request: SpliceRequest): AsyncGenerator<Buffer> {
   let videoKept = 0;
   let audioDone = false;
   const aligner = new PacketAligner();
-  for await (const chunk of createReadStream(entry.file, { start: from, highWaterMark: 64 * 1024 })) {
-    const data = Buffer.from(aligner.push(chunk as Buffer));
+  // The file's chunks are our own (fresh from the read stream): packets are rewritten in place
+  // and the kept ones moved down over the dropped ones, so a chunk costs no allocation per packet.
+  for await (const chunk of createReadStream(entry.file, { start: from, highWaterMark: 256 * 1024 })) {
+    const data = aligner.push(chunk as Buffer);
     const out: Buffer[] = [];
+    let written = 0;
+    let flushed = 0;
     for (let at = 0; at + TS_PACKET_SIZE <= data.length; at += TS_PACKET_SIZE) {
       const pid = packetPid(data, at);
       const control = (data[at + 3]! >> 4) & 0x3;
@@ -109,15 +113,21 @@ async function* splice(request: SpliceRequest): AsyncGenerator<Buffer> {
       if (state.cc === undefined) {
         // First packet of this PID in the splice: flag the jump in counters as intended.
         if (control & 0x2 && data[at + 4]! > 0) data[at + 5] = data[at + 5]! | 0x80;
-        else out.push(discontinuityPacket(pid, (cc + 15) & 0x0f));
+        else {
+          out.push(data.subarray(flushed, written), discontinuityPacket(pid, (cc + 15) & 0x0f));
+          flushed = written;
+        }
         state.cc = cc;
       } else if (hasPayload) {
         state.cc = (state.cc + 1) & 0x0f;
         data[at + 3] = (data[at + 3]! & 0xf0) | state.cc;
       }
-      out.push(data.subarray(at, at + TS_PACKET_SIZE));
+      if (written !== at) data.copyWithin(written, at, at + TS_PACKET_SIZE);
+      written += TS_PACKET_SIZE;
     }
-    if (out.length > 0) yield Buffer.concat(out);
+    if (written > flushed) out.push(data.subarray(flushed, written));
+    const kept = out.filter((part) => part.length > 0);
+    if (kept.length > 0) yield kept.length === 1 ? kept[0]! : Buffer.concat(kept);
     request.onProgress?.(videoKept / request.frameRate);
     if (videoKept >= request.frames && audioDone) return;
   }

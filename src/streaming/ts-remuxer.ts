@@ -97,9 +97,25 @@ export class TsRemuxer extends Transform {
       callback();
       return;
     }
+    // Packets are rewritten in place (the chunks are the chain's own buffers, read by no one
+    // else) and runs of kept packets go out as slices: no allocation per packet.
     const data = this.aligner.push(chunk);
     const out: Buffer[] = [];
-    for (let at = 0; at + TS_PACKET_SIZE <= data.length; at += TS_PACKET_SIZE) this.remuxPacket(data, at, out);
+    let runStart = -1;
+    const flush = (end: number): void => {
+      if (runStart >= 0 && end > runStart) out.push(data.subarray(runStart, end));
+      runStart = -1;
+    };
+    const insert = (at: number, packets: Buffer[]): void => {
+      flush(at);
+      out.push(...packets);
+    };
+    for (let at = 0; at + TS_PACKET_SIZE <= data.length; at += TS_PACKET_SIZE) {
+      if (this.remuxPacket(data, at, insert)) {
+        if (runStart < 0) runStart = at;
+      } else flush(at);
+    }
+    flush(data.length - (data.length % TS_PACKET_SIZE));
     if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
     callback();
   }
@@ -108,7 +124,8 @@ export class TsRemuxer extends Transform {
     callback();
   }
 
-  private remuxPacket(data: Buffer, at: number, out: Buffer[]): void {
+  /** Rewrites the packet at `at` in place; false when it is dropped. `insert` puts tables before it. */
+  private remuxPacket(data: Buffer, at: number, insert: (at: number, packets: Buffer[]) => void): boolean {
     const pid = packetPid(data, at);
     if (pid === PAT_PID) {
       // A new input (each renderer and each splice starts with its tables): its PMT PID.
@@ -117,46 +134,45 @@ export class TsRemuxer extends Transform {
         this.pat = Buffer.from(data.subarray(at, at + TS_PACKET_SIZE));
         this.outputPmtPid = this.inputPmtPid;
       }
-      return;
+      return false;
     }
     if (pid === this.inputPmtPid) {
       if (startsPayloadUnit(data, at)) this.takePmt(data, at);
-      return;
+      return false;
     }
     if (pid === SDT_PID) {
       this.sdt ??= Buffer.from(data.subarray(at, at + TS_PACKET_SIZE));
-      return;
+      return false;
     }
     const outPid = this.inputMap.get(pid);
-    if (outPid === undefined || !this.pmt) return;
+    if (outPid === undefined || !this.pmt) return false;
 
     const control = (data[at + 3]! >> 4) & 0x3;
     const hasPayload = (control & 0x1) !== 0;
     const hasAdaptation = (control & 0x2) !== 0 && data[at + 4]! > 0;
     // An adaptation-only packet that carries no PCR only marked the input's restart (the
     // splicer writes such a packet): nothing to say in a continuous stream.
-    if (!hasPayload && (!hasAdaptation || !(data[at + 5]! & 0x10))) return;
+    if (!hasPayload && (!hasAdaptation || !(data[at + 5]! & 0x10))) return false;
 
-    const packet = Buffer.from(data.subarray(at, at + TS_PACKET_SIZE));
     if (hasAdaptation) {
-      packet[5] = packet[5]! & 0x7f;
-      if (packet[5]! & 0x10) this.nowTicks = shiftPcr(packet, 0, this.offsetTicks);
+      data[at + 5] = data[at + 5]! & 0x7f;
+      if (data[at + 5]! & 0x10) this.nowTicks = shiftPcr(data, at, this.offsetTicks);
     }
-    if (hasPayload && startsPayloadUnit(packet, 0)) shiftPesTimestamps(packet, payloadOffset(packet, 0), this.offsetTicks);
+    if (hasPayload && startsPayloadUnit(data, at)) shiftPesTimestamps(data, payloadOffset(data, at), this.offsetTicks);
 
     // Tables where ffmpeg's muxer sends them: before a video keyframe, and every 100 ms.
-    const key = outPid === this.outputPids.get('video') && isRandomAccess(packet, 0);
-    if (key || this.lastTablesAt === undefined || (this.nowTicks !== undefined && this.nowTicks - this.lastTablesAt >= TABLE_PERIOD_TICKS)) this.sendTables(out);
+    const key = outPid === this.outputPids.get('video') && isRandomAccess(data, at);
+    if (key || this.lastTablesAt === undefined || (this.nowTicks !== undefined && this.nowTicks - this.lastTablesAt >= TABLE_PERIOD_TICKS)) insert(at, this.tables());
 
-    packet[1] = (packet[1]! & 0xe0) | ((outPid >> 8) & 0x1f);
-    packet[2] = outPid & 0xff;
+    data[at + 1] = (data[at + 1]! & 0xe0) | ((outPid >> 8) & 0x1f);
+    data[at + 2] = outPid & 0xff;
     const previous = this.counters.get(outPid);
     // A payload packet steps the counter; an adaptation-only one repeats it (13818-1 2.4.3.3).
     const cc = previous === undefined ? 0 : hasPayload ? (previous + 1) & 0x0f : previous;
     this.counters.set(outPid, cc);
-    packet[3] = (packet[3]! & 0xf0) | cc;
-    out.push(packet);
+    data[at + 3] = (data[at + 3]! & 0xf0) | cc;
     this.packetsOut += 1;
+    return true;
   }
 
   private takePmt(data: Buffer, at: number): void {
@@ -172,15 +188,18 @@ export class TsRemuxer extends Transform {
     }
   }
 
-  private sendTables(out: Buffer[]): void {
+  /** The tables due now (SDT every 500 ms, PAT and PMT), with their counters. */
+  private tables(): Buffer[] {
     const now = this.nowTicks ?? 0;
+    const packets: Buffer[] = [];
     if (this.sdt && (this.lastSdtAt === undefined || now - this.lastSdtAt >= SDT_PERIOD_TICKS)) {
-      out.push(this.withCounter(this.sdt, SDT_PID));
+      packets.push(this.withCounter(this.sdt, SDT_PID));
       this.lastSdtAt = now;
     }
-    out.push(this.withCounter(this.pat!, PAT_PID), this.withCounter(this.pmt!, this.outputPmtPid!));
-    this.packetsOut += 2;
+    packets.push(this.withCounter(this.pat!, PAT_PID), this.withCounter(this.pmt!, this.outputPmtPid!));
+    this.packetsOut += packets.length;
     this.lastTablesAt = now;
+    return packets;
   }
 
   private withCounter(template: Buffer, pid: number): Buffer {

@@ -44,7 +44,8 @@ describe('the Node packager remuxes as ffmpeg\'s did (real ffmpeg)', () => {
     remuxer.on('data', (chunk: Buffer) => out.push(chunk));
     const ended = new Promise((resolve) => remuxer.on('end', resolve));
     // In pipe-sized pieces that do not respect packet boundaries.
-    for (let at = 0; at < input.length; at += 65_000) remuxer.write(input.subarray(at, at + 65_000));
+    // (Copies: the remuxer rewrites the chain's buffers in place, and `input` is checked below.)
+    for (let at = 0; at < input.length; at += 65_000) remuxer.write(Buffer.from(input.subarray(at, at + 65_000)));
     remuxer.end();
     await ended;
     viaNode = await saveTo(path.join(work, 'node.ts'), Buffer.concat(out));
