@@ -292,8 +292,8 @@ export class ChannelSession extends EventEmitter {
 
   /**
    * The instant of the cached keyframe a fresh run at `atMs` can start on (src/cache/splice-plan.ts,
-   * cachedRunStart), or undefined: no cache, nothing cached for the airing, or graphics on it
-   * (the cache holds the bare picture).
+   * cachedRunStart), or undefined: no cache, nothing cached for the airing (or for its static
+   * bug's variant), or graphics on it other than the always-on bug.
    */
   private async cachedRunStart(atMs: number): Promise<number | undefined> {
     const cache = this.options.cache;
@@ -301,12 +301,12 @@ export class ChannelSession extends EventEmitter {
     const airing = this.options.timeline.at(atMs)?.airing;
     if (!airing || airing.kind === 'slate' || airing.kind === 'alert' || !airing.mediaPath) return undefined;
     try {
-      const entry = await cache.lookup(airing.mediaPath);
+      // The graphics of the whole airing from `atMs` - 2 s: the run may start that much earlier.
+      const graphics = await this.options.graphics?.({ airing, fromMs: Math.max(airing.startMs, atMs - 2000), toMs: airing.endMs }).catch(() => undefined);
+      if (graphics && !graphics.staticBug) return undefined;
+      const entry = await cache.lookup(airing.mediaPath, graphics?.staticBug?.key);
       if (!entry) return undefined;
-      const startMs = cachedRunStart({ airing, atMs, index: entry, frameRate: this.options.profile.frameRate });
-      if (startMs === undefined) return undefined;
-      const graphics = await this.options.graphics?.({ airing, fromMs: startMs, toMs: airing.endMs }).catch(() => undefined);
-      return graphics ? undefined : startMs;
+      return cachedRunStart({ airing, atMs, index: entry, frameRate: this.options.profile.frameRate });
     } catch (error) {
       this.options.log.warn({ err: error }, 'media cache lookup failed: the run starts live');
       return undefined;

@@ -8,6 +8,7 @@ import { orderFillJobs, type UpcomingAiring } from '../../../src/cache/fill-queu
 import { cachedRunStart, planSlice } from '../../../src/cache/splice-plan.js';
 import { cachedStartGrid } from '../../../src/hls/segment-grid.js';
 import { CacheStore } from '../../../src/cache/cache-store.js';
+import { entryProfileKey, variantProfileKey } from '../../../src/cache/media-cache.js';
 import { migrate } from '../../../src/db/database.js';
 import type { OutputProfile } from '../../../src/config/quality.js';
 
@@ -71,6 +72,15 @@ describe('fill queue order', () => {
       () => 'p',
     );
     expect(order.map((j) => [j.path, j.startMs])).toEqual([['/ad.mp4', 300], ['/id.mp4', 900], ['/movie.mp4', 50], ['/show.mp4', 100]]);
+  });
+  it('a channel\'s bug variant is an entry of its own: keyed by profile and variant, filled once per variant', () => {
+    const bare = job('/show.mp4', 'program', 100);
+    const withBug = { ...bare, startMs: 200, variant: { key: 'bug-aaaa', filter: '[gin]null[gout]' } };
+    const otherBug = { ...bare, startMs: 300, variant: { key: 'bug-bbbb', filter: '[gin]null[gout]' } };
+    expect(entryProfileKey(withBug)).toBe(`${entryProfileKey(bare)}|bug-aaaa`);
+    expect(variantProfileKey('p', undefined)).toBe('p');
+    const order = orderFillJobs([bare, withBug, { ...withBug, startMs: 400 }, otherBug], entryProfileKey);
+    expect(order.map((j) => j.variant?.key ?? 'bare')).toEqual(['bare', 'bug-aaaa', 'bug-bbbb']);
   });
 });
 
