@@ -73,7 +73,7 @@ describe('a channel with an always-on bug airs from its cache variant (real serv
     await server?.stop();
   });
 
-  it('fills the show with the bug burned in and the ad bare, then airs both copied, the bug on the show only', async () => {
+  it('INV-CACHE-3 INV-CACHE-4: fills the show with the bug burned in and the ad bare, then airs both copied, the bug on the show only', async () => {
     await waitFor('the show\'s variant and the ad to be filled', async () => {
       const health = (await (await fetch(url('/api/health'))).json()) as Health;
       return health.cache.entries >= 2 && health.cache.fillQueue?.depth === 0 ? health : undefined;
@@ -124,5 +124,15 @@ describe('a channel with an always-on bug airs from its cache variant (real serv
     }
     expect(blueWithBug).toBeGreaterThan(25);
     expect(redWithout).toBeGreaterThan(25);
-  }, 150_000);
+
+    // A moved bug is another variant, not filled yet: the show renders live again (never the old
+    // bug from the cache), the ad stays copied.
+    const moved = await fetch(url('/api/channels/1/graphics'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bug: { corner: 'bottom-left' } }) });
+    expect(moved.status).toBe(200);
+    const changedAt = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
+    await waitFor('the show to render live with its new bug', async () => {
+      const now = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
+      return now.cache.liveSlices > changedAt.cache.liveSlices ? now : undefined;
+    }, 30_000, 250);
+  }, 180_000);
 });

@@ -97,7 +97,7 @@ describe('an all-cached channel (real server, real ffmpeg)', () => {
     await server?.stop();
   });
 
-  it('runs no ffmpeg at all: every slice copied, the Node packager joining them', () => {
+  it('INV-CACHE-4: runs no ffmpeg at all: every slice copied, the Node packager joining them', () => {
     expect(processesSeen.filter((c) => c.includes('ffmpeg'))).toEqual([]);
     expect(status.packager).toEqual({ kind: 'node', pid: null });
     expect(status.cache.liveSlices).toBe(0);
