@@ -69,9 +69,10 @@ const CLOCK_ORIGIN_SECONDS = 10;
 const PACKAGER_MUXER_OFFSET_SECONDS = 1.4;
 
 /**
- * One live channel: a supervised ffmpeg rendering the channel's timeline to HLS, the
- * playlist players see, and the shared MPEG-TS stream. Shared by all of the channel's
- * viewers; started on demand and stopped when idle by the ChannelManager.
+ * One live channel: a supervised run (the airing chain joined by the Node packager, or by an
+ * ffmpeg packager process) turning the channel's timeline into HLS, the playlist players see,
+ * and the shared MPEG-TS stream. Shared by all of the channel's viewers; started on demand and
+ * stopped when idle by the ChannelManager.
  */
 export class ChannelSession extends EventEmitter {
   readonly playlist: LivePlaylist;
