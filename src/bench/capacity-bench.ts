@@ -98,7 +98,7 @@ async function allChannels(server: Server): Promise<ChannelStatus[]> {
 // Playlists: when each segment was first seen
 // ---------------------------------------------------------------------------------------------
 
-interface Publication {
+export interface Publication {
   uri: string;
   seconds: number;
   seenAtMs: number;
@@ -120,7 +120,7 @@ export function parsePlaylistSegments(text: string): Array<{ uri: string; second
 }
 
 /** Polls every channel's playlist and records the first sighting of each segment. */
-class PublicationWatch {
+export class PublicationWatch {
   readonly published = new Map<number, Publication[]>();
   private readonly seen = new Set<string>();
   private stopped = false;

@@ -24,7 +24,7 @@ import { configSchema } from '../config/schema.js';
 import { audioLevelChain } from '../ffmpeg/airing-command.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface BenchResult {
@@ -77,8 +77,9 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(workDir: string, mediaDir: string, streaming: Record<string, unknown>): Promise<Server> {
-  const configPath = path.join(workDir, `config-${Date.now()}.json`);
+/** Writes the bench's config for a server over `mediaDir` (data in `workDir/data`); returns its path. */
+export function writeBenchConfig(workDir: string, mediaDir: string, streaming: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+  const configPath = path.join(workDir, `config-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -86,8 +87,15 @@ export async function startServer(workDir: string, mediaDir: string, streaming: 
       library: { paths: [mediaDir] },
       data_dir: path.join(workDir, 'data'),
       log_level: 'warn',
+      ...extra,
     }),
   );
+  return configPath;
+}
+
+/** `extra`: more top-level config (cache, graphics) beside `streaming`. */
+export async function startServer(workDir: string, mediaDir: string, streaming: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Server> {
+  const configPath = writeBenchConfig(workDir, mediaDir, streaming, extra);
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RETROVUE_LOG_FORMAT: 'json' },
@@ -147,7 +155,7 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
 // ---------------------------------------------------------------------------------------------
 
 /** Milliseconds from the request to a playlist that lists a segment (one request: the server holds it until live). */
-async function coldPlaylistMs(server: Server): Promise<number> {
+export async function coldPlaylistMs(server: Server): Promise<number> {
   const started = performance.now();
   for (;;) {
     const text = await (await fetch(`${server.baseUrl}/channel/1.m3u8`)).text();
@@ -302,7 +310,7 @@ function processTimes(pid: number): { own: number; reapedChildren: number } | un
  * difference between two readings is exactly the CPU the tree used in between, whatever
  * processes came and went (one encoder, or a renderer per airing and a packager).
  */
-function treeCpu(root: number): { total: number; children: number; processes: number } {
+export function treeCpu(root: number): { total: number; children: number; processes: number } {
   const rootTimes = processTimes(root) ?? { own: 0, reapedChildren: 0 };
   const live = descendants(root);
   const liveCpu = live.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);

@@ -3,11 +3,12 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts'];
+ * (playout, library, capacity, drift, delivery, graphics, alerts, cache), --capacity-minutes M (window per step,
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
- * drift run is cut and extrapolated; default 240).
+ * drift run is cut and extrapolated; default 240), --cache-minutes M (the cache group's capacity window per step;
+ * default 10, 2 with --quick), --cache-steps N[,N] (channel counts it tries; default 10,25,50,64, quick 10,25,50).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -73,6 +74,25 @@ async function main(): Promise<void> {
     try {
       const { runAlertBench } = await import('./alert-bench.js');
       rows.push(...(await runAlertBench(workDir, quick ? { runs: 1 } : {})).map((row) => ({ ...row, group: 'alerts' })));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  if (wants('cache')) {
+    process.stderr.write('cache bench\n');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      const { runCacheBench } = await import('./cache-bench.js');
+      const minutes = number('--cache-minutes');
+      const steps = value('--cache-steps')?.split(',').map(Number);
+      if (steps?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--cache-steps needs channel counts, e.g. 10,25,50');
+      const cache = await runCacheBench(
+        workDir,
+        quick
+          ? { qualities: ['low', 'medium'], costWindowSeconds: 30, capacitySteps: steps ?? [10, 25, 50], capacityWindowSeconds: minutes !== undefined ? minutes * 60 : 120, coldRuns: 5, programmeSeconds: 20 }
+          : { capacitySteps: steps, capacityWindowSeconds: minutes !== undefined ? minutes * 60 : undefined },
+      );
+      rows.push(...cache.map((row) => ({ ...row, group: 'cache' })));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }

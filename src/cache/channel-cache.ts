@@ -1,5 +1,5 @@
 import type { CacheEntry } from './cache-store.js';
-import type { MediaCache } from './media-cache.js';
+import { variantProfileKey, type MediaCache } from './media-cache.js';
 
 /**
  * One channel's view of the media cache: its profile's entries, and what the channel has aired
@@ -17,8 +17,9 @@ export class ChannelCache {
     readonly profileKey: string,
   ) {}
 
-  lookup(mediaPath: string): Promise<CacheEntry | undefined> {
-    return this.cache.lookup(mediaPath, this.profileKey);
+  /** The file's entry at this channel's profile, or its variant `variant` (a static bug burned in). */
+  lookup(mediaPath: string, variant?: string): Promise<CacheEntry | undefined> {
+    return this.cache.lookup(mediaPath, variantProfileKey(this.profileKey, variant));
   }
 
   /** The entry airs: pinned (never evicted) until the returned function is called. */

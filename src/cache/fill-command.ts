@@ -20,6 +20,8 @@ export interface CacheFillSpec {
   profile: OutputProfile;
   loudnessTarget: number | null;
   output: string;
+  /** Graphics burned into this rendition (a channel's static bug), as a live renderer draws them. */
+  graphics?: { filter: string };
 }
 
 /**
@@ -55,6 +57,7 @@ export function buildCacheFillArgs(spec: CacheFillSpec): string[] {
     grid: channelGrid(10),
     profile: spec.profile,
     loudnessTarget: spec.loudnessTarget,
+    ...(spec.graphics ? { graphics: spec.graphics } : {}),
     fileOutput: {
       keyframes: keyframes.join(','),
       muxerArgs: ['-muxdelay', '0', '-muxpreload', '0'],

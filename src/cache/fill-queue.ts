@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import type { AiringKind } from '../timeline/types.js';
-import type { FillRequest, MediaCache } from './media-cache.js';
+import { entryProfileKey, type FillRequest, type MediaCache } from './media-cache.js';
 
 /** One airing the fill queue may cache: what file, when it first airs, and how it must look. */
 export interface UpcomingAiring extends FillRequest {
@@ -30,7 +30,7 @@ export function orderFillJobs(airings: UpcomingAiring[], profileKeyOf: (a: Upcom
 export interface FillQueueOptions {
   cache: MediaCache;
   /** What the timelines air in the fill horizon (read afresh every pass). */
-  upcoming: () => UpcomingAiring[];
+  upcoming: () => UpcomingAiring[] | Promise<UpcomingAiring[]>;
   /** False while any live channel is behind real time: filling then waits. */
   mayRun: () => boolean;
   log: Logger;
@@ -96,9 +96,10 @@ export class FillQueue {
     const idle = this.options.idleMs ?? 30_000;
     while (!this.stopped) {
       const { cache } = this.options;
-      const ordered = orderFillJobs(this.options.upcoming(), (a) => cache.profileKeyOf(a.profile, a.loudnessTarget));
+      // Variants (a channel's bug burned in) are entries of their own.
+      const ordered = orderFillJobs(await this.options.upcoming(), entryProfileKey);
       this.pending = [];
-      for (const job of ordered) if (!(await cache.lookup(job.path, cache.profileKeyOf(job.profile, job.loudnessTarget)))) this.pending.push(job);
+      for (const job of ordered) if (!(await cache.lookup(job.path, entryProfileKey(job)))) this.pending.push(job);
       while (!this.stopped && this.pending.length > 0) {
         if (!this.options.mayRun()) {
           await this.sleep(Math.min(idle, 5000));

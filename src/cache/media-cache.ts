@@ -33,6 +33,21 @@ export interface FillRequest {
   chapterSeconds: number[];
   profile: OutputProfile;
   loudnessTarget: number | null;
+  /**
+   * A per-channel variant: the channel's always-on bug burned in (src/graphics/planner.ts,
+   * StaticBug). Its entries are keyed by the profile plus the variant's key.
+   */
+  variant?: { key: string; filter: string };
+}
+
+/** The profile key of a fill request's entry: the profile's, plus its variant's when it has one. */
+export function entryProfileKey(request: Pick<FillRequest, 'profile' | 'loudnessTarget' | 'variant'>): string {
+  return variantProfileKey(profileKey(request.profile, request.loudnessTarget, CACHE_KEYFRAME_INTERVAL_SECONDS), request.variant?.key);
+}
+
+/** A profile key with a variant (`…|bug-…`), or the profile key itself. */
+export function variantProfileKey(profile: string, variant: string | undefined): string {
+  return variant ? `${profile}|${variant}` : profile;
 }
 
 /** Runs ffmpeg at the lowest CPU priority: a fill must never take time from a live encoder. */
@@ -109,7 +124,7 @@ export class MediaCache {
   async fill(request: FillRequest, onProgress?: (fraction: number) => void): Promise<CacheEntry> {
     const identity = await identityOf(request.path);
     if (!identity) throw new Error(`cannot cache ${request.path}: file not found`);
-    const profile = profileKeyOf(request);
+    const profile = entryProfileKey(request);
     const existing = await this.lookup(request.path, profile);
     if (existing) return existing;
     const check = await checkSource(this.options.ffprobePath, request.path);
@@ -126,6 +141,7 @@ export class MediaCache {
       profile: request.profile,
       loudnessTarget: request.loudnessTarget,
       output: partial,
+      ...(request.variant ? { graphics: { filter: request.variant.filter } } : {}),
     });
     const release = this.pin(key);
     try {
@@ -189,10 +205,6 @@ export class MediaCache {
     this.store.remove(entry.key);
     await unlink(entry.file).catch(() => undefined);
   }
-}
-
-function profileKeyOf(request: FillRequest): string {
-  return profileKey(request.profile, request.loudnessTarget, CACHE_KEYFRAME_INTERVAL_SECONDS);
 }
 
 async function identityOf(filePath: string): Promise<FileIdentity | undefined> {

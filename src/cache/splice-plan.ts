@@ -49,3 +49,24 @@ export function planSlice(input: SlicePlanInput): SlicePlan {
   if (atMs <= input.fromMs || atMs > input.toMs - MIN_COPY_MS) return { mode: 'live', why: 'no cached keyframe left in the slice' };
   return { mode: 'split', atMs };
 }
+
+/**
+ * Where a fresh run may start so that its first slice is copied from the cache: the instant of
+ * the airing's last cached keyframe at or before `atMs` (at most one GOP, 2 s, earlier), or
+ * undefined when the file does not cover the slot or no keyframe of the airing lies before.
+ * The run then starts on a picture the cache can splice from, every later airing still airs on
+ * its timeline second, and no encoder is needed to tune in (docs/architecture.md, "Media cache").
+ */
+export function cachedRunStart(input: { airing: Pick<Airing, 'startMs' | 'endMs' | 'inPointMs'>; atMs: number; index: Pick<CacheIndex, 'keyframes' | 'durationSeconds'>; frameRate: number }): number | undefined {
+  const { airing, index, frameRate } = input;
+  const contentAt = (tMs: number): number => (airing.inPointMs + (tMs - airing.startMs)) / 1000;
+  if (contentAt(airing.endMs) + 1 / frameRate > index.durationSeconds) return undefined;
+  const after = firstKeyframeAtOrAfter(index, contentAt(input.atMs) + 0.5 / frameRate);
+  const i = (after ?? index.keyframes.length) - 1;
+  const keyframe = index.keyframes[i];
+  if (!keyframe || keyframe[0] < airing.inPointMs / 1000 - 0.5 / frameRate) return undefined;
+  const startMs = Math.round(airing.startMs + keyframe[0] * 1000 - airing.inPointMs);
+  // Less than a second of the airing left: not worth it, the next airing's start is as good.
+  if (airing.endMs - startMs < 1000 || startMs > input.atMs) return undefined;
+  return startMs;
+}

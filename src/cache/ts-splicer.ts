@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { isVideoStreamId, PacketAligner, packetPid, PAT_PID, pmtPidFromPat, startsPayloadUnit, TS_CLOCK_HZ, TS_PACKET_SIZE, TS_SYNC_BYTE } from '../streaming/mpegts.js';
+import { readTimestamp, shiftPcr, shiftPesTimestamps } from '../streaming/ts-timestamps.js';
 import type { CacheIndex } from './cache-index.js';
 
 /**
@@ -31,46 +32,6 @@ export interface SpliceRequest {
   /** Called with the seconds of picture copied so far. */
   onProgress?: (seconds: number) => void;
   frameRate: number;
-}
-
-const WRAP = 2 ** 33;
-
-function readTimestamp(data: Buffer, at: number): number {
-  return ((data[at]! >> 1) & 0x7) * 1073741824 + data[at + 1]! * 4194304 + ((data[at + 2]! >> 1) & 0x7f) * 32768 + data[at + 3]! * 128 + (data[at + 4]! >> 1);
-}
-
-function writeTimestamp(data: Buffer, at: number, ticks: number): void {
-  const t = ((ticks % WRAP) + WRAP) % WRAP;
-  const high = Math.floor(t / 1073741824);
-  data[at] = (data[at]! & 0xf0) | (high << 1) | 1;
-  const low = t % 1073741824;
-  data[at + 1] = (low >> 22) & 0xff;
-  data[at + 2] = (((low >> 15) & 0x7f) << 1) | 1;
-  data[at + 3] = (low >> 7) & 0xff;
-  data[at + 4] = ((low & 0x7f) << 1) | 1;
-}
-
-/** Moves the PES header's PTS (and DTS) by `delta` ticks; returns the new PTS in ticks. */
-function shiftPes(data: Buffer, p: number, delta: number): number | undefined {
-  const flags = data[p + 7]! >> 6;
-  if (!(flags & 0x2)) return undefined;
-  const pts = readTimestamp(data, p + 9) + delta;
-  writeTimestamp(data, p + 9, pts);
-  if (flags === 0x3) writeTimestamp(data, p + 14, readTimestamp(data, p + 14) + delta);
-  return pts;
-}
-
-function shiftPcr(data: Buffer, at: number, delta: number): void {
-  const afLength = data[at + 4]!;
-  if (!(data[at + 3]! & 0x20) || afLength < 7 || !(data[at + 5]! & 0x10)) return;
-  const b = at + 6;
-  const base = data[b]! * 33554432 + data[b + 1]! * 131072 + data[b + 2]! * 512 + data[b + 3]! * 2 + (data[b + 4]! >> 7);
-  const moved = (((base + delta) % WRAP) + WRAP) % WRAP;
-  data[b] = Math.floor(moved / 33554432) & 0xff;
-  data[b + 1] = Math.floor(moved / 131072) & 0xff;
-  data[b + 2] = Math.floor(moved / 512) & 0xff;
-  data[b + 3] = Math.floor(moved / 2) & 0xff;
-  data[b + 4] = ((moved & 1) << 7) | (data[b + 4]! & 0x7f);
 }
 
 /** An adaptation-field-only packet on `pid` that says "discontinuity" (carries no payload, so no counter step). */
@@ -116,9 +77,13 @@ async function* splice(request: SpliceRequest): AsyncGenerator<Buffer> {
   let videoKept = 0;
   let audioDone = false;
   const aligner = new PacketAligner();
-  for await (const chunk of createReadStream(entry.file, { start: from, highWaterMark: 64 * 1024 })) {
-    const data = Buffer.from(aligner.push(chunk as Buffer));
+  // The file's chunks are our own (fresh from the read stream): packets are rewritten in place
+  // and the kept ones moved down over the dropped ones, so a chunk costs no allocation per packet.
+  for await (const chunk of createReadStream(entry.file, { start: from, highWaterMark: 256 * 1024 })) {
+    const data = aligner.push(chunk as Buffer);
     const out: Buffer[] = [];
+    let written = 0;
+    let flushed = 0;
     for (let at = 0; at + TS_PACKET_SIZE <= data.length; at += TS_PACKET_SIZE) {
       const pid = packetPid(data, at);
       const control = (data[at + 3]! >> 4) & 0x3;
@@ -139,7 +104,7 @@ async function* splice(request: SpliceRequest): AsyncGenerator<Buffer> {
             state.keep = moved >= audioFrom && moved < audioTo;
             if (moved >= audioTo) audioDone = true;
           } else state.keep = false;
-          if (state.keep) shiftPes(data, p, delta);
+          if (state.keep) shiftPesTimestamps(data, p, delta);
         } else if (state) state.keep = false;
       }
       if (!state?.keep) continue;
@@ -148,15 +113,21 @@ async function* splice(request: SpliceRequest): AsyncGenerator<Buffer> {
       if (state.cc === undefined) {
         // First packet of this PID in the splice: flag the jump in counters as intended.
         if (control & 0x2 && data[at + 4]! > 0) data[at + 5] = data[at + 5]! | 0x80;
-        else out.push(discontinuityPacket(pid, (cc + 15) & 0x0f));
+        else {
+          out.push(data.subarray(flushed, written), discontinuityPacket(pid, (cc + 15) & 0x0f));
+          flushed = written;
+        }
         state.cc = cc;
       } else if (hasPayload) {
         state.cc = (state.cc + 1) & 0x0f;
         data[at + 3] = (data[at + 3]! & 0xf0) | state.cc;
       }
-      out.push(data.subarray(at, at + TS_PACKET_SIZE));
+      if (written !== at) data.copyWithin(written, at, at + TS_PACKET_SIZE);
+      written += TS_PACKET_SIZE;
     }
-    if (out.length > 0) yield Buffer.concat(out);
+    if (written > flushed) out.push(data.subarray(flushed, written));
+    const kept = out.filter((part) => part.length > 0);
+    if (kept.length > 0) yield kept.length === 1 ? kept[0]! : Buffer.concat(kept);
     request.onProgress?.(videoKept / request.frameRate);
     if (videoKept >= request.frames && audioDone) return;
   }

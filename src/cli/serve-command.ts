@@ -34,7 +34,7 @@ import { ensureAdminToken } from '../server/access/admin-token.js';
 import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
 import { GraphicsStore } from '../graphics/graphics-store.js';
-import { GraphicsPlanner } from '../graphics/planner.js';
+import { GraphicsPlanner, type GraphicsChannel, type StaticBug } from '../graphics/planner.js';
 import { renderGraphicsPreview } from '../graphics/preview.js';
 import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { registerLibraryFolderRoutes } from '../server/routes/library-folder-routes.js';
@@ -124,7 +124,7 @@ function buildChannels(
   alerts: AlertSource,
   graphics: GraphicsStore,
   mediaCache: MediaCache | undefined,
-): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner } {
+): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; staticBugOf: (channelNumber: number) => Promise<ChannelBug | undefined> } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
     store: channels,
@@ -161,6 +161,7 @@ function buildChannels(
       loudnessTarget: config.ffmpeg.loudness_target,
       workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 2,
       tsBurstSeconds: config.streaming.ts_burst,
+      packager: config.streaming.packager,
       timeZone: channels.get(channelNumber)?.timeZone,
       alertStyles: config.alerts.styles,
       // Slates wear the channel's branding too (a font that is missing falls back to the built-in one).
@@ -172,15 +173,20 @@ function buildChannels(
       log: log.child({ channel: channelNumber }),
       ...(mediaCache ? { cache: new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
-      graphics: (slice) => {
-        const channel = channels.get(channelNumber);
-        const settings = graphics.effective(channelNumber);
-        return planner.graphicsFor(
-          channel ? { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings } : undefined,
-          { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile },
-        );
-      },
+      graphics: (slice) =>
+        planner.graphicsFor(graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),
     });
+  };
+  const graphicsChannel = (channelNumber: number): GraphicsChannel | undefined => {
+    const channel = channels.get(channelNumber);
+    const settings = graphics.effective(channelNumber);
+    return channel ? { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings } : undefined;
+  };
+  /** The channel's always-on bug as a cache variant (the background fill burns it in), and the break kinds it stays on during. */
+  const staticBugOf = async (channelNumber: number): Promise<ChannelBug | undefined> => {
+    const channel = graphicsChannel(channelNumber);
+    const bug = channel ? await planner.staticBugFor(channel, resolveOutputProfile(config, timelines.qualityOf(channelNumber))) : undefined;
+    return bug && channel ? { ...bug, showDuring: channel.settings.bug.show_during } : undefined;
   };
   const manager = new ChannelManager({
     idleTimeoutSeconds: config.streaming.idle_timeout,
@@ -194,7 +200,7 @@ function buildChannels(
     const session = makeSession(channelNumber);
     if (session) manager.add(session);
   }
-  return { manager, timelines, planner };
+  return { manager, timelines, planner, staticBugOf };
 }
 
 /**
@@ -248,24 +254,45 @@ function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog,
   });
 }
 
+/** A channel's static bug as the background fill needs it. */
+type ChannelBug = StaticBug & { showDuring: readonly string[] };
+
 /**
  * The background fill (src/cache/fill-queue.ts): what every channel airs in the next
  * `cache.fill_ahead_hours`, at each channel's own profile; waits while a live channel is behind
  * real time (its packager has nothing ahead of the wall clock).
  */
-function buildFillQueue(config: RetrovueConfig, cache: MediaCache, catalog: Catalog, timelines: ChannelTimelines, manager: () => ChannelManager, log: Logger): FillQueue {
+function buildFillQueue(
+  config: RetrovueConfig,
+  cache: MediaCache,
+  catalog: Catalog,
+  timelines: ChannelTimelines,
+  manager: () => ChannelManager,
+  staticBugOf: (channelNumber: number) => Promise<ChannelBug | undefined>,
+  log: Logger,
+): FillQueue {
   return new FillQueue({
     cache,
     log: log.child({ component: 'cache-fill' }),
-    upcoming: () => {
+    upcoming: async () => {
       const now = Date.now();
       const itemsByPath = new Map(catalog.playable().map((item) => [item.path, item]));
-      return timelines.channelNumbers().flatMap((n) => {
-        const timeline = timelines.plays(n) ? timelines.timelineFor(n) : undefined;
-        if (!timeline) return [];
-        const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
-        return fillJobsForAirings(airings, itemsByPath, resolveOutputProfile(config, timelines.qualityOf(n)), config.ffmpeg.loudness_target);
-      });
+      const perChannel = await Promise.all(
+        timelines.channelNumbers().map(async (n) => {
+          const timeline = timelines.plays(n) ? timelines.timelineFor(n) : undefined;
+          if (!timeline) return [];
+          const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
+          const jobs = fillJobsForAirings(airings, itemsByPath, resolveOutputProfile(config, timelines.qualityOf(n)), config.ffmpeg.loudness_target);
+          // A channel with an always-on bug airs what shows the bug from a variant with it burned
+          // in, and breaks that hide it from the bare copy: each airing's file where it airs.
+          const bug = await staticBugOf(n);
+          if (!bug) return jobs;
+          const variant = { key: bug.key, filter: bug.filter };
+          // (As src/graphics/windows.ts plans it: anything but a programme is a break.)
+          return jobs.map((job) => (job.kind !== 'program' && !bug.showDuring.includes(job.kind) ? job : { ...job, variant }));
+        }),
+      );
+      return perChannel.flat();
     },
     mayRun: () => manager().all().every((session) => session.state !== 'live' || (session.workingAheadSeconds ?? 1) >= 0.5),
   });
@@ -349,8 +376,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     mediaCache = config.cache.enabled
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
       : undefined;
-    ({ manager, timelines, planner } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
-    if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, log);
+    let staticBugOf: (channelNumber: number) => Promise<ChannelBug | undefined>;
+    ({ manager, timelines, planner, staticBugOf } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
+    if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, staticBugOf, log);
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {

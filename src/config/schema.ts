@@ -41,6 +41,12 @@ export const streamingSchema = z
     loops: z.number().int().min(1).optional(),
     /** Frames per second of every channel's output. */
     frame_rate: z.number().int().min(10).max(60).default(30),
+    /**
+     * What joins a channel's airings into one MPEG-TS: `node` (src/streaming/ts-remuxer.ts: no
+     * process, so a channel whose airings are all cached runs no ffmpeg at all) or `ffmpeg` (a
+     * supervised `ffmpeg -c copy` packager per channel, the engine before the media cache).
+     */
+    packager: z.enum(['node', 'ffmpeg']).default('node'),
   })
   .strict();
 

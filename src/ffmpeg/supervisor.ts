@@ -5,7 +5,19 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
 import { registerChild, wrapWithParentDeathSignal } from './process-registry.js';
 
-export interface LaunchSpec {
+/**
+ * A run that needs no process (the Node packager, src/streaming/ts-remuxer.ts): supervised like
+ * one — restarted with backoff when it fails, replaced by restartNow, ended by stop.
+ */
+export interface InProcessRun {
+  /** Resolves when the run is over: code 0 when its plan is done, non-zero when it failed; signal when killed. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+}
+
+export type LaunchSpec = ProcessLaunchSpec | { inProcess: () => InProcessRun };
+
+export interface ProcessLaunchSpec {
   command: string;
   args: string[];
   cwd?: string;
@@ -53,13 +65,15 @@ export interface SupervisorOptions {
 export type SupervisorState = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'finished';
 
 /**
- * Keeps one ffmpeg running: starts it, logs its stderr, parses its `-progress` output,
+ * Keeps one run going — an ffmpeg process, or an in-process run (InProcessRun: the same
+ * restart, replace and stop rules; no pid, no stderr, no -progress). For ffmpeg: starts it, logs its stderr, parses its `-progress` output,
  * restarts it with backoff (never more than maxRestartDelayMs, 2 s by default) when it
  * dies, and kills it on stop. Events: 'spawn' (runId, pid), 'exit' (ExitInfo),
  * 'progress' (FfmpegProgress), 'finished' (clean exit with no restart wanted).
  */
 export class FfmpegSupervisor extends EventEmitter {
   private child: ChildProcess | undefined;
+  private inProcess: InProcessRun | undefined;
   private runId = 0;
   private stopRequested = false;
   /** A replacement run was asked for (restartNow): the exit is no failure; relaunch at once. */
@@ -104,6 +118,10 @@ export class FfmpegSupervisor extends EventEmitter {
       return;
     }
     if (this.stopRequested) return;
+    if ('inProcess' in spec) {
+      this.launchInProcess(runId, spec.inProcess);
+      return;
+    }
     const wrapped = wrapWithParentDeathSignal(spec.command, spec.args);
     const stdio: Array<'pipe' | 'ignore'> = [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
     if (spec.progressFd === 3) stdio.push('pipe');
@@ -126,6 +144,41 @@ export class FfmpegSupervisor extends EventEmitter {
     this.readProgress(spec.progressFd === 3 ? (child.stdio[3] as Readable | null) : child.stdout);
     this.readStderr(child);
     child.once('close', (code, signal) => this.onExit(runId, code, signal));
+  }
+
+  private launchInProcess(runId: number, start: () => InProcessRun): void {
+    let run: InProcessRun;
+    try {
+      run = start();
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.options.log.error({ err: error }, `${this.options.name}: run could not start`);
+      this.scheduleRestart(false);
+      return;
+    }
+    this.inProcess = run;
+    this.startedAt = Date.now();
+    this.state = 'running';
+    this.emit('spawn', runId, undefined);
+    void run.ended.then(
+      ({ code, signal }) => this.onExit(runId, code, signal),
+      (error: unknown) => {
+        this.lastError = (error as Error).message;
+        this.onExit(runId, 1, null);
+      },
+    );
+  }
+
+  /** Whether a run (process or in-process) is going now. */
+  private get alive(): boolean {
+    if (this.inProcess) return true;
+    const child = this.child;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  private killRun(signal: NodeJS.Signals): void {
+    if (this.inProcess) this.inProcess.kill();
+    else this.child?.kill(signal);
   }
 
   private readProgress(progress: Readable | null): void {
@@ -161,6 +214,7 @@ export class FfmpegSupervisor extends EventEmitter {
   private onExit(runId: number, code: number | null, signal: NodeJS.Signals | null): void {
     const ranForMs = Date.now() - this.startedAt;
     this.child = undefined;
+    this.inProcess = undefined;
     const info: ExitInfo = { runId, code, signal, requested: this.stopRequested, ranForMs };
     this.emit('exit', info);
     const waiters = this.exitWaiters;
@@ -209,10 +263,9 @@ export class FfmpegSupervisor extends EventEmitter {
    * as it is now): not a failure, so no backoff and no restart counted. Does nothing unless running.
    */
   restartNow(): boolean {
-    const child = this.child;
-    if (this.stopRequested || !child || child.exitCode !== null || child.signalCode !== null) return false;
+    if (this.stopRequested || !this.alive) return false;
     this.replaceRequested = true;
-    child.kill('SIGKILL');
+    this.killRun('SIGKILL');
     return true;
   }
 
@@ -221,15 +274,14 @@ export class FfmpegSupervisor extends EventEmitter {
     this.stopRequested = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
+    if (!this.alive) {
       this.state = 'stopped';
       return;
     }
     this.state = 'stopping';
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    this.killRun('SIGTERM');
+    const timer = setTimeout(() => this.killRun('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +12,19 @@ import { planGraphics, type GraphicsPlan, type Window } from './windows.js';
 
 /** What the renderer adds to its graph: a `[gin]…[gout]` fragment (see filter-graph.ts). */
 export interface RenderGraphics {
+  filter: string;
+  /**
+   * Set when all the renderer draws is the channel's always-on bug (no card, no intermittent
+   * bug in the slice): the same picture on every frame of every such airing, so it may be burned
+   * into a per-channel cache variant (src/cache) named by `key` — the bug's settings, the frame
+   * and the image file's identity (path, size, mtime): a new logo is a new variant.
+   */
+  staticBug?: StaticBug;
+}
+
+export interface StaticBug {
+  key: string;
+  /** The bug-only filter fragment (the same for any slice: the bug is on the whole time). */
   filter: string;
 }
 
@@ -173,7 +187,50 @@ export class GraphicsPlanner {
     const needsFont = plan.cards.some((c) => c.toMs > slice.fromMs);
     const fontFile = needsFont || plan.bug.length > 0 ? await this.fontFor(channel) : undefined;
     const image = plan.bug.length > 0 ? await this.bugImageFor(channel, fontFile) : undefined;
-    const filter = buildOverlayFilter(overlaySpecFor(plan, slice, settings, request.frame, image, fontFile));
-    return filter ? { filter } : undefined;
+    const spec = overlaySpecFor(plan, slice, settings, request.frame, image, fontFile);
+    const filter = buildOverlayFilter(spec);
+    if (!filter) return undefined;
+    const staticBug = spec.cards.length === 0 && spec.bug?.windows === 'always' ? await staticBugOf(spec, settings) : undefined;
+    return staticBug ? { filter, staticBug } : { filter };
   }
+
+  /**
+   * The channel's always-on bug as a cache variant (key and bug-only filter), or undefined when
+   * it has none (graphics or the bug off, an intermittent bug, no usable image). What the
+   * background fill renders into the channel's cached copies.
+   */
+  async staticBugFor(channel: GraphicsChannel, frame: FrameSize): Promise<StaticBug | undefined> {
+    const settings = channel.settings;
+    if (!settings.enabled || !settings.bug.enabled || settings.bug.mode !== 'always') return undefined;
+    try {
+      const fontFile = await this.fontFor(channel);
+      const image = await this.bugImageFor(channel, fontFile);
+      if (!image) return undefined;
+      const whole = { fromMs: 0, toMs: 1000 };
+      return await staticBugOf(overlaySpecFor({ bug: [whole], cards: [], dropped: [] }, whole, settings, frame, image, fontFile), settings);
+    } catch (error) {
+      this.options.log.warn({ channel: channel.number, err: error }, 'static bug could not be planned: no cache variant');
+      return undefined;
+    }
+  }
+}
+
+/** The variant of a bug-only overlay: its key and its filter (see RenderGraphics.staticBug). */
+async function staticBugOf(spec: OverlaySpec, settings: GraphicsSettings): Promise<StaticBug | undefined> {
+  const bug = spec.bug;
+  if (!bug) return undefined;
+  const image = await stat(bug.image).catch(() => undefined);
+  if (!image) return undefined;
+  const filter = buildOverlayFilter({ ...spec, cards: [] });
+  if (!filter) return undefined;
+  const identity = {
+    image: { path: bug.image, size: image.size, mtimeMs: Math.round(image.mtimeMs) },
+    corner: bug.corner,
+    margin: bug.marginPercent,
+    size: bug.sizePercent,
+    opacity: bug.opacity,
+    frame: spec.frame,
+    fade: settings.fade_seconds,
+  };
+  return { key: `bug-${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 16)}`, filter };
 }

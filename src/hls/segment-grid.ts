@@ -23,10 +23,10 @@ export const MAX_KEYFRAME_INTERVAL_SECONDS = 2;
  * first segment while the packager works ahead of real time never waits for a segment longer
  * than what it already holds — the stall every long first segment caused (issue 10).
  */
-export function coldStartRamp(segmentDuration: number): number[] {
+export function coldStartRamp(segmentDuration: number, first = 0.5): number[] {
   const ramp: number[] = [];
   let total = 0;
-  for (let next = 0.5; next < segmentDuration; ) {
+  for (let next = first; next < segmentDuration; ) {
     ramp.push(next);
     total += next;
     // 0.5, 0.5, 1, 1, 2, 2, 4, 4, 8, … : every step is at most the sum of the ones before it.
@@ -38,6 +38,17 @@ export function coldStartRamp(segmentDuration: number): number[] {
 /** The production grid of a channel run. */
 export function channelGrid(segmentDuration: number): SegmentGrid {
   return { segmentDuration, ramp: coldStartRamp(segmentDuration) };
+}
+
+/**
+ * The grid of a run that starts on a cached keyframe (copy-spliced from the media cache, see
+ * ChannelSession): the same ramp rule from MAX_KEYFRAME_INTERVAL_SECONDS (2, 2, 4, 4, 8, 8, …),
+ * since a cached file has a keyframe every 2 s and nothing shorter can be cut from it. No
+ * encoder warms up, so the first 2 s segment is ready in milliseconds, and the run, which starts
+ * up to one GOP before now, immediately works ahead: a player holds more than the next segment.
+ */
+export function cachedStartGrid(segmentDuration: number): SegmentGrid {
+  return { segmentDuration, ramp: coldStartRamp(segmentDuration, MAX_KEYFRAME_INTERVAL_SECONDS) };
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);

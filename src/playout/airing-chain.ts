@@ -17,6 +17,15 @@ import { planSlice } from '../cache/splice-plan.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
 
+/**
+ * A slice's station graphics (src/graphics/planner.ts): the renderer's filter fragment, and,
+ * when all it draws is the channel's always-on bug, the cache variant that has it burned in.
+ */
+export interface SliceGraphics {
+  filter: string;
+  staticBug?: { key: string };
+}
+
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
 
@@ -62,7 +71,7 @@ export interface AiringChainOptions {
   /** The channel's branding for slates, read for every slate (a branding change shows on the next). */
   slateStyle?: () => SlateStyle | undefined;
   /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
-  graphics?: (slice: AiringSlice) => Promise<{ filter: string } | undefined>;
+  graphics?: (slice: AiringSlice) => Promise<SliceGraphics | undefined>;
   log: Logger;
   /**
    * The media cache as this channel's profile sees it (src/cache). Absent (or nothing cached):
@@ -345,21 +354,26 @@ export class AiringChain {
   /**
    * Whether the slice can be copy-spliced from the media cache (src/cache/splice-plan.ts): the
    * spliced slice, a point to render live up to, or undefined (live as without a cache).
-   * Slices with station graphics stay live: the cache holds the bare picture.
+   * A slice with station graphics is copied only from the channel's variant with its static bug
+   * burned in, when all it draws is that bug; cards and intermittent bugs keep it live.
    */
   private async fromCache(slice: AiringSlice, cache: ChannelCache): Promise<{ spliced: Playing } | { liveUntilMs: number } | undefined> {
     const { grid, profile } = this.options;
     // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
     if (grid.segmentDuration < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
+    const graphics = this.options.graphics ? await this.options.graphics(slice).catch(() => undefined) : undefined;
+    if (graphics && !graphics.staticBug) return undefined;
     let entry: CacheEntry | undefined;
     try {
-      entry = await cache.lookup(slice.airing.mediaPath);
+      entry = await cache.lookup(slice.airing.mediaPath, graphics?.staticBug?.key);
     } catch (error) {
       this.options.log.warn({ err: error, file: slice.airing.mediaPath }, 'media cache lookup failed: rendering live');
       return undefined;
     }
     if (!entry) return undefined;
-    const rampSeconds = grid.ramp.reduce((a, b) => a + b, 0);
+    // A ramp whose first segment is no shorter than the cache's keyframe interval (a run that
+    // started on a cached keyframe) can be cut from a copied stretch: copy from the start.
+    const rampSeconds = (grid.ramp[0] ?? Infinity) >= CACHE_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
     const plan = planSlice({
       airing: slice.airing,
       fromMs: slice.fromMs,
@@ -369,7 +383,6 @@ export class AiringChain {
       frameRate: profile.frameRate,
     });
     if (plan.mode === 'live') return undefined;
-    if (this.options.graphics && (await this.options.graphics(slice).catch(() => undefined))) return undefined;
     if (plan.mode === 'split') return { liveUntilMs: plan.atMs };
     const placement = placeOnGrids(this.clockSecondsAt(slice.fromMs), (slice.toMs - slice.fromMs) / 1000, profile.frameRate, profile.audioSampleRate);
     const rate = profile.audioSampleRate;

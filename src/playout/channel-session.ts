@@ -3,15 +3,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputProfile } from '../config/quality.js';
-import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
-import { FfmpegSupervisor, type LaunchSpec } from '../ffmpeg/supervisor.js';
+import { FfmpegSupervisor, type FfmpegProgress, type InProcessRun, type LaunchSpec } from '../ffmpeg/supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import { LivePlaylist } from '../hls/live-playlist.js';
-import { channelGrid } from '../hls/segment-grid.js';
+import { cachedStartGrid, channelGrid } from '../hls/segment-grid.js';
+import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
+import { cachedRunStart } from '../cache/splice-plan.js';
 import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
 import { PackagerOutput } from '../streaming/packager-output.js';
+import { TsRemuxer } from '../streaming/ts-remuxer.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
@@ -32,6 +35,8 @@ export interface ChannelSessionOptions {
   workAheadSeconds: number;
   /** Seconds of stream a new `.ts` viewer gets at once (`streaming.ts_burst`). */
   tsBurstSeconds: number;
+  /** What joins the airings into one stream (`streaming.packager`): Node (default) or an ffmpeg process. */
+  packager?: 'node' | 'ffmpeg';
   /** Folder of this channel's generated files (segments, plans). */
   workDir: string;
   log: Logger;
@@ -56,11 +61,18 @@ const TIMESTAMP_PERIOD_SECONDS = 86_400;
  * and the MPEG-TS muxer would then shift that whole renderer later by 21 ms, off the grids.
  */
 const CLOCK_ORIGIN_SECONDS = 10;
+/**
+ * What the ffmpeg packager's own muxer added to every timestamp (measured: its output's PTS is its
+ * input's + 1.4 s with -copyts). The Node packager adds the same, so the channel's stream clock is
+ * the same whichever packager runs.
+ */
+const PACKAGER_MUXER_OFFSET_SECONDS = 1.4;
 
 /**
- * One live channel: a supervised ffmpeg rendering the channel's timeline to HLS, the
- * playlist players see, and the shared MPEG-TS stream. Shared by all of the channel's
- * viewers; started on demand and stopped when idle by the ChannelManager.
+ * One live channel: a supervised run (the airing chain joined by the Node packager, or by an
+ * ffmpeg packager process) turning the channel's timeline into HLS, the playlist players see,
+ * and the shared MPEG-TS stream. Shared by all of the channel's viewers; started on demand and
+ * stopped when idle by the ChannelManager.
  */
 export class ChannelSession extends EventEmitter {
   readonly playlist: LivePlaylist;
@@ -73,6 +85,8 @@ export class ChannelSession extends EventEmitter {
   private chain: AiringChain | undefined;
   private output: PackagerOutput | undefined;
   private breakingIn = false;
+  /** Wall-clock instant the current run began (the Node packager's speed). */
+  private runStartedAtMs: number | undefined;
   /** The listed segments' bytes: players fetch the newest ones, so they are served from memory. */
   private readonly segmentsInMemory = new Map<string, Buffer>();
   state: ChannelState = 'stopped';
@@ -110,6 +124,11 @@ export class ChannelSession extends EventEmitter {
     return this.options.timeline;
   }
 
+  /** What joins the airings into one stream: Node (no process) or an ffmpeg packager. */
+  get packagerKind(): 'node' | 'ffmpeg' {
+    return this.options.packager ?? 'node';
+  }
+
   get encoderPid(): number | undefined {
     return this.supervisor.pid;
   }
@@ -118,8 +137,17 @@ export class ChannelSession extends EventEmitter {
     return this.supervisor.restarts;
   }
 
-  get encoderProgress() {
-    return this.supervisor.lastProgress;
+  /**
+   * The packager's progress: ffmpeg's own report, or for the Node packager the same figures
+   * from the stream clock (speed = seconds of stream over wall seconds since the run began).
+   */
+  get encoderProgress(): FfmpegProgress | undefined {
+    if (this.options.packager === 'ffmpeg') return this.supervisor.lastProgress;
+    if (!this.output || this.runStartedAtMs === undefined) return undefined;
+    const at = this.now();
+    const wallSeconds = (at - this.runStartedAtMs) / 1000;
+    const outTimeSeconds = this.output.streamSeconds;
+    return { frame: 0, outTimeSeconds, speed: wallSeconds > 0 ? Number((outTimeSeconds / wallSeconds).toFixed(3)) : null, at };
   }
 
   /** The packager's last complaint (or why it could not start), or a slot the chain gave up on. */
@@ -165,22 +193,27 @@ export class ChannelSession extends EventEmitter {
    */
   private async prepareRun(runId: number): Promise<LaunchSpec> {
     // Where on the timeline this run starts: now, or where a restarted run's predecessor stopped publishing.
-    const runStartMs = this.resumePoint();
+    let runStartMs = this.resumePoint();
     if (!this.options.timeline.at(runStartMs)) throw new Error('the channel is off the air at this time');
+    // A fresh run (nothing published to continue from) on a cached airing starts on the cached
+    // keyframe at or before now: its first segments are copied, with no encoder to wait for.
+    const cachedStartMs = this.playlist.latest ? undefined : await this.cachedRunStart(runStartMs);
+    if (cachedStartMs !== undefined) runStartMs = cachedStartMs;
     this.playlist.beginRun(runId, runStartMs);
     // Segments ramp up from half a second (a cold channel plays about a second after it is
-    // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts).
-    const grid = channelGrid(this.options.segmentDurationSeconds);
+    // asked for) to segment_duration; keyframes at least every 2 s (see segment-grid.ts). A
+    // run that starts copied ramps from 2 s, the cache's keyframe interval.
+    const grid = cachedStartMs !== undefined ? cachedStartGrid(this.options.segmentDurationSeconds) : channelGrid(this.options.segmentDurationSeconds);
     const frameSeconds = 1 / this.options.profile.frameRate;
     // With a cache, copy-spliced stretches have keyframes on their file's grid, not the run's:
     // the segmenter then ends a segment at its last keyframe before its end (see segmenter.ts).
     const segmenter = new Segmenter(grid, (segment) => this.publish(runId, runStartMs, segment), this.options.cache ? frameSeconds + 0.002 : undefined);
-    const startRun = (child: ChildProcess): void => {
-      if (!child.stdin || !child.stdout) return;
+    const startRun = (input: Writable, output: Readable, fail: () => void): void => {
       this.fanout.beginRun(runStartMs);
       this.output?.close();
+      this.runStartedAtMs = this.now();
       this.output = new PackagerOutput({
-        source: child.stdout,
+        source: output,
         runStartMs,
         workAheadSeconds: this.options.workAheadSeconds,
         now: this.now,
@@ -198,7 +231,7 @@ export class ChannelSession extends EventEmitter {
         loudnessTarget: this.options.loudnessTarget,
         runStartMs,
         runClockSeconds: CLOCK_ORIGIN_SECONDS + (((runStartMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
-        sink: child.stdin,
+        sink: input,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),
@@ -209,10 +242,76 @@ export class ChannelSession extends EventEmitter {
       this.chain = chain;
       chain.run().catch((error: unknown) => {
         this.options.log.error({ err: error }, 'airing chain failed');
-        child.kill('SIGKILL');
+        fail();
       });
     };
-    return { command: this.options.toolchain.ffmpegPath, args: buildPackagerArgs(), stdin: true, progressFd: 3, onSpawn: startRun };
+    if (this.options.packager === 'ffmpeg') {
+      return {
+        command: this.options.toolchain.ffmpegPath,
+        args: buildPackagerArgs(),
+        stdin: true,
+        progressFd: 3,
+        onSpawn: (child) => {
+          if (child.stdin && child.stdout) startRun(child.stdin, child.stdout, () => child.kill('SIGKILL'));
+        },
+      };
+    }
+    return { inProcess: () => this.startNodeRun(startRun) };
+  }
+
+  /**
+   * A run joined by the Node packager (src/streaming/ts-remuxer.ts): the chain writes into the
+   * remuxer, whose output is paced, segmented and fanned out like an ffmpeg packager's stdout.
+   * The run is over when that output ends (the timeline ran out: code 0), when the chain fails
+   * (code 1: the supervisor restarts it with backoff), or when it is killed (stop, break-in).
+   */
+  private startNodeRun(startRun: (input: Writable, output: Readable, fail: () => void) => void): InProcessRun {
+    const remuxer = new TsRemuxer({ offsetSeconds: PACKAGER_MUXER_OFFSET_SECONDS });
+    let settle: (result: { code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      settle = resolve;
+    });
+    remuxer.once('end', () => settle({ code: 0, signal: null }));
+    remuxer.on('error', (error) => {
+      this.options.log.error({ err: error }, 'packager (node) failed');
+      remuxer.seal();
+      settle({ code: 1, signal: null });
+    });
+    startRun(remuxer, remuxer, () => {
+      remuxer.seal();
+      settle({ code: 1, signal: null });
+    });
+    return {
+      ended,
+      kill: () => {
+        this.chain?.stop();
+        remuxer.seal();
+        settle({ code: null, signal: 'SIGKILL' });
+      },
+    };
+  }
+
+  /**
+   * The instant of the cached keyframe a fresh run at `atMs` can start on (src/cache/splice-plan.ts,
+   * cachedRunStart), or undefined: no cache, nothing cached for the airing (or for its static
+   * bug's variant), or graphics on it other than the always-on bug.
+   */
+  private async cachedRunStart(atMs: number): Promise<number | undefined> {
+    const cache = this.options.cache;
+    if (!cache || this.options.segmentDurationSeconds < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
+    const airing = this.options.timeline.at(atMs)?.airing;
+    if (!airing || airing.kind === 'slate' || airing.kind === 'alert' || !airing.mediaPath) return undefined;
+    try {
+      // The graphics of the whole airing from `atMs` - 2 s: the run may start that much earlier.
+      const graphics = await this.options.graphics?.({ airing, fromMs: Math.max(airing.startMs, atMs - 2000), toMs: airing.endMs }).catch(() => undefined);
+      if (graphics && !graphics.staticBug) return undefined;
+      const entry = await cache.lookup(airing.mediaPath, graphics?.staticBug?.key);
+      if (!entry) return undefined;
+      return cachedRunStart({ airing, atMs, index: entry, frameRate: this.options.profile.frameRate });
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'media cache lookup failed: the run starts live');
+      return undefined;
+    }
   }
 
   /**

@@ -37,6 +37,11 @@ export class PackagerOutput {
     options.source.once('error', () => this.end());
   }
 
+  /** Seconds of stream read so far (PCR since the run's first). */
+  get streamSeconds(): number {
+    return this.reader.clockSeconds;
+  }
+
   /** Seconds the stream is ahead of the wall clock (negative: behind). */
   get aheadSeconds(): number {
     return this.reader.clockSeconds - (this.now() - this.options.runStartMs) / 1000;

@@ -37,6 +37,12 @@ interface Viewer {
 
 /** How often due pieces are released to viewers: the largest gap a viewer sees between chunks. */
 const RELEASE_INTERVAL_MS = 40;
+/**
+ * With nobody watching, pieces are only marked released (kept for a future viewer's burst):
+ * once a second is enough, and 25 wake-ups a second per channel were a measurable share of an
+ * all-cached channel's cost. A new viewer catches up at once and brings the 40 ms pace back.
+ */
+const IDLE_RELEASE_INTERVAL_MS = 1000;
 
 export interface FanoutOptions {
   log: Logger;
@@ -68,6 +74,7 @@ export class TsStreamFanout {
   private pieces: HeldPiece[] = [];
   private releasedCount = 0;
   private timer: NodeJS.Timeout | undefined;
+  private timerFast = false;
   private runStartMs = 0;
   /** The channel reached its end: viewers are ended once everything made has been sent. */
   private endWhenDrained = false;
@@ -94,7 +101,19 @@ export class TsStreamFanout {
     const trimmed = whole.map((data, i) => ({ ...kept[i]!, data }));
     this.pieces = [...this.pieces.slice(0, this.releasedCount), ...trimmed];
     this.runStartMs = runStartMs;
-    this.timer ??= setInterval(() => this.release(), RELEASE_INTERVAL_MS);
+    this.setCadence(this.watched);
+  }
+
+  private get watched(): boolean {
+    return this.viewers.size > 0 || this.pendingViewers.size > 0 || this.endWhenDrained;
+  }
+
+  /** Releases every 40 ms while someone watches, else once a second. */
+  private setCadence(fast: boolean): void {
+    if (this.timer && this.timerFast === fast) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timerFast = fast;
+    this.timer = setInterval(() => this.release(), fast ? RELEASE_INTERVAL_MS : IDLE_RELEASE_INTERVAL_MS);
     this.timer.unref?.();
   }
 
@@ -108,6 +127,11 @@ export class TsStreamFanout {
     const stream = new PassThrough();
     this.totalViewersServed += 1;
     const viewer: Viewer = { clean: cleanStart(), piecesToClean: CLEAN_START_PIECES };
+    // Catch up on what became due while nobody watched (released once a second then).
+    if (this.timer && !this.timerFast) {
+      this.release();
+      this.setCadence(true);
+    }
     const start = this.burstStart();
     if (start !== undefined) {
       this.writeTables(stream, this.pieces[start]!);
@@ -162,6 +186,7 @@ export class TsStreamFanout {
     }
     if (sent) this.forgetOldPieces();
     if (this.endWhenDrained && this.releasedCount === this.pieces.length) this.endAll();
+    if (this.timer && this.timerFast && !this.watched) this.setCadence(false);
   }
 
   private admitPendingViewers(first: TsPiece): void {
@@ -197,6 +222,7 @@ export class TsStreamFanout {
   /** The timeline ended: viewers get the rest of the stream at its pace, then EOF. */
   endAfterDrain(): void {
     this.endWhenDrained = true;
+    if (this.timer) this.setCadence(true);
   }
 
   /** The channel went off the air: end every stream cleanly, now. */
@@ -214,5 +240,6 @@ export class TsStreamFanout {
     this.releasedCount = 0;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.timerFast = false;
   }
 }

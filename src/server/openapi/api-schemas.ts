@@ -107,7 +107,7 @@ export const nowSchema = z.looseObject({
 export const channelStatusSchema = z.looseObject({
   number: z.number().int(),
   state: z.string().describe('idle, starting, live, restarting, ended'),
-  packager: z.looseObject({ pid: z.number().int().nullable() }),
+  packager: z.looseObject({ kind: z.enum(['node', 'ffmpeg']), pid: z.number().int().nullable() }),
   renderer: z.looseObject({ pid: z.number().int().nullable(), nextPid: z.number().int().nullable() }),
   encoder: z.looseObject({
     restarts: z.number().int(),

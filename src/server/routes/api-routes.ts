@@ -25,8 +25,9 @@ export function channelStatus(session: ChannelSession, context: AppContext) {
   return {
     number: session.channelNumber,
     state: session.state,
-    // The packager copies the renderers' output into HLS; each airing has its own renderer.
-    packager: { pid: session.encoderPid ?? null },
+    // The packager joins the renderers' output into one stream; each airing has its own renderer.
+    // `node` (streaming.packager, the default) is no process: its pid is null.
+    packager: { kind: session.packagerKind, pid: session.encoderPid ?? null },
     renderer: { pid: rendering?.pid ?? null, nextPid: session.renderingAhead?.pid ?? null },
     encoder: {
       // Deprecated (README): encoder.pid is the packager's; kept one release for scripts that read it.

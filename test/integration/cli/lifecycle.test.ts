@@ -57,7 +57,7 @@ describe('channel lifecycle: stops when idle, rejoins the wall clock when asked 
     work = tempDir('lifecycle');
     const media = path.join(work, 'media');
     await makeTwoColourClips(media);
-    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { idle_timeout: 2 } }));
+    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { idle_timeout: 2, packager: 'ffmpeg' } }));
   });
 
   afterAll(async () => {

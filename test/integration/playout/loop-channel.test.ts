@@ -21,7 +21,7 @@ describe('loop mode channel (real server, real ffmpeg)', () => {
       { name: 'a.mp4', seconds: 2, size: '160x120', rate: 25, toneHz: 440 },
       { name: 'b.mp4', seconds: 2, size: '192x108', rate: 30, toneHz: 880 },
     ]);
-    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data') }));
+    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { packager: 'ffmpeg' } }));
   });
 
   afterAll(async () => {

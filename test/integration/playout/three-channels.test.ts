@@ -19,7 +19,7 @@ describe('three channels, one killed (real server, real ffmpeg)', () => {
       { name: 'a.mp4', seconds: 3, size: '160x90', rate: 25 },
       { name: 'b.mp4', seconds: 3, size: '192x108', rate: 30, toneHz: 880 },
     ]);
-    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3 } }));
+    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3, packager: 'ffmpeg' } }));
   });
 
   afterAll(async () => {

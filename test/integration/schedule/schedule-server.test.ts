@@ -164,7 +164,8 @@ describe('schedule mode: channels, schedules, /now and the XMLTV guide (real ser
     expect(await playlist.text()).toMatch(/#EXTINF:[\d.]+,\n7\/r\d+-\d+\.ts/);
     const status = await json('/api/channels/7/status');
     expect(status.body.state).toBe('live');
-    expect(typeof status.body.packager.pid).toBe('number');
+    // The default packager is Node's (streaming.packager): no process, so no pid.
+    expect(status.body.packager).toEqual({ kind: 'node', pid: null });
     expect(typeof status.body.renderer.pid).toBe('number');
     // Deprecated one release (README): encoder.pid is the packager's pid.
     expect(status.body.encoder.pid).toBe(status.body.packager.pid);

@@ -36,7 +36,7 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
       { name: 'b.mp4', seconds: 4, size: '160x90', rate: 25, toneHz: 660, picture: 'navy' },
     ]);
     // Channels stop soon after their test (idle 5 s): each test has the machine to itself.
-    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3, idle_timeout: 5 } }));
+    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 3, idle_timeout: 5, packager: 'ffmpeg' } }));
   });
 
   afterAll(async () => {

@@ -5,8 +5,10 @@ import { firstKeyframeAtOrAfter, keyframeAt } from '../../../src/cache/cache-ind
 import { chooseEvictions } from '../../../src/cache/eviction.js';
 import { cacheKeyframeTimes } from '../../../src/cache/fill-command.js';
 import { orderFillJobs, type UpcomingAiring } from '../../../src/cache/fill-queue.js';
-import { planSlice } from '../../../src/cache/splice-plan.js';
+import { cachedRunStart, planSlice } from '../../../src/cache/splice-plan.js';
+import { cachedStartGrid } from '../../../src/hls/segment-grid.js';
 import { CacheStore } from '../../../src/cache/cache-store.js';
+import { entryProfileKey, variantProfileKey } from '../../../src/cache/media-cache.js';
 import { migrate } from '../../../src/db/database.js';
 import type { OutputProfile } from '../../../src/config/quality.js';
 
@@ -71,6 +73,15 @@ describe('fill queue order', () => {
     );
     expect(order.map((j) => [j.path, j.startMs])).toEqual([['/ad.mp4', 300], ['/id.mp4', 900], ['/movie.mp4', 50], ['/show.mp4', 100]]);
   });
+  it('a channel\'s bug variant is an entry of its own: keyed by profile and variant, filled once per variant', () => {
+    const bare = job('/show.mp4', 'program', 100);
+    const withBug = { ...bare, startMs: 200, variant: { key: 'bug-aaaa', filter: '[gin]null[gout]' } };
+    const otherBug = { ...bare, startMs: 300, variant: { key: 'bug-bbbb', filter: '[gin]null[gout]' } };
+    expect(entryProfileKey(withBug)).toBe(`${entryProfileKey(bare)}|bug-aaaa`);
+    expect(variantProfileKey('p', undefined)).toBe('p');
+    const order = orderFillJobs([bare, withBug, { ...withBug, startMs: 400 }, otherBug], entryProfileKey);
+    expect(order.map((j) => j.variant?.key ?? 'bare')).toEqual(['bare', 'bug-aaaa', 'bug-bbbb']);
+  });
 });
 
 describe('slice plan', () => {
@@ -84,6 +95,26 @@ describe('slice plan', () => {
   });
   it('a join in progress renders live up to the first cached keyframe after the ramp (exact join), then copies', () => {
     expect(planSlice({ airing, fromMs: 103_300, toMs: 120_000, index, rampEndsAtMs: 106_300, frameRate: 30 })).toEqual({ mode: 'split', atMs: 107_500 });
+  });
+  it('a fresh run on a cached airing starts on the last cached keyframe at or before now (at most one GOP back)', () => {
+    expect(cachedRunStart({ airing, atMs: 103_300, index, frameRate: 30 })).toBe(102_000);
+    // Exactly on a keyframe (within half a frame): that keyframe.
+    expect(cachedRunStart({ airing, atMs: 104_010, index, frameRate: 30 })).toBe(104_000);
+    expect(cachedRunStart({ airing, atMs: 107_600, index, frameRate: 30 })).toBe(107_500);
+    // A break airing from a chapter mark: never before its own in-point.
+    const part = { startMs: 200_000, endMs: 210_000, inPointMs: 7500 };
+    expect(cachedRunStart({ airing: part, atMs: 200_400, index, frameRate: 30 })).toBe(200_000);
+    expect(cachedRunStart({ airing: part, atMs: 201_000, index, frameRate: 30 })).toBe(200_500);
+    // Not when the file is short of the slot, or under a second of the airing is left.
+    expect(cachedRunStart({ airing: { ...airing, endMs: 125_000 }, atMs: 103_300, index, frameRate: 30 })).toBeUndefined();
+    expect(cachedRunStart({ airing, atMs: 119_500, index, frameRate: 30 })).toBe(118_000);
+    expect(cachedRunStart({ airing: { ...airing, endMs: 118_500 }, atMs: 118_200, index, frameRate: 30 })).toBeUndefined();
+  });
+  it('a run that starts copied ramps from the cache\'s 2 s keyframe interval', () => {
+    expect(cachedStartGrid(10).ramp).toEqual([2, 2, 4, 4, 8, 8]);
+    expect(cachedStartGrid(2).ramp).toEqual([]);
+    // The chain copies from the run's start only with such a ramp (its first segment ≥ 2 s).
+    expect(planSlice({ airing, fromMs: 102_000, toMs: 120_000, index, rampEndsAtMs: 102_000, frameRate: 30 })).toEqual({ mode: 'copy', keyframeIndex: 1 });
   });
   it('stays live when the cached file is shorter than the slot or the copy would be under a second', () => {
     expect(planSlice({ airing: { ...airing, endMs: 125_000 }, fromMs: 100_000, toMs: 125_000, index, rampEndsAtMs: 0, frameRate: 30 }).mode).toBe('live');

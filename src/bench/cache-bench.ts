@@ -1,0 +1,303 @@
+/**
+ * Media cache benchmarks (issue 15), measured from outside like playout-bench.ts: the real
+ * `retrovue serve` over HTTP, CPU from /proc, over a library filled into the cache with the real
+ * `retrovue cache fill`.
+ *
+ *  - cost: CPU seconds per output minute of one always-on channel whose airings are all cached
+ *    (copy-splice + the Node packager: no ffmpeg at all), next to the same channel with
+ *    `cache.enabled: false` (live renderers), per quality;
+ *  - capacity: how many all-cached always-on channels at `medium` keep wall-clock pace (≥ 0.98
+ *    on every channel, from playlist publications as in capacity-bench.ts);
+ *  - cold tune-in: an idle cached channel, time from the first playlist request to the first
+ *    segment fully fetched (a player can start decoding then).
+ *
+ * Loop mode over a programme, a commercial and a bumper (a boundary every ~12 s on average);
+ * graphics off (the cache holds the bare picture; a channel with a bug renders live).
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { paceOver, parsePlaylistSegments, PublicationWatch } from './capacity-bench.js';
+import { CLI, descendants, startServer, treeCpu, waitUntil, writeBenchConfig, type BenchResult, type Server } from './playout-bench.js';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const REAL_TIME_SHARE = 0.98;
+/** A 2-minute window's publication pace can read 4 s / 120 s low on a channel that kept pace. */
+const PUBLICATION_PACE_FLOOR = 0.95;
+
+type Quality = 'low' | 'medium' | 'high';
+
+export interface CacheBenchOptions {
+  /** Qualities whose cached vs live cost is measured. */
+  qualities?: Quality[];
+  costWindowSeconds?: number;
+  warmupSeconds?: number;
+  /** Channel counts tried for capacity, in order; the run stops at the first not sustained. */
+  capacitySteps?: number[];
+  capacityQuality?: Quality;
+  capacityWindowSeconds?: number;
+  capacityWarmupSeconds?: number;
+  coldRuns?: number;
+  /** Length of the programme clip (the commercial is 10 s, the bumper 5 s). */
+  programmeSeconds?: number;
+  log?: (line: string) => void;
+}
+
+/** A 640x360 programme with film-like noise, a commercial and a bumper, each with tone. */
+async function makeLibrary(dir: string, programmeSeconds: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const clips = [
+    { name: 'programme.mp4', seconds: programmeSeconds, video: `testsrc=size=640x360:rate=30:duration=${programmeSeconds},noise=alls=12:allf=t`, tone: 440 },
+    { name: 'commercial.mp4', seconds: 10, video: 'testsrc2=size=640x360:rate=30:duration=10', tone: 660 },
+    { name: 'bumper.mp4', seconds: 5, video: 'testsrc2=size=640x360:rate=30:duration=5,hue=H=t', tone: 880 },
+  ];
+  for (const clip of clips) {
+    await run('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', clip.video,
+      '-f', 'lavfi', '-i', `sine=frequency=${clip.tone}:sample_rate=48000:duration=${clip.seconds}`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path.join(dir, clip.name),
+    ]);
+  }
+}
+
+/** The cache and graphics settings of every server here. */
+const settings = (cached: boolean) => ({ cache: { enabled: cached }, graphics: { enabled: false } });
+
+/** Scans the library and fills the cache at `quality` (the real CLI), in `workDir/data`. */
+async function fill(workDir: string, mediaDir: string, quality: Quality): Promise<number> {
+  const config = writeBenchConfig(workDir, mediaDir, { quality }, settings(true));
+  await run(process.execPath, [CLI, 'scan', '--config', config]);
+  const started = Date.now();
+  await run(process.execPath, [CLI, 'cache', 'fill', '--config', config], { maxBuffer: 16 * 1024 * 1024 });
+  return (Date.now() - started) / 1000;
+}
+
+interface ChannelStatus {
+  number: number;
+  state: string;
+  encoder: { restarts: number };
+  /** Seconds of stream made ahead of the wall clock: below 0, the channel is behind real time. */
+  workingAheadSeconds: number | null;
+  cache: { hitRatio: number | null; liveSlices: number; cachedSlices: number } | null;
+}
+
+async function allChannels(server: Server): Promise<ChannelStatus[]> {
+  return ((await (await fetch(`${server.baseUrl}/api/health`)).json()) as { channels: ChannelStatus[] }).channels;
+}
+
+/** How many processes the server has started that are still alive (ffmpeg renderers or a packager). */
+function childCount(server: Server): number {
+  return descendants(server.process.pid!).length;
+}
+
+interface Cost {
+  perOutputMinute: number;
+  maxProcesses: number;
+  hitRatio: number | null;
+}
+
+async function measureCost(workDir: string, mediaDir: string, quality: Quality, cached: boolean, windowSeconds: number, warmupSeconds: number): Promise<Cost> {
+  const server = await startServer(workDir, mediaDir, { quality, idle_timeout: 0 }, settings(cached));
+  try {
+    await waitUntil('the channel to be live', async () => (await allChannels(server))[0]?.state === 'live', 60_000);
+    await sleep(warmupSeconds * 1000);
+    const root = server.process.pid!;
+    const before = treeCpu(root);
+    let maxProcesses = 0;
+    const end = Date.now() + windowSeconds * 1000;
+    while (Date.now() < end) {
+      await sleep(Math.min(1000, end - Date.now()));
+      maxProcesses = Math.max(maxProcesses, childCount(server));
+    }
+    const after = treeCpu(root);
+    const channel = (await allChannels(server))[0]!;
+    return { perOutputMinute: (after.total - before.total) / (windowSeconds / 60), maxProcesses, hitRatio: channel.cache?.hitRatio ?? null };
+  } finally {
+    await server.stop();
+  }
+}
+
+interface Step {
+  channels: number;
+  sustained: boolean;
+  worstPace: number;
+  /** Seconds of stream made per wall second over the window, from the channel's own stream clock. */
+  worstClockPace: number;
+  /** The lowest work-ahead any channel reported in the window (seconds; < 0: behind real time). */
+  minAhead: number;
+  cpuPerChannelMinute: number;
+  maxProcesses: number;
+  why: string[];
+}
+
+async function capacityStep(workDir: string, mediaDir: string, quality: Quality, n: number, windowSeconds: number, warmupSeconds: number): Promise<Step> {
+  const server = await startServer(workDir, mediaDir, { quality, idle_timeout: 0, channels: n }, settings(true));
+  const numbers = Array.from({ length: n }, (_, i) => i + 1);
+  const watch = new PublicationWatch(server, numbers);
+  try {
+    await waitUntil(`all ${n} channels to be live`, async () => {
+      const channels = await allChannels(server);
+      return channels.length === n && channels.every((c) => c.state === 'live');
+    }, 120_000);
+    watch.start();
+    await sleep(warmupSeconds * 1000);
+    const opening = await allChannels(server);
+    const restartsBefore = new Map(opening.map((c) => [c.number, c.encoder.restarts]));
+    const aheadAtOpen = new Map(opening.map((c) => [c.number, c.workingAheadSeconds ?? 0]));
+    const root = server.process.pid!;
+    const before = treeCpu(root);
+    const openMs = Date.now();
+    const closeMs = openMs + windowSeconds * 1000;
+    let maxProcesses = 0;
+    const minAhead = new Map<number, number>();
+    while (Date.now() < closeMs) {
+      await sleep(Math.min(2000, closeMs - Date.now()));
+      maxProcesses = Math.max(maxProcesses, childCount(server));
+      for (const channel of await allChannels(server)) {
+        minAhead.set(channel.number, Math.min(minAhead.get(channel.number) ?? Infinity, channel.workingAheadSeconds ?? -Infinity));
+      }
+    }
+    const after = treeCpu(root);
+    await sleep(500);
+    await watch.stop();
+    const why: string[] = [];
+    let worstPace = Infinity;
+    let worstClockPace = Infinity;
+    const closing = await allChannels(server);
+    const closedAtMs = Date.now();
+    for (const channel of closing) {
+      const pace = paceOver(watch.published.get(channel.number) ?? [], openMs, closeMs).pace ?? 0;
+      worstPace = Math.min(worstPace, pace);
+      // The stream clock is where the channel's stream is (wall clock + work-ahead): its advance
+      // over the wall time between the two readings is the pace, to the millisecond.
+      const wall = (closedAtMs - openMs) / 1000;
+      const clockPace = (wall + (channel.workingAheadSeconds ?? -Infinity) - (aheadAtOpen.get(channel.number) ?? 0)) / wall;
+      worstClockPace = Math.min(worstClockPace, clockPace);
+      if (clockPace < REAL_TIME_SHARE) why.push(`channel ${channel.number}: clock pace ${clockPace.toFixed(3)}`);
+      // Seen from outside: segment publications jitter by up to two keyframe intervals (a copied
+      // segment is published when the keyframe after its end arrives), ±4 s per window end, so
+      // this bound is looser than the clock's.
+      if (pace < PUBLICATION_PACE_FLOOR) why.push(`channel ${channel.number}: publication pace ${pace.toFixed(3)}`);
+      // The channel's own clock: it never fell behind the wall clock in the window.
+      if ((minAhead.get(channel.number) ?? -Infinity) < 0) why.push(`channel ${channel.number}: ${minAhead.get(channel.number)!.toFixed(2)} s behind real time`);
+      if (channel.encoder.restarts > (restartsBefore.get(channel.number) ?? 0)) why.push(`channel ${channel.number}: restarted`);
+      if (channel.state !== 'live') why.push(`channel ${channel.number}: ${channel.state}`);
+    }
+    return { channels: n, sustained: why.length === 0, worstPace, worstClockPace, minAhead: Math.min(...minAhead.values()), cpuPerChannelMinute: (after.total - before.total) / n / (windowSeconds / 60), maxProcesses, why };
+  } finally {
+    await watch.stop();
+    await server.stop();
+  }
+}
+
+/** Idle cached channel -> playlist with a segment -> that segment fetched whole: milliseconds. */
+async function coldTuneIns(workDir: string, mediaDir: string, quality: Quality, runs: number, log: (line: string) => void): Promise<{ playlist: number[]; segment: number[] }> {
+  const server = await startServer(workDir, mediaDir, { quality, idle_timeout: 2 }, settings(true));
+  const playlist: number[] = [];
+  const segment: number[] = [];
+  try {
+    for (let i = 0; i < runs; i += 1) {
+      await waitUntil('the channel to go idle', async () => (await allChannels(server))[0]?.state === 'stopped', 30_000);
+      // Tune in at a random point of the loop, not always on a boundary.
+      await sleep(Math.random() * 2000);
+      const started = performance.now();
+      let first: string | undefined;
+      while (!first) {
+        first = parsePlaylistSegments(await (await fetch(`${server.baseUrl}/channel/1.m3u8`)).text())[0]?.uri;
+        if (!first) await sleep(20);
+      }
+      playlist.push(performance.now() - started);
+      const bytes = (await (await fetch(`${server.baseUrl}/channel/${first}`)).arrayBuffer()).byteLength;
+      segment.push(performance.now() - started);
+      log(`  cold tune-in ${i + 1}/${runs}: playlist ${playlist[i]!.toFixed(0)} ms, first segment (${bytes} bytes) ${segment[i]!.toFixed(0)} ms`);
+    }
+  } finally {
+    await server.stop();
+  }
+  return { playlist, segment };
+}
+
+export async function runCacheBench(workDir: string, options: CacheBenchOptions = {}): Promise<BenchResult[]> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const qualities = options.qualities ?? ['low', 'medium', 'high'];
+  const windowSeconds = options.costWindowSeconds ?? 60;
+  const warmupSeconds = options.warmupSeconds ?? 5;
+  const capacityQuality = options.capacityQuality ?? 'medium';
+  const mediaDir = path.join(workDir, 'cache-media');
+  log('cache bench: generating media');
+  await makeLibrary(mediaDir, options.programmeSeconds ?? 30);
+
+  const rows: BenchResult[] = [];
+  const dirs = new Map<Quality, string>();
+  for (const quality of new Set([...qualities, capacityQuality])) {
+    const dir = path.join(workDir, `cache-${quality}`);
+    mkdirSync(dir, { recursive: true });
+    const seconds = await fill(dir, mediaDir, quality);
+    dirs.set(quality, dir);
+    log(`  filled the cache at ${quality} in ${seconds.toFixed(1)} s`);
+    rows.push({ name: `fill, ${quality}: the library (${(options.programmeSeconds ?? 30) + 15} s of media)`, value: `${seconds.toFixed(1)} s wall`, note: 'retrovue cache fill, once per profile' });
+  }
+
+  for (const quality of qualities) {
+    log(`cache bench: cost at ${quality}, cached then live (${warmupSeconds} s warm-up, ${windowSeconds} s window)`);
+    const cached = await measureCost(dirs.get(quality)!, mediaDir, quality, true, windowSeconds, warmupSeconds);
+    const live = await measureCost(dirs.get(quality)!, mediaDir, quality, false, windowSeconds, warmupSeconds);
+    log(`  ${quality}: cached ${cached.perOutputMinute.toFixed(2)}, live ${live.perOutputMinute.toFixed(2)} CPU s / output min`);
+    rows.push(
+      {
+        name: `cost, ${quality}: all-cached channel (server + every process it started)`,
+        value: `${cached.perOutputMinute.toFixed(2)} CPU s / output min`,
+        note: `${((cached.perOutputMinute / 60) * 100).toFixed(2)} % of a core (target ≤ 1 %); hit ratio ${cached.hitRatio?.toFixed(3) ?? '?'}; up to ${cached.maxProcesses} child process(es)`,
+      },
+      {
+        name: `cost, ${quality}: same channel live (cache off)`,
+        value: `${live.perOutputMinute.toFixed(2)} CPU s / output min`,
+        note: `cached is ${(live.perOutputMinute / Math.max(cached.perOutputMinute, 0.001)).toFixed(0)}x cheaper; up to ${live.maxProcesses} ffmpeg processes live`,
+      },
+    );
+  }
+
+  const steps = options.capacitySteps ?? [10, 25, 50, 64];
+  const capacityWindow = options.capacityWindowSeconds ?? 600;
+  const capacityWarmup = options.capacityWarmupSeconds ?? 15;
+  const measured: Step[] = [];
+  for (const n of steps) {
+    log(`cache bench: ${n} all-cached channels at ${capacityQuality}, ${capacityWarmup} s warm-up + ${capacityWindow} s window`);
+    const step = await capacityStep(dirs.get(capacityQuality)!, mediaDir, capacityQuality, n, capacityWindow, capacityWarmup);
+    measured.push(step);
+    log(`  ${n}: ${step.sustained ? 'sustained' : 'NOT sustained'}; worst clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel-minute; ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 5).join('; ')}` : ''}`);
+    if (!step.sustained) break;
+  }
+  const best = measured.filter((s) => s.sustained).at(-1)?.channels ?? 0;
+  rows.push({
+    name: `capacity: all-cached always-on channels at ${capacityQuality} in real time`,
+    value: `${best}${measured.at(-1)?.sustained ? '+' : ''}`,
+    note: `stream-clock pace ≥ ${REAL_TIME_SHARE}, never behind the wall clock, publication pace ≥ ${PUBLICATION_PACE_FLOOR}, on every channel, over a ${capacityWindow} s window after ${capacityWarmup} s; steps tried ${measured.map((s) => s.channels).join(', ')}`,
+  });
+  for (const step of measured) {
+    rows.push({
+      name: `capacity, ${step.channels} cached channels: ${step.sustained ? 'sustained' : 'not sustained'}`,
+      value: `pace ${step.worstClockPace.toFixed(3)}`,
+      note: `worst channel: stream-clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead of any channel ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel per minute (server + children); ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 3).join('; ')}` : ''}`,
+    });
+  }
+
+  log(`cache bench: cold tune-in of a cached channel at ${capacityQuality}`);
+  const cold = await coldTuneIns(dirs.get(capacityQuality)!, mediaDir, capacityQuality, options.coldRuns ?? 5, log);
+  rows.push(
+    {
+      name: `cold tune-in, cached, ${capacityQuality}: idle -> first segment fetched`,
+      value: `${median(cold.segment).toFixed(0)} ms`,
+      note: `median of ${cold.segment.length}; min ${Math.min(...cold.segment).toFixed(0)}, max ${Math.max(...cold.segment).toFixed(0)} ms; target ≤ 500 ms`,
+    },
+    {
+      name: `cold tune-in, cached, ${capacityQuality}: idle -> playlist with a segment`,
+      value: `${median(cold.playlist).toFixed(0)} ms`,
+      note: `median of ${cold.playlist.length}; min ${Math.min(...cold.playlist).toFixed(0)}, max ${Math.max(...cold.playlist).toFixed(0)} ms`,
+    },
+  );
+  return rows;
+}

@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchPlaylist, packetTimes, saveTo } from '../../helpers/hls.js';
+import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
+
+const run = promisify(execFile);
+
+/**
+ * The default look has an always-on bug, which kept every programme live. With `cache.fill_ahead`
+ * the server fills a per-channel variant with the bug burned in (keyed by the bug's settings and
+ * the logo file) and airs programmes from it, while the commercial (bug hidden in breaks) airs
+ * from the bare copy: once filled, the channel plays with no live renderer and the bug on screen.
+ */
+const W = 320;
+const H = 180;
+type RGB = [number, number, number];
+interface Status { cache: { cachedSlices: number; liveSlices: number }; rendering: { cached: boolean } | null }
+interface Health { cache: { entries: number; fillQueue: { depth: number; filled: number } | null } }
+
+function regionMean(frame: Buffer, r: { x: number; y: number; w: number; h: number }): RGB {
+  const sum = [0, 0, 0];
+  for (let y = r.y; y < r.y + r.h; y += 1) for (let x = r.x; x < r.x + r.w; x += 1) for (let c = 0; c < 3; c += 1) sum[c]! += frame[(y * W + x) * 3 + c]!;
+  return sum.map((v) => v / (r.w * r.h)) as RGB;
+}
+
+function childCommands(root: number): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === root) found.push(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe('a channel with an always-on bug airs from its cache variant (real server, real ffmpeg)', () => {
+  let server: RunningServer;
+  const url = (p: string) => `${server.baseUrl}${p}`;
+  let work: string;
+
+  beforeAll(async () => {
+    work = tempDir('cache-bug');
+    const media = path.join(work, 'media');
+    await mkdir(path.join(media, 'commercials'), { recursive: true });
+    const clip = (file: string, colour: string, seconds: number) =>
+      run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=160x90:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file]);
+    await clip(path.join(media, 'show.mp4'), 'blue', 6);
+    await clip(path.join(media, 'commercials', 'ad.mp4'), 'red', 3);
+    const logo = path.join(work, 'logo.png');
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=white:s=64x64:d=1', '-frames:v', '1', logo]);
+    const config = {
+      ...testConfig({ media: [media], dataDir: path.join(work, 'data') }),
+      cache: { fill_ahead: true },
+      graphics: { fade_seconds: 0 },
+      channels: [{
+        number: 1, name: 'Bug Test', call_sign: 'BUG1', logo, always_on: true,
+        graphics: { bug: { corner: 'top-right', size_percent: 25, opacity: 0.8 }, lower_third: { enabled: false }, up_next: { enabled: false } },
+      }],
+    };
+    server = await startServer(config);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('INV-CACHE-3 INV-CACHE-4: fills the show with the bug burned in and the ad bare, then airs both copied, the bug on the show only', async () => {
+    await waitFor('the show\'s variant and the ad to be filled', async () => {
+      const health = (await (await fetch(url('/api/health'))).json()) as Health;
+      return health.cache.entries >= 2 && health.cache.fillQueue?.depth === 0 ? health : undefined;
+    }, 90_000, 500);
+    // Until the next airing starts, what was prepared before the fill may still render live.
+    await sleep(10_000);
+    const before = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
+    const collected = new Map<number, Buffer>();
+    const commands = new Set<string>();
+    const until = Date.now() + 14_000;
+    while (Date.now() < until) {
+      const { playlist } = await fetchPlaylist(url('/channel/1.m3u8'));
+      for (const segment of playlist.segments) {
+        if (!collected.has(segment.sequence)) collected.set(segment.sequence, Buffer.from(await (await fetch(url(`/channel/${segment.uri}`))).arrayBuffer()));
+      }
+      for (const command of childCommands(server.process.pid!)) commands.add(command);
+      await sleep(300);
+    }
+    const after = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
+    // A whole pass (show 6 s + ad 3 s) and more, all copied: no renderer started.
+    const why = `${JSON.stringify({ before, after })}\n${server.logs.slice(-40).join('\n')}`;
+    expect(after.cache.liveSlices, why).toBe(before.cache.liveSlices);
+    expect(after.cache.cachedSlices - before.cache.cachedSlices, why).toBeGreaterThanOrEqual(2);
+    expect([...commands].filter((c) => c.includes('ffmpeg'))).toEqual([]);
+
+    // The newest segments (published in the window): blue frames carry the white bug top-right
+    // (80 % over blue), red frames none.
+    const recent = [...collected.entries()].sort(([a], [b]) => a - b).slice(-4).map(([, data]) => data);
+    const file = await saveTo(path.join(work, 'recent.ts'), Buffer.concat(recent));
+    const count = (await packetTimes(file)).video.length;
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+    const data = stdout as unknown as Buffer;
+    const size = W * H * 3;
+    expect(Math.round(data.length / size)).toBe(count);
+    let blueWithBug = 0;
+    let redWithout = 0;
+    for (let i = 0; i < count; i += 1) {
+      const frame = data.subarray(i * size, (i + 1) * size);
+      const background = regionMean(frame, { x: 2, y: 2, w: 20, h: 10 });
+      const corner = regionMean(frame, { x: 255, y: 25, w: 40, h: 40 });
+      if (background[2] > 200 && background[0] < 40) {
+        expect(corner[0], `frame ${i}: the bug over the show`).toBeGreaterThan(150);
+        blueWithBug += 1;
+      } else if (background[0] > 200 && background[2] < 40) {
+        expect(corner[0] - corner[2], `frame ${i}: no bug over the ad`).toBeGreaterThan(150);
+        redWithout += 1;
+      }
+    }
+    expect(blueWithBug).toBeGreaterThan(25);
+    expect(redWithout).toBeGreaterThan(25);
+
+    // A moved bug is another variant, not filled yet: the show renders live again (never the old
+    // bug from the cache), the ad stays copied.
+    const moved = await fetch(url('/api/channels/1/graphics'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bug: { corner: 'bottom-left' } }) });
+    expect(moved.status).toBe(200);
+    const changedAt = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
+    await waitFor('the show to render live with its new bug', async () => {
+      const now = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
+      return now.cache.liveSlices > changedAt.cache.liveSlices ? now : undefined;
+    }, 30_000, 250);
+  }, 180_000);
+});
