@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRandomAccess, packetPid, pcrSeconds, pesStart, TS_PACKET_SIZE } from '../../../src/streaming/mpegts.js';
-import { TsRemuxer } from '../../../src/streaming/ts-remuxer.js';
+import { tableTemplate, TsRemuxer } from '../../../src/streaming/ts-remuxer.js';
 
 /**
  * The Node packager on synthetic inputs shaped like the chain's: each input a little stream of
@@ -157,5 +157,18 @@ describe('TsRemuxer: the Node packager', () => {
     await ended;
     const data = Buffer.concat(out);
     expect(packets(data).filter((at) => packetPid(data, at) === 0x100 && pesStart(data, at))).toHaveLength(5);
+  });
+
+  it('repeats tables payload-only: an input PAT\'s adaptation field (its restart flag) is not carried into the output', () => {
+    const section = [0x00, 0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00, 0x00, 0x01, 0xf0, 0x00, 0x2a, 0xb1, 0x04, 0xb2];
+    const input = Buffer.alloc(TS_PACKET_SIZE, 0xff);
+    input.set([0x47, 0x40, 0x00, 0x30, 0x01, 0x80], 0); // PUSI, PAT PID, adaptation + payload, AF length 1: discontinuity
+    input.set(section, 6);
+    const table = tableTemplate(input, 0);
+    expect(table.length).toBe(TS_PACKET_SIZE);
+    expect((table[3]! >> 4) & 0x3, 'payload only').toBe(1);
+    expect([...table.subarray(4, 4 + section.length)]).toEqual(section);
+    expect(table.subarray(4 + section.length).every((b) => b === 0xff)).toBe(true);
+    expect(packetPid(table, 0)).toBe(0);
   });
 });
