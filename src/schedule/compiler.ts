@@ -173,8 +173,9 @@ class Compilation {
   }
 
   /**
-   * Fills a break of exactly `durationMs`: commercials (rotating, none twice in a break,
-   * cooldown across breaks), then slate padding, bumpers and a station ID to close it.
+   * Fills a break of exactly `durationMs`: commercials (rotating, none twice in a break while
+   * others are left, cooldown across breaks), then slate padding, bumpers and a station ID to
+   * close it.
    */
   fillBreak(startMs: number, durationMs: number, program: AiringProgram): number {
     if (durationMs <= 0) return startMs;
@@ -184,7 +185,14 @@ class Compilation {
     let remaining = durationMs;
     const commercials: CatalogItem[] = [];
     for (;;) {
-      const item = this.pickFitting(this.pools.commercials, 'commercials', remaining, used, cooldown);
+      let item = this.pickFitting(this.pools.commercials, 'commercials', remaining, used, cooldown);
+      if (!item && commercials.length > 0) {
+        // Every spot has aired in this break and time is left: a station with few commercials
+        // goes round again (never one spot twice in a row) rather than air a slate in a break.
+        const last = commercials[commercials.length - 1]!.id;
+        item = this.pickFitting(this.pools.commercials, 'commercials', remaining, new Set([last]), cooldown);
+        if (item) used.clear();
+      }
       if (!item) break;
       used.add(item.id);
       commercials.push(item);

@@ -82,7 +82,7 @@ describe('schedule compiler', () => {
     for (let round = 0; round + 4 <= episodes.length; round += 4) expect(new Set(episodes.slice(round, round + 4)).size).toBe(4);
   });
 
-  it('never repeats a commercial within a break and keeps a cooldown across breaks', () => {
+  it('repeats a commercial within a break only once the whole pool has aired in it (never twice in a row), and keeps a cooldown across breaks', () => {
     const input = inputFor(weeknightSchedule);
     const { airings } = compile(input, weekStart, weekEnd);
     const breaks = new Map<string, number[]>();
@@ -98,9 +98,25 @@ describe('schedule compiler', () => {
       }
     }
     expect(breaks.size).toBeGreaterThan(10);
-    for (const ids of breaks.values()) expect(new Set(ids).size).toBe(ids.length);
+    const poolSize = new Set(sequence).size;
+    for (const ids of breaks.values()) {
+      ids.forEach((id, i) => {
+        if (i > 0) expect(ids[i - 1]).not.toBe(id);
+        if (ids.indexOf(id) < i) expect(new Set(ids.slice(0, i)).size, 'a repeat only after the whole pool').toBe(poolSize);
+      });
+    }
     const cooldown = input.schedule.commercial_cooldown;
     for (let i = 0; i < sequence.length; i += 1) expect(sequence.slice(Math.max(0, i - cooldown), i)).not.toContain(sequence[i]);
+  });
+
+  it('fills a long break from a small pool of commercials by going round again, not with a slate', () => {
+    const catalog = sampleCatalog().filter((c) => c.kind !== 'commercial' || c.title === 'Ad 1' || c.title === 'Ad 2');
+    const input = inputFor({ blocks: [{ name: 'Film', start: '20:00', minutes: 120, content: { type: 'movies' } }] }, { catalog });
+    const day = at('2024-06-03T20:00');
+    const { airings } = compile(input, day, day + 2 * 3600_000);
+    const breaks = airings.filter((a) => a.startMs >= day && a.endMs <= day + 2 * 3600_000 && a.kind !== 'program');
+    expect(breaks.filter((a) => a.kind === 'commercial').length).toBeGreaterThan(4);
+    for (const slate of breaks.filter((a) => a.kind === 'slate')) expect(slate.endMs - slate.startMs, 'only the odd seconds no spot fits').toBeLessThan(30_000);
   });
 
   it('handles a show longer than its block: cut ends it on the boundary; shift delays the next block', () => {
