@@ -56,6 +56,20 @@ export function elementaryPids(data: Buffer, offset: number): Map<Kind, number> 
   return found;
 }
 
+/**
+ * A copy of a single-packet table (PAT, PMT, SDT) as ffmpeg's muxer writes one: header and
+ * payload, no adaptation field. A renderer's first tables carry one only to flag their counter
+ * restart (+initial_discontinuity), which is not ours to repeat, and players that parse the PAT
+ * naively read its pointer field at byte 4.
+ */
+function tableTemplate(data: Buffer, at: number): Buffer {
+  const packet = Buffer.alloc(TS_PACKET_SIZE, 0xff);
+  data.copy(packet, 0, at, at + 4);
+  packet[3] = (packet[3]! & 0xcf) | 0x10;
+  data.copy(packet, 4, payloadOffset(data, at), at + TS_PACKET_SIZE);
+  return packet;
+}
+
 export class TsRemuxer extends Transform {
   private readonly aligner = new PacketAligner();
   private readonly offsetTicks: number;
@@ -131,7 +145,7 @@ export class TsRemuxer extends Transform {
       // A new input (each renderer and each splice starts with its tables): its PMT PID.
       this.inputPmtPid = pmtPidFromPat(data, at) ?? this.inputPmtPid;
       if (!this.pat && this.inputPmtPid !== undefined) {
-        this.pat = Buffer.from(data.subarray(at, at + TS_PACKET_SIZE));
+        this.pat = tableTemplate(data, at);
         this.outputPmtPid = this.inputPmtPid;
       }
       return false;
@@ -141,7 +155,7 @@ export class TsRemuxer extends Transform {
       return false;
     }
     if (pid === SDT_PID) {
-      this.sdt ??= Buffer.from(data.subarray(at, at + TS_PACKET_SIZE));
+      this.sdt ??= tableTemplate(data, at);
       return false;
     }
     const outPid = this.inputMap.get(pid);
@@ -178,7 +192,7 @@ export class TsRemuxer extends Transform {
   private takePmt(data: Buffer, at: number): void {
     const pids = elementaryPids(data, at);
     if (!this.pmt) {
-      this.pmt = Buffer.from(data.subarray(at, at + TS_PACKET_SIZE));
+      this.pmt = tableTemplate(data, at);
       this.outputPids = pids;
     }
     this.inputMap = new Map();
@@ -204,8 +218,6 @@ export class TsRemuxer extends Transform {
 
   private withCounter(template: Buffer, pid: number): Buffer {
     const packet = Buffer.from(template);
-    // The first input flagged its tables' counters as restarting (+initial_discontinuity): not ours.
-    if ((packet[3]! & 0x20) !== 0 && packet[4]! > 0) packet[5] = packet[5]! & 0x7f;
     const cc = ((this.counters.get(pid) ?? 15) + 1) & 0x0f;
     this.counters.set(pid, cc);
     packet[3] = (packet[3]! & 0xf0) | cc;
