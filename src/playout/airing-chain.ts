@@ -248,7 +248,14 @@ export class AiringChain {
     this.upcomingSlice = first;
     this.upcoming = this.prepare(first);
     while (!this.stopped && this.upcoming) {
-      const renderer = await this.upcoming;
+      // replanNext may replace the next renderer while we wait for it (a graphics change): the
+      // one awaited is then killed, so wait for its replacement instead of airing a dead one.
+      let pending = this.upcoming;
+      let renderer = await pending;
+      while (this.upcoming !== pending && this.upcoming) {
+        pending = this.upcoming;
+        renderer = await pending;
+      }
       if (this.stopped) {
         renderer.kill();
         break;

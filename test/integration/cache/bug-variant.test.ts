@@ -18,6 +18,9 @@ const run = promisify(execFile);
 const W = 320;
 const H = 180;
 type RGB = [number, number, number];
+let work: string;
+/** The channel's graphics: the bug alone (a PUT replaces the whole override, so it is sent whole). */
+const BUG_TEST_GRAPHICS = { bug: { corner: 'top-right', size_percent: 25, opacity: 0.8 }, lower_third: { enabled: false }, up_next: { enabled: false } };
 interface Status { cache: { cachedSlices: number; liveSlices: number }; rendering: { cached: boolean } | null }
 interface Health { cache: { entries: number; fillQueue: { depth: number; filled: number } | null } }
 
@@ -26,6 +29,20 @@ function regionMean(frame: Buffer, r: { x: number; y: number; w: number; h: numb
   for (let y = r.y; y < r.y + r.h; y += 1) for (let x = r.x; x < r.x + r.w; x += 1) for (let c = 0; c < 3; c += 1) sum[c]! += frame[(y * W + x) * 3 + c]!;
   return sum.map((v) => v / (r.w * r.h)) as RGB;
 }
+
+async function decode(segments: Buffer[], name: string): Promise<Buffer[]> {
+  const file = await saveTo(path.join(work, name), Buffer.concat(segments));
+  const count = (await packetTimes(file)).video.length;
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  const data = stdout as unknown as Buffer;
+  const size = W * H * 3;
+  expect(Math.round(data.length / size)).toBe(count);
+  return Array.from({ length: count }, (_, i) => data.subarray(i * size, (i + 1) * size));
+}
+
+/** The picture away from any graphics (top-left): which airing it is. */
+const isBlue = (frame: Buffer) => { const c = regionMean(frame, { x: 2, y: 2, w: 20, h: 10 }); return c[2] > 200 && c[0] < 40; };
+const isRed = (frame: Buffer) => { const c = regionMean(frame, { x: 2, y: 2, w: 20, h: 10 }); return c[0] > 200 && c[2] < 40; };
 
 function childCommands(root: number): string[] {
   const found: string[] = [];
@@ -44,7 +61,6 @@ function childCommands(root: number): string[] {
 describe('a channel with an always-on bug airs from its cache variant (real server, real ffmpeg)', () => {
   let server: RunningServer;
   const url = (p: string) => `${server.baseUrl}${p}`;
-  let work: string;
 
   beforeAll(async () => {
     work = tempDir('cache-bug');
@@ -63,7 +79,7 @@ describe('a channel with an always-on bug airs from its cache variant (real serv
       graphics: { fade_seconds: 0 },
       channels: [{
         number: 1, name: 'Bug Test', call_sign: 'BUG1', logo, always_on: true,
-        graphics: { bug: { corner: 'top-right', size_percent: 25, opacity: 0.8 }, lower_third: { enabled: false }, up_next: { enabled: false } },
+        graphics: BUG_TEST_GRAPHICS,
       }],
     };
     server = await startServer(config);
@@ -73,7 +89,7 @@ describe('a channel with an always-on bug airs from its cache variant (real serv
     await server?.stop();
   });
 
-  it('INV-CACHE-3 INV-CACHE-4: fills the show with the bug burned in and the ad bare, then airs both copied, the bug on the show only', async () => {
+  it('INV-CACHE-3 INV-CACHE-4: fills the show with the bug burned in and the ad bare, airs both copied with the bug on the show only, and never the old bug once it moves', async () => {
     await waitFor('the show\'s variant and the ad to be filled', async () => {
       const health = (await (await fetch(url('/api/health'))).json()) as Health;
       return health.cache.entries >= 2 && health.cache.fillQueue?.depth === 0 ? health : undefined;
@@ -101,38 +117,37 @@ describe('a channel with an always-on bug airs from its cache variant (real serv
 
     // The newest segments (published in the window): blue frames carry the white bug top-right
     // (80 % over blue), red frames none.
-    const recent = [...collected.entries()].sort(([a], [b]) => a - b).slice(-4).map(([, data]) => data);
-    const file = await saveTo(path.join(work, 'recent.ts'), Buffer.concat(recent));
-    const count = (await packetTimes(file)).video.length;
-    const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vf', `scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
-    const data = stdout as unknown as Buffer;
-    const size = W * H * 3;
-    expect(Math.round(data.length / size)).toBe(count);
-    let blueWithBug = 0;
-    let redWithout = 0;
-    for (let i = 0; i < count; i += 1) {
-      const frame = data.subarray(i * size, (i + 1) * size);
-      const background = regionMean(frame, { x: 2, y: 2, w: 20, h: 10 });
-      const corner = regionMean(frame, { x: 255, y: 25, w: 40, h: 40 });
-      if (background[2] > 200 && background[0] < 40) {
-        expect(corner[0], `frame ${i}: the bug over the show`).toBeGreaterThan(150);
-        blueWithBug += 1;
-      } else if (background[0] > 200 && background[2] < 40) {
-        expect(corner[0] - corner[2], `frame ${i}: no bug over the ad`).toBeGreaterThan(150);
-        redWithout += 1;
-      }
-    }
-    expect(blueWithBug).toBeGreaterThan(25);
-    expect(redWithout).toBeGreaterThan(25);
+    const TOP_RIGHT = { x: 255, y: 25, w: 40, h: 40 };
+    const BOTTOM_LEFT = { x: 25, y: 115, w: 40, h: 40 };
+    let frames = await decode([...collected.entries()].sort(([a], [b]) => a - b).slice(-4).map(([, data]) => data), 'recent.ts');
+    const shows = frames.filter(isBlue);
+    const ads = frames.filter(isRed);
+    expect(shows.length).toBeGreaterThan(25);
+    expect(ads.length).toBeGreaterThan(25);
+    for (const frame of shows) expect(regionMean(frame, TOP_RIGHT)[0], 'the bug over the show').toBeGreaterThan(150);
+    for (const frame of ads) expect(regionMean(frame, TOP_RIGHT)[0] - regionMean(frame, TOP_RIGHT)[2], 'no bug over the ad').toBeGreaterThan(150);
 
-    // A moved bug is another variant, not filled yet: the show renders live again (never the old
-    // bug from the cache), the ad stays copied.
-    const moved = await fetch(url('/api/channels/1/graphics'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bug: { corner: 'bottom-left' } }) });
+    // A moved bug is another variant: from the next airing on the show has the bug where it now
+    // is (rendered live, or copied from the new variant once the background fill has made it),
+    // never the old one from the cache.
+    const moved = await fetch(url('/api/channels/1/graphics'), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...BUG_TEST_GRAPHICS, bug: { ...BUG_TEST_GRAPHICS.bug, corner: 'bottom-left' } }) });
     expect(moved.status).toBe(200);
-    const changedAt = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
-    await waitFor('the show to render live with its new bug', async () => {
-      const now = (await (await fetch(url('/api/channels/1/status'))).json()) as Status;
-      return now.cache.liveSlices > changedAt.cache.liveSlices ? now : undefined;
-    }, 30_000, 250);
+    await sleep(12_000);
+    const later = new Map<number, Buffer>();
+    const stop = Date.now() + 10_000;
+    while (Date.now() < stop) {
+      const { playlist } = await fetchPlaylist(url('/channel/1.m3u8'));
+      for (const segment of playlist.segments) {
+        if (!later.has(segment.sequence)) later.set(segment.sequence, Buffer.from(await (await fetch(url(`/channel/${segment.uri}`))).arrayBuffer()));
+      }
+      await sleep(300);
+    }
+    frames = await decode([...later.entries()].sort(([a], [b]) => a - b).slice(-4).map(([, data]) => data), 'moved.ts');
+    const movedShows = frames.filter(isBlue);
+    expect(movedShows.length).toBeGreaterThan(25);
+    const corners = movedShows.map((frame) => [Math.round(regionMean(frame, BOTTOM_LEFT)[0]), Math.round(regionMean(frame, TOP_RIGHT)[0])]);
+    const cornersWhy = `${JSON.stringify(corners)}\n${server.logs.slice(-30).join('\n')}`;
+    expect(corners.filter(([bottomLeft]) => bottomLeft <= 150), `the bug in its new corner: ${cornersWhy}`).toEqual([]);
+    expect(corners.filter(([, topRight]) => topRight >= 40), `not in its old one: ${cornersWhy}`).toEqual([]);
   }, 180_000);
 });

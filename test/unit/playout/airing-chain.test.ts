@@ -55,7 +55,7 @@ function pictureOf(child: FakeChild): string {
   return inputs[0]!.includes('drawtext=') ? 'drawn slate' : 'plain slate';
 }
 
-function chainFor(airings: Airing[], behave: (child: FakeChild, index: number) => void, check: (path: string) => SourceCheck = () => ({ ok: true, facts: { hasAudio: true, interlaced: false } })) {
+function chainFor(airings: Airing[], behave: (child: FakeChild, index: number) => void, check: (path: string) => SourceCheck | Promise<SourceCheck> = () => ({ ok: true, facts: { hasAudio: true, interlaced: false } })) {
   const spawner = fakeSpawner(behave);
   const sink = new PassThrough();
   let bytes = 0;
@@ -134,6 +134,33 @@ describe('AiringChain (fake spawner)', () => {
     expect(setup.spawner.children.map(pictureOf)).toEqual(['source /media/a.mp4', 'source /media/b.mp4', 'source /media/b.mp4']);
     expect(setup.spawner.children[1]!.signalCode).toBe('SIGKILL'); // the stale one never airs
     expect(setup.bytesOut()).toBe(2 * 188 * 10);
+  });
+
+  it('a graphics change while the chain waits for the next renderer airs its replacement, not the killed one', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let bChecks = 0;
+    const { chain, spawner, bytesOut } = chainFor(
+      [airing(0, 10, 'a'), airing(10, 20, 'b')],
+      (child, index) => {
+        if (index !== 1) succeed(child); // index 1: b prepared with the old settings, never finishing on its own
+      },
+      async (path) => {
+        // b's first preparation is slow (its check is held), so the chain is waiting for it when the change comes.
+        if (path.endsWith('b.mp4') && bChecks++ === 0) await gate;
+        return { ok: true, facts: { hasAudio: true, interlaced: false } };
+      },
+    );
+    const running = chain.run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    chain.replanNext();
+    release();
+    await running;
+    expect(spawner.children.map(pictureOf)).toEqual(['source /media/a.mp4', 'source /media/b.mp4', 'source /media/b.mp4']);
+    expect(spawner.children[1]!.signalCode).toBe('SIGKILL');
+    // Not a failed airing: no slate, and b's fresh renderer's output aired.
+    expect(chain.slatesShown).toBe(0);
+    expect(bytesOut()).toBe(2 * 188 * 10);
   });
 
   it('INV-AIR-1: a file that cannot play shows the "technical difficulties" slate for its slot', async () => {

@@ -22,9 +22,10 @@ function header(pid: number, start: boolean, cc: number, adaptation?: Buffer, pa
   return data;
 }
 
+/** A PAT flagged as a counter restart (an adaptation field, as +initial_discontinuity writes it). */
 function pat(pmtPid: number): Buffer {
-  const data = header(0, true, 0);
-  Buffer.from([0, 0x00, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xe0 | (pmtPid >> 8), pmtPid & 0xff, 0, 0, 0, 0]).copy(data, 4);
+  const data = header(0, true, 0, Buffer.from([0x80]));
+  Buffer.from([0, 0x00, 0xb0, 13, 0, 1, 0xc1, 0, 0, 0, 1, 0xe0 | (pmtPid >> 8), pmtPid & 0xff, 0, 0, 0, 0]).copy(data, 6);
   return data;
 }
 
@@ -132,6 +133,10 @@ describe('TsRemuxer: the Node packager', () => {
       const pid = packetPid(out, at);
       if (pid === 0) {
         expect(packetPid(out, all[i + 1]!)).toBe(PMT_PID);
+        // As ffmpeg writes tables: payload only, the pointer field at byte 4, the PMT PID in the section.
+        expect(out[at + 3]! & 0x30).toBe(0x10);
+        expect(out[at + 4]).toBe(0);
+        expect(((out[at + 15]! & 0x1f) << 8) | out[at + 16]!).toBe(PMT_PID);
         lastTableClock = clock;
         tables += 1;
       }
