@@ -159,7 +159,7 @@ function buildChannels(
       segmentDurationSeconds: config.streaming.segment_duration,
       playlistSize: config.streaming.playlist_size,
       loudnessTarget: config.ffmpeg.loudness_target,
-      workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 2,
+      workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 4,
       tsBurstSeconds: config.streaming.ts_burst,
       packager: config.streaming.packager,
       timeZone: channels.get(channelNumber)?.timeZone,

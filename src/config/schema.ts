@@ -29,8 +29,10 @@ export const streamingSchema = z
     /** Segments listed in the live playlist. */
     playlist_size: z.number().int().min(2).max(60).default(6),
     /**
-     * Seconds of stream the packager may work ahead of real time; default segment_duration + 2,
-     * so a player that starts on a cold channel never waits for a segment (see segment-grid.ts).
+     * Seconds of stream the packager may work ahead of real time; default segment_duration + 4,
+     * so a player that starts on a cold channel never waits for a segment (see segment-grid.ts),
+     * even when its blocking reload times out just before the first full-length segment is
+     * published and it falls back to polling (hls.js then asks again ~5 s later).
      */
     work_ahead: z.number().min(0).max(120).optional(),
     /** Seconds of stream a new `/channel/N.ts` viewer gets at once, from a keyframe. */

@@ -64,7 +64,7 @@ describe('delivery: continuous .ts, HLS for caches and other origins (real serve
   });
 
   it('INV-TS-1: sends a warm channel\'s .ts continuously for 30 s — across airing boundaries and a packager restart — decodable', async () => {
-    // Warm: held by a viewer, and working ahead of real time as it should (work_ahead 4 s here).
+    // Warm: held by a viewer, and working ahead of real time as it should (work_ahead 6 s here: segment_duration 2 + 4).
     const holder = watchTs(url('/channel/1.ts'), 45);
     await waitFor('the channel to work ahead', async () => {
       const status = (await (await fetch(url('/api/channels/1/status'))).json()) as { workingAheadSeconds: number | null };
