@@ -98,8 +98,16 @@ export class LivePlaylist {
     this.pendingDiscontinuity = false;
     this.lastSequence = sequence;
     this.window.push(segment);
-    while (this.window.length > this.options.windowSize) this.retireOldest(nowMs);
+    // `windowSize` segments, but never less than three target durations of them (RFC 8216
+    // §6.2.2): during a cold start's ramp of short segments the window holds more, so a player
+    // reloading now and then still finds the segment after the one it has.
+    const minimumSeconds = 3 * this.options.targetDurationSeconds;
+    while (this.window.length > this.options.windowSize && this.listedSeconds() - this.window[0]!.durationSeconds >= minimumSeconds) this.retireOldest(nowMs);
     return segment;
+  }
+
+  private listedSeconds(): number {
+    return this.window.reduce((sum, s) => sum + s.durationSeconds, 0);
   }
 
   private retireOldest(nowMs: number): void {

@@ -9,10 +9,14 @@ describe('live playlist', () => {
   it('INV-SEG-1: slides a window of the configured size, EXTINF never above the target duration', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 3 });
     playlist.beginRun(1, 0);
-    for (let n = 100; n < 106; n += 1) playlist.append(seg(n, n === 103 ? 1.96 : 2), n * 1000);
+    for (let n = 100; n < 106; n += 1) playlist.append(seg(n, n === 104 ? 1.96 : 2), n * 1000);
+    // 3 segments hold 5.96 s, less than three target durations (RFC 8216 §6.2.2): one more stays.
     const parsed = parsePlaylist(playlist.render());
-    expect(parsed.segments.map((s) => s.uri)).toEqual(['r1-103.ts', 'r1-104.ts', 'r1-105.ts']);
-    expect(parsed.mediaSequence).toBe(103);
+    expect(parsed.segments.map((s) => s.uri)).toEqual(['r1-102.ts', 'r1-103.ts', 'r1-104.ts', 'r1-105.ts']);
+    expect(parsed.mediaSequence).toBe(102);
+    playlist.append(seg(106), 106_000);
+    playlist.append(seg(107), 107_000);
+    expect(parsePlaylist(playlist.render()).segments.map((s) => s.uri)).toEqual(['r1-105.ts', 'r1-106.ts', 'r1-107.ts']);
     expect(parsed.targetDuration).toBe(2);
     for (const s of parsed.segments) expect(s.duration).toBeLessThanOrEqual(parsed.targetDuration);
     expect(parsed.endList).toBe(false);
@@ -49,7 +53,7 @@ describe('live playlist', () => {
   });
 
   it('INV-HLS-2: marks a new run with EXT-X-DISCONTINUITY and counts it in DISCONTINUITY-SEQUENCE once it slides out', () => {
-    const playlist = new LivePlaylist({ targetDurationSeconds: 2, windowSize: 2 });
+    const playlist = new LivePlaylist({ targetDurationSeconds: 1, windowSize: 2 });
     playlist.beginRun(1, 0);
     playlist.append(seg(1), 0);
     playlist.append(seg(2), 1);
@@ -154,7 +158,8 @@ describe('live playlist', () => {
           const parsed = parsePlaylist(playlist.render());
           expect(parsed.mediaSequence).toBeGreaterThanOrEqual(lastMediaSequence);
           expect(parsed.discontinuitySequence).toBeGreaterThanOrEqual(lastDiscontinuitySequence);
-          expect(parsed.segments.length).toBeLessThanOrEqual(windowSize);
+          // windowSize segments, more only while fewer would list less than three target durations.
+          if (parsed.segments.length > windowSize) expect(parsed.segments.slice(1).reduce((sum, x) => sum + x.duration, 0)).toBeLessThan(3 * parsed.targetDuration);
           lastMediaSequence = parsed.mediaSequence;
           lastDiscontinuitySequence = parsed.discontinuitySequence;
           for (const segment of parsed.segments) {
@@ -186,5 +191,20 @@ describe('live playlist', () => {
     playlist.append({ fileName: 'r2-1700000062.ts', durationSeconds: 2, sourceSequence: 1700000062 }, 4);
     const afterOldLeft = parsePlaylist(playlist.render()).segments.find((s) => s.uri === 'r2-1700000060.ts')!.sequence;
     expect(afterOldLeft).toBe(whileBothListed);
+  });
+
+  it('INV-HLS-4: never lists less than three target durations while it can (RFC 8216 §6.2.2): a cold start\'s ramp stays listed', () => {
+    const playlist = new LivePlaylist({ targetDurationSeconds: 10, windowSize: 6 });
+    playlist.beginRun(1, 0);
+    const ramp = [0.5, 0.5, 1, 1, 2, 2, 4, 4, 8, 8, 10, 10, 10];
+    ramp.forEach((d, i) => {
+      playlist.append(seg(i, d), i);
+      const listed = parsePlaylist(playlist.render()).segments;
+      const seconds = listed.reduce((sum, x) => sum + x.duration, 0);
+      const published = ramp.slice(0, i + 1).reduce((a, b) => a + b, 0);
+      expect(seconds).toBeGreaterThanOrEqual(Math.min(30, published) - 1e-9);
+    });
+    // Once three target durations are listed, the window is back to its configured size.
+    expect(parsePlaylist(playlist.render()).segments).toHaveLength(6);
   });
 });
