@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { dropLastUnit } from '../../src/streaming/mpegts.js';
+import { sleep } from './server.js';
 // m3u8-parser ships no types; the part used here is small and described below.
 // @ts-expect-error no declaration file
 import { Parser } from 'm3u8-parser';
@@ -58,6 +59,27 @@ export async function fetchPlaylist(url: string): Promise<{ playlist: ParsedPlay
   const text = await response.text();
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${text}`);
   return { playlist: parsePlaylist(text), response, text };
+}
+
+/**
+ * Watches a live playlist for `ms` like a player that polls every `pollMs`: fetches each newly
+ * listed segment once and returns them in sequence order. `onPoll` runs after every poll
+ * (e.g. to sample the server's processes while it plays).
+ */
+export async function captureHlsSegments(playlistUrl: string, ms: number, pollMs: number, onPoll?: () => void): Promise<Array<{ segment: ParsedSegment; data: Buffer }>> {
+  const collected = new Map<number, { segment: ParsedSegment; data: Buffer }>();
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const { playlist } = await fetchPlaylist(playlistUrl);
+    for (const segment of playlist.segments) {
+      if (collected.has(segment.sequence)) continue;
+      const data = Buffer.from(await (await fetch(new URL(segment.uri, playlistUrl))).arrayBuffer());
+      collected.set(segment.sequence, { segment, data });
+    }
+    onPoll?.();
+    await sleep(pollMs);
+  }
+  return [...collected.values()].sort((a, b) => a.segment.sequence - b.segment.sequence);
 }
 
 export interface PacketTimes {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClips } from '../../helpers/media.js';
-import { blackAndSilence, decodeErrors, fetchPlaylist, packetTimes, saveTo, type ParsedSegment } from '../../helpers/hls.js';
+import { blackAndSilence, captureHlsSegments, decodeErrors, fetchPlaylist, packetTimes, saveTo, type ParsedSegment } from '../../helpers/hls.js';
 import { runCli, sleep, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
 
 /**
@@ -74,21 +74,12 @@ describe('an all-cached channel (real server, real ffmpeg)', () => {
     airings = ((await (await fetch(url(`/api/channels/1/timeline?from=${askedAtMs - 60_000}&to=${askedAtMs + 60_000}`))).json()) as { airings: Airing[] }).airings;
     epochMs = Date.parse(airings[0]!.start);
 
-    const collected = new Map<number, { segment: ParsedSegment; data: Buffer }>();
     const seen = new Set<string>();
-    const until = Date.now() + CAPTURE_MS;
-    while (Date.now() < until) {
-      const { playlist } = await fetchPlaylist(url('/channel/1.m3u8'));
-      for (const segment of playlist.segments) {
-        if (collected.has(segment.sequence)) continue;
-        collected.set(segment.sequence, { segment, data: Buffer.from(await (await fetch(url(`/channel/${segment.uri}`))).arrayBuffer()) });
-      }
+    const ordered = await captureHlsSegments(url('/channel/1.m3u8'), CAPTURE_MS, 150, () => {
       for (const command of descendantCommands(server.process.pid!)) seen.add(command);
-      await sleep(150);
-    }
+    });
     processesSeen = [...seen];
     status = (await (await fetch(url('/api/channels/1/status'))).json()) as typeof status;
-    const ordered = [...collected.values()].sort((a, b) => a.segment.sequence - b.segment.sequence);
     segments = ordered.map((c) => c.segment);
     hlsFile = await saveTo(path.join(work, 'hls-joined.ts'), Buffer.concat(ordered.map((c) => c.data)));
   }, 120_000);

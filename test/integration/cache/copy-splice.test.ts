@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClips } from '../../helpers/media.js';
-import { blackAndSilence, decodeErrors, fetchPlaylist, packetTimes, readStreamFor, saveTo, streamFacts, type PacketTimes, type ParsedSegment } from '../../helpers/hls.js';
-import { runCli, sleep, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
+import { blackAndSilence, captureHlsSegments, decodeErrors, packetTimes, readStreamFor, saveTo, streamFacts, type PacketTimes, type ParsedSegment } from '../../helpers/hls.js';
+import { runCli, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
 
 /**
  * A loop channel whose library is partly cached: the ad and the black silent clip are copy-
@@ -48,20 +48,10 @@ describe('copy-splice playout from the media cache (real server, real ffmpeg)', 
     airings = ((await (await fetch(url(`/api/channels/1/timeline?from=${startedAt - 60_000}&to=${startedAt + 120_000}`))).json()) as { airings: Airing[] }).airings;
     epochMs = Date.parse(airings[0]!.start);
     const tsViewer = readStreamFor(url('/channel/1.ts'), CAPTURE_MS);
-    const collected = new Map<number, { segment: ParsedSegment; data: Buffer }>();
-    const until = Date.now() + CAPTURE_MS;
-    while (Date.now() < until) {
-      const { playlist } = await fetchPlaylist(url('/channel/1.m3u8'));
-      for (const segment of playlist.segments) {
-        if (collected.has(segment.sequence)) continue;
-        collected.set(segment.sequence, { segment, data: Buffer.from(await (await fetch(url(`/channel/${segment.uri}`))).arrayBuffer()) });
-      }
-      // Often: a copied slice reaches the packager at once, so at the start the run works ahead in
-      // a burst of short ramp segments that a slow poll would see slide out of a 4-segment list.
-      await sleep(150);
-    }
+    // Often: a copied slice reaches the packager at once, so at the start the run works ahead in
+    // a burst of short ramp segments that a slow poll would see slide out of a 4-segment list.
+    const ordered = await captureHlsSegments(url('/channel/1.m3u8'), CAPTURE_MS, 150);
     status = (await (await fetch(url('/api/channels/1/status'))).json()) as typeof status;
-    const ordered = [...collected.values()].sort((a, b) => a.segment.sequence - b.segment.sequence);
     segments = ordered.map((c) => c.segment);
     hlsFile = await saveTo(path.join(work, 'hls-joined.ts'), Buffer.concat(ordered.map((c) => c.data)));
     tsFile = await saveTo(path.join(work, 'viewer.ts'), (await tsViewer).data);

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClips } from '../../helpers/media.js';
 import {
-  blackAndSilence, decodeErrors, fetchPlaylist, frameColours, packetTimes, readStreamFor, saveTo, streamFacts,
+  blackAndSilence, captureHlsSegments, decodeErrors, frameColours, packetTimes, readStreamFor, saveTo, streamFacts,
   type PacketTimes, type ParsedSegment,
 } from '../../helpers/hls.js';
-import { sleep, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
+import { startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
 
 /**
  * A loop channel over four clips that differ in everything the normaliser handles: frame
@@ -49,18 +49,7 @@ describe('concat playout across mixed sources (real server, real ffmpeg)', () =>
 
     // Watch as an HLS player and as a .ts viewer at the same time, for the same stretch.
     const tsViewer = readStreamFor(url('/channel/1.ts'), CAPTURE_MS);
-    const collected = new Map<number, { segment: ParsedSegment; data: Buffer }>();
-    const until = Date.now() + CAPTURE_MS;
-    while (Date.now() < until) {
-      const { playlist } = await fetchPlaylist(url('/channel/1.m3u8'));
-      for (const segment of playlist.segments) {
-        if (collected.has(segment.sequence)) continue;
-        const data = Buffer.from(await (await fetch(url(`/channel/${segment.uri}`))).arrayBuffer());
-        collected.set(segment.sequence, { segment, data });
-      }
-      await sleep(500);
-    }
-    const ordered = [...collected.values()].sort((a, b) => a.segment.sequence - b.segment.sequence);
+    const ordered = await captureHlsSegments(url('/channel/1.m3u8'), CAPTURE_MS, 500);
     segments = ordered.map((c) => c.segment);
     hlsFile = await saveTo(path.join(work, 'hls-joined.ts'), Buffer.concat(ordered.map((c) => c.data)));
     for (const { segment, data } of ordered) await saveTo(path.join(work, `seg-${segment.sequence}.ts`), data);
