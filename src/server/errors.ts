@@ -31,10 +31,16 @@ export function zodProblem(error: z.ZodError): { message: string; field?: string
   return { message, ...(first ? { field: first } : {}) };
 }
 
-/** A query string the list's zod schema refused: 400, naming the parameter at fault. */
-export function sendQueryError(reply: FastifyReply, error: z.ZodError): FastifyReply {
+/** A refused query string, worded for query strings ("unknown parameter(s)", not keys). */
+export function queryProblem(error: z.ZodError): { message: string; field?: string } {
   const problem = zodProblem(error);
-  return sendError(reply, 400, 'bad_request', problem.message.replace(/unknown key\(s\)/g, 'unknown parameter(s)'), problem.field);
+  return { ...problem, message: problem.message.replace(/unknown key\(s\)/g, 'unknown parameter(s)') };
+}
+
+/** A query string the route's zod schema refused: 400, naming the parameter at fault. */
+export function sendQueryError(reply: FastifyReply, error: z.ZodError): FastifyReply {
+  const problem = queryProblem(error);
+  return sendError(reply, 400, 'bad_request', problem.message, problem.field);
 }
 
 /** The code for a status Fastify itself raised (bad JSON, body too large, unknown content type). */

@@ -6,7 +6,7 @@ import { chapterJson, listMedia, mediaDetail, mediaRow } from '../../library/med
 import { ScanRunningError } from '../../library/scan-job.js';
 import { fileIdentity, ThumbnailCache, ThumbnailError } from '../../library/thumbnails.js';
 import type { AppContext } from '../app.js';
-import { sendError, zodProblem } from '../errors.js';
+import { queryProblem, sendError, sendQueryError, zodProblem } from '../errors.js';
 import { chapterPatchBody, mediaListQuery, thumbnailQuery } from '../openapi/api-schemas.js';
 
 const idParam = z.coerce.number().int().min(1);
@@ -35,10 +35,7 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
 
   app.get('/api/media', async (request, reply) => {
     const query = mediaListQuery.safeParse(request.query);
-    if (!query.success) {
-      const problem = zodProblem(query.error);
-      return badRequest(reply, problem.message.replace(/unknown key\(s\)/g, 'unknown parameter(s)'), problem.field);
-    }
+    if (!query.success) return sendQueryError(reply, query.error);
     return listMedia(db, query.data);
   });
 
@@ -121,8 +118,8 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
     if (id === undefined) return reply;
     const query = thumbnailQuery.safeParse(request.query);
     if (!query.success) {
-      const problem = zodProblem(query.error);
-      return badRequest(reply, `${problem.message.replace(/unknown key\(s\)/g, 'unknown parameter(s)')} (give at=MILLISECONDS, e.g. ?at=90000)`, problem.field ?? 'at');
+      const problem = queryProblem(query.error);
+      return badRequest(reply, `${problem.message} (give at=MILLISECONDS, e.g. ?at=90000)`, problem.field ?? 'at');
     }
     const atMs = Number(query.data.at);
     const row = mediaRow(db, id)!;
