@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { renderTemplate, type TemplateValues } from '../config/graphics-template.js';
-import { buildOverlayFilter, type CardLayer, type FrameSize } from './filter-graph.js';
-import type { CardKind } from './windows.js';
+import { buildOverlayFilter, type FrameSize } from './filter-graph.js';
+import type { CardPlan } from './windows.js';
 import { overlaySpecFor, type GraphicsChannel, type GraphicsPlanner } from './planner.js';
 
 /** Which card a preview shows beside the bug. */
@@ -11,13 +11,16 @@ export type PreviewCard = (typeof PREVIEW_CARDS)[number];
 /** A programme to fill the templates with, so the preview reads like the real thing. */
 const SAMPLE: TemplateValues = { show: 'Signal Hill', title: 'Pilot', season: 1, episode: 1, year: 1987, next_title: 'Harbor Lights', next_start: '8:00 PM', time: '7:30 PM' };
 
-/** The card as the planner would draw it for SAMPLE, on screen from before the frame to well after it. */
-function sampleCard(kind: Exclude<PreviewCard, 'none'>, channel: GraphicsChannel): CardLayer {
+/** The preview's one frame sits in a minute-long slice; the card and bug cover all of it. */
+const SLICE = { fromMs: 0, toMs: 60_000 };
+
+/** The card as the planner would plan it for SAMPLE, on screen from before the frame to the slice's end. */
+function sampleCard(kind: Exclude<PreviewCard, 'none'>, channel: GraphicsChannel): CardPlan {
   const { settings } = channel;
   const values: TemplateValues = { ...SAMPLE, channel: channel.name, call_sign: channel.callSign };
   const lines = kind === 'lower_third' ? settings.lower_third.episode : kind === 'up_next' ? settings.up_next.template : settings.up_next.break_template;
-  // from < 0: the card began before this frame, so it shows at full opacity (no fade-in).
-  return { kind: kind as CardKind, from: -10, to: 60, line1: renderTemplate(lines.line1, values), line2: renderTemplate(lines.line2, values) };
+  // Begun before the frame: it shows at full opacity (no fade-in).
+  return { kind, fromMs: SLICE.fromMs - 10_000, toMs: SLICE.toMs, line1: renderTemplate(lines.line1, values), line2: renderTemplate(lines.line2, values) };
 }
 
 /**
@@ -36,9 +39,10 @@ export async function renderGraphicsPreview(
   const fontFile = settings.enabled ? await planner.fontFor(channel) : undefined;
   const wantsBug = settings.enabled && settings.bug.enabled;
   const image = wantsBug ? await planner.bugImageFor(channel, fontFile) : undefined;
-  const cards = settings.enabled && card !== 'none' ? [sampleCard(card, channel)] : [];
-  const spec = overlaySpecFor({ bug: wantsBug ? [{ fromMs: 0, toMs: 60_000 }] : [], cards: [], dropped: [] }, { fromMs: 0, toMs: 60_000 }, { ...settings, bug: { ...settings.bug, mode: 'always' } }, frame, image, fontFile);
-  const overlay = buildOverlayFilter({ ...spec, cards: fontFile ? cards : [] });
+  // A plan like the planner's, turned into the renderers' filter by the renderers' own code
+  // (cards only with a font, the bug only with an image).
+  const plan = { bug: wantsBug ? [SLICE] : [], cards: settings.enabled && card !== 'none' ? [sampleCard(card, channel)] : [], dropped: [] };
+  const overlay = buildOverlayFilter(overlaySpecFor(plan, SLICE, { ...settings, bug: { ...settings.bug, mode: 'always' } }, frame, image, fontFile));
   // A soft, scene-like backdrop (not a test card with its own text) so the layers read as on air.
   const background = `gradients=size=${frame.width}x${frame.height}:rate=${frame.frameRate}:c0=0x1d3557:c1=0x457b9d:c2=0xa8dadc:c3=0xe76f51:nb_colors=4:speed=0.01:seed=7`;
   const graph = overlay ? `${background}[gin];${overlay}` : `${background}[gout]`;
