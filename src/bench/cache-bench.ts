@@ -18,7 +18,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { paceOver, parsePlaylistSegments, PublicationWatch } from './capacity-bench.js';
+import { allChannels as healthChannels, paceOver, parsePlaylistSegments, PublicationWatch, waitForAllLive } from './capacity-bench.js';
 import { CLI, descendants, startServer, treeCpu, waitUntil, writeBenchConfig, type BenchResult, type Server } from './playout-bench.js';
 
 const run = promisify(execFile);
@@ -84,9 +84,7 @@ interface ChannelStatus {
   cache: { hitRatio: number | null; liveSlices: number; cachedSlices: number } | null;
 }
 
-async function allChannels(server: Server): Promise<ChannelStatus[]> {
-  return ((await (await fetch(`${server.baseUrl}/api/health`)).json()) as { channels: ChannelStatus[] }).channels;
-}
+const allChannels = (server: Server) => healthChannels<ChannelStatus>(server);
 
 /** How many processes the server has started that are still alive (ffmpeg renderers or a packager). */
 function childCount(server: Server): number {
@@ -138,10 +136,7 @@ async function capacityStep(workDir: string, mediaDir: string, quality: Quality,
   const numbers = Array.from({ length: n }, (_, i) => i + 1);
   const watch = new PublicationWatch(server, numbers);
   try {
-    await waitUntil(`all ${n} channels to be live`, async () => {
-      const channels = await allChannels(server);
-      return channels.length === n && channels.every((c) => c.state === 'live');
-    }, 120_000);
+    await waitForAllLive(server, n);
     watch.start();
     await sleep(warmupSeconds * 1000);
     const opening = await allChannels(server);

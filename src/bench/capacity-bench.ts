@@ -89,9 +89,18 @@ interface ChannelStatus {
   encoder: { pid: number | null; rendererPid: number | null; restarts: number; speed: number | null; memoryBytes: number | null };
 }
 
-async function allChannels(server: Server): Promise<ChannelStatus[]> {
+/** Every channel's status from `/api/health`, read as the caller's shape of it. */
+export async function allChannels<T extends { state: string } = ChannelStatus>(server: Server): Promise<T[]> {
   const response = await fetch(`${server.baseUrl}/api/health`);
-  return ((await response.json()) as { channels: ChannelStatus[] }).channels;
+  return ((await response.json()) as { channels: T[] }).channels;
+}
+
+/** Waits (up to two minutes) until the server lists `n` channels, all live. */
+export async function waitForAllLive(server: Server, n: number): Promise<void> {
+  await waitUntil(`all ${n} channels to be live`, async () => {
+    const channels = await allChannels(server);
+    return channels.length === n && channels.every((c) => c.state === 'live');
+  }, 120_000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,10 +215,7 @@ async function measureStep(workDir: string, mediaDir: string, n: number, windowS
   const numbers = Array.from({ length: n }, (_, i) => i + 1);
   const watch = new PublicationWatch(server, numbers);
   try {
-    await waitUntil(`all ${n} channels to be live`, async () => {
-      const channels = await allChannels(server);
-      return channels.length === n && channels.every((c) => c.state === 'live');
-    }, 120_000);
+    await waitForAllLive(server, n);
     watch.start();
     await sleep(warmupSeconds * 1000);
     const restartsBefore = new Map((await allChannels(server)).map((c) => [c.number, c.encoder.restarts]));
