@@ -74,6 +74,14 @@ export interface AiringChainOptions {
   graphics?: (slice: AiringSlice) => Promise<SliceGraphics | undefined>;
   log: Logger;
   /**
+   * How many seconds ahead of its start an airing may be handed to the packager (the packager's
+   * work-ahead plus a margin). Without it, output small enough to sit in the pipes' buffers (a
+   * copied slice of a still picture) let the chain hand over whole airings tens of seconds
+   * early, and a graphics change then missed airings that were still well in the future.
+   * Absent: no limit (unit tests; the pipes alone pace the chain).
+   */
+  leadSeconds?: number;
+  /**
    * The media cache as this channel's profile sees it (src/cache). Absent (or nothing cached):
    * every slice is rendered live, exactly as without a cache.
    */
@@ -250,11 +258,18 @@ export class AiringChain {
     while (!this.stopped && this.upcoming) {
       // replanNext may replace the next renderer while we wait for it (a graphics change): the
       // one awaited is then killed, so wait for its replacement instead of airing a dead one.
+      // The same holds while the chain waits for the airing's turn to be handed over.
       let pending = this.upcoming;
       let renderer = await pending;
-      while (this.upcoming !== pending && this.upcoming) {
-        pending = this.upcoming;
-        renderer = await pending;
+      for (;;) {
+        if (this.upcoming !== pending && this.upcoming) {
+          pending = this.upcoming;
+          renderer = await pending;
+          continue;
+        }
+        const handOverAtMs = renderer.info.slice.fromMs - (this.options.leadSeconds ?? Infinity) * 1000;
+        if (this.stopped || (this.options.now ?? Date.now)() >= handOverAtMs) break;
+        await this.waitUntil(handOverAtMs);
       }
       if (this.stopped) {
         renderer.kill();
@@ -428,7 +443,14 @@ export class AiringChain {
   private async play(renderer: Playing): Promise<void> {
     const { slice } = renderer.info;
     this.options.log.info(
-      { title: slice.airing.title, kind: slice.airing.kind, offsetSeconds: ((slice.fromMs - slice.airing.startMs) / 1000).toFixed(1), slate: renderer.info.slate },
+      {
+        title: slice.airing.title,
+        kind: slice.airing.kind,
+        offsetSeconds: ((slice.fromMs - slice.airing.startMs) / 1000).toFixed(1),
+        // Handed to the packager this long before it airs (its output may reach players sooner).
+        aheadSeconds: ((slice.fromMs - (this.options.now ?? Date.now)()) / 1000).toFixed(1),
+        slate: renderer.info.slate,
+      },
       'on air',
     );
     const drained = new Promise<void>((resolve) => {

@@ -68,6 +68,9 @@ const CLOCK_ORIGIN_SECONDS = 10;
  */
 const PACKAGER_MUXER_OFFSET_SECONDS = 1.4;
 
+/** Seconds beyond the work-ahead that an airing is handed to the packager before its start. */
+const HAND_OVER_MARGIN_SECONDS = 3;
+
 /**
  * One live channel: a supervised run (the airing chain joined by the Node packager, or by an
  * ffmpeg packager process) turning the channel's timeline into HLS, the playlist players see,
@@ -232,6 +235,10 @@ export class ChannelSession extends EventEmitter {
         runStartMs,
         runClockSeconds: CLOCK_ORIGIN_SECONDS + (((runStartMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
         sink: input,
+        // An airing reaches the packager no earlier than the packager may need it (its
+        // work-ahead) plus a margin for the packager's own buffering: later changes (graphics)
+        // still reach every airing that starts after that.
+        leadSeconds: this.options.workAheadSeconds + HAND_OVER_MARGIN_SECONDS,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),

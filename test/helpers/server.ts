@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -29,6 +30,18 @@ export function testConfig(overrides: { media: string[]; dataDir: string; stream
     library: { paths: overrides.media },
     data_dir: overrides.dataDir,
   };
+}
+
+/**
+ * With RETROVUE_TEST_LOG_DIR set, every test server's whole log is written there when it stops
+ * (one file per server, named by test file and time): what an intermittent failure needs.
+ */
+function keepLogs(logs: string[]): void {
+  const dir = process.env.RETROVUE_TEST_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const testFile = path.basename(expect.getState().testPath ?? 'server', '.test.ts');
+  writeFileSync(path.join(dir, `${testFile}-${Date.now()}.log`), `${logs.join('\n')}\n`);
 }
 
 /** Starts the real `retrovue serve` as a child process and waits until it listens. */
@@ -64,7 +77,9 @@ export async function startServer(config: ReturnType<typeof testConfig>, extraAr
     dataDir: config.data_dir,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      const code = await exited;
+      keepLogs(logs);
+      return code;
     },
   };
 }

@@ -82,6 +82,11 @@ const succeed = (child: FakeChild) => {
   child.exit(0);
 };
 
+/** Lets pending setImmediate callbacks (the fake processes' events) and their promises run. */
+async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -161,6 +166,29 @@ describe('AiringChain (fake spawner)', () => {
     // Not a failed airing: no slate, and b's fresh renderer's output aired.
     expect(chain.slatesShown).toBe(0);
     expect(bytesOut()).toBe(2 * 188 * 10);
+  });
+
+  it('hands an airing to the packager no earlier than leadSeconds before its start, so a change made before then reaches it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: T0 });
+    // Renderers that finish at once (a copied still picture): only the lead holds the chain back.
+    const { chain, spawner, bytesOut } = chainFor([airing(0, 10, 'a'), airing(10, 20, 'b'), airing(20, 30, 'c')], succeed);
+    (chain as unknown as { options: { leadSeconds: number } }).options.leadSeconds = 4;
+    const running = chain.run();
+    // (vi.waitFor would advance the fake clock: let the fake processes' setImmediate events run instead.)
+    await settle();
+    expect(bytesOut()).toBe(188 * 10);
+    await vi.advanceTimersByTimeAsync(5_900); // 4.1 s before b's start: b is prepared, not handed over
+    expect(spawner.children.map(pictureOf)).toEqual(['source /media/a.mp4', 'source /media/b.mp4']);
+    expect(bytesOut()).toBe(188 * 10);
+    chain.replanNext(); // a graphics change now still reaches b
+    await vi.advanceTimersByTimeAsync(200);
+    await settle();
+    expect(bytesOut()).toBe(2 * 188 * 10);
+    // b re-prepared (had it been handed over, the re-prepared one would be c), then c.
+    expect(spawner.children.map(pictureOf)).toEqual(['source /media/a.mp4', 'source /media/b.mp4', 'source /media/b.mp4', 'source /media/c.mp4']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await running;
+    expect(bytesOut()).toBe(3 * 188 * 10);
   });
 
   it('INV-AIR-1: a file that cannot play shows the "technical difficulties" slate for its slot', async () => {
