@@ -56,6 +56,15 @@ export interface OverlaySpec {
 const s = (seconds: number) => seconds.toFixed(3);
 const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
 
+/**
+ * How every overlay ends: with the picture under it (shortest=1). repeatlast=0 changes nothing
+ * while the layer above is endless (every layer here is), but without it an overlay whose
+ * picture has no frame at all never ends: a run joined in an airing's last frames seeks past
+ * the file's last picture, and that renderer ran forever, making nothing (a cold start that
+ * never went live). Measured with ffmpeg 5.1.
+ */
+const OVERLAY_ENDS = 'shortest=1:repeatlast=0';
+
 /** An endless stream of one still frame (drawn once), on the output's frame clock. */
 function stillForever(source: string, frameRate: number): string {
   return `${source},loop=loop=-1:size=1,setpts=N/(${frameRate}*TB)`;
@@ -158,7 +167,7 @@ export function buildOverlayFilter(spec: OverlaySpec): string | undefined {
     if (bugWindows === 'always') {
       const out = next();
       chains.push(`${stillForever(image, spec.frame.frameRate)}[bug]`);
-      chains.push(`[${current}][bug]overlay=x=${x}:y=${y}:eval=init:shortest=1[${out}]`);
+      chains.push(`[${current}][bug]overlay=x=${x}:y=${y}:eval=init:${OVERLAY_ENDS}[${out}]`);
       current = out;
     } else {
       const labels = bugWindows.map((_, i) => `bug${i}`);
@@ -167,7 +176,7 @@ export function buildOverlayFilter(spec: OverlaySpec): string | undefined {
         const out = next();
         const faded = fades(w.from, w.to, spec.fadeSeconds);
         chains.push(`[${labels[i]}r]${faded.length ? faded.join(',') : 'null'}[${labels[i]}]`);
-        chains.push(`[${current}][${labels[i]}]overlay=x=${x}:y=${y}:eval=init:shortest=1:enable='${between(w.from, w.to)}'[${out}]`);
+        chains.push(`[${current}][${labels[i]}]overlay=x=${x}:y=${y}:eval=init:${OVERLAY_ENDS}:enable='${between(w.from, w.to)}'[${out}]`);
         current = out;
       });
     }
@@ -180,7 +189,7 @@ export function buildOverlayFilter(spec: OverlaySpec): string | undefined {
     const out = next();
     const text = cardText(spec, card, g);
     chains.push(
-      `[${current}][${band}]overlay=x=${g.x}:y=${g.y}:eval=init:shortest=1:enable='${between(card.from, card.to)}'${text.length ? `,${text.join(',')}` : ''}[${out}]`,
+      `[${current}][${band}]overlay=x=${g.x}:y=${g.y}:eval=init:${OVERLAY_ENDS}:enable='${between(card.from, card.to)}'${text.length ? `,${text.join(',')}` : ''}[${out}]`,
     );
     current = out;
   });

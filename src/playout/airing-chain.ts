@@ -43,6 +43,13 @@ function spawnRenderer(command: string, args: string[]): ChildProcess {
  */
 const RENDERER_MUXER_OFFSET_SECONDS = 1.4;
 
+/**
+ * A renderer that has made no progress for this long while its airing is already due is taken
+ * for hung and replaced (the rest of the slot becomes a slate): one stuck ffmpeg must not take
+ * the channel off the air. Generous, so a slow start on a loaded machine is not mistaken for one.
+ */
+const STALL_MS = 10_000;
+
 /** How much of the next airing may be rendered ahead of its turn. */
 const PREROLL_BUFFER_BYTES = 1024 * 1024;
 
@@ -439,6 +446,30 @@ export class AiringChain {
     return { spliced };
   }
 
+  /**
+   * Kills the renderer when it stalls: no new output for STALL_MS while it is behind its slot on
+   * the wall clock. (One blocked on a full pipe is ahead of real time, so it is never taken for
+   * hung.) play() then fills the rest of the slot as for any renderer that died.
+   */
+  private watchStall(renderer: Playing): NodeJS.Timeout {
+    const now = this.options.now ?? Date.now;
+    let lastSeconds = renderer.outSeconds;
+    let lastProgressMs = now();
+    return setInterval(() => {
+      const at = now();
+      if (renderer.outSeconds !== lastSeconds) {
+        lastSeconds = renderer.outSeconds;
+        lastProgressMs = at;
+        return;
+      }
+      const behind = at - renderer.info.slice.fromMs > renderer.outSeconds * 1000 + 1000;
+      if (!behind || at - lastProgressMs < STALL_MS) return;
+      renderer.lastError = `the renderer made nothing for ${STALL_MS / 1000} s (stalled)`;
+      this.options.log.warn({ title: renderer.info.slice.airing.title, renderedSeconds: renderer.outSeconds }, 'airing renderer stalled: killing it');
+      renderer.kill();
+    }, 1000);
+  }
+
   /** Splices the renderer's output into the packager; on failure fills the rest of the slot. */
   private async play(renderer: Playing): Promise<void> {
     const { slice } = renderer.info;
@@ -458,7 +489,9 @@ export class AiringChain {
       renderer.output.once('error', () => resolve());
     });
     renderer.output.pipe(this.options.sink, { end: false });
+    const watchdog = this.watchStall(renderer);
     const [{ code, signal }] = await Promise.all([renderer.exited, drained]);
+    clearInterval(watchdog);
     renderer.output.unpipe(this.options.sink);
     if (this.stopped || code === 0) return;
 

@@ -191,6 +191,46 @@ describe('AiringChain (fake spawner)', () => {
     expect(bytesOut()).toBe(3 * 188 * 10);
   });
 
+  it('INV-AIR-1: a renderer that hangs (no output while its slot runs) is killed after 10 s and the rest of the slot is a slate', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: T0 });
+    const { chain, spawner, lines } = chainFor([airing(0, 30, 'stuck'), airing(30, 40, 'b')], (child, index) => {
+      if (index === 0) child.render(188, 0.5); // half a second, then nothing: hung
+      else if (pictureOf(child) !== 'source /media/stuck.mp4') succeed(child);
+    });
+    const running = chain.run();
+    await settle();
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(spawner.children[0]!.signalCode).toBeNull();
+    await vi.advanceTimersByTimeAsync(3_000);
+    await settle();
+    expect(spawner.children[0]!.signalCode).toBe('SIGKILL');
+    expect(lines.some((l) => l.msg === 'airing renderer stalled: killing it')).toBe(true);
+    await vi.advanceTimersByTimeAsync(30_000);
+    await running;
+    // stuck, b (started ahead), then the slate for the rest of stuck's slot.
+    expect(spawner.children.map(pictureOf)).toEqual(['source /media/stuck.mp4', 'source /media/b.mp4', 'drawn slate']);
+    expect(chain.slatesShown).toBe(1);
+  });
+
+  it('a renderer blocked ahead of its slot (a full pipe) is not taken for hung', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: T0 });
+    let first: FakeChild | undefined;
+    const { chain, spawner } = chainFor([airing(0, 30, 'a'), airing(30, 40, 'b')], (child, index) => {
+      if (index === 0) {
+        first = child;
+        child.render(188, 25); // 25 s made at once, then it waits on its pipe
+      } else succeed(child);
+    });
+    const running = chain.run();
+    await settle();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(spawner.children[0]!.signalCode).toBeNull();
+    first!.exit(0);
+    await vi.advanceTimersByTimeAsync(20_000);
+    await running;
+    expect(chain.slatesShown).toBe(0);
+  });
+
   it('INV-AIR-1: a file that cannot play shows the "technical difficulties" slate for its slot', async () => {
     const { chain, spawner } = chainFor([airing(0, 10, 'gone'), airing(10, 20, 'b')], succeed, (path) =>
       path.includes('gone') ? { ok: false, reason: 'No such file or directory' } : { ok: true, facts: { hasAudio: true, interlaced: false } },
