@@ -70,3 +70,37 @@ export function cachedRunStart(input: { airing: Pick<Airing, 'startMs' | 'endMs'
   if (airing.endMs - startMs < 1000 || startMs > input.atMs) return undefined;
   return startMs;
 }
+
+/**
+ * A slice whose station graphics need a live renderer only in some spans (a lower third, "up
+ * next", an intermittent bug: `liveSpans`, wall clock, sorted) and are the cached picture
+ * elsewhere (the bare copy or the channel's static-bug variant): how much of it to take now.
+ *  - `copyUntilMs`: copy (planSlice decides how) up to the last cached keyframe at or before
+ *    the next span; the live render of the span starts there with a fresh keyframe;
+ *  - `liveUntilMs`: render live through the span, up to the first cached keyframe at or after
+ *    its end (or the slice's end), where copying can resume;
+ *  - undefined: no span touches the slice.
+ * So only the seconds a card is on screen, rounded out to the cache's keyframes (2 s), are
+ * rendered; the rest of the airing stays copied (docs/architecture.md, "Media cache").
+ */
+export function boundByLiveSpans(input: {
+  airing: Pick<Airing, 'startMs' | 'inPointMs'>;
+  fromMs: number;
+  toMs: number;
+  liveSpans: ReadonlyArray<{ fromMs: number; toMs: number }>;
+  index: Pick<CacheIndex, 'keyframes'>;
+}): { copyUntilMs: number } | { liveUntilMs: number } | undefined {
+  const { airing, index } = input;
+  const span = input.liveSpans.find((w) => w.toMs > input.fromMs && w.fromMs < input.toMs);
+  if (!span) return undefined;
+  const contentAt = (tMs: number): number => (airing.inPointMs + (tMs - airing.startMs)) / 1000;
+  const instantOf = (i: number): number => Math.round(airing.startMs + index.keyframes[i]![0] * 1000 - airing.inPointMs);
+  if (span.fromMs > input.fromMs) {
+    const after = firstKeyframeAtOrAfter(index, contentAt(span.fromMs) + 1e-4);
+    const before = (after ?? index.keyframes.length) - 1;
+    if (before >= 0 && instantOf(before) - input.fromMs >= MIN_COPY_MS) return { copyUntilMs: instantOf(before) };
+  }
+  const resume = firstKeyframeAtOrAfter(index, contentAt(span.toMs));
+  const resumeMs = resume === undefined ? input.toMs : instantOf(resume);
+  return { liveUntilMs: resumeMs > input.toMs - MIN_COPY_MS ? input.toMs : resumeMs };
+}

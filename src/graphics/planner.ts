@@ -20,6 +20,13 @@ export interface RenderGraphics {
    * and the image file's identity (path, size, mtime): a new logo is a new variant.
    */
   staticBug?: StaticBug;
+  /**
+   * Set when the slice draws more than its static picture (the always-on bug, or nothing): the
+   * wall-clock spans where it does (cards, an intermittent bug's windows), sorted. Outside them
+   * the picture is `staticBug`'s variant, or the bare copy when there is no `staticBug`, so the
+   * media cache renders only these spans live (src/cache/splice-plan.ts, boundByLiveSpans).
+   */
+  liveSpans?: Window[];
 }
 
 export interface StaticBug {
@@ -190,8 +197,11 @@ export class GraphicsPlanner {
     const spec = overlaySpecFor(plan, slice, settings, request.frame, image, fontFile);
     const filter = buildOverlayFilter(spec);
     if (!filter) return undefined;
-    const staticBug = spec.cards.length === 0 && spec.bug?.windows === 'always' ? await staticBugOf(spec, settings) : undefined;
-    return staticBug ? { filter, staticBug } : { filter };
+    const staticBug = spec.bug?.windows === 'always' ? await staticBugOf(spec, settings) : undefined;
+    // An always-on bug that cannot be a variant (its image vanished) is drawn live throughout.
+    if (spec.bug?.windows === 'always' && !staticBug) return { filter };
+    const liveSpans = liveSpansOf(spec, slice);
+    return { filter, ...(staticBug ? { staticBug } : {}), ...(liveSpans.length > 0 ? { liveSpans } : {}) };
   }
 
   /**
@@ -213,6 +223,15 @@ export class GraphicsPlanner {
       return undefined;
     }
   }
+}
+
+/** Where the overlay draws more than an always-on bug, in wall-clock ms (see RenderGraphics.liveSpans). */
+function liveSpansOf(spec: OverlaySpec, slice: Window): Window[] {
+  const renderer = [...spec.cards, ...(spec.bug && spec.bug.windows !== 'always' ? spec.bug.windows : [])];
+  return renderer
+    .map((w) => ({ fromMs: Math.max(slice.fromMs, Math.floor(slice.fromMs + w.from * 1000)), toMs: Math.min(slice.toMs, Math.ceil(slice.fromMs + w.to * 1000)) }))
+    .filter((w) => w.toMs > w.fromMs)
+    .sort((a, b) => a.fromMs - b.fromMs);
 }
 
 /** The variant of a bug-only overlay: its key and its filter (see RenderGraphics.staticBug). */

@@ -13,7 +13,7 @@ import { alertCard } from '../alerts/alert-render.js';
 import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
 import type { ChannelCache } from '../cache/channel-cache.js';
 import type { CacheEntry } from '../cache/cache-store.js';
-import { planSlice } from '../cache/splice-plan.js';
+import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
 
@@ -24,6 +24,8 @@ import type { AlertStyles } from '../config/schema.js';
 export interface SliceGraphics {
   filter: string;
   staticBug?: { key: string };
+  /** Wall-clock spans that need the live renderer (cards); outside them the cached picture is right. */
+  liveSpans?: ReadonlyArray<{ fromMs: number; toMs: number }>;
 }
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
@@ -383,15 +385,18 @@ export class AiringChain {
   /**
    * Whether the slice can be copy-spliced from the media cache (src/cache/splice-plan.ts): the
    * spliced slice, a point to render live up to, or undefined (live as without a cache).
-   * A slice with station graphics is copied only from the channel's variant with its static bug
-   * burned in, when all it draws is that bug; cards and intermittent bugs keep it live.
+   * A slice with station graphics is copied from the channel's variant with its static bug
+   * burned in (or the bare copy when it has no always-on bug); the spans where it draws more
+   * (cards, an intermittent bug) are rendered live, from the cached keyframe before each to the
+   * one after it.
    */
   private async fromCache(slice: AiringSlice, cache: ChannelCache): Promise<{ spliced: Playing } | { liveUntilMs: number } | undefined> {
     const { grid, profile } = this.options;
     // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
     if (grid.segmentDuration < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
     const graphics = this.options.graphics ? await this.options.graphics(slice).catch(() => undefined) : undefined;
-    if (graphics && !graphics.staticBug) return undefined;
+    // Graphics the cache cannot hold anywhere in the slice keep it live.
+    if (graphics && !graphics.staticBug && !graphics.liveSpans?.length) return undefined;
     let entry: CacheEntry | undefined;
     try {
       entry = await cache.lookup(slice.airing.mediaPath, graphics?.staticBug?.key);
@@ -400,6 +405,13 @@ export class AiringChain {
       return undefined;
     }
     if (!entry) return undefined;
+    // Cards on screen somewhere in the slice: only their spans (rounded out to cached keyframes)
+    // are rendered live; the copy stops before the next one.
+    const bound = graphics?.liveSpans?.length
+      ? boundByLiveSpans({ airing: slice.airing, fromMs: slice.fromMs, toMs: slice.toMs, liveSpans: graphics.liveSpans, index: entry })
+      : undefined;
+    if (bound && 'liveUntilMs' in bound) return bound.liveUntilMs >= slice.toMs ? undefined : { liveUntilMs: bound.liveUntilMs };
+    if (bound) slice = { ...slice, toMs: bound.copyUntilMs };
     // A ramp whose first segment is no shorter than the cache's keyframe interval (a run that
     // started on a cached keyframe) can be cut from a copied stretch: copy from the start.
     const rampSeconds = (grid.ramp[0] ?? Infinity) >= CACHE_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
@@ -481,6 +493,7 @@ export class AiringChain {
         // Handed to the packager this long before it airs (its output may reach players sooner).
         aheadSeconds: ((slice.fromMs - (this.options.now ?? Date.now)()) / 1000).toFixed(1),
         slate: renderer.info.slate,
+        cached: renderer.info.cached === true,
       },
       'on air',
     );

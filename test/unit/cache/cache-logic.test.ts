@@ -5,7 +5,7 @@ import { firstKeyframeAtOrAfter, keyframeAt } from '../../../src/cache/cache-ind
 import { chooseEvictions } from '../../../src/cache/eviction.js';
 import { cacheKeyframeTimes } from '../../../src/cache/fill-command.js';
 import { orderFillJobs, type UpcomingAiring } from '../../../src/cache/fill-queue.js';
-import { cachedRunStart, planSlice } from '../../../src/cache/splice-plan.js';
+import { boundByLiveSpans, cachedRunStart, planSlice } from '../../../src/cache/splice-plan.js';
 import { cachedStartGrid } from '../../../src/hls/segment-grid.js';
 import { CacheStore } from '../../../src/cache/cache-store.js';
 import { entryProfileKey, variantProfileKey } from '../../../src/cache/media-cache.js';
@@ -115,6 +115,25 @@ describe('slice plan', () => {
     expect(cachedStartGrid(2).ramp).toEqual([]);
     // The chain copies from the run's start only with such a ramp (its first segment ≥ 2 s).
     expect(planSlice({ airing, fromMs: 102_000, toMs: 120_000, index, rampEndsAtMs: 102_000, frameRate: 30 })).toEqual({ mode: 'copy', keyframeIndex: 1 });
+  });
+  it('cards on screen: copies up to the cached keyframe before a card, renders live through it to the keyframe after, then copies', () => {
+    // A lower third 5–13 s into the airing (100 s), "up next" 17–19.5 s.
+    const liveSpans = [{ fromMs: 105_000, toMs: 113_000 }, { fromMs: 117_000, toMs: 119_500 }];
+    const bound = (fromMs: number, toMs = 120_000) => boundByLiveSpans({ airing, fromMs, toMs, liveSpans, index });
+    expect(bound(100_000)).toEqual({ copyUntilMs: 104_000 });
+    expect(bound(104_000)).toEqual({ liveUntilMs: 114_000 });
+    expect(bound(114_000)).toEqual({ copyUntilMs: 116_000 });
+    // The last span ends within a second of the slice's end: live to the end.
+    expect(bound(116_000)).toEqual({ liveUntilMs: 120_000 });
+    // A keyframe exactly at the card's start: the copy runs right up to it.
+    expect(boundByLiveSpans({ airing, fromMs: 100_000, toMs: 120_000, liveSpans: [{ fromMs: 108_000, toMs: 109_000 }], index })).toEqual({ copyUntilMs: 108_000 });
+    // Under a second to copy before the card: live from now.
+    expect(bound(103_500)).toEqual({ liveUntilMs: 114_000 });
+    // No card in the slice.
+    expect(boundByLiveSpans({ airing, fromMs: 100_000, toMs: 104_000, liveSpans, index })).toBeUndefined();
+    // A break airing from a chapter mark (content time 7.5 s at its start).
+    const part = { startMs: 200_000, endMs: 210_000, inPointMs: 7500 };
+    expect(boundByLiveSpans({ airing: part, fromMs: 200_000, toMs: 210_000, liveSpans: [{ fromMs: 205_000, toMs: 207_000 }], index })).toEqual({ copyUntilMs: 204_500 });
   });
   it('stays live when the cached file is shorter than the slot or the copy would be under a second', () => {
     expect(planSlice({ airing: { ...airing, endMs: 125_000 }, fromMs: 100_000, toMs: 125_000, index, rampEndsAtMs: 0, frameRate: 30 }).mode).toBe('live');
