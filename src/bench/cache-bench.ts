@@ -7,18 +7,22 @@
  *    (copy-splice + the Node packager: no ffmpeg at all), next to the same channel with
  *    `cache.enabled: false` (live renderers), per quality;
  *  - capacity: how many all-cached always-on channels at `medium` keep wall-clock pace (≥ 0.98
- *    on every channel, from playlist publications as in capacity-bench.ts);
+ *    on every channel, from playlist publications as in capacity-bench.ts), each channel in
+ *    schedule mode playing a block schedule with breaks: episodes split at their chapter marks,
+ *    the breaks filled from commercials and a bumper (a boundary every ~10 s);
  *  - cold tune-in: an idle cached channel, time from the first playlist request to the first
  *    segment fully fetched (a player can start decoding then).
  *
- * Loop mode over a programme, a commercial and a bumper (a boundary every ~12 s on average);
- * graphics off (the cache holds the bare picture; a channel with a bug renders live).
+ * Cost and cold tune-in: loop mode over a programme, a commercial and a bumper (a boundary every
+ * ~12 s on average). Graphics off throughout (the bare cached picture; a channel with an
+ * always-on bug airs from its own variant, filled the same way).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { allChannels as healthChannels, paceOver, parsePlaylistSegments, PublicationWatch, waitForAllLive } from './capacity-bench.js';
+import { chaptersFfmetadata } from '../demo/generate-demo-library.js';
 import { CLI, descendants, startServer, treeCpu, waitUntil, writeBenchConfig, type BenchResult, type Server } from './playout-bench.js';
 
 const run = promisify(execFile);
@@ -43,6 +47,8 @@ export interface CacheBenchOptions {
   coldRuns?: number;
   /** Length of the programme clip (the commercial is 10 s, the bumper 5 s). */
   programmeSeconds?: number;
+  /** Which parts run (default all): cost per quality, capacity, cold tune-in. */
+  parts?: Array<'cost' | 'capacity' | 'cold'>;
   log?: (line: string) => void;
 }
 
@@ -61,6 +67,48 @@ async function makeLibrary(dir: string, programmeSeconds: number): Promise<void>
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path.join(dir, clip.name),
     ]);
   }
+}
+
+/** One episode of the scheduled station's show: 60 s, chapter marks at 20 s and 40 s. */
+const EPISODE_SECONDS = 60;
+const EPISODE_CHAPTERS = [0, 20, 40];
+/** The scheduled station's blocks: an episode and a minute of breaks every two minutes, all day. */
+const BLOCK_MINUTES = 2;
+
+/**
+ * The capacity station's library: a show of three 60 s episodes with chapter marks (the fill
+ * puts a keyframe on each, so breaks start clean), three commercials and a bumper; each file
+ * with its own picture and tone.
+ */
+async function makeScheduledLibrary(dir: string): Promise<void> {
+  const showDir = path.join(dir, 'Bench Show', 'Season 1');
+  mkdirSync(showDir, { recursive: true });
+  mkdirSync(path.join(dir, 'commercials'), { recursive: true });
+  mkdirSync(path.join(dir, 'bumpers'), { recursive: true });
+  const metadata = path.join(dir, 'chapters.ffmetadata');
+  writeFileSync(metadata, chaptersFfmetadata(EPISODE_CHAPTERS.map((startSeconds, i) => ({ title: `Act ${i + 1}`, startSeconds })), EPISODE_SECONDS));
+  const clip = (file: string, video: string, seconds: number, tone: number, chapters: boolean) =>
+    run('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${video}:size=640x360:rate=30:duration=${seconds}`,
+      '-f', 'lavfi', '-i', `sine=frequency=${tone}:sample_rate=48000:duration=${seconds}`,
+      ...(chapters ? ['-f', 'ffmetadata', '-i', metadata, '-map', '0:v', '-map', '1:a', '-map_chapters', '2'] : []),
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+    ]);
+  for (const episode of [1, 2, 3]) await clip(path.join(showDir, `Bench Show - S01E0${episode} - Part ${episode}.mp4`), 'testsrc', EPISODE_SECONDS, 300 + episode * 100, true);
+  for (const ad of [1, 2, 3]) await clip(path.join(dir, 'commercials', `Ad ${ad}.mp4`), 'testsrc2', 10, 900 + ad * 50, false);
+  await clip(path.join(dir, 'bumpers', 'Bumper.mp4'), 'smptebars', 5, 1200, false);
+}
+
+/** `n` channels in schedule mode, each airing the show in two-minute blocks around the clock. */
+function scheduledStation(n: number): Record<string, unknown> {
+  const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  const blocks = Array.from({ length: (24 * 60) / BLOCK_MINUTES }, (_, i) => ({
+    name: `Bench Show ${hhmm(i * BLOCK_MINUTES)}`,
+    start: hhmm(i * BLOCK_MINUTES),
+    minutes: BLOCK_MINUTES,
+    content: { type: 'show', show: 'Bench Show', order: 'sequential' },
+  }));
+  return { channels: Array.from({ length: n }, (_, i) => ({ number: i + 1, name: `Bench ${i + 1}`, time_zone: 'UTC', schedule: { blocks } })) };
 }
 
 /** The cache and graphics settings of every server here. */
@@ -128,11 +176,13 @@ interface Step {
   minAhead: number;
   cpuPerChannelMinute: number;
   maxProcesses: number;
+  /** The lowest share of airing seconds copied from the cache on any channel (1 = nothing rendered live). */
+  worstHitRatio: number;
   why: string[];
 }
 
 async function capacityStep(workDir: string, mediaDir: string, quality: Quality, n: number, windowSeconds: number, warmupSeconds: number): Promise<Step> {
-  const server = await startServer(workDir, mediaDir, { quality, idle_timeout: 0, channels: n }, settings(true));
+  const server = await startServer(workDir, mediaDir, { quality, idle_timeout: 0, mode: 'schedule' }, { ...settings(true), ...scheduledStation(n), guide: { days: 0.1 } });
   const numbers = Array.from({ length: n }, (_, i) => i + 1);
   const watch = new PublicationWatch(server, numbers);
   try {
@@ -181,7 +231,8 @@ async function capacityStep(workDir: string, mediaDir: string, quality: Quality,
       if (channel.encoder.restarts > (restartsBefore.get(channel.number) ?? 0)) why.push(`channel ${channel.number}: restarted`);
       if (channel.state !== 'live') why.push(`channel ${channel.number}: ${channel.state}`);
     }
-    return { channels: n, sustained: why.length === 0, worstPace, worstClockPace, minAhead: Math.min(...minAhead.values()), cpuPerChannelMinute: (after.total - before.total) / n / (windowSeconds / 60), maxProcesses, why };
+    const worstHitRatio = Math.min(...closing.map((c) => c.cache?.hitRatio ?? 0));
+    return { channels: n, sustained: why.length === 0, worstPace, worstClockPace, minAhead: Math.min(...minAhead.values()), cpuPerChannelMinute: (after.total - before.total) / n / (windowSeconds / 60), maxProcesses, worstHitRatio, why };
   } finally {
     await watch.stop();
     await server.stop();
@@ -221,13 +272,16 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
   const windowSeconds = options.costWindowSeconds ?? 60;
   const warmupSeconds = options.warmupSeconds ?? 5;
   const capacityQuality = options.capacityQuality ?? 'medium';
+  const parts = new Set(options.parts ?? ['cost', 'capacity', 'cold']);
   const mediaDir = path.join(workDir, 'cache-media');
-  log('cache bench: generating media');
-  await makeLibrary(mediaDir, options.programmeSeconds ?? 30);
-
   const rows: BenchResult[] = [];
   const dirs = new Map<Quality, string>();
-  for (const quality of new Set([...qualities, capacityQuality])) {
+  const loopQualities = new Set([...(parts.has('cost') ? qualities : []), ...(parts.has('cold') ? [capacityQuality] : [])]);
+  if (loopQualities.size > 0) {
+    log('cache bench: generating media');
+    await makeLibrary(mediaDir, options.programmeSeconds ?? 30);
+  }
+  for (const quality of loopQualities) {
     const dir = path.join(workDir, `cache-${quality}`);
     mkdirSync(dir, { recursive: true });
     const seconds = await fill(dir, mediaDir, quality);
@@ -236,7 +290,7 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
     rows.push({ name: `fill, ${quality}: the library (${(options.programmeSeconds ?? 30) + 15} s of media)`, value: `${seconds.toFixed(1)} s wall`, note: 'retrovue cache fill, once per profile' });
   }
 
-  for (const quality of qualities) {
+  for (const quality of parts.has('cost') ? qualities : []) {
     log(`cache bench: cost at ${quality}, cached then live (${warmupSeconds} s warm-up, ${windowSeconds} s window)`);
     const cached = await measureCost(dirs.get(quality)!, mediaDir, quality, true, windowSeconds, warmupSeconds);
     const live = await measureCost(dirs.get(quality)!, mediaDir, quality, false, windowSeconds, warmupSeconds);
@@ -255,34 +309,53 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
     );
   }
 
+  if (parts.has('capacity')) rows.push(...(await capacityRows(workDir, capacityQuality, options, log)));
+  if (parts.has('cold')) rows.push(...(await coldRows(dirs.get(capacityQuality)!, mediaDir, capacityQuality, options.coldRuns ?? 5, log)));
+  return rows;
+}
+
+/** Capacity steps over the scheduled station (its own library, filled at `quality`). */
+async function capacityRows(workDir: string, capacityQuality: Quality, options: CacheBenchOptions, log: (line: string) => void): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  const mediaDir = path.join(workDir, 'cache-scheduled-media');
+  const dir = path.join(workDir, `cache-scheduled-${capacityQuality}`);
+  mkdirSync(dir, { recursive: true });
+  log('cache bench: generating the scheduled station\'s library');
+  await makeScheduledLibrary(mediaDir);
+  const fillSeconds = await fill(dir, mediaDir, capacityQuality);
+  log(`  filled the scheduled station's library at ${capacityQuality} in ${fillSeconds.toFixed(1)} s`);
   const steps = options.capacitySteps ?? [10, 25, 50, 64];
   const capacityWindow = options.capacityWindowSeconds ?? 600;
   const capacityWarmup = options.capacityWarmupSeconds ?? 15;
   const measured: Step[] = [];
   for (const n of steps) {
-    log(`cache bench: ${n} all-cached channels at ${capacityQuality}, ${capacityWarmup} s warm-up + ${capacityWindow} s window`);
-    const step = await capacityStep(dirs.get(capacityQuality)!, mediaDir, capacityQuality, n, capacityWindow, capacityWarmup);
+    log(`cache bench: ${n} all-cached scheduled channels at ${capacityQuality}, ${capacityWarmup} s warm-up + ${capacityWindow} s window`);
+    const step = await capacityStep(dir, mediaDir, capacityQuality, n, capacityWindow, capacityWarmup);
     measured.push(step);
     log(`  ${n}: ${step.sustained ? 'sustained' : 'NOT sustained'}; worst clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel-minute; ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 5).join('; ')}` : ''}`);
     if (!step.sustained) break;
   }
   const best = measured.filter((s) => s.sustained).at(-1)?.channels ?? 0;
   rows.push({
-    name: `capacity: all-cached always-on channels at ${capacityQuality} in real time`,
+    name: `capacity: all-cached always-on scheduled channels (breaks at chapter marks) at ${capacityQuality} in real time`,
     value: `${best}${measured.at(-1)?.sustained ? '+' : ''}`,
-    note: `stream-clock pace ≥ ${REAL_TIME_SHARE}, never behind the wall clock, publication pace ≥ ${PUBLICATION_PACE_FLOOR}, on every channel, over a ${capacityWindow} s window after ${capacityWarmup} s; steps tried ${measured.map((s) => s.channels).join(', ')}`,
+    note: `${BLOCK_MINUTES}-minute blocks: a ${EPISODE_SECONDS} s episode split at ${EPISODE_CHAPTERS.length - 1} chapter marks, breaks of commercials and a bumper; stream-clock pace ≥ ${REAL_TIME_SHARE}, never behind the wall clock, publication pace ≥ ${PUBLICATION_PACE_FLOOR}, on every channel, over a ${capacityWindow} s window after ${capacityWarmup} s; steps tried ${measured.map((s) => s.channels).join(', ')}`,
   });
   for (const step of measured) {
     rows.push({
       name: `capacity, ${step.channels} cached channels: ${step.sustained ? 'sustained' : 'not sustained'}`,
       value: `pace ${step.worstClockPace.toFixed(3)}`,
-      note: `worst channel: stream-clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead of any channel ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel per minute (server + children); ${step.maxProcesses} child processes${step.why.length ? `; ${step.why.slice(0, 3).join('; ')}` : ''}`,
+      note: `worst channel: stream-clock pace ${step.worstClockPace.toFixed(3)}, publication pace ${step.worstPace.toFixed(3)}; least work-ahead of any channel ${step.minAhead.toFixed(1)} s; ${step.cpuPerChannelMinute.toFixed(2)} CPU s per channel per minute (server + children); ${step.maxProcesses} child processes; lowest hit ratio ${step.worstHitRatio.toFixed(3)}${step.why.length ? `; ${step.why.slice(0, 3).join('; ')}` : ''}`,
     });
   }
 
+  return rows;
+}
+
+async function coldRows(dir: string, mediaDir: string, capacityQuality: Quality, runs: number, log: (line: string) => void): Promise<BenchResult[]> {
   log(`cache bench: cold tune-in of a cached channel at ${capacityQuality}`);
-  const cold = await coldTuneIns(dirs.get(capacityQuality)!, mediaDir, capacityQuality, options.coldRuns ?? 5, log);
-  rows.push(
+  const cold = await coldTuneIns(dir, mediaDir, capacityQuality, runs, log);
+  return [
     {
       name: `cold tune-in, cached, ${capacityQuality}: idle -> first segment fetched`,
       value: `${median(cold.segment).toFixed(0)} ms`,
@@ -293,6 +366,5 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
       value: `${median(cold.playlist).toFixed(0)} ms`,
       note: `median of ${cold.playlist.length}; min ${Math.min(...cold.playlist).toFixed(0)}, max ${Math.max(...cold.playlist).toFixed(0)} ms`,
     },
-  );
-  return rows;
+  ];
 }

@@ -8,7 +8,8 @@
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
  * drift run is cut and extrapolated; default 240), --cache-minutes M (the cache group's capacity window per step;
- * default 10, 2 with --quick), --cache-steps N[,N] (channel counts it tries; default 10,25,50,64, quick 10,25,50).
+ * default 10, 2 with --quick), --cache-steps N[,N] (channel counts it tries; default 10,25,50,64, quick 10,25,50),
+ * --cache-parts cost,capacity,cold (which parts of the cache group run; default all).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -86,11 +87,13 @@ async function main(): Promise<void> {
       const minutes = number('--cache-minutes');
       const steps = value('--cache-steps')?.split(',').map(Number);
       if (steps?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--cache-steps needs channel counts, e.g. 10,25,50');
+      const parts = value('--cache-parts')?.split(',') as Array<'cost' | 'capacity' | 'cold'> | undefined;
+      if (parts?.some((part) => !['cost', 'capacity', 'cold'].includes(part))) throw new Error('--cache-parts takes cost, capacity and/or cold, e.g. capacity');
       const cache = await runCacheBench(
         workDir,
         quick
-          ? { qualities: ['low', 'medium'], costWindowSeconds: 30, capacitySteps: steps ?? [10, 25, 50], capacityWindowSeconds: minutes !== undefined ? minutes * 60 : 120, coldRuns: 5, programmeSeconds: 20 }
-          : { capacitySteps: steps, capacityWindowSeconds: minutes !== undefined ? minutes * 60 : undefined },
+          ? { qualities: ['low', 'medium'], costWindowSeconds: 30, capacitySteps: steps ?? [10, 25, 50], capacityWindowSeconds: minutes !== undefined ? minutes * 60 : 120, coldRuns: 5, programmeSeconds: 20, parts }
+          : { capacitySteps: steps, capacityWindowSeconds: minutes !== undefined ? minutes * 60 : undefined, parts },
       );
       rows.push(...cache.map((row) => ({ ...row, group: 'cache' })));
     } finally {

@@ -468,12 +468,12 @@ function escapeFfmetadata(value: string): string {
   return value.replace(/[=;#\\\n]/g, (c) => `\\${c}`);
 }
 
-/** ffmetadata text with one [CHAPTER] per chapter; each ends where the next starts. */
-function chaptersMetadata(file: DemoFile): string {
-  const endMs = Math.round(file.durationSeconds * 1000);
+/** ffmetadata text with one [CHAPTER] per chapter; each ends where the next starts (the last at the file's end). */
+export function chaptersFfmetadata(chapters: Array<{ title: string; startSeconds: number }>, durationSeconds: number): string {
+  const endMs = Math.round(durationSeconds * 1000);
   const lines = [';FFMETADATA1'];
-  file.chapters.forEach((chapter, i) => {
-    const next = file.chapters[i + 1];
+  chapters.forEach((chapter, i) => {
+    const next = chapters[i + 1];
     lines.push(
       '[CHAPTER]',
       'TIMEBASE=1/1000',
@@ -560,7 +560,7 @@ async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: st
   let metadataFile: string | undefined;
   if (job.file.chapters.length > 0) {
     metadataFile = path.join(scratchDir, `chapters-${jobIndex}.txt`);
-    await writeFile(metadataFile, chaptersMetadata(job.file), 'utf8');
+    await writeFile(metadataFile, chaptersFfmetadata(job.file.chapters, job.file.durationSeconds), 'utf8');
   }
   try {
     await runFfmpeg(ffmpegPath, ffmpegArgs(job, profile, metadataFile, tempPath), onTime);

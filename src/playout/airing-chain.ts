@@ -320,6 +320,8 @@ export class AiringChain {
   private waitUntil(tMs: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.max(0, tMs - (this.options.now ?? Date.now)()));
+      // stop() ends the wait; an abandoned one must not keep the process alive.
+      timer.unref?.();
       function done(): void {
         clearTimeout(timer);
         resolve();
@@ -467,7 +469,8 @@ export class AiringChain {
     const now = this.options.now ?? Date.now;
     let lastSeconds = renderer.outSeconds;
     let lastProgressMs = now();
-    return setInterval(() => {
+    const timer = setInterval(() => {
+      if (this.stopped) return;
       const at = now();
       if (renderer.outSeconds !== lastSeconds) {
         lastSeconds = renderer.outSeconds;
@@ -480,6 +483,10 @@ export class AiringChain {
       this.options.log.warn({ title: renderer.info.slice.airing.title, renderedSeconds: renderer.outSeconds }, 'airing renderer stalled: killing it');
       renderer.kill();
     }, 1000);
+    // A stopped chain's last play() may never settle (its sink is gone): the watch must not keep
+    // the process alive after the server has stopped.
+    timer.unref();
+    return timer;
   }
 
   /** Splices the renderer's output into the packager; on failure fills the rest of the slot. */
