@@ -29,7 +29,11 @@ program
   .option('--media <dir>', 'media folder (repeatable)', collect)
   .option('--data <dir>', 'data folder: database, segments, generated media (default ./data)')
   .action(async (flags) => {
-    process.exitCode = await runServeCommand(flags);
+    const code = await runServeCommand(flags);
+    // Everything was stopped and closed in order (channels, HTTP, database): exit now rather
+    // than wait for some library's forgotten timer or socket, so a supervisor (systemd,
+    // Docker, a test) sees the process end promptly.
+    process.exit(code);
   });
 
 program
