@@ -45,7 +45,11 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
     counts.textContent = `${all.length} playable files, ${problems.length} with problems`;
     const byKind = (kind: string) => all.filter((m) => m.kind === kind);
     const fileButton = (m: MediaItem, text = label(m)) => h('button', { class: 'file', onclick: () => void showFile(m), 'data-media': m.id }, text, h('span', { class: 'dim' }, ` ${durationText(m.durationMs)}`));
-    const group = (title: string, children: HTMLElement[], open = false) => h('details', { open }, h('summary', {}, `${title} (${children.length})`), ...children);
+    // A reload (after a rescan, a folder added) keeps the groups the user had opened.
+    const wasOpen = new Set([...tree.querySelectorAll<HTMLElement>('details[open]')].map((d) => d.dataset.group));
+    const firstDraw = tree.childElementCount === 0;
+    const group = (title: string, children: HTMLElement[], open = false, key = title) =>
+      h('details', { open: firstDraw ? open : wasOpen.has(key), 'data-group': key }, h('summary', {}, `${title} (${children.length})`), ...children);
     const shows = new Map<string, Map<number, MediaItem[]>>();
     for (const e of byKind('episode')) {
       const show = shows.get(e.show ?? 'Unknown') ?? new Map<number, MediaItem[]>();
@@ -54,7 +58,7 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
     }
     const showNodes = [...shows].sort(([a], [b]) => a.localeCompare(b)).map(([show, seasons]) =>
       group(show, [...seasons].sort(([a], [b]) => a - b).map(([season, episodes]) =>
-        group(`Season ${season}`, episodes.sort((a, b) => (a.episode ?? 0) - (b.episode ?? 0)).map((e) => fileButton(e, `E${String(e.episode ?? 0).padStart(2, '0')} ${label(e)}`))))));
+        group(`Season ${season}`, episodes.sort((a, b) => (a.episode ?? 0) - (b.episode ?? 0)).map((e) => fileButton(e, `E${String(e.episode ?? 0).padStart(2, '0')} ${label(e)}`)), false, `${show} / Season ${season}`))));
     tree.replaceChildren(
       group('Shows', showNodes, true),
       group('Movies', byKind('movie').map((m) => fileButton(m, `${label(m)}${m.year ? ` (${m.year})` : ''}`))),
@@ -89,10 +93,11 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
     for (;;) {
       if (!root.isConnected) return;
       const scan = await api<ScanStatus>('GET', '/api/library/scan');
+      // The bar says "done" once the tree shows what the scan found, not before.
+      if (scan.state === 'done') await loadTree();
       drawScan(scan);
       if (scan.state !== 'running') {
         if (scan.state === 'done') {
-          await loadTree();
           toast(`Library rescanned: ${scan.summary ? scanSummaryText(scan.summary) : 'done'}`);
         } else toast(`Library scan failed: ${scan.error ?? 'unknown error'}`, 'error');
         return;
