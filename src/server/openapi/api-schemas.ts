@@ -118,6 +118,11 @@ export const channelStatusSchema = z.looseObject({
   }),
   onAir: z.looseObject({ title: z.string(), kind: z.string(), offsetMs: z.number(), start: isoTime, end: isoTime }).nullable(),
   viewers: z.looseObject({ ts: z.number().int(), lastActivity: isoTime.nullable() }),
+  ladder: z
+    .array(z.looseObject({ name: z.string(), resolution: z.string(), videoBitrate: z.string(), channelRun: z.boolean(), state: z.string(), restarts: z.number().int() }))
+    .nullable()
+    .optional()
+    .describe('the adaptive-bitrate rungs (streaming.ladder), each its own run in lockstep; null without a ladder'),
 });
 export const healthSchema = z.looseObject({
   status: z.literal('ok'),

@@ -59,6 +59,8 @@ export function channelStatus(session: ChannelSession, context: AppContext) {
     workingAheadSeconds: session.workingAheadSeconds === undefined ? null : Number(session.workingAheadSeconds.toFixed(2)),
     // Media cache: seconds of media copy-spliced vs rendered live this run (null: cache off).
     cache: session.cacheSummary ?? null,
+    // Adaptive bitrate (streaming.ladder): every rung's run, its cache hits and its playlist.
+    ladder: session.renditions?.status() ?? null,
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
   };
