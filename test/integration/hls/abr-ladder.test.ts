@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// m3u8-parser ships no types.
+// @ts-expect-error no declaration file
+import { Parser } from 'm3u8-parser';
+import { watchHlsJs } from '../../../src/bench/watchers.js';
+import { makeClips } from '../../helpers/media.js';
+import { decodeErrors, fetchPlaylist, saveTo, type ParsedPlaylist } from '../../helpers/hls.js';
+import { sleep, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
+
+const run = promisify(execFile);
+
+/**
+ * A channel with a two-rung ladder (issue 15, adaptive bitrate): the master playlist describes
+ * each variant truly (ffprobe of its segments), the variants stay in lockstep (same sequence
+ * numbers and durations, reload after reload), and hls.js switches between them without a stall.
+ */
+interface Variant {
+  uri: string;
+  attributes: { BANDWIDTH: number; 'AVERAGE-BANDWIDTH': string | number; CODECS: string; RESOLUTION: { width: number; height: number }; 'FRAME-RATE': number };
+}
+
+/**
+ * Profile_idc and constraint flags of the profiles x264 writes, by ffprobe's name for them
+ * (ultrafast, as in the tests, turns `-profile:v high` into Constrained Baseline).
+ */
+const X264_PROFILES: Record<string, string> = { High: '6400', Main: '4d40', 'Constrained Baseline': '42c0' };
+
+/** The RFC 6381 string of a segment's H.264 stream as ffprobe sees it (profile name and level). */
+async function probedCodec(file: string): Promise<{ codec: string; width: number; height: number }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=profile,level,width,height', '-of', 'json', file]);
+  const stream = (JSON.parse(stdout) as { streams: Array<{ profile: string; level: number; width: number; height: number }> }).streams[0]!;
+  expect(Object.keys(X264_PROFILES)).toContain(stream.profile);
+  return { codec: `avc1.${X264_PROFILES[stream.profile]}${stream.level.toString(16).padStart(2, '0')}`, width: stream.width, height: stream.height };
+}
+
+describe('adaptive-bitrate ladder (real server, real ffmpeg, hls.js)', () => {
+  let server: RunningServer;
+  let work: string;
+  const url = (p: string) => `${server.baseUrl}${p}`;
+
+  beforeAll(async () => {
+    work = tempDir('abr');
+    const media = path.join(work, 'media');
+    await makeClips(media, [
+      { name: 'a.mp4', seconds: 7, size: '320x240', rate: 25, toneHz: 440 },
+      { name: 'b.mp4', seconds: 5, size: '176x144', rate: 30, toneHz: 660 },
+    ]);
+    // The channel's own quality (low at the test size, 320x180) is the first rung; the second has a size of its own.
+    const base = testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { ladder: ['low', { quality: 'medium', resolution: '480x270', bitrate: '600k' }] } });
+    server = await startServer({ ...base, graphics: { enabled: false } } as typeof base);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  let variants: Variant[];
+
+  it('answers /channel/N.m3u8 with a master playlist of the rungs, lowest first, CORS and ETag as the media playlists', async () => {
+    const response = await fetch(url('/channel/1.m3u8'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const etag = response.headers.get('etag')!;
+    expect(etag).toBeTruthy();
+    const text = await response.text();
+    const parser = new Parser();
+    parser.push(text);
+    parser.end();
+    variants = (parser.manifest as { playlists: Variant[] }).playlists;
+    expect(variants.map((v) => v.uri)).toEqual(['1/low.m3u8', '1/medium.m3u8']);
+    expect(variants.map((v) => v.attributes.RESOLUTION)).toEqual([{ width: 320, height: 180 }, { width: 480, height: 270 }]);
+    for (const v of variants) {
+      expect(v.attributes.BANDWIDTH).toBeGreaterThan(Number(v.attributes['AVERAGE-BANDWIDTH']));
+      expect(v.attributes.CODECS).toMatch(/^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
+      expect(v.attributes['FRAME-RATE']).toBe(30);
+    }
+    expect(variants[0]!.attributes.BANDWIDTH).toBeLessThan(variants[1]!.attributes.BANDWIDTH);
+    expect((await fetch(url('/channel/1.m3u8'), { headers: { 'if-none-match': etag } })).status).toBe(304);
+    // A variant playlist resolves relative to the master; an unknown rung is a 404.
+    const variant = await fetch(new URL(variants[1]!.uri, url('/channel/1.m3u8')));
+    expect(variant.status).toBe(200);
+    expect(variant.headers.get('access-control-allow-origin')).toBe('*');
+    expect((await fetch(url('/channel/1/high.m3u8'))).status).toBe(404);
+    // The .ts stream stays the channel's own quality.
+    expect((await fetch(url('/channel/1.m3u8'))).headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+  });
+
+  it('keeps the variants in lockstep and describes them truly (ffprobe of their segments)', async () => {
+    const variantUrls = variants.map((v) => new URL(v.uri, url('/channel/1.m3u8')).toString());
+    const segments = variants.map(() => new Map<number, { uri: string; duration: number }>());
+    let comparedReloads = 0;
+    const until = Date.now() + 12_000;
+    while (Date.now() < until) {
+      // Both variants fetched together: a segment published between the two requests may be on one list only.
+      const lists: ParsedPlaylist[] = (await Promise.all(variantUrls.map((u) => fetchPlaylist(u)))).map((r) => r.playlist);
+      const [low, medium] = lists as [ParsedPlaylist, ParsedPlaylist];
+      const common = low.segments.filter((s) => medium.segments.some((m) => m.sequence === s.sequence));
+      expect(common.length).toBeGreaterThan(0);
+      for (const s of common) {
+        const m = medium.segments.find((x) => x.sequence === s.sequence)!;
+        // Same segment boundaries: same duration and the same instant on the channel's clock.
+        expect(m.duration).toBeCloseTo(s.duration, 3);
+        expect(m.programDateTime).toBe(s.programDateTime);
+        expect(m.discontinuity).toBe(s.discontinuity);
+      }
+      expect(Math.abs(low.mediaSequence - medium.mediaSequence)).toBeLessThanOrEqual(1);
+      comparedReloads += 1;
+      lists.forEach((list, i) => list.segments.forEach((s) => segments[i]!.set(s.sequence, { uri: new URL(s.uri, variantUrls[i]).toString(), duration: s.duration })));
+      await sleep(1000);
+    }
+    expect(comparedReloads).toBeGreaterThanOrEqual(8);
+
+    for (const [i, variant] of variants.entries()) {
+      const { width, height } = variant.attributes.RESOLUTION;
+      // Full-length segments (after the cold-start ramp) carry at most BANDWIDTH.
+      const full = [...segments[i]!.entries()].filter(([, s]) => s.duration > 1.9).slice(-3);
+      expect(full.length).toBeGreaterThanOrEqual(2);
+      for (const [sequence, segment] of full) {
+        const data = Buffer.from(await (await fetch(segment.uri)).arrayBuffer());
+        expect(data.length * 8 / segment.duration).toBeLessThanOrEqual(variant.attributes.BANDWIDTH);
+        const file = await saveTo(path.join(work, `v${i}-${sequence}.ts`), data);
+        expect(await decodeErrors(file)).toBe('');
+        const probed = await probedCodec(file);
+        expect({ width: probed.width, height: probed.height }).toEqual({ width, height });
+        expect(variant.attributes.CODECS.split(',')[0]).toBe(probed.codec);
+      }
+    }
+  }, 60_000);
+
+  it('shows the rungs in the channel status', async () => {
+    const status = (await (await fetch(url('/api/channels/1/status'))).json()) as { state: string; ladder: Array<{ name: string; resolution: string; channelRun: boolean; state: string; playlist: { mediaSequence: number } }> };
+    expect(status.state).toBe('live');
+    expect(status.ladder.map((r) => [r.name, r.resolution, r.channelRun, r.state])).toEqual([
+      ['low', '320x180', true, 'live'],
+      ['medium', '480x270', false, 'live'],
+    ]);
+  });
+
+  it('plays the master playlist in hls.js from another origin and switches variants without a stall', async () => {
+    const watch = await watchHlsJs(url('/channel/1.m3u8'), 22, { levelSwitches: [{ afterSeconds: 4, level: 1 }, { afterSeconds: 11, level: 0 }] });
+    const trace = watch.trace.join('\n');
+    expect(watch.errors, trace).toEqual([]);
+    expect(watch.levelCount).toBe(2);
+    expect(watch.firstPlayMs, trace).toBeGreaterThan(0);
+    // Fragments came from the low rung, then the medium one, then the low one again; the picture followed.
+    expect(watch.levelsBuffered.slice(0, 3), trace).toEqual([0, 1, 0]);
+    expect(watch.widths.slice(0, 3), trace).toEqual([320, 480, 320]);
+    expect(watch.stalls, trace).toBe(0);
+    expect(watch.playedSeconds, trace).toBeGreaterThan(14);
+  }, 60_000);
+});
