@@ -235,3 +235,35 @@ export async function blackAndSilence(file: string): Promise<{ black: QuietStret
   }
   return { black, silence };
 }
+
+/**
+ * Reloads the variant playlists of a master playlist together, like a player that may switch at
+ * any segment, for `ms`: every segment listed by several variants must have the same duration,
+ * the same instant (PROGRAM-DATE-TIME) and the same discontinuity flag in each. Returns what
+ * differed (empty when the variants are in lockstep), the number of reloads, and every segment
+ * seen per variant (absolute URI and duration, by sequence number).
+ */
+export async function watchVariantsInLockstep(variantUrls: string[], ms: number, pollMs = 1000): Promise<{ mismatches: string[]; reloads: number; segments: Array<Map<number, { uri: string; duration: number }>> }> {
+  const segments = variantUrls.map(() => new Map<number, { uri: string; duration: number }>());
+  const mismatches: string[] = [];
+  let reloads = 0;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // Fetched together: a segment published between two requests may be on one list only.
+    const lists = (await Promise.all(variantUrls.map((u) => fetchPlaylist(u)))).map((r) => r.playlist);
+    const [first, ...others] = lists as [ParsedPlaylist, ...ParsedPlaylist[]];
+    for (const [i, other] of others.entries()) {
+      if (Math.abs(other.mediaSequence - first.mediaSequence) > 1) mismatches.push(`variant ${i + 1} lists from ${other.mediaSequence}, variant 0 from ${first.mediaSequence}`);
+      for (const s of other.segments) {
+        const f = first.segments.find((x) => x.sequence === s.sequence);
+        if (f && (Math.abs(f.duration - s.duration) > 0.0005 || f.programDateTime !== s.programDateTime || f.discontinuity !== s.discontinuity)) {
+          mismatches.push(`segment ${s.sequence}: variant 0 ${f.duration} s at ${f.programDateTime}, variant ${i + 1} ${s.duration} s at ${s.programDateTime}`);
+        }
+      }
+    }
+    reloads += 1;
+    lists.forEach((list, i) => list.segments.forEach((s) => segments[i]!.set(s.sequence, { uri: new URL(s.uri, variantUrls[i]).toString(), duration: s.duration })));
+    await sleep(pollMs);
+  }
+  return { mismatches, reloads, segments };
+}

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parser } from 'm3u8-parser';
 import { watchHlsJs } from '../../../src/bench/watchers.js';
 import { makeClips } from '../../helpers/media.js';
-import { decodeErrors, fetchPlaylist, saveTo, type ParsedPlaylist } from '../../helpers/hls.js';
-import { sleep, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
+import { decodeErrors, readStreamFor, saveTo, streamFacts, watchVariantsInLockstep } from '../../helpers/hls.js';
+import { startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
 
 const run = promisify(execFile);
 
@@ -85,34 +85,17 @@ describe('adaptive-bitrate ladder (real server, real ffmpeg, hls.js)', () => {
     expect(variant.status).toBe(200);
     expect(variant.headers.get('access-control-allow-origin')).toBe('*');
     expect((await fetch(url('/channel/1/high.m3u8'))).status).toBe(404);
-    // The .ts stream stays the channel's own quality.
-    expect((await fetch(url('/channel/1.m3u8'))).headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    // The .ts stream (and so the HDHomeRun lineup) stays the channel's own quality.
+    const ts = await readStreamFor(url('/channel/1.ts'), 2500);
+    const facts = await streamFacts(await saveTo(path.join(work, 'channel.ts'), ts.data));
+    expect(facts.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 180 });
   });
 
   it('keeps the variants in lockstep and describes them truly (ffprobe of their segments)', async () => {
     const variantUrls = variants.map((v) => new URL(v.uri, url('/channel/1.m3u8')).toString());
-    const segments = variants.map(() => new Map<number, { uri: string; duration: number }>());
-    let comparedReloads = 0;
-    const until = Date.now() + 12_000;
-    while (Date.now() < until) {
-      // Both variants fetched together: a segment published between the two requests may be on one list only.
-      const lists: ParsedPlaylist[] = (await Promise.all(variantUrls.map((u) => fetchPlaylist(u)))).map((r) => r.playlist);
-      const [low, medium] = lists as [ParsedPlaylist, ParsedPlaylist];
-      const common = low.segments.filter((s) => medium.segments.some((m) => m.sequence === s.sequence));
-      expect(common.length).toBeGreaterThan(0);
-      for (const s of common) {
-        const m = medium.segments.find((x) => x.sequence === s.sequence)!;
-        // Same segment boundaries: same duration and the same instant on the channel's clock.
-        expect(m.duration).toBeCloseTo(s.duration, 3);
-        expect(m.programDateTime).toBe(s.programDateTime);
-        expect(m.discontinuity).toBe(s.discontinuity);
-      }
-      expect(Math.abs(low.mediaSequence - medium.mediaSequence)).toBeLessThanOrEqual(1);
-      comparedReloads += 1;
-      lists.forEach((list, i) => list.segments.forEach((s) => segments[i]!.set(s.sequence, { uri: new URL(s.uri, variantUrls[i]).toString(), duration: s.duration })));
-      await sleep(1000);
-    }
-    expect(comparedReloads).toBeGreaterThanOrEqual(8);
+    const { mismatches, reloads, segments } = await watchVariantsInLockstep(variantUrls, 12_000);
+    expect(mismatches).toEqual([]);
+    expect(reloads).toBeGreaterThanOrEqual(8);
 
     for (const [i, variant] of variants.entries()) {
       const { width, height } = variant.attributes.RESOLUTION;
