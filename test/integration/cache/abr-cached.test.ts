@@ -52,7 +52,7 @@ describe('an adaptive-bitrate ladder from the media cache (real server, real ffm
     await server?.stop();
   });
 
-  it('fills every rung, and every rung airs from the cache in lockstep with the others', async () => {
+  it('INV-ABR-1: fills every rung, and every rung airs from the cache in lockstep with the others', async () => {
     const started = await ladderServer([]);
     server = started.server;
     // Two files at two profiles (the channel's own quality is the low rung).
@@ -70,7 +70,7 @@ describe('an adaptive-bitrate ladder from the media cache (real server, real ffm
     server = undefined;
   }, 150_000);
 
-  it('renders live at every rung what is cached at one rung only, keeping the variants in lockstep', async () => {
+  it('INV-ABR-1: renders live at every rung what is cached at one rung only, keeping the variants in lockstep', async () => {
     const started = await ladderServer(['--quality', 'low']);
     server = started.server;
     expect(started.fillOutput).toContain('Cached 2 of 2');

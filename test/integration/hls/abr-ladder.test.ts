@@ -91,7 +91,7 @@ describe('adaptive-bitrate ladder (real server, real ffmpeg, hls.js)', () => {
     expect(facts.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 180 });
   });
 
-  it('keeps the variants in lockstep and describes them truly (ffprobe of their segments)', async () => {
+  it('INV-ABR-1: keeps the variants in lockstep and describes them truly (ffprobe of their segments)', async () => {
     const variantUrls = variants.map((v) => new URL(v.uri, url('/channel/1.m3u8')).toString());
     const { mismatches, reloads, segments } = await watchVariantsInLockstep(variantUrls, 12_000);
     expect(mismatches).toEqual([]);
