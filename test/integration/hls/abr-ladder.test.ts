@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parser } from 'm3u8-parser';
 import { watchHlsJs } from '../../../src/bench/watchers.js';
 import { makeClips } from '../../helpers/media.js';
-import { decodeErrors, readStreamFor, saveTo, streamFacts, watchVariantsInLockstep } from '../../helpers/hls.js';
+import { decodeErrors, fetchPlaylist, readStreamFor, saveTo, streamFacts, watchVariantsInLockstep } from '../../helpers/hls.js';
 import { startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
 
 const run = promisify(execFile);
@@ -122,6 +122,19 @@ describe('adaptive-bitrate ladder (real server, real ffmpeg, hls.js)', () => {
       ['medium', '480x270', false, 'live'],
     ]);
   });
+
+  it('INV-ABR-1: a break-in (an emergency alert) restarts every rung at the same instant, so the variants stay in lockstep', async () => {
+    const variantUrls = variants.map((v) => new URL(v.uri, url('/channel/1.m3u8')).toString());
+    const before = (await fetchPlaylist(variantUrls[0]!)).playlist.segments.at(-1)!.sequence;
+    const sent = await fetch(url('/api/alerts'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Ladder test', type: 'system', priority: 5, channels: [1], duration: 4 }) });
+    expect(sent.status).toBe(201);
+    const { mismatches, segments } = await watchVariantsInLockstep(variantUrls, 9000);
+    expect(mismatches).toEqual([]);
+    // The new run's first segment is marked in each variant, on the same sequence number.
+    const restarts = segments.map((seen) => [...seen.entries()].filter(([sequence, s]) => sequence > before && s.discontinuity).map(([sequence]) => sequence));
+    expect(restarts[0]!.length).toBeGreaterThanOrEqual(1);
+    expect(restarts[1]).toEqual(restarts[0]);
+  }, 30_000);
 
   it('plays the master playlist in hls.js from another origin and switches variants without a stall', async () => {
     const watch = await watchHlsJs(url('/channel/1.m3u8'), 22, { levelSwitches: [{ afterSeconds: 4, level: 1 }, { afterSeconds: 11, level: 0 }] });
