@@ -14,11 +14,15 @@ export function channelStatus(session: ChannelSession, context: AppContext) {
   const progress = session.encoderProgress;
   const lastActivity = context.channels.lastActivity(session.channelNumber);
   const rendering = session.nowRendering;
-  const processes = [
-    { role: 'packager', stats: readProcessStats(session.encoderPid) },
-    { role: 'renderer', stats: readProcessStats(rendering?.pid) },
-    { role: 'next renderer', stats: readProcessStats(session.renderingAhead?.pid) },
-  ].filter((p) => p.stats !== null);
+  // With a ladder the channel is every rung's run: its CPU and memory are theirs together.
+  const runs = [session, ...(session.renditions?.followersOf(session) ?? [])];
+  const processes = runs
+    .flatMap((run) => [
+      { role: 'packager', stats: readProcessStats(run.encoderPid) },
+      { role: 'renderer', stats: readProcessStats(run.nowRendering?.pid) },
+      { role: 'next renderer', stats: readProcessStats(run.renderingAhead?.pid) },
+    ])
+    .filter((p) => p.stats !== null);
   const cpuSeconds = processes.reduce((sum, p) => sum + p.stats!.cpuSeconds, 0);
   const key = `${session.channelNumber}:${processes.map((p) => p.stats!.pid).join(',')}`;
   const position = session.timeline.at(Date.now());
