@@ -3,7 +3,7 @@ import { orderFillJobs } from '../cache/fill-queue.js';
 import { fillJobForItem } from '../cache/library-jobs.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { channelProfiles, resolveLadder, resolveOutputProfile } from '../config/quality.js';
+import { allLadderRungs, channelProfiles, resolveOutputProfile } from '../config/quality.js';
 import type { QualityName } from '../config/schema.js';
 import { openDatabase } from '../db/database.js';
 import { probeToolchain, ToolchainError } from '../ffmpeg/toolchain.js';
@@ -84,8 +84,8 @@ export function runCacheStatus(flags: CacheFlags): Promise<number> {
  */
 export function runCacheFill(flags: CacheFlags): Promise<number> {
   return withCache(flags, async (cache, { config, db }) => {
-    // `--quality` fills that one; otherwise the channel quality and every rung of `streaming.ladder`.
-    const profiles = flags.quality ? [resolveOutputProfile(config, flags.quality)] : channelProfiles(resolveOutputProfile(config), resolveLadder(config));
+    // `--quality` fills that one; otherwise the channel quality and every rung of every ladder.
+    const profiles = flags.quality ? [resolveOutputProfile(config, flags.quality)] : channelProfiles(resolveOutputProfile(config), allLadderRungs(config));
     const only = flags.files?.length ? new Set(flags.files.map((f) => path.resolve(f))) : undefined;
     const items = createSqliteCatalog(db).playable().filter((item) => !only || only.has(path.resolve(item.path)));
     const jobs = orderFillJobs(

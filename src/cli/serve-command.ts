@@ -147,13 +147,13 @@ function buildChannels(
     log: log.child({ component: 'graphics' }),
     canDrawText: toolchain.filters.has('drawtext'),
   });
-  const ladder = resolveLadder(config);
   const makeSession = (channelNumber: number): ChannelSession | undefined => {
     const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
     if (!timeline) return undefined;
     // A stored channel's own quality (schedule mode) overrides streaming.quality.
     const profile = resolveOutputProfile(config, timelines.qualityOf(channelNumber));
     const channelDir = path.join(config.data_dir, 'channels', String(channelNumber));
+    const ladder = resolveLadder(config, channelNumber);
     if (ladder.length === 0) return sessionFor(channelNumber, timeline, profile, { workDir: channelDir, log: log.child({ channel: channelNumber }) });
     return buildLadderChannel({
       channelNumber,
@@ -311,7 +311,6 @@ function buildFillQueue(
   staticBugOf: StaticBugOf,
   log: Logger,
 ): FillQueue {
-  const ladder = resolveLadder(config);
   return new FillQueue({
     cache,
     log: log.child({ component: 'cache-fill' }),
@@ -325,7 +324,7 @@ function buildFillQueue(
           const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
           // One fill per profile the channel airs at: its own, and every rung of the ladder.
           const perProfile = await Promise.all(
-            channelProfiles(resolveOutputProfile(config, timelines.qualityOf(n)), ladder).map(async (profile) => {
+            channelProfiles(resolveOutputProfile(config, timelines.qualityOf(n)), resolveLadder(config, n)).map(async (profile) => {
               const jobs = fillJobsForAirings(airings, itemsByPath, profile, config.ffmpeg.loudness_target);
               // A channel with an always-on bug airs what shows the bug from a variant with it burned
               // in, and breaks that hide it from the bare copy: each airing's file where it airs.

@@ -58,9 +58,18 @@ export function resolveRungProfile(config: RetrovueConfig, rung: LadderRungConfi
   return { ...profile, width, height, videoBitrate: rung.bitrate ?? profile.videoBitrate };
 }
 
-/** `streaming.ladder` as rungs (empty: no ladder), in the order configured. */
-export function resolveLadder(config: RetrovueConfig): LadderRung[] {
-  return config.streaming.ladder.map((rung) => ({ name: rungQuality(rung), profile: resolveRungProfile(config, rung) }));
+/**
+ * A channel's ladder as rungs (empty: no ladder), in the order configured: its own
+ * `channels[].ladder` from the config file, else `streaming.ladder`.
+ */
+export function resolveLadder(config: RetrovueConfig, channelNumber?: number): LadderRung[] {
+  const entries = config.channels?.find((c) => c.number === channelNumber)?.ladder ?? config.streaming.ladder;
+  return entries.map((rung) => ({ name: rungQuality(rung), profile: resolveRungProfile(config, rung) }));
+}
+
+/** Every rung of every channel's ladder (what `retrovue cache fill` fills), repeats included. */
+export function allLadderRungs(config: RetrovueConfig): LadderRung[] {
+  return [...resolveLadder(config), ...(config.channels ?? []).flatMap((c) => resolveLadder(config, c.number))];
 }
 
 /** Whether two profiles produce the same stream (a ladder rung equal to the channel's own profile is that channel's run). */

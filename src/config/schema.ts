@@ -222,6 +222,8 @@ export const channelConfigSchema = z
     schedule: z.unknown().optional(),
     /** Station graphics for this channel (src/config/graphics-settings.ts): only what differs from the server-wide `graphics`. */
     graphics: graphicsOverrideSchema.optional(),
+    /** This channel's adaptive-bitrate ladder instead of `streaming.ladder` (`[]`: none); config-file channels only. */
+    ladder: ladderSchema.optional(),
   })
   .strict();
 

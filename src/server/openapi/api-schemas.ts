@@ -22,7 +22,8 @@ export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+
 // ---- channels ---------------------------------------------------------------------------
 
 /** POST /api/channels: the config file's channel entry (its schedule validated by the schedule model). */
-export const channelCreateBody = channelConfigSchema.extend({ schedule: scheduleSchema.optional() });
+// A channel's own ladder is config-file only (channels[].ladder).
+export const channelCreateBody = channelConfigSchema.omit({ ladder: true }).extend({ schedule: scheduleSchema.optional() });
 /** PATCH /api/channels/{n}: any field; `number` renumbers the channel (it keeps its clock, timeline and graphics). */
 export const channelPatchBody = channelCreateBody.partial();
 

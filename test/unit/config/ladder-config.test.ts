@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/load.js';
-import { channelProfiles, resolveLadder, resolveOutputProfile } from '../../../src/config/quality.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { ChannelRequestError, ChannelStore } from '../../../src/channels/channel-store.js';
+import { allLadderRungs, channelProfiles, resolveLadder, resolveOutputProfile } from '../../../src/config/quality.js';
+import { migrate } from '../../../src/db/database.js';
 
 function load(contents: unknown) {
   const dir = mkdtempSync(path.join(tmpdir(), 'retrovue-ladder-'));
@@ -53,5 +56,29 @@ describe('streaming.ladder (adaptive bitrate)', () => {
     expect(refusal({ streaming: { ladder: ['low'] } })).toMatch(/streaming\.ladder.*at least two rungs/);
     expect(refusal({ streaming: { ladder: ['low', { quality: 'high', resolution: '1921x1080' }] } })).toMatch(/streaming\.ladder\.1.*/);
     expect(refusal({ streaming: { ladder: ['low', { quality: 'high', size: '1920x1080' }] } })).toMatch(/streaming\.ladder\.1/);
+  });
+
+  it("lets a config-file channel have its own ladder (or none), and only there", () => {
+    const config = load({
+      streaming: { ladder: ['low', 'medium'] },
+      channels: [
+        { number: 1, name: 'One' },
+        { number: 2, name: 'Two', ladder: ['medium', 'high'] },
+        { number: 3, name: 'Three', ladder: [] },
+      ],
+    });
+    expect(resolveLadder(config, 1).map((r) => r.name)).toEqual(['low', 'medium']);
+    expect(resolveLadder(config, 2).map((r) => r.name)).toEqual(['medium', 'high']);
+    expect(resolveLadder(config, 3)).toEqual([]);
+    expect(resolveLadder(config, 99).map((r) => r.name)).toEqual(['low', 'medium']); // a channel made over the API
+    // `retrovue cache fill` fills every profile any ladder has, once each.
+    expect(channelProfiles(resolveOutputProfile(config), allLadderRungs(config)).map((p) => p.height)).toEqual([720, 360, 1080]);
+    expect(refusal({ channels: [{ number: 1, name: 'One', ladder: ['high'] }] })).toMatch(/channels\.0\.ladder.*at least two rungs/);
+    // Over the API the ladder is refused by name, not silently dropped.
+    const db = new BetterSqlite3(':memory:');
+    migrate(db);
+    const store = new ChannelStore(db, 'UTC');
+    expect(() => store.create({ number: 5, name: 'Five', ladder: ['low', 'high'] })).toThrow(ChannelRequestError);
+    expect(() => store.create({ number: 5, name: 'Five', ladder: ['low', 'high'] })).toThrow(/ladder/);
   });
 });
