@@ -82,31 +82,55 @@ export interface HlsJsWatch {
   errors: string[];
   /** What hls.js did, for reading a stall: playlist loads, fragments, stalls (ms since start). */
   trace: string[];
+  /** Variants in the master playlist (0 for a media playlist). */
+  levelCount: number;
+  /** The level of each buffered fragment, in order, repeats collapsed (e.g. [0, 1, 0]). */
+  levelsBuffered: number[];
+  /** The picture's width as it changed, in order (a variant switch changes it). */
+  widths: number[];
+}
+
+export interface HlsJsWatchOptions {
+  /**
+   * Forced variant switches (`hls.nextLevel`: the next fragment comes from that level, and ABR
+   * stops choosing), each this many seconds after playback started.
+   */
+  levelSwitches?: Array<{ afterSeconds: number; level: number }>;
 }
 
 /**
  * A page on another origin (its own little HTTP server on another port) that plays `playlistUrl`
  * with hls.js for `seconds`; so CORS is exercised exactly as a smart-TV app or cast receiver would.
  */
-export async function watchHlsJs(playlistUrl: string, seconds: number): Promise<HlsJsWatch> {
+export async function watchHlsJs(playlistUrl: string, seconds: number, options: HlsJsWatchOptions = {}): Promise<HlsJsWatch> {
   const { chromium } = await import('playwright-core');
   const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
   const page = `<!doctype html><video id="v" muted autoplay playsinline></video><script src="/hls.js"></script><script>
-    const w = { stalls: 0, rebuffers: 0, errors: [], started: 0, startTime: 0, t0: performance.now(), trace: [] };
+    const w = { stalls: 0, rebuffers: 0, errors: [], started: 0, startTime: 0, t0: performance.now(), trace: [], levelCount: 0, levelsBuffered: [], widths: [] };
+    const switches = ${JSON.stringify(options.levelSwitches ?? [])};
     window.watch = w;
     const v = document.getElementById('v');
     const at = () => Math.round(performance.now() - w.t0);
     const buffered = () => v.buffered.length ? (v.buffered.end(v.buffered.length - 1) - v.currentTime).toFixed(2) : '0';
     const hls = new Hls(); // defaults, as the web page and most web players use them
     hls.on(Hls.Events.LEVEL_LOADED, (_e, d) => w.trace.push(at() + ' playlist ' + d.details.fragments.length + ' segments, ' + d.details.totalduration.toFixed(1) + ' s'));
-    hls.on(Hls.Events.FRAG_BUFFERED, (_e, d) => w.trace.push(at() + ' buffered sn ' + d.frag.sn + ' (' + d.frag.duration.toFixed(2) + ' s), ahead ' + buffered()));
+    hls.on(Hls.Events.MANIFEST_PARSED, (_e, d) => { w.levelCount = d.levels.length; });
+    hls.on(Hls.Events.FRAG_BUFFERED, (_e, d) => {
+      w.trace.push(at() + ' buffered sn ' + d.frag.sn + ' level ' + d.frag.level + ' (' + d.frag.duration.toFixed(2) + ' s), ahead ' + buffered());
+      if (w.levelsBuffered[w.levelsBuffered.length - 1] !== d.frag.level) w.levelsBuffered.push(d.frag.level);
+    });
+    v.addEventListener('resize', () => { if (w.widths[w.widths.length - 1] !== v.videoWidth) w.widths.push(v.videoWidth); });
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (d.details === 'bufferStalledError') { if (w.started) { w.stalls++; w.trace.push(at() + ' STALL at ' + v.currentTime.toFixed(2)); } }
       else if (d.fatal) w.errors.push(d.type + ':' + d.details);
       else w.trace.push(at() + ' ' + d.details);
     });
     v.addEventListener('waiting', () => { if (w.started) { w.rebuffers++; w.trace.push(at() + ' waiting at ' + v.currentTime.toFixed(2)); } });
-    v.addEventListener('timeupdate', () => { if (!w.started && v.currentTime > 0) { w.started = performance.now() - w.t0; w.startTime = v.currentTime; w.trace.push(at() + ' playing from ' + v.currentTime.toFixed(2)); } });
+    v.addEventListener('timeupdate', () => {
+      if (w.started || v.currentTime <= 0) return;
+      w.started = performance.now() - w.t0; w.startTime = v.currentTime; w.trace.push(at() + ' playing from ' + v.currentTime.toFixed(2));
+      for (const s of switches) setTimeout(() => { w.trace.push(at() + ' switching to level ' + s.level); hls.nextLevel = s.level; }, s.afterSeconds * 1000);
+    });
     hls.loadSource(${JSON.stringify(playlistUrl)});
     hls.attachMedia(v);
   </script>`;
@@ -121,9 +145,12 @@ export async function watchHlsJs(playlistUrl: string, seconds: number): Promise<
     await tab.goto(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/`);
     await tab.waitForTimeout(seconds * 1000);
     return await tab.evaluate(() => {
-      const w = (window as unknown as { watch: { stalls: number; rebuffers: number; errors: string[]; started: number; startTime: number; trace: string[] } }).watch;
+      const w = (window as unknown as { watch: { stalls: number; rebuffers: number; errors: string[]; started: number; startTime: number; trace: string[]; levelCount: number; levelsBuffered: number[]; widths: number[] } }).watch;
       const v = document.getElementById('v') as HTMLVideoElement;
-      return { firstPlayMs: Math.round(w.started), stalls: w.stalls, rebuffers: w.rebuffers, playedSeconds: v.currentTime - w.startTime, errors: w.errors, trace: w.trace };
+      return {
+        firstPlayMs: Math.round(w.started), stalls: w.stalls, rebuffers: w.rebuffers, playedSeconds: v.currentTime - w.startTime, errors: w.errors, trace: w.trace,
+        levelCount: w.levelCount, levelsBuffered: w.levelsBuffered, widths: w.widths,
+      };
     });
   } finally {
     await browser.close();

@@ -30,7 +30,7 @@ export class ChannelRequestError extends Error {
 }
 
 export type ChannelInput = z.input<typeof channelConfigSchema>;
-const channelPatchSchema = channelConfigSchema.omit({ number: true }).partial().strict();
+const channelPatchSchema = channelConfigSchema.omit({ number: true, ladder: true }).partial().strict();
 
 function zodMessage(error: z.ZodError): string {
   return error.issues
@@ -136,6 +136,8 @@ export class ChannelStore implements ChannelDirectory {
     const parsed = channelConfigSchema.safeParse(input);
     if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error), firstField(parsed.error));
     const c = parsed.data;
+    // A ladder is read from the config file at start (src/config/quality.ts resolveLadder), not stored.
+    if (source === 'api' && c.ladder !== undefined) throw new ChannelRequestError(400, 'invalid_channel', 'ladder: a channel\'s own ladder is set in the config file (channels[].ladder); others use streaming.ladder', 'ladder');
     const timeZone = c.time_zone ?? this.defaultTimeZone;
     checkZone(timeZone);
     return {

@@ -3,7 +3,7 @@ import { orderFillJobs } from '../cache/fill-queue.js';
 import { fillJobForItem } from '../cache/library-jobs.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { resolveOutputProfile } from '../config/quality.js';
+import { allLadderRungs, channelProfiles, resolveOutputProfile } from '../config/quality.js';
 import type { QualityName } from '../config/schema.js';
 import { openDatabase } from '../db/database.js';
 import { probeToolchain, ToolchainError } from '../ffmpeg/toolchain.js';
@@ -79,15 +79,19 @@ export function runCacheStatus(flags: CacheFlags): Promise<number> {
 }
 
 /**
- * `retrovue cache fill`: caches every playable library file at the configured quality (or
- * `--quality`), commercials, bumpers, station IDs and promos first, with a progress bar and a summary.
+ * `retrovue cache fill`: caches every playable library file at the configured quality and every
+ * rung of `streaming.ladder` (or only `--quality`), commercials, bumpers, station IDs and promos first, with a progress bar and a summary.
  */
 export function runCacheFill(flags: CacheFlags): Promise<number> {
   return withCache(flags, async (cache, { config, db }) => {
-    const profile = resolveOutputProfile(config, flags.quality);
+    // `--quality` fills that one; otherwise the channel quality and every rung of every ladder.
+    const profiles = flags.quality ? [resolveOutputProfile(config, flags.quality)] : channelProfiles(resolveOutputProfile(config), allLadderRungs(config));
     const only = flags.files?.length ? new Set(flags.files.map((f) => path.resolve(f))) : undefined;
     const items = createSqliteCatalog(db).playable().filter((item) => !only || only.has(path.resolve(item.path)));
-    const jobs = orderFillJobs(items.map((item) => fillJobForItem(item, profile, config.ffmpeg.loudness_target)), (j) => cache.profileKeyOf(j.profile, j.loudnessTarget));
+    const jobs = orderFillJobs(
+      profiles.flatMap((profile) => items.map((item) => fillJobForItem(item, profile, config.ffmpeg.loudness_target))),
+      (j) => cache.profileKeyOf(j.profile, j.loudnessTarget),
+    );
     const bar = fillBar(process.stderr, jobs.length);
     const started = Date.now();
     let filled = 0;

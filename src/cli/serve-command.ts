@@ -4,7 +4,7 @@ import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js'
 import { ChannelTimelines } from '../channels/channel-timelines.js';
 import { ConfigError, loadConfig, playoutWasChosen, type ServeFlags } from '../config/load.js';
 import { demoStationWasSeeded, seedDemoStation } from '../demo/demo-station.js';
-import { resolveOutputProfile } from '../config/quality.js';
+import { channelProfiles, resolveLadder, resolveOutputProfile, type OutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
@@ -30,6 +30,9 @@ import { FillQueue } from '../cache/fill-queue.js';
 import { fillJobsForAirings } from '../cache/library-jobs.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ChannelSession } from '../playout/channel-session.js';
+import { buildLadderChannel } from '../playout/ladder-channel.js';
+import type { RunLockstep } from '../playout/run-lockstep.js';
+import type { ChannelTimeline } from '../timeline/types.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
 import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
@@ -124,7 +127,7 @@ function buildChannels(
   alerts: AlertSource,
   graphics: GraphicsStore,
   mediaCache: MediaCache | undefined,
-): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; staticBugOf: (channelNumber: number) => Promise<ChannelBug | undefined> } {
+): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; staticBugOf: StaticBugOf } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
     store: channels,
@@ -149,6 +152,36 @@ function buildChannels(
     if (!timeline) return undefined;
     // A stored channel's own quality (schedule mode) overrides streaming.quality.
     const profile = resolveOutputProfile(config, timelines.qualityOf(channelNumber));
+    const channelDir = path.join(config.data_dir, 'channels', String(channelNumber));
+    const ladder = resolveLadder(config, channelNumber);
+    if (ladder.length === 0) return sessionFor(channelNumber, timeline, profile, { workDir: channelDir, log: log.child({ channel: channelNumber }) });
+    return buildLadderChannel({
+      channelNumber,
+      channelProfile: profile,
+      ladder,
+      segmentDurationSeconds: config.streaming.segment_duration,
+      log: log.child({ channel: channelNumber }),
+      cacheFor: mediaCache ? (rungProfile, siblings) => new ChannelCache(mediaCache, mediaCache.profileKeyOf(rungProfile, config.ffmpeg.loudness_target), siblings) : undefined,
+      bugVariant: async (rungProfile) => (await staticBugOf(channelNumber, rungProfile))?.key,
+      makeSession: (rungProfile, extras) =>
+        sessionFor(channelNumber, timeline, rungProfile, {
+          ...extras,
+          workDir: extras.rung ? path.join(channelDir, 'rungs', extras.rung) : channelDir,
+          log: log.child(extras.rung ? { channel: channelNumber, rung: extras.rung } : { channel: channelNumber }),
+        }),
+    });
+  };
+  /**
+   * A session playing `timeline` at `profile`: the channel's own, or one rung of its ladder
+   * (its own workDir, log, cache view, lockstep and segment URIs).
+   */
+  const sessionFor = (
+    channelNumber: number,
+    timeline: ChannelTimeline,
+    profile: OutputProfile,
+    extras: { workDir: string; log: Logger; lockstep?: RunLockstep; segmentUriPrefix?: string; cache?: ChannelCache },
+  ): ChannelSession => {
+    const cache = extras.cache ?? (mediaCache ? new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) : undefined);
     return new ChannelSession({
       channelNumber,
       // Playout airs the timeline with any emergency alert laid over it; the guide reads the timeline.
@@ -169,9 +202,11 @@ function buildChannels(
         const { branding } = graphics.effective(channelNumber);
         return { background: branding.primary, accent: branding.accent, text: branding.text, ...(branding.font && existsSync(branding.font) ? { fontFile: branding.font } : {}) };
       },
-      workDir: path.join(config.data_dir, 'channels', String(channelNumber)),
-      log: log.child({ channel: channelNumber }),
-      ...(mediaCache ? { cache: new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) } : {}),
+      workDir: extras.workDir,
+      log: extras.log,
+      ...(cache ? { cache } : {}),
+      ...(extras.lockstep ? { lockstep: extras.lockstep } : {}),
+      ...(extras.segmentUriPrefix ? { segmentUriPrefix: extras.segmentUriPrefix } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
       graphics: (slice) =>
         planner.graphicsFor(graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),
@@ -182,10 +217,13 @@ function buildChannels(
     const settings = graphics.effective(channelNumber);
     return channel ? { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings } : undefined;
   };
-  /** The channel's always-on bug as a cache variant (the background fill burns it in), and the break kinds it stays on during. */
-  const staticBugOf = async (channelNumber: number): Promise<ChannelBug | undefined> => {
+  /**
+   * The channel's always-on bug as a cache variant at `profile` (default the channel's; a ladder
+   * rung's bug is drawn at its size: a variant of its own), and the break kinds it stays on during.
+   */
+  const staticBugOf = async (channelNumber: number, profile?: OutputProfile): Promise<ChannelBug | undefined> => {
     const channel = graphicsChannel(channelNumber);
-    const bug = channel ? await planner.staticBugFor(channel, resolveOutputProfile(config, timelines.qualityOf(channelNumber))) : undefined;
+    const bug = channel ? await planner.staticBugFor(channel, profile ?? resolveOutputProfile(config, timelines.qualityOf(channelNumber))) : undefined;
     return bug && channel ? { ...bug, showDuring: channel.settings.bug.show_during } : undefined;
   };
   const manager = new ChannelManager({
@@ -256,6 +294,8 @@ function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog,
 
 /** A channel's static bug as the background fill needs it. */
 type ChannelBug = StaticBug & { showDuring: readonly string[] };
+/** A channel's static bug at a profile (default the channel's own). */
+type StaticBugOf = (channelNumber: number, profile?: OutputProfile) => Promise<ChannelBug | undefined>;
 
 /**
  * The background fill (src/cache/fill-queue.ts): what every channel airs in the next
@@ -268,7 +308,7 @@ function buildFillQueue(
   catalog: Catalog,
   timelines: ChannelTimelines,
   manager: () => ChannelManager,
-  staticBugOf: (channelNumber: number) => Promise<ChannelBug | undefined>,
+  staticBugOf: StaticBugOf,
   log: Logger,
 ): FillQueue {
   return new FillQueue({
@@ -282,14 +322,20 @@ function buildFillQueue(
           const timeline = timelines.plays(n) ? timelines.timelineFor(n) : undefined;
           if (!timeline) return [];
           const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
-          const jobs = fillJobsForAirings(airings, itemsByPath, resolveOutputProfile(config, timelines.qualityOf(n)), config.ffmpeg.loudness_target);
-          // A channel with an always-on bug airs what shows the bug from a variant with it burned
-          // in, and breaks that hide it from the bare copy: each airing's file where it airs.
-          const bug = await staticBugOf(n);
-          if (!bug) return jobs;
-          const variant = { key: bug.key, filter: bug.filter };
-          // (As src/graphics/windows.ts plans it: anything but a programme is a break.)
-          return jobs.map((job) => (job.kind !== 'program' && !bug.showDuring.includes(job.kind) ? job : { ...job, variant }));
+          // One fill per profile the channel airs at: its own, and every rung of the ladder.
+          const perProfile = await Promise.all(
+            channelProfiles(resolveOutputProfile(config, timelines.qualityOf(n)), resolveLadder(config, n)).map(async (profile) => {
+              const jobs = fillJobsForAirings(airings, itemsByPath, profile, config.ffmpeg.loudness_target);
+              // A channel with an always-on bug airs what shows the bug from a variant with it burned
+              // in, and breaks that hide it from the bare copy: each airing's file where it airs.
+              const bug = await staticBugOf(n, profile);
+              if (!bug) return jobs;
+              const variant = { key: bug.key, filter: bug.filter };
+              // (As src/graphics/windows.ts plans it: anything but a programme is a break.)
+              return jobs.map((job) => (job.kind !== 'program' && !bug.showDuring.includes(job.kind) ? job : { ...job, variant }));
+            }),
+          );
+          return perProfile.flat();
         }),
       );
       return perChannel.flat();
@@ -376,7 +422,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     mediaCache = config.cache.enabled
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
       : undefined;
-    let staticBugOf: (channelNumber: number) => Promise<ChannelBug | undefined>;
+    let staticBugOf: StaticBugOf;
     ({ manager, timelines, planner, staticBugOf } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
     if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, staticBugOf, log);
   } catch (error) {

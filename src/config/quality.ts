@@ -1,4 +1,4 @@
-import type { QualityName, RetrovueConfig } from './schema.js';
+import { rungQuality, type LadderRungConfig, type QualityName, type RetrovueConfig } from './schema.js';
 
 /** What every channel's output is normalised to. */
 export interface OutputProfile {
@@ -39,4 +39,47 @@ export function resolveOutputProfile(config: RetrovueConfig, channelQuality?: Qu
     audioChannels: 2,
     preset: config.ffmpeg.preset,
   };
+}
+
+/** One rung of a channel's adaptive-bitrate ladder: its name in URLs and its output profile. */
+export interface LadderRung {
+  name: QualityName;
+  profile: OutputProfile;
+}
+
+/**
+ * A ladder entry's profile: its quality as a channel of that quality gets it (so `ffmpeg.bitrate`
+ * / `ffmpeg.resolution` apply), with the entry's own `resolution` / `bitrate` overriding.
+ */
+export function resolveRungProfile(config: RetrovueConfig, rung: LadderRungConfig): OutputProfile {
+  const profile = resolveOutputProfile(config, rungQuality(rung));
+  if (typeof rung === 'string') return profile;
+  const [width, height] = rung.resolution ? (rung.resolution.split('x').map(Number) as [number, number]) : [profile.width, profile.height];
+  return { ...profile, width, height, videoBitrate: rung.bitrate ?? profile.videoBitrate };
+}
+
+/**
+ * A channel's ladder as rungs (empty: no ladder), in the order configured: its own
+ * `channels[].ladder` from the config file, else `streaming.ladder`.
+ */
+export function resolveLadder(config: RetrovueConfig, channelNumber?: number): LadderRung[] {
+  const entries = config.channels?.find((c) => c.number === channelNumber)?.ladder ?? config.streaming.ladder;
+  return entries.map((rung) => ({ name: rungQuality(rung), profile: resolveRungProfile(config, rung) }));
+}
+
+/** Every rung of every channel's ladder (what `retrovue cache fill` fills), repeats included. */
+export function allLadderRungs(config: RetrovueConfig): LadderRung[] {
+  return [...resolveLadder(config), ...(config.channels ?? []).flatMap((c) => resolveLadder(config, c.number))];
+}
+
+/** Whether two profiles produce the same stream (a ladder rung equal to the channel's own profile is that channel's run). */
+export function sameProfile(a: OutputProfile, b: OutputProfile): boolean {
+  return (Object.keys(a) as Array<keyof OutputProfile>).every((key) => a[key] === b[key]);
+}
+
+/** Every distinct profile a channel airs at: its own (`.ts`), then its ladder's rungs (what the cache fills). */
+export function channelProfiles(channelProfile: OutputProfile, ladder: readonly LadderRung[]): OutputProfile[] {
+  const profiles = [channelProfile];
+  for (const rung of ladder) if (!profiles.some((p) => sameProfile(p, rung.profile))) profiles.push(rung.profile);
+  return profiles;
 }

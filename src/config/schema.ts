@@ -17,6 +17,26 @@ const resolution = z
   .regex(/^\d{2,5}x\d{2,5}$/, 'must look like "1280x720"')
   .refine((value) => value.split('x').every((n) => Number(n) % 2 === 0), 'width and height must be even');
 
+/**
+ * One rung of the adaptive-bitrate ladder (`streaming.ladder`): a quality name, or the quality
+ * with this rung's own `resolution` / `bitrate` (e.g. small test sizes). The rung's name in URLs
+ * is its quality (`/channel/N/low.m3u8`), so each quality appears at most once.
+ */
+export const ladderRungSchema = z.union([
+  z.enum(QUALITY_NAMES),
+  z.object({ quality: z.enum(QUALITY_NAMES), resolution: resolution.optional(), bitrate: bitrate.optional() }).strict(),
+]);
+export type LadderRungConfig = z.infer<typeof ladderRungSchema>;
+
+/** The quality name of a ladder entry. */
+export const rungQuality = (rung: LadderRungConfig): QualityName => (typeof rung === 'string' ? rung : rung.quality);
+
+const ladderSchema = z
+  .array(ladderRungSchema)
+  .max(QUALITY_NAMES.length)
+  .refine((rungs) => new Set(rungs.map(rungQuality)).size === rungs.length, 'each quality may appear only once')
+  .refine((rungs) => rungs.length !== 1, 'a ladder needs at least two rungs (leave it empty for one media playlist)');
+
 export const streamingSchema = z
   .object({
     mode: z.enum(MODES).default('loop'),
@@ -49,6 +69,12 @@ export const streamingSchema = z
      * supervised `ffmpeg -c copy` packager per channel, the engine before the media cache).
      */
     packager: z.enum(['node', 'ffmpeg']).default('node'),
+    /**
+     * Adaptive bitrate: the qualities every channel's HLS is offered in (`/channel/N.m3u8` is
+     * then a master playlist of one variant per rung, src/playout/channel-renditions.ts).
+     * Empty (default): one media playlist at the channel's quality, as before.
+     */
+    ladder: ladderSchema.default([]),
   })
   .strict();
 
@@ -196,6 +222,8 @@ export const channelConfigSchema = z
     schedule: z.unknown().optional(),
     /** Station graphics for this channel (src/config/graphics-settings.ts): only what differs from the server-wide `graphics`. */
     graphics: graphicsOverrideSchema.optional(),
+    /** This channel's adaptive-bitrate ladder instead of `streaming.ladder` (`[]`: none); config-file channels only. */
+    ladder: ladderSchema.optional(),
   })
   .strict();
 

@@ -112,6 +112,8 @@ export class FfmpegSupervisor extends EventEmitter {
     try {
       spec = await this.options.prepare(runId);
     } catch (error) {
+      // Stopped while preparing (e.g. a rendition waiting for its ladder's other rungs): no retry.
+      if (this.stopRequested) return;
       this.lastError = (error as Error).message;
       this.options.log.error({ err: error }, `${this.options.name}: cannot prepare ffmpeg run`);
       this.scheduleRestart(false);

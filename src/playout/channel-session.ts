@@ -18,6 +18,8 @@ import { TsRemuxer } from '../streaming/ts-remuxer.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
+import type { ChannelRenditions } from './channel-renditions.js';
+import { commonCachedStart, latestStart, type RunLockstep } from './run-lockstep.js';
 
 export type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
@@ -50,6 +52,13 @@ export interface ChannelSessionOptions {
   graphics?: AiringChainOptions['graphics'];
   /** The media cache as this channel's profile sees it; absent = every airing rendered live. */
   cache?: AiringChainOptions['cache'];
+  /**
+   * Adaptive bitrate: the lockstep of the channel's renditions this session is one of
+   * (src/playout/run-lockstep.ts): every run starts where all of them agree.
+   */
+  lockstep?: RunLockstep;
+  /** Segment URIs are `<this>/<file>`, relative to the playlist; default the channel number (`/channel/N.m3u8` → `N/r1-5.ts`). */
+  segmentUriPrefix?: string;
   /** Test hook: the wall clock. */
   now?: () => number;
 }
@@ -94,6 +103,11 @@ export class ChannelSession extends EventEmitter {
   private readonly segmentsInMemory = new Map<string, Buffer>();
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
+  /**
+   * The channel's adaptive-bitrate renditions, on the channel's own session only: they start,
+   * stop and break in with it (src/playout/channel-renditions.ts).
+   */
+  renditions: ChannelRenditions | undefined;
 
   constructor(private readonly options: ChannelSessionOptions) {
     super();
@@ -103,7 +117,7 @@ export class ChannelSession extends EventEmitter {
     this.playlist = new LivePlaylist({
       targetDurationSeconds: options.segmentDurationSeconds,
       windowSize: options.playlistSize,
-      uriFor: (segment) => `${options.channelNumber}/${segment.fileName}`,
+      uriFor: (segment) => `${options.segmentUriPrefix ?? options.channelNumber}/${segment.fileName}`,
     });
     this.fanout = new TsStreamFanout({ log: options.log, burstSeconds: options.tsBurstSeconds, now: this.now });
     this.supervisor = new FfmpegSupervisor({
@@ -117,6 +131,17 @@ export class ChannelSession extends EventEmitter {
       this.chain?.stop();
     });
     this.supervisor.on('finished', () => void this.finish());
+    options.lockstep?.join(this);
+  }
+
+  /** The other renditions of this channel (none without a ladder). */
+  private get followers(): ChannelSession[] {
+    return this.renditions?.followersOf(this) ?? [];
+  }
+
+  /** Lockstep hook: replace the current run (another rendition prepares a new one). */
+  restartRun(): boolean {
+    return this.supervisor.restartNow();
   }
 
   get channelNumber(): number {
@@ -168,6 +193,10 @@ export class ChannelSession extends EventEmitter {
   }
 
   async start(): Promise<void> {
+    await Promise.all([this.startOwn(), ...this.followers.map((s) => s.start())]);
+  }
+
+  private async startOwn(): Promise<void> {
     if (this.state === 'starting' || this.state === 'live' || this.state === 'ended') return;
     if (!this.timelineContinues()) {
       await this.finish();
@@ -195,12 +224,16 @@ export class ChannelSession extends EventEmitter {
    * its output is paced, cut into HLS segments and fanned out to `.ts` viewers here.
    */
   private async prepareRun(runId: number): Promise<LaunchSpec> {
-    // Where on the timeline this run starts: now, or where a restarted run's predecessor stopped publishing.
-    let runStartMs = this.resumePoint();
+    // Where on the timeline this run starts: now, or where a restarted run's predecessor stopped
+    // publishing. Renditions of a ladder all start where the latest of them would (lockstep).
+    const lockstep = this.options.lockstep;
+    let runStartMs = lockstep ? await lockstep.agree(this, 'start', this.resumePoint(), latestStart) : this.resumePoint();
     if (!this.options.timeline.at(runStartMs)) throw new Error('the channel is off the air at this time');
     // A fresh run (nothing published to continue from) on a cached airing starts on the cached
     // keyframe at or before now: its first segments are copied, with no encoder to wait for.
-    const cachedStartMs = this.playlist.latest ? undefined : await this.cachedRunStart(runStartMs);
+    // Renditions do so only when every one of them can, on the same keyframe (same grid).
+    const ownCachedStartMs = this.playlist.latest ? undefined : await this.cachedRunStart(runStartMs);
+    const cachedStartMs = lockstep ? await lockstep.agree(this, 'cached', ownCachedStartMs, commonCachedStart) : ownCachedStartMs;
     if (cachedStartMs !== undefined) runStartMs = cachedStartMs;
     this.playlist.beginRun(runId, runStartMs);
     // Segments ramp up from half a second (a cold channel plays about a second after it is
@@ -390,11 +423,13 @@ export class ChannelSession extends EventEmitter {
     this.chain?.stop();
     if (!this.supervisor.restartNow()) this.breakingIn = false;
     else this.options.log.info('breaking in: the run restarts from now');
+    for (const follower of this.followers) follower.breakIn();
   }
 
   /** The channel's graphics changed: the next airing is rendered with them (not the one after). */
   graphicsChanged(): void {
     this.chain?.replanNext();
+    for (const follower of this.followers) follower.graphicsChanged();
   }
 
   /** What the channel is rendering right now (status and health). */
@@ -480,8 +515,14 @@ export class ChannelSession extends EventEmitter {
     this.emit('ended');
   }
 
-  /** Stops the encoder; what was published stays servable until it expires. */
+  /** Stops the encoder (and the other renditions'); what was published stays servable until it expires. */
   async stop(): Promise<void> {
+    // Renditions waiting for each other to prepare a run give up: nothing is left to wait for.
+    this.options.lockstep?.cancel();
+    await Promise.all([this.stopOwn(), ...this.followers.map((s) => s.stop())]);
+  }
+
+  private async stopOwn(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'ended') return;
     await this.supervisor.stop();
     this.output?.close();
@@ -493,6 +534,7 @@ export class ChannelSession extends EventEmitter {
 
   /** Server shutdown: encoder stopped, timers cleared. */
   async close(): Promise<void> {
+    await Promise.all(this.followers.map((s) => s.close()));
     await this.stop();
     this.fanout.reset();
     if (this.janitorTimer) clearInterval(this.janitorTimer);

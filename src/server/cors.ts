@@ -9,7 +9,8 @@ import type { FastifyInstance } from 'fastify';
  */
 const OPEN_PATHS: RegExp[] = [
   /^\/channel\/[^/]+$/, // /channel/1.m3u8, /channel/1.ts
-  /^\/channel\/\d+\/[^/]+$/, // segments and logos
+  /^\/channel\/\d+\/[^/]+$/, // segments, logos and a ladder's variant playlists (/channel/1/low.m3u8)
+  /^\/channel\/\d+\/[a-z]+\/[^/]+$/, // a ladder rung's segments (/channel/1/low/r1-5.ts)
   /^\/channels\.m3u$/,
   /^\/xmltv\.xml$/,
   /^\/(discover|lineup|lineup_status)\.json$/,

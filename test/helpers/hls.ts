@@ -235,3 +235,39 @@ export async function blackAndSilence(file: string): Promise<{ black: QuietStret
   }
   return { black, silence };
 }
+
+/**
+ * Reloads the variant playlists of a master playlist together, like a player that may switch at
+ * any segment, for `ms`: every segment listed by several variants must have the same duration,
+ * the same instant (PROGRAM-DATE-TIME) and the same discontinuity flag in each. Returns what
+ * differed (empty when the variants are in lockstep), the number of reloads, and every segment
+ * seen per variant (absolute URI, duration and discontinuity flag, by sequence number).
+ */
+export async function watchVariantsInLockstep(variantUrls: string[], ms: number, pollMs = 1000): Promise<{ mismatches: string[]; reloads: number; segments: Array<Map<number, { uri: string; duration: number; discontinuity: boolean }>> }> {
+  const segments = variantUrls.map(() => new Map<number, { uri: string; duration: number; discontinuity: boolean }>());
+  const mismatches: string[] = [];
+  let reloads = 0;
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // Fetched together: a segment published between two requests may be on one list only.
+    const lists = (await Promise.all(variantUrls.map((u) => fetchPlaylist(u)))).map((r) => r.playlist);
+    const [first, ...others] = lists as [ParsedPlaylist, ...ParsedPlaylist[]];
+    for (const [i, other] of others.entries()) {
+      // One rung may be a segment ahead of another when they are fetched, and during the cold-start
+      // ramp one longer segment retires several short ones: the windows need only overlap.
+      if (!other.segments.some((s) => first.segments.some((f) => f.sequence === s.sequence))) {
+        mismatches.push(`variant ${i + 1} lists ${other.mediaSequence}…, variant 0 ${first.mediaSequence}…: no segment in common`);
+      }
+      for (const s of other.segments) {
+        const f = first.segments.find((x) => x.sequence === s.sequence);
+        if (f && (Math.abs(f.duration - s.duration) > 0.0005 || f.programDateTime !== s.programDateTime || f.discontinuity !== s.discontinuity)) {
+          mismatches.push(`segment ${s.sequence}: variant 0 ${f.duration} s at ${f.programDateTime}, variant ${i + 1} ${s.duration} s at ${s.programDateTime}`);
+        }
+      }
+    }
+    reloads += 1;
+    lists.forEach((list, i) => list.segments.forEach((s) => segments[i]!.set(s.sequence, { uri: new URL(s.uri, variantUrls[i]).toString(), duration: s.duration, discontinuity: s.discontinuity })));
+    await sleep(pollMs);
+  }
+  return { mismatches, reloads, segments };
+}

@@ -22,7 +22,8 @@ export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+
 // ---- channels ---------------------------------------------------------------------------
 
 /** POST /api/channels: the config file's channel entry (its schedule validated by the schedule model). */
-export const channelCreateBody = channelConfigSchema.extend({ schedule: scheduleSchema.optional() });
+// A channel's own ladder is config-file only (channels[].ladder).
+export const channelCreateBody = channelConfigSchema.omit({ ladder: true }).extend({ schedule: scheduleSchema.optional() });
 /** PATCH /api/channels/{n}: any field; `number` renumbers the channel (it keeps its clock, timeline and graphics). */
 export const channelPatchBody = channelCreateBody.partial();
 
@@ -118,6 +119,11 @@ export const channelStatusSchema = z.looseObject({
   }),
   onAir: z.looseObject({ title: z.string(), kind: z.string(), offsetMs: z.number(), start: isoTime, end: isoTime }).nullable(),
   viewers: z.looseObject({ ts: z.number().int(), lastActivity: isoTime.nullable() }),
+  ladder: z
+    .array(z.looseObject({ name: z.string(), resolution: z.string(), videoBitrate: z.string(), channelRun: z.boolean(), state: z.string(), restarts: z.number().int() }))
+    .nullable()
+    .optional()
+    .describe('the adaptive-bitrate rungs (streaming.ladder), each its own run in lockstep; null without a ladder'),
 });
 export const healthSchema = z.looseObject({
   status: z.literal('ok'),

@@ -14,11 +14,15 @@ export function channelStatus(session: ChannelSession, context: AppContext) {
   const progress = session.encoderProgress;
   const lastActivity = context.channels.lastActivity(session.channelNumber);
   const rendering = session.nowRendering;
-  const processes = [
-    { role: 'packager', stats: readProcessStats(session.encoderPid) },
-    { role: 'renderer', stats: readProcessStats(rendering?.pid) },
-    { role: 'next renderer', stats: readProcessStats(session.renderingAhead?.pid) },
-  ].filter((p) => p.stats !== null);
+  // With a ladder the channel is every rung's run: its CPU and memory are theirs together.
+  const runs = [session, ...(session.renditions?.followersOf(session) ?? [])];
+  const processes = runs
+    .flatMap((run) => [
+      { role: 'packager', stats: readProcessStats(run.encoderPid) },
+      { role: 'renderer', stats: readProcessStats(run.nowRendering?.pid) },
+      { role: 'next renderer', stats: readProcessStats(run.renderingAhead?.pid) },
+    ])
+    .filter((p) => p.stats !== null);
   const cpuSeconds = processes.reduce((sum, p) => sum + p.stats!.cpuSeconds, 0);
   const key = `${session.channelNumber}:${processes.map((p) => p.stats!.pid).join(',')}`;
   const position = session.timeline.at(Date.now());
@@ -59,6 +63,8 @@ export function channelStatus(session: ChannelSession, context: AppContext) {
     workingAheadSeconds: session.workingAheadSeconds === undefined ? null : Number(session.workingAheadSeconds.toFixed(2)),
     // Media cache: seconds of media copy-spliced vs rendered live this run (null: cache off).
     cache: session.cacheSummary ?? null,
+    // Adaptive bitrate (streaming.ladder): every rung's run, its cache hits and its playlist.
+    ladder: session.renditions?.status() ?? null,
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
   };

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tuneOrRefuse } from './tuner-reply.js';
+import type { ChannelRenditions } from '../../playout/channel-renditions.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 import type { AppContext } from '../app.js';
 
@@ -19,6 +20,8 @@ const COLD_START_TIMEOUT_MS = 20_000;
 
 const CHANNEL_FILE = /^(\d+)\.(m3u8|ts)$/;
 const SEGMENT_FILE = /^r\d+-\d+\.ts$/;
+/** A ladder rung's media playlist beside its channel's master playlist (`/channel/1/low.m3u8`). */
+const VARIANT_FILE = /^([a-z]+)\.m3u8$/;
 
 function unknownChannel(reply: FastifyReply, what: string, context: AppContext): FastifyReply {
   const known = context.channels.all().map((s) => s.channelNumber);
@@ -55,6 +58,73 @@ function blockingReloadTarget(query: Record<string, string | undefined>): number
   return raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
 }
 
+/**
+ * A live media playlist from memory (rendered once per change), with blocking reload: a
+ * `?_HLS_msn=N` request waits for segment N (see blockingReloadHoldMs); one further ahead than
+ * the next two is refused (RFC 8216bis). no-cache lets a proxy in front keep it but ask again
+ * every time; the ETag makes that ask a cheap 304.
+ */
+async function sendMediaPlaylist(session: ChannelSession, request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply, context: AppContext): Promise<FastifyReply> {
+  const wanted = blockingReloadTarget(request.query);
+  if (wanted !== undefined) {
+    const last = session.playlist.lastPublishedSequence ?? -1;
+    if (wanted > last + 2) return reply.code(400).send({ error: 'bad_request', field: '_HLS_msn', message: `segment ${wanted} is more than two past the newest (${last})` });
+    await session.waitForSequence(wanted, blockingReloadHoldMs(context.config.streaming.segment_duration));
+  }
+  return sendPlaylistText(request, reply, session.playlist.etag, () => session.playlist.render());
+}
+
+function sendPlaylistText(request: FastifyRequest, reply: FastifyReply, etag: string, text: () => string): FastifyReply {
+  reply.header('content-type', HLS_PLAYLIST_TYPE).header('cache-control', 'no-cache').header('etag', etag);
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  return reply.send(text());
+}
+
+/**
+ * With an adaptive-bitrate ladder, every rung must have a segment before the master playlist is
+ * answered: a player may pick any variant at once, and the CODECS come from the rungs' segments.
+ */
+async function liveRenditions(session: ChannelSession, reply: FastifyReply, context: AppContext): Promise<ChannelRenditions | undefined> {
+  const renditions = session.renditions;
+  if (!renditions) return undefined;
+  try {
+    await renditions.waitUntilLive(COLD_START_TIMEOUT_MS);
+    context.channels.noteActivity(session.channelNumber);
+  } catch (error) {
+    void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
+    return undefined;
+  }
+  return renditions;
+}
+
+/**
+ * A segment: immutable once cut, so cacheable by any proxy or CDN in front; served while listed
+ * (from memory) or recently listed (from disk).
+ */
+async function sendSegment(session: ChannelSession, segment: string, request: FastifyRequest, reply: FastifyReply, context: AppContext): Promise<FastifyReply> {
+  if (!SEGMENT_FILE.test(segment) || !session.isServableSegment(segment)) {
+    return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is not (or no longer) available` });
+  }
+  await context.channels.touch(session.channelNumber);
+  // A segment's name is unique to its run and position, so the name is a strong validator.
+  // (Rungs of a ladder have names of their own runs: the URL's rung makes the ETag unique.)
+  const etag = `"${segment.slice(0, -3)}"`;
+  reply
+    .header('content-type', MPEG_TS_TYPE)
+    .header('cache-control', 'public, max-age=3600, immutable')
+    .header('etag', etag)
+    .header('last-modified', new Date(session.segmentPublishedAtMs(segment) ?? Date.now()).toUTCString());
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  const inMemory = session.segmentInMemory(segment);
+  if (inMemory) return reply.header('content-length', inMemory.length).send(inMemory);
+  try {
+    const { size } = await stat(session.segmentPath(segment));
+    return reply.header('content-length', size).send(createReadStream(session.segmentPath(segment)));
+  } catch {
+    return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is no longer available` });
+  }
+}
+
 export function registerChannelRoutes(app: FastifyInstance, context: AppContext): void {
   // /channel/1.m3u8 (live HLS) and /channel/1.ts (continuous MPEG-TS).
   app.get<{ Params: { file: string }; Querystring: Record<string, string | undefined> }>('/channel/:file', async (request, reply) => {
@@ -70,20 +140,12 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     if (!session) return reply;
 
     if (match[2] === 'm3u8') {
-      // A blocking reload (`?_HLS_msn=N`, advertised by CAN-BLOCK-RELOAD) waits for segment N
-      // (see blockingReloadHoldMs); one further ahead than the next two is refused (RFC 8216bis).
-      const wanted = blockingReloadTarget(request.query);
-      if (wanted !== undefined) {
-        const last = session.playlist.lastPublishedSequence ?? -1;
-        if (wanted > last + 2) return reply.code(400).send({ error: 'bad_request', field: '_HLS_msn', message: `segment ${wanted} is more than two past the newest (${last})` });
-        await session.waitForSequence(wanted, blockingReloadHoldMs(context.config.streaming.segment_duration));
-      }
-      // Answered from memory (the text is rendered once per change). no-cache lets a proxy in
-      // front keep it but ask again every time; the ETag makes that ask a cheap 304.
-      const etag = session.playlist.etag;
-      reply.header('content-type', HLS_PLAYLIST_TYPE).header('cache-control', 'no-cache').header('etag', etag);
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      return reply.send(session.playlist.render());
+      if (!session.renditions) return sendMediaPlaylist(session, request, reply, context);
+      // A ladder: the master playlist, one variant per rung (src/playout/channel-renditions.ts).
+      const renditions = await liveRenditions(session, reply, context);
+      if (!renditions) return reply;
+      const master = renditions.masterPlaylist();
+      return sendPlaylistText(request, reply, master.etag, () => master.text);
     }
     if (session.state === 'ended') return reply.code(410).send({ error: 'off_air', message: `channel ${channelNumber} has ended` });
     // A viewer who hung up while a cold channel was starting is no viewer: never add it,
@@ -102,32 +164,28 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : TUNER_STREAM_TYPE).send();
   });
 
-  // Segments: immutable once cut, so cacheable by any proxy or CDN in front; served while listed
-  // (from memory) or recently listed (from disk).
-  app.get<{ Params: { channel: string; segment: string } }>('/channel/:channel/:segment', async (request, reply) => {
+  // The channel's segments (`/channel/1/r1-5.ts`), or with a ladder a rung's media playlist (`/channel/1/low.m3u8`).
+  app.get<{ Params: { channel: string; segment: string }; Querystring: Record<string, string | undefined> }>('/channel/:channel/:segment', async (request, reply) => {
     const channelNumber = Number(request.params.channel);
     const session = Number.isInteger(channelNumber) ? context.channels.get(channelNumber) : undefined;
     if (!session) return unknownChannel(reply, request.params.channel, context);
-    const { segment } = request.params;
-    if (!SEGMENT_FILE.test(segment) || !session.isServableSegment(segment)) {
-      return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is not (or no longer) available` });
-    }
+    const variant = VARIANT_FILE.exec(request.params.segment);
+    if (!variant) return sendSegment(session, request.params.segment, request, reply, context);
+    const rendition = session.renditions?.find(variant[1]!);
+    if (!rendition) return reply.code(404).send({ error: 'unknown_variant', message: `channel ${channelNumber} has no variant ${variant[1]}${session.renditions ? '' : ' (no streaming.ladder)'}` });
+    // Any rung's viewer keeps the whole ladder running (they start and stop together).
     await context.channels.touch(channelNumber);
-    // A segment's name is unique to its run and position, so the name is a strong validator.
-    const etag = `"${segment.slice(0, -3)}"`;
-    reply
-      .header('content-type', MPEG_TS_TYPE)
-      .header('cache-control', 'public, max-age=3600, immutable')
-      .header('etag', etag)
-      .header('last-modified', new Date(session.segmentPublishedAtMs(segment) ?? Date.now()).toUTCString());
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    const inMemory = session.segmentInMemory(segment);
-    if (inMemory) return reply.header('content-length', inMemory.length).send(inMemory);
-    try {
-      const { size } = await stat(session.segmentPath(segment));
-      return reply.header('content-length', size).send(createReadStream(session.segmentPath(segment)));
-    } catch {
-      return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is no longer available` });
-    }
+    if (!(await liveRenditions(session, reply, context))) return reply;
+    return sendMediaPlaylist(rendition.session, request, reply, context);
+  });
+
+  // A ladder rung's segments (`/channel/1/low/r1-5.ts`, relative to its media playlist).
+  app.get<{ Params: { channel: string; rung: string; segment: string } }>('/channel/:channel/:rung/:segment', async (request, reply) => {
+    const channelNumber = Number(request.params.channel);
+    const session = Number.isInteger(channelNumber) ? context.channels.get(channelNumber) : undefined;
+    if (!session) return unknownChannel(reply, request.params.channel, context);
+    const rendition = session.renditions?.find(request.params.rung);
+    if (!rendition) return reply.code(404).send({ error: 'segment_not_found', message: `channel ${channelNumber} has no variant ${request.params.rung}` });
+    return sendSegment(rendition.session, request.params.segment, request, reply, context);
   });
 }
