@@ -4,6 +4,9 @@ import { isVideoStreamId, PacketAligner, packetPid, PAT_PID, pmtPidFromPat, star
 import { readTimestamp, shiftPcr, shiftPesTimestamps } from '../streaming/ts-timestamps.js';
 import type { CacheIndex } from './cache-index.js';
 
+/** Packets per read of a cached file (about 256 kB). */
+const READ_PACKETS = 1394;
+
 /**
  * Copy-splice in Node: the bytes of a cached file, from a keyframe, with every PTS, DTS and PCR
  * moved onto the channel's clock, exactly as a live renderer would have written them, and no
@@ -79,7 +82,9 @@ async function* splice(request: SpliceRequest): AsyncGenerator<Buffer> {
   const aligner = new PacketAligner();
   // The file's chunks are our own (fresh from the read stream): packets are rewritten in place
   // and the kept ones moved down over the dropped ones, so a chunk costs no allocation per packet.
-  for await (const chunk of createReadStream(entry.file, { start: from, highWaterMark: 256 * 1024 })) {
+  // Reads of a whole number of packets from a packet boundary (`from` is one) leave the aligner
+  // nothing to carry over, so it never copies a chunk to join it to the next.
+  for await (const chunk of createReadStream(entry.file, { start: from, highWaterMark: READ_PACKETS * TS_PACKET_SIZE })) {
     const data = aligner.push(chunk as Buffer);
     const out: Buffer[] = [];
     let written = 0;
