@@ -89,7 +89,7 @@ async function makeScheduledLibrary(dir: string): Promise<void> {
   writeFileSync(metadata, chaptersFfmetadata(EPISODE_CHAPTERS.map((startSeconds, i) => ({ title: `Act ${i + 1}`, startSeconds })), EPISODE_SECONDS));
   const clip = (file: string, video: string, seconds: number, tone: number, chapters: boolean) =>
     run('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${video}:size=640x360:rate=30:duration=${seconds}`,
+      '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${video}=size=640x360:rate=30:duration=${seconds}`,
       '-f', 'lavfi', '-i', `sine=frequency=${tone}:sample_rate=48000:duration=${seconds}`,
       ...(chapters ? ['-f', 'ffmetadata', '-i', metadata, '-map', '0:v', '-map', '1:a', '-map_chapters', '2'] : []),
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
