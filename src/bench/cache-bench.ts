@@ -291,7 +291,9 @@ async function coldTuneIns(workDir: string, mediaDir: string, quality: Quality, 
 export async function runCacheBench(workDir: string, options: CacheBenchOptions = {}): Promise<BenchResult[]> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const qualities = options.qualities ?? ['low', 'medium', 'high'];
-  const windowSeconds = options.costWindowSeconds ?? 60;
+  // Two passes of the loop (programme + 15 s): a window that is not a whole number of passes
+  // weighs the programme and the commercials differently from one run to the next (±15 %).
+  const windowSeconds = options.costWindowSeconds ?? 2 * ((options.programmeSeconds ?? 30) + 15);
   // A fresh server spends its first seconds compiling hot code (measured: an idle server costs
   // 0.15 CPU s a minute 5 s after start, 0.01 from 12 s on); a channel runs for days, so its
   // cost is measured once that is over.

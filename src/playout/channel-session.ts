@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { OutputProfile } from '../config/quality.js';
 import type { Readable, Writable } from 'node:stream';
@@ -11,6 +11,7 @@ import { LivePlaylist } from '../hls/live-playlist.js';
 import { cachedStartGrid, channelGrid } from '../hls/segment-grid.js';
 import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
 import { cachedRunStart } from '../cache/splice-plan.js';
+import { writeSegmentFile } from '../hls/segment-file.js';
 import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
 import { PackagerOutput } from '../streaming/packager-output.js';
@@ -100,7 +101,7 @@ export class ChannelSession extends EventEmitter {
   /** Wall-clock instant the current run began (the Node packager's speed). */
   private runStartedAtMs: number | undefined;
   /** The listed segments' bytes: players fetch the newest ones, so they are served from memory. */
-  private readonly segmentsInMemory = new Map<string, Buffer>();
+  private readonly segmentsInMemory = new Map<string, CutSegment>();
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
   /**
@@ -378,8 +379,8 @@ export class ChannelSession extends EventEmitter {
     // restarted run's numbers are always further on (LivePlaylist keeps them consecutive).
     const sourceSequence = Math.floor(runStartMs / 1000) + segment.gridIndex;
     const fileName = `r${runId}-${sourceSequence}.ts`;
-    this.segmentsInMemory.set(fileName, segment.data);
-    void writeFile(this.segmentPath(fileName), segment.data).catch((error: unknown) => {
+    this.segmentsInMemory.set(fileName, segment);
+    void writeSegmentFile(this.segmentPath(fileName), segment.parts).catch((error: unknown) => {
       this.options.log.warn({ err: error, fileName }, 'could not write a segment to disk');
     });
     const published = this.playlist.append({ fileName, durationSeconds: segment.durationSeconds, sourceSequence }, this.now());
@@ -398,7 +399,7 @@ export class ChannelSession extends EventEmitter {
 
   /** A listed segment's bytes, or undefined when it is only on disk (retired) or gone. */
   segmentInMemory(fileName: string): Buffer | undefined {
-    return this.segmentsInMemory.get(fileName);
+    return this.segmentsInMemory.get(fileName)?.data;
   }
 
   segmentPublishedAtMs(fileName: string): number | undefined {

@@ -32,7 +32,7 @@ export class PackagerOutput {
 
   constructor(private readonly options: PackagerOutputOptions) {
     this.now = options.now ?? Date.now;
-    options.source.on('data', (chunk: Buffer) => this.onData(chunk));
+    options.source.on('data', (chunk: Buffer | Buffer[]) => this.onData(chunk));
     options.source.once('end', () => this.end());
     options.source.once('error', () => this.end());
   }
@@ -47,8 +47,11 @@ export class PackagerOutput {
     return this.reader.clockSeconds - (this.now() - this.options.runStartMs) / 1000;
   }
 
-  private onData(chunk: Buffer): void {
-    for (const piece of this.reader.read(chunk)) this.options.onPiece(piece);
+  /** A chunk of an ffmpeg packager's stdout, or the Node packager's parts of one (TsRemuxer). */
+  private onData(chunk: Buffer | Buffer[]): void {
+    for (const part of Array.isArray(chunk) ? chunk : [chunk]) {
+      for (const piece of this.reader.read(part)) this.options.onPiece(piece);
+    }
     const excess = this.aheadSeconds - this.options.workAheadSeconds;
     if (excess > 0 && !this.resumeTimer) {
       this.options.source.pause();

@@ -41,7 +41,7 @@ describe('the Node packager remuxes as ffmpeg\'s did (real ffmpeg)', () => {
 
     const remuxer = new TsRemuxer({ offsetSeconds: 1.4 });
     const out: Buffer[] = [];
-    remuxer.on('data', (chunk: Buffer) => out.push(chunk));
+    remuxer.on('data', (parts: Buffer[]) => out.push(...parts));
     const ended = new Promise((resolve) => remuxer.on('end', resolve));
     // In pipe-sized pieces that do not respect packet boundaries.
     // (Copies: the remuxer rewrites the chain's buffers in place, and `input` is checked below.)

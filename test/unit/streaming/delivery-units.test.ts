@@ -93,6 +93,22 @@ describe('Segmenter', () => {
       expect(pids(segment.data).slice(0, 3)).toEqual([0, PMT, VIDEO]);
     }
   });
+
+  it('hands a segment over as its parts, joined once when first asked for', () => {
+    const reader = new TsPieceReader();
+    const segments: CutSegment[] = [];
+    const segmenter = new Segmenter(channelGrid(2), (s) => segments.push(s));
+    const input = stream(0, 8, 0.5);
+    for (const piece of reader.read(input)) segmenter.push(piece);
+    segmenter.finish(reader.videoPtsSeconds, 0.1);
+    const segment = segments[4]!;
+    expect(segment.parts.length).toBeGreaterThan(1);
+    expect(segment.data.length).toBe(segment.byteLength);
+    expect(segment.data.equals(Buffer.concat(segment.parts))).toBe(true);
+    expect(segment.data).toBe(segment.data);
+    // Every byte after the first segment's tables is in exactly one segment, in order.
+    expect(segments.reduce((sum, s) => sum + s.byteLength, 0)).toBeGreaterThan(input.length * 0.9);
+  });
 });
 
 describe('TsStreamFanout', () => {

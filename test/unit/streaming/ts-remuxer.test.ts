@@ -71,7 +71,7 @@ function input(video: number, audio: number, from: number, frames: number, splic
 function remux(chunks: Buffer[], offsetSeconds = 1.4): Promise<Buffer> {
   const remuxer = new TsRemuxer({ offsetSeconds });
   const out: Buffer[] = [];
-  remuxer.on('data', (chunk: Buffer) => out.push(chunk));
+  remuxer.on('data', (parts: Buffer[]) => out.push(...parts));
   return new Promise((resolve) => {
     remuxer.on('end', () => resolve(Buffer.concat(out)));
     for (const chunk of chunks) remuxer.write(chunk);
@@ -153,7 +153,7 @@ describe('TsRemuxer: the Node packager', () => {
   it('after seal() ends at once and drops what is still written', async () => {
     const remuxer = new TsRemuxer({ offsetSeconds: 0 });
     const out: Buffer[] = [];
-    remuxer.on('data', (chunk: Buffer) => out.push(chunk));
+    remuxer.on('data', (parts: Buffer[]) => out.push(...parts));
     const ended = new Promise<void>((resolve) => remuxer.on('end', resolve));
     remuxer.write(input(0x100, 0x101, 100, 5));
     await new Promise((resolve) => setImmediate(resolve));
