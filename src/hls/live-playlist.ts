@@ -102,7 +102,18 @@ export class LivePlaylist {
     // §6.2.2): during a cold start's ramp of short segments the window holds more, so a player
     // reloading now and then still finds the segment after the one it has.
     const minimumSeconds = 3 * this.options.targetDurationSeconds;
-    while (this.window.length > this.options.windowSize && this.listedSeconds() - this.window[0]!.durationSeconds >= minimumSeconds) this.retireOldest(nowMs);
+    // Nor does a segment leave before it has been listed for a target duration and a half: a
+    // player reloads about once a target duration, and a new run (a restart, an alert breaking
+    // in) publishes its short ramp segments ahead all at once, which by the seconds alone would
+    // retire the run's first segments within a second, before such a player ever saw them.
+    const holdMs = 1.5 * this.options.targetDurationSeconds * 1000;
+    while (
+      this.window.length > this.options.windowSize &&
+      this.listedSeconds() - this.window[0]!.durationSeconds >= minimumSeconds &&
+      nowMs - this.window[0]!.publishedAtMs >= holdMs
+    ) {
+      this.retireOldest(nowMs);
+    }
     return segment;
   }
 

@@ -55,20 +55,21 @@ describe('live playlist', () => {
   it('INV-HLS-2: marks a new run with EXT-X-DISCONTINUITY and counts it in DISCONTINUITY-SEQUENCE once it slides out', () => {
     const playlist = new LivePlaylist({ targetDurationSeconds: 1, windowSize: 2 });
     playlist.beginRun(1, 0);
+    // Published a second apart (each segment listed long enough to slide out: see INV-HLS-4).
     playlist.append(seg(1), 0);
-    playlist.append(seg(2), 1);
+    playlist.append(seg(2), 1000);
     playlist.beginRun(2, 4000);
-    playlist.append(seg(3, 2, 'r2'), 2);
+    playlist.append(seg(3, 2, 'r2'), 2000);
     let parsed = parsePlaylist(playlist.render());
     expect(parsed.segments.map((s) => s.discontinuity)).toEqual([false, true]);
     expect(parsed.discontinuitySequence).toBe(0);
 
-    playlist.append(seg(4, 2, 'r2'), 3); // the tagged segment is now first
+    playlist.append(seg(4, 2, 'r2'), 3000); // the tagged segment is now first
     parsed = parsePlaylist(playlist.render());
     expect(parsed.segments[0]!.discontinuity).toBe(true);
     expect(parsed.discontinuitySequence).toBe(0);
 
-    playlist.append(seg(5, 2, 'r2'), 4); // the tagged segment slides out: its tag is counted
+    playlist.append(seg(5, 2, 'r2'), 4000); // the tagged segment slides out: its tag is counted
     parsed = parsePlaylist(playlist.render());
     expect(parsed.segments.some((s) => s.discontinuity)).toBe(false);
     expect(parsed.discontinuitySequence).toBe(1);
@@ -204,7 +205,37 @@ describe('live playlist', () => {
       const published = ramp.slice(0, i + 1).reduce((a, b) => a + b, 0);
       expect(seconds).toBeGreaterThanOrEqual(Math.min(30, published) - 1e-9);
     });
-    // Once three target durations are listed, the window is back to its configured size.
+    // Once three target durations are listed, and the ramp has been listed long enough for any
+    // player to have seen it (a target duration and a half), the window is back to its size.
+    playlist.append(seg(ramp.length, 10), 30_000);
     expect(parsePlaylist(playlist.render()).segments).toHaveLength(6);
+  });
+
+  it('INV-HLS-4: lists every segment of a burst (a new run publishing its ramp ahead) long enough for a player reloading once a target duration', () => {
+    const target = 2;
+    const playlist = new LivePlaylist({ targetDurationSeconds: target, windowSize: 4 });
+    // Steady segments every 2 s, then a new run at 20 s publishes its ramp and 4 s more at once.
+    const publications: Array<{ atMs: number; durationSeconds: number }> = [];
+    for (let i = 0; i < 10; i += 1) publications.push({ atMs: i * 2000, durationSeconds: 2 });
+    for (const durationSeconds of [0.5, 0.5, 1, 1, 2, 2]) publications.push({ atMs: 20_100, durationSeconds });
+    for (let i = 0; i < 10; i += 1) publications.push({ atMs: 22_000 + i * 2000, durationSeconds: 2 });
+    playlist.beginRun(1, 0);
+    let sequence = 0;
+    const seen = new Set<number>();
+    // A player reloading every target duration (at an odd phase), from 1.3 s on.
+    let reloadAtMs = 1300;
+    for (const [index, publication] of publications.entries()) {
+      while (reloadAtMs < publication.atMs) {
+        for (const segment of parsePlaylist(playlist.render()).segments) seen.add(segment.sequence);
+        reloadAtMs += target * 1000;
+      }
+      if (index === 10) playlist.beginRun(2, publication.atMs);
+      playlist.append(seg(sequence, publication.durationSeconds, `r${index < 10 ? 1 : 2}`), publication.atMs);
+      sequence += 1;
+    }
+    const first = Math.min(...seen);
+    const last = Math.max(...seen);
+    expect([...Array(last - first + 1).keys()].map((i) => first + i).filter((n) => !seen.has(n))).toEqual([]);
+    expect(last).toBeGreaterThan(20);
   });
 });
