@@ -6,8 +6,8 @@ import { gridPoint, type SegmentGrid } from './segment-grid.js';
 export interface CutSegment {
   /** Position of the segment on the run's grid (0 = the run's first segment). */
   gridIndex: number;
-  /** The segment's bytes as cut: slices of the packager's output, in order. */
-  parts: readonly Buffer[];
+  /** The segment's bytes as cut: slices of the packager's output, in order (one buffer once joined). */
+  readonly parts: readonly Buffer[];
   byteLength: number;
   /** The bytes in one buffer, joined on first use and kept (see `joinedLazily`). */
   readonly data: Buffer;
@@ -20,15 +20,19 @@ export interface CutSegment {
  * always-on cached channel mostly is, then never copies its stream a second time: the copy was
  * a third of a cached channel's allocations, and what drove its garbage collections.
  */
-function joinedLazily(gridIndex: number, parts: Buffer[], durationSeconds: number): CutSegment {
+function joinedLazily(gridIndex: number, slices: Buffer[], durationSeconds: number): CutSegment {
   let joined: Buffer | undefined;
   return {
     gridIndex,
     durationSeconds,
-    parts,
-    byteLength: parts.reduce((sum, part) => sum + part.length, 0),
+    byteLength: slices.reduce((sum, part) => sum + part.length, 0),
+    // Once joined, the slices are let go (they pin the packager's larger input chunks), so a
+    // watched segment is held once, not twice.
+    get parts() {
+      return joined ? [joined] : slices;
+    },
     get data() {
-      joined ??= Buffer.concat(parts);
+      joined ??= Buffer.concat(slices);
       return joined;
     },
   };

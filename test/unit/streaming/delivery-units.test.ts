@@ -103,9 +103,12 @@ describe('Segmenter', () => {
     segmenter.finish(reader.videoPtsSeconds, 0.1);
     const segment = segments[4]!;
     expect(segment.parts.length).toBeGreaterThan(1);
+    const concatenated = Buffer.concat(segment.parts);
     expect(segment.data.length).toBe(segment.byteLength);
-    expect(segment.data.equals(Buffer.concat(segment.parts))).toBe(true);
+    expect(segment.data.equals(concatenated)).toBe(true);
     expect(segment.data).toBe(segment.data);
+    // Joined, the segment holds its bytes once.
+    expect(segment.parts).toEqual([segment.data]);
     // Every byte after the first segment's tables is in exactly one segment, in order.
     expect(segments.reduce((sum, s) => sum + s.byteLength, 0)).toBeGreaterThan(input.length * 0.9);
   });
