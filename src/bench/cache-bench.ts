@@ -303,7 +303,6 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
   const mediaDir = path.join(workDir, 'cache-media');
   const rows: BenchResult[] = [];
   const dirs = new Map<Quality, string>();
-  let idleServerCost = 0;
   const loopQualities = new Set([...(parts.has('cost') ? qualities : []), ...(parts.has('cold') ? [capacityQuality] : [])]);
   if (loopQualities.size > 0) {
     log('cache bench: generating media');
@@ -318,14 +317,13 @@ export async function runCacheBench(workDir: string, options: CacheBenchOptions 
     rows.push({ name: `fill, ${quality}: the library (${(options.programmeSeconds ?? 30) + 15} s of media)`, value: `${seconds.toFixed(1)} s wall`, note: 'retrovue cache fill, once per profile' });
   }
 
-  if (parts.has('cost') && qualities.length > 0) {
-    const quality = qualities[0]!;
-    const idle = await measureIdleServer(dirs.get(quality)!, mediaDir, quality, windowSeconds, warmupSeconds);
-    idleServerCost = idle;
-    log(`  the server alone (channel idle): ${idle.toFixed(3)} CPU s / min`);
-    rows.push({ name: 'cost: the server alone, its channel idle', value: `${idle.toFixed(3)} CPU s / min`, note: `${((idle / 60) * 100).toFixed(2)} % of a core; subtracted below for what a channel adds` });
+  const costQualities = parts.has('cost') ? qualities : [];
+  const idleServerCost = costQualities[0] ? await measureIdleServer(dirs.get(costQualities[0])!, mediaDir, costQualities[0], windowSeconds, warmupSeconds) : 0;
+  if (costQualities[0]) {
+    log(`  the server alone (channel idle): ${idleServerCost.toFixed(3)} CPU s / min`);
+    rows.push({ name: 'cost: the server alone, its channel idle', value: `${idleServerCost.toFixed(3)} CPU s / min`, note: `${((idleServerCost / 60) * 100).toFixed(2)} % of a core; subtracted below for what a channel adds` });
   }
-  for (const quality of parts.has('cost') ? qualities : []) {
+  for (const quality of costQualities) {
     log(`cache bench: cost at ${quality}, cached then live (${warmupSeconds} s warm-up, ${windowSeconds} s window)`);
     const cached = await measureCost(dirs.get(quality)!, mediaDir, quality, true, windowSeconds, warmupSeconds);
     const live = await measureCost(dirs.get(quality)!, mediaDir, quality, false, windowSeconds, warmupSeconds);

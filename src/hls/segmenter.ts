@@ -8,7 +8,6 @@ export interface CutSegment {
   gridIndex: number;
   /** The segment's bytes as cut: slices of the packager's output, in order (one buffer once joined). */
   readonly parts: readonly Buffer[];
-  byteLength: number;
   /** The bytes in one buffer, joined on first use and kept (see `joinedLazily`). */
   readonly data: Buffer;
   durationSeconds: number;
@@ -25,7 +24,6 @@ function joinedLazily(gridIndex: number, slices: Buffer[], durationSeconds: numb
   return {
     gridIndex,
     durationSeconds,
-    byteLength: slices.reduce((sum, part) => sum + part.length, 0),
     // Once joined, the slices are let go (they pin the packager's larger input chunks), so a
     // watched segment is held once, not twice.
     get parts() {
