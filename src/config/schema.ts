@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { graphicsOverrideSchema } from './graphics-settings.js';
 
@@ -137,6 +138,16 @@ export const hdhrSchema = z
   })
   .strict();
 
+/** A trusted proxy: an address, a CIDR (not /0), or proxy-addr's names for whole ranges. */
+const proxyAddressSchema = z.string().refine((value) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address, prefix, ...rest] = value.split('/');
+  if (rest.length > 0 || isIP(address ?? '') === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits >= 1 && bits <= (isIP(address!) === 4 ? 32 : 128);
+}, 'must be an IP address, a CIDR such as "10.0.0.0/8" (not /0: that trusts everyone), or one of loopback, linklocal, uniquelocal');
+
 export const serverSchema = z
   .object({
     /**
@@ -149,10 +160,37 @@ export const serverSchema = z
       .refine((value) => /^https?:\/\//i.test(value), 'must start with http:// or https://')
       .optional(),
     /**
-     * Behind a reverse proxy: take the client's address from X-Forwarded-For (write routes
-     * decide on it). Off by default, so the header cannot be forged to pass as loopback.
+     * Behind a reverse proxy: the proxies whose X-Forwarded-For is believed, as addresses or
+     * CIDRs (`["127.0.0.1", "10.0.0.0/8"]`) or a hop count; the client is the rightmost address
+     * not among them. `false` (default): the header is never believed. `true` ("every address
+     * is a proxy") is refused: the leftmost entry is the client's own claim, so anyone could
+     * pass as loopback (src/server/access/client-address.ts).
      */
-    trust_proxy: z.boolean().default(false),
+    trust_proxy: z
+      .union([
+        z.literal(false),
+        z.literal(true),
+        z.number().int().min(1, 'a hop count must be at least 1').max(10),
+        z.array(proxyAddressSchema).min(1, 'name at least one proxy address or CIDR').max(64),
+      ])
+      .refine((value) => value !== true, {
+        message: 'true would trust every address as a proxy (a client could claim to be 127.0.0.1); give the proxy\'s addresses or CIDRs, e.g. ["127.0.0.1"] for nginx on this machine, or a hop count',
+      })
+      .transform((value) => (value === true ? false : value))
+      .default(false),
+    /**
+     * Host names this server answers writes and the control room under, besides its own
+     * (public_url, the machine's addresses and host name, localhost): DNS-rebinding protection.
+     * An entry may start with "*." to allow every subdomain.
+     */
+    allowed_hosts: z.array(z.string().min(1).max(253)).max(256).default([]),
+    /**
+     * A folder of channel logos the API may point at by file name (`"logo": "retro1.png"`),
+     * besides the uploads in `<data_dir>/logos`. Logos are never taken from anywhere else.
+     */
+    logo_folder: z.string().min(1).optional(),
+    /** Seconds a client has to send a whole request (headers and body); slower ones get 408. */
+    request_timeout: z.number().positive().max(3600).default(30),
     /**
      * Accepted as `Authorization: Bearer <password>` for writes from the network, besides the
      * admin token generated into the data folder.

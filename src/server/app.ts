@@ -52,6 +52,12 @@ export interface AppContext {
   mediaCache?: { summary(): Record<string, unknown> };
 }
 
+/** server.trust_proxy as Fastify takes it: the proxies' addresses, or a hop count as a predicate. */
+function trustedProxies(setting: RetrovueConfig['server']['trust_proxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
+}
+
 export function buildApp(context: AppContext): FastifyInstance {
   const app = Fastify({
     // Per-request lines would drown the log (players poll playlists every second or two).
@@ -61,7 +67,8 @@ export function buildApp(context: AppContext): FastifyInstance {
     exposeHeadRoutes: false,
     // Behind a reverse proxy, the client's address comes from X-Forwarded-For — only when told
     // so, or anyone could claim to be loopback (write routes decide on the address).
-    trustProxy: context.config.server.trust_proxy,
+    // (src/config/schema.ts refuses `true`: a list of proxies or a hop count, never everyone).
+    trustProxy: trustedProxies(context.config.server.trust_proxy),
   });
 
   app.setNotFoundHandler((request, reply) => {
