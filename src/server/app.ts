@@ -12,6 +12,9 @@ import type { LogTail } from '../logging/log-tail.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import { AdminCredential } from './access/admin-token.js';
+import { ProxyTrust } from './access/client-address.js';
+import { HostAllowList } from './access/host-allow-list.js';
+import { registerSecurityHeaders } from './access/security-headers.js';
 import { registerWriteGuard } from './access/write-guard.js';
 import { registerCors } from './cors.js';
 import { codeForStatus, sendError } from './errors.js';
@@ -52,23 +55,27 @@ export interface AppContext {
   mediaCache?: { summary(): Record<string, unknown> };
 }
 
-/** server.trust_proxy as Fastify takes it: the proxies' addresses, or a hop count as a predicate. */
-function trustedProxies(setting: RetrovueConfig['server']['trust_proxy']): false | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof setting === 'number') return (_address, hop) => hop < setting;
-  return setting;
-}
-
 export function buildApp(context: AppContext): FastifyInstance {
+  const { server } = context.config;
+  const proxies = new ProxyTrust(server.trust_proxy);
   const app = Fastify({
     // Per-request lines would drown the log (players poll playlists every second or two).
     loggerInstance: context.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     // HEAD is answered explicitly where it matters: an automatic HEAD would run the GET
     // handler and start an encoder for a probe that only wants headers.
     exposeHeadRoutes: false,
-    // Behind a reverse proxy, the client's address comes from X-Forwarded-For — only when told
-    // so, or anyone could claim to be loopback (write routes decide on the address).
-    // (src/config/schema.ts refuses `true`: a list of proxies or a hop count, never everyone).
-    trustProxy: trustedProxies(context.config.server.trust_proxy),
+    // Behind a reverse proxy, the client's address comes from X-Forwarded-For — only through
+    // the proxies server.trust_proxy names (never "everyone": the leftmost entry is the client's
+    // own claim). The write guard decides on the same rule (access/client-address.ts).
+    trustProxy: proxies.fastifyOption(),
+    // A client has server.request_timeout to send its whole request; a body trickled in a byte
+    // at a time is cut off with 408 instead of holding a connection for ever. Node checks the
+    // deadline every connectionsCheckingInterval, so that is kept well under the timeout.
+    requestTimeout: server.request_timeout * 1000,
+    http: {
+      connectionsCheckingInterval: Math.min(1000, (server.request_timeout * 1000) / 4),
+      headersTimeout: Math.min(60_000, server.request_timeout * 1000),
+    },
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -82,9 +89,13 @@ export function buildApp(context: AppContext): FastifyInstance {
     void sendError(reply, status, codeForStatus(status), status >= 500 ? `internal error: ${error.message}` : error.message);
   });
 
+  registerSecurityHeaders(app);
   registerWriteGuard(app, {
-    credential: new AdminCredential(context.config.data_dir, context.config.server.admin_password),
-    readOnlyLan: context.config.server.read_only_lan,
+    credential: new AdminCredential(context.config.data_dir, server.admin_password),
+    readOnlyLan: server.read_only_lan,
+    proxies,
+    hosts: new HostAllowList({ publicUrl: server.public_url, allowedHosts: server.allowed_hosts }),
+    log: app.log,
   });
   registerCors(app);
   registerChannelRoutes(app, context);

@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { isOpenPath } from '../cors.js';
 import { sendError } from '../errors.js';
 import type { AdminCredential } from './admin-token.js';
+import { clientOf, type ClientAddress, type ProxyTrust } from './client-address.js';
+import type { HostAllowList } from './host-allow-list.js';
 
-/** 127.0.0.0/8, ::1, and IPv4-mapped loopback. */
-export function isLoopback(ip: string): boolean {
-  const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  return address === '::1' || /^127\.\d+\.\d+\.\d+$/.test(address);
-}
+export { isLoopback } from './client-address.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -27,7 +26,27 @@ export interface WriteGuardOptions {
   credential: AdminCredential;
   /** server.read_only_lan: refuse every write that does not come from this machine. */
   readOnlyLan: boolean;
+  /** server.trust_proxy: whose X-Forwarded-For is believed. */
+  proxies: ProxyTrust;
+  /** The names this server answers as (DNS-rebinding protection). */
+  hosts: HostAllowList;
+  log: FastifyBaseLogger;
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who sent the request, as far as trusted proxies vouch for it (set by the write guard). */
+    client: ClientAddress;
+  }
+}
+
+/** What a proxy on this machine that cannot be attributed is told, once per kind. */
+const LOCAL_PROXY_WARNINGS: Record<NonNullable<ClientAddress['untrustedLocalProxy']>, string> = {
+  not_trusted:
+    'a proxy on this machine forwards requests (X-Forwarded-For from loopback) but server.trust_proxy does not name it: its clients are treated as the network (writes need the token). Set server.trust_proxy to its address, e.g. ["127.0.0.1"]',
+  no_x_forwarded_for:
+    'the trusted proxy sends Forwarded/X-Real-IP but no X-Forwarded-For: its clients cannot be told apart and are treated as the network. Add `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` (nginx) to its configuration',
+};
 
 function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -53,18 +72,40 @@ function crossSiteReason(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Every write (POST/PUT/PATCH/DELETE) passes here before its route runs:
+ * Every request passes here before its route runs. Its client is worked out once (the
+ * rightmost hop that `server.trust_proxy` does not vouch for). Then:
+ * 0. anything but the open documents (streams, guide, M3U, tuner) is refused under a `Host`
+ *    that is not one of this server's names (DNS rebinding);
+ * and every write (POST/PUT/PATCH/DELETE):
  * 1. a browser request from another site is refused, whoever sends it (a page the operator
  *    visits must not drive their station through their own browser, even on loopback);
  * 2. a form-type body is refused (the cross-site "simple" request shape);
- * 3. from any address but loopback, `Authorization: Bearer <admin token or password>` is
- *    required (401 without, 403 when wrong); a wrong credential is refused on loopback too.
- * `request.ip` honours X-Forwarded-For only when `server.trust_proxy` is set.
+ * 3. unless it truly comes from this machine, `Authorization: Bearer <admin token or password>`
+ *    is required (401 without, 403 when wrong); a wrong credential is refused on loopback too.
  */
 export function registerWriteGuard(app: FastifyInstance, options: WriteGuardOptions): void {
+  app.decorateRequest('client', null as unknown as ClientAddress);
+  const warned = new Set<string>();
   app.addHook('onRequest', async (request, reply) => {
-    if (!WRITE_METHODS.has(request.method)) return;
+    const client = clientOf(request, options.proxies);
+    request.client = client;
+    if (client.untrustedLocalProxy && !warned.has(client.untrustedLocalProxy)) {
+      warned.add(client.untrustedLocalProxy);
+      options.log.warn({ url: request.url }, LOCAL_PROXY_WARNINGS[client.untrustedLocalProxy]);
+    }
+
     const pathname = request.url.split('?', 1)[0]!;
+    const open = isOpenPath(pathname) || OPEN_WRITES.has(pathname);
+    if (!open && !options.hosts.allows(request.headers.host)) {
+      return sendError(
+        reply,
+        403,
+        'unknown_host',
+        `this server does not answer as "${String(request.headers.host ?? '').slice(0, 100)}" (DNS-rebinding protection): use its address or one of ${options.hosts.names.join(', ')}, or add the name to server.allowed_hosts`,
+      );
+    }
+
+    if (!WRITE_METHODS.has(request.method)) return;
     if (OPEN_WRITES.has(pathname)) return;
 
     const crossSite = crossSiteReason(request);
@@ -75,9 +116,10 @@ export function registerWriteGuard(app: FastifyInstance, options: WriteGuardOpti
       return sendError(reply, 415, 'unsupported_media_type', `${contentType} bodies are refused on writes (a cross-site form could send them); send application/json`);
     }
 
-    const local = isLoopback(request.ip);
+    const local = client.local;
+    const who = local ? '' : ` (${describe(client)})`;
     if (!local && options.readOnlyLan) {
-      return sendError(reply, 403, 'read_only_lan', `this server is read-only from the network (server.read_only_lan); change it from the Retrovue machine itself (${request.ip} is not loopback)`);
+      return sendError(reply, 403, 'read_only_lan', `this server is read-only from the network (server.read_only_lan); change it from the Retrovue machine itself${who}`);
     }
     const presented = bearerOf(request);
     if (presented !== undefined) {
@@ -86,6 +128,11 @@ export function registerWriteGuard(app: FastifyInstance, options: WriteGuardOpti
     }
     if (local) return;
     reply.header('www-authenticate', 'Bearer realm="Retrovue"');
-    return sendError(reply, 401, 'credential_required', `changes from the network need the admin token: send "Authorization: Bearer <token>" (the token is in the data folder's admin-token file, or run \`retrovue token\` on the server; ${request.ip} is not loopback)`);
+    return sendError(reply, 401, 'credential_required', `changes from the network need the admin token: send "Authorization: Bearer <token>" (the token is in the data folder's admin-token file, or run \`retrovue token\` on the server)${who}`);
   });
+}
+
+function describe(client: ClientAddress): string {
+  if (client.untrustedLocalProxy) return `forwarded by a proxy on this machine for a client it does not vouch for; see server.trust_proxy`;
+  return `${client.address} is not this machine`;
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AlertRequestError, type AlertService } from '../../alerts/alert-service.js';
+import { AlertLimitError, AlertRequestError, type AlertService } from '../../alerts/alert-service.js';
 import { sendError, sendQueryError } from '../errors.js';
 import { alertListQuery } from '../openapi/api-schemas.js';
 
@@ -10,6 +10,7 @@ export function registerAlertRoutes(app: FastifyInstance, alerts: AlertService):
       return reply.code(201).send(alerts.create(request.body));
     } catch (error) {
       if (error instanceof AlertRequestError) return sendError(reply, 400, 'bad_request', error.message, error.field);
+      if (error instanceof AlertLimitError) return sendError(reply.header('retry-after', String(error.retryAfterSeconds)), 429, 'too_many_alerts', error.message);
       throw error;
     }
   });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { inlineScriptsOf, pagePolicy } from '../access/security-headers.js';
 import { sendError } from '../errors.js';
 
 const webDir = fileURLToPath(new URL('../../../web/', import.meta.url));
@@ -18,7 +19,12 @@ const WEB_FILES: Record<string, string> = {
 export function registerWebRoutes(app: FastifyInstance): void {
   app.get('/', async (_request, reply) => {
     const html = await readFile(`${webDir}index.html`, 'utf8');
-    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(html);
+    // The page boots from one inline script: the policy allows exactly that script, by its hash.
+    return reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .header('content-security-policy', pagePolicy(inlineScriptsOf(html)))
+      .send(html);
   });
   for (const [name, contentType] of Object.entries(WEB_FILES)) {
     app.get(`/web/${name}`, async (_request, reply) => {

@@ -34,7 +34,7 @@ interface AlertView {
  */
 describe('emergency alerts break into programming (real server, real ffmpeg)', () => {
   let server: RunningServer;
-  let config: ReturnType<typeof testConfig> & { server: { trust_proxy: boolean } };
+  let config: ReturnType<typeof testConfig> & { server: { trust_proxy: string[] } };
   let work: string;
   const url = (p: string) => `${server.baseUrl}${p}`;
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
@@ -75,7 +75,7 @@ describe('emergency alerts break into programming (real server, real ffmpeg)', (
       { name: 'a.mp4', seconds: 40, picture: 'green', size: '160x90', rate: 25 },
       { name: 'b.mp4', seconds: 40, picture: 'white', size: '160x90', rate: 25 },
     ]);
-    config = { ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 2 } }), server: { trust_proxy: true } };
+    config = { ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 2 } }), server: { trust_proxy: ['127.0.0.1'] } };
     server = await startServer(config);
     // Both channels on the air (an alert reaches a live channel's picture at once).
     for (const n of [1, 2]) await fetch(url(`/channel/${n}.m3u8`));

@@ -39,7 +39,7 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
     writeFileSync(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E03 - Broken.mp4'), 'not a video');
     const config = {
       ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { mode: 'schedule' } }),
-      server: { trust_proxy: true },
+      server: { trust_proxy: ['127.0.0.1'] },
       channels: [{ number: 1, name: 'Signal', schedule: { blocks: [{ name: 'Sitcoms', start: '00:00', minutes: 1440, content: { type: 'show', show: 'Signal Hill' } }] } }],
     };
     server = await startServer(config as ReturnType<typeof testConfig>);

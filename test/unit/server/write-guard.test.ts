@@ -1,22 +1,37 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminCredential, ensureAdminToken, writeAdminToken } from '../../../src/server/access/admin-token.js';
+import type { RetrovueConfig } from '../../../src/config/schema.js';
+import { ProxyTrust } from '../../../src/server/access/client-address.js';
+import { HostAllowList } from '../../../src/server/access/host-allow-list.js';
 import { isLoopback, registerWriteGuard } from '../../../src/server/access/write-guard.js';
 
+/** A LAN client as the reverse proxy on this machine (trusted: server.trust_proxy) reports it. */
 const LAN = { 'x-forwarded-for': '192.168.1.50' };
 
-function appWith(options: { trustProxy?: boolean; readOnlyLan?: boolean; password?: string } = {}) {
+function appWith(options: { trustProxy?: RetrovueConfig['server']['trust_proxy']; readOnlyLan?: boolean; password?: string; allowedHosts?: string[] } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'retrovue-guard-'));
   const { token } = ensureAdminToken(dataDir);
-  const app = Fastify({ trustProxy: options.trustProxy ?? true });
-  registerWriteGuard(app, { credential: new AdminCredential(dataDir, options.password), readOnlyLan: options.readOnlyLan ?? false });
+  const proxies = new ProxyTrust(options.trustProxy ?? ['127.0.0.1']);
+  const app = Fastify({ trustProxy: proxies.fastifyOption() });
+  const warnings: string[] = [];
+  const log = { ...app.log, warn: (_fields: unknown, message: string) => warnings.push(message) } as unknown as FastifyBaseLogger;
+  registerWriteGuard(app, {
+    credential: new AdminCredential(dataDir, options.password),
+    readOnlyLan: options.readOnlyLan ?? false,
+    proxies,
+    hosts: new HostAllowList({ allowedHosts: options.allowedHosts ?? [], machineNames: ['tv-box'] }),
+    log,
+  });
   app.post('/api/things', async () => ({ ok: true }));
   app.get('/api/things', async () => ({ ok: true }));
+  app.get('/control', async () => 'control room');
+  app.get('/channel/1.m3u8', async () => '#EXTM3U');
   app.post('/lineup.post', async () => ({ ok: true }));
-  return { app, token, dataDir };
+  return { app, token, dataDir, warnings };
 }
 
 describe('write guard: credentials for writes from the network', () => {
@@ -61,10 +76,48 @@ describe('write guard: credentials for writes from the network', () => {
     expect((await post(rotated)).statusCode).toBe(200);
   });
 
-  it('X-Forwarded-For is ignored unless trust_proxy is on (it cannot be forged to pass or fail)', async () => {
-    ({ app } = appWith({ trustProxy: false }));
-    // The injected socket is loopback; the forged header must not turn it into a LAN client.
-    expect((await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: LAN })).statusCode).toBe(200);
+  it('with no proxy trusted, a loopback peer forwarding for someone else is not local (a same-host proxy) and is warned about once', async () => {
+    let warnings: string[];
+    ({ app, warnings } = appWith({ trustProxy: false }));
+    for (let i = 0; i < 2; i += 1) {
+      const reply = await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: LAN });
+      expect(reply.statusCode).toBe(401);
+      expect(reply.json().message).toMatch(/proxy on this machine/);
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/server\.trust_proxy/);
+    // X-Real-IP alone (nginx's other header) gives a proxied request away too.
+    expect((await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { 'x-real-ip': '192.168.1.50' } })).statusCode).toBe(401);
+    // Without any forwarding header, loopback is this machine.
+    expect((await app.inject({ method: 'POST', url: '/api/things', payload: {} })).statusCode).toBe(200);
+  });
+
+  it('through a trusted proxy, a spoofed leftmost X-Forwarded-For does not pass as loopback: the client is the rightmost untrusted hop', async () => {
+    ({ app } = appWith({ trustProxy: ['127.0.0.1'] }));
+    const post = (xff: string) => app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { 'x-forwarded-for': xff } });
+    const spoofed = await post('127.0.0.1, 203.0.113.9');
+    expect(spoofed.statusCode).toBe(401);
+    expect(spoofed.json().message).toContain('203.0.113.9');
+    // A browser on the proxy's own machine is this machine.
+    expect((await post('127.0.0.1')).statusCode).toBe(200);
+    // An address the proxy does not know of is never loopback.
+    expect((await post('not-an-address')).statusCode).toBe(401);
+  });
+
+  it('a hop count trusts that many proxies and no more', async () => {
+    ({ app } = appWith({ trustProxy: 1 }));
+    const post = (xff: string) => app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { 'x-forwarded-for': xff } });
+    expect((await post('127.0.0.1')).statusCode).toBe(200);
+    const beyond = await post('127.0.0.1, 10.0.0.7');
+    expect(beyond.statusCode).toBe(401);
+    expect(beyond.json().message).toContain('10.0.0.7');
+  });
+
+  it('a trusted proxy that only sends X-Real-IP cannot be told apart from its clients: treated as the network', async () => {
+    let warnings: string[];
+    ({ app, warnings } = appWith({ trustProxy: ['127.0.0.1'] }));
+    expect((await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { 'x-real-ip': '192.168.1.50' } })).statusCode).toBe(401);
+    expect(warnings[0]).toMatch(/X-Forwarded-For/);
   });
 
   it('read_only_lan refuses network writes even with the token', async () => {
@@ -99,12 +152,12 @@ describe('write guard: cross-site "simple" requests', () => {
 
   it('a write whose Origin is another site is refused; the same origin is allowed', async () => {
     ({ app } = appWith());
-    const post = (origin: string) => app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { host: 'tv.local:8080', origin } });
+    const post = (origin: string) => app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { host: 'tv-box.local:8080', origin } });
     const foreign = await post('https://evil.example');
     expect(foreign.statusCode).toBe(403);
     expect(foreign.json()).toMatchObject({ error: 'cross_site_refused' });
     expect((await post('null')).statusCode).toBe(403);
-    expect((await post('http://tv.local:8080')).statusCode).toBe(200);
+    expect((await post('http://tv-box.local:8080')).statusCode).toBe(200);
     const fetchMeta = await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { 'sec-fetch-site': 'cross-site' } });
     expect(fetchMeta.statusCode).toBe(403);
   });
@@ -112,5 +165,31 @@ describe('write guard: cross-site "simple" requests', () => {
   it('isLoopback knows 127/8, ::1 and IPv4-mapped loopback, and nothing else', () => {
     expect(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
     expect(['192.168.1.5', '::ffff:10.0.0.1', '128.0.0.1', 'fe80::1'].some(isLoopback)).toBe(false);
+  });
+});
+
+describe('host allow-list: DNS rebinding', () => {
+  let app: FastifyInstance;
+  afterEach(async () => app?.close());
+
+  it('a rebound name with a matching Origin is refused for writes and the control room; streams stay open', async () => {
+    ({ app } = appWith());
+    const headers = { host: 'attacker.example:8080', origin: 'http://attacker.example:8080' };
+    const write = await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers });
+    expect(write.statusCode).toBe(403);
+    expect(write.json()).toMatchObject({ error: 'unknown_host', message: expect.stringContaining('server.allowed_hosts') });
+    expect((await app.inject({ method: 'GET', url: '/control', headers })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/api/things', headers })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/channel/1.m3u8', headers })).statusCode).toBe(200);
+  });
+
+  it('IP literals, localhost, the machine name and configured names (with *. wildcards) are this server', async () => {
+    ({ app } = appWith({ allowedHosts: ['tv.home.arpa', '*.example.org'] }));
+    for (const host of ['127.0.0.1:8080', '[::1]:8080', '192.168.1.10', 'localhost:8080', 'TV-BOX', 'tv-box.local', 'tv.home.arpa', 'retro.example.org', 'tv.home.arpa.']) {
+      expect((await app.inject({ method: 'GET', url: '/control', headers: { host } })).statusCode, host).toBe(200);
+    }
+    for (const host of ['example.org', 'evil-tv.home.arpa', 'tv.home.arpa.evil.example', 'localhost.evil.example', 'user@tv-box']) {
+      expect((await app.inject({ method: 'GET', url: '/control', headers: { host } })).statusCode, host).toBe(403);
+    }
   });
 });
