@@ -85,8 +85,10 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
     },
     {
       method: 'get', path: '/api/media/{id}/thumbnail', operationId: 'thumbnail', tag: 'Library', summary: 'A small JPEG (160 px wide) of the instant `at` of the file',
-      description: 'Made with ffmpeg on first request and cached in the data folder (by file identity and instant); answered with Cache-Control and an ETag.',
-      params: s.idParams, query: s.thumbnailQuery, errors: [400, 404, 422],
+      description:
+        'Pictures exist at the file\'s chapter marks and on a grid of whole seconds (coarser for files over 2 000 s, so a file has at most about 2 000): `at` is moved to the nearest. ' +
+        'Made with ffmpeg on first request (two at a time, 16 more queued: a full queue answers 503 with Retry-After) and cached in the data folder, at most 128 per file and 4 096 in all, least recently used deleted first; answered with Cache-Control and an ETag.',
+      params: s.idParams, query: s.thumbnailQuery, errors: [400, 404, 422, 503],
       responses: { 200: { description: 'the picture', contentType: 'image/jpeg' } },
     },
     { method: 'get', path: '/api/library/folders', operationId: 'listLibraryFolders', tag: 'Library', summary: "The library's media folders: the config file's and those added here", responses: { 200: { description: 'the folders', schema: s.libraryFolderListSchema } } },

@@ -178,7 +178,7 @@ export const chapterPatchBody = z
   .strict()
   .refine((body) => body.title !== undefined || body.timestampMs !== undefined, { message: 'give timestampMs and/or title', path: ['timestampMs'] });
 /** GET /api/media/{id}/thumbnail. */
-export const thumbnailQuery = z.object({ at: z.string().regex(/^\d+$/, 'must be a whole number of milliseconds').describe('the instant, milliseconds into the file') }).strict();
+export const thumbnailQuery = z.object({ at: z.string().regex(/^\d+$/, 'must be a whole number of milliseconds').describe('the instant, milliseconds into the file (0 to its duration); the picture is of the nearest grid point or chapter mark') }).strict();
 
 /** GET (and POST) /api/library/scan: a rescan's progress, or the last one's result. */
 export const scanStatusSchema = z.looseObject({

@@ -38,6 +38,7 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'the body is not of an accepted type',
   422: 'the file cannot give what was asked (unplayable, no picture)',
   500: 'the server failed',
+  503: 'busy: try again after the seconds Retry-After says',
 };
 
 export interface OpenApiInfo {

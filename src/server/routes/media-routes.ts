@@ -4,7 +4,7 @@ import path from 'node:path';
 import { addUserChapter, chaptersOf, LibraryRequestError, removeChapter, updateChapter } from '../../library/chapters.js';
 import { chapterJson, listMedia, mediaDetail, mediaRow } from '../../library/media-queries.js';
 import { ScanRunningError } from '../../library/scan-job.js';
-import { fileIdentity, ThumbnailCache, ThumbnailError } from '../../library/thumbnails.js';
+import { fileIdentity, ThumbnailCache, ThumbnailError, thumbnailInstant, ThumbnailsBusyError, UNKNOWN_DURATION_LIMIT_MS } from '../../library/thumbnails.js';
 import type { AppContext } from '../app.js';
 import { queryProblem, sendError, sendQueryError, zodProblem } from '../errors.js';
 import { chapterPatchBody, mediaListQuery, thumbnailQuery } from '../openapi/api-schemas.js';
@@ -121,12 +121,15 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
       const problem = queryProblem(query.error);
       return badRequest(reply, `${problem.message} (give at=MILLISECONDS, e.g. ?at=90000)`, problem.field ?? 'at');
     }
-    const atMs = Number(query.data.at);
+    const askedMs = Number(query.data.at);
     const row = mediaRow(db, id)!;
-    if (row.duration_ms !== null && atMs >= row.duration_ms) return badRequest(reply, `at: ${atMs} is not inside the file (duration ${row.duration_ms} ms)`, 'at');
+    const limitMs = row.duration_ms ?? UNKNOWN_DURATION_LIMIT_MS;
+    if (askedMs > limitMs) return badRequest(reply, `at: ${askedMs} is not inside the file (0 to ${limitMs} ms)`, 'at');
     if (row.status === 'missing') return sendError(reply, 404, 'not_found', `media file ${id} is missing: ${row.status_reason ?? 'not found at last scan'}`);
     if (row.status === 'unplayable') return sendError(reply, 422, 'unplayable', `media file ${id} cannot be played: ${row.status_reason ?? 'unplayable'}`);
     if (!row.video_codec) return sendError(reply, 422, 'no_picture', `media file ${id} has no video stream`);
+    // Pictures exist only on the file's grid and at its chapter marks: any other instant gets the nearest.
+    const atMs = thumbnailInstant(askedMs, row.duration_ms, chaptersOf(db, id).map((chapter) => chapter.timestampMs));
     const source = { mediaId: id, path: row.path, sizeBytes: row.size_bytes, mtimeMs: row.mtime_ms };
     const etag = `"${id}-${fileIdentity(source)}-${atMs}"`;
     reply.header('cache-control', 'public, max-age=3600').header('etag', etag);
@@ -136,6 +139,10 @@ export function registerMediaRoutes(app: FastifyInstance, context: AppContext): 
       return reply.type('image/jpeg').send(jpeg);
     } catch (error) {
       reply.removeHeader('cache-control').removeHeader('etag');
+      if (error instanceof ThumbnailsBusyError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        return sendError(reply, 503, 'busy', error.message);
+      }
       if (!(error instanceof ThumbnailError)) throw error;
       return error.code === 'missing' ? sendError(reply, 404, 'not_found', error.message) : sendError(reply, 422, 'no_picture', error.message);
     }
