@@ -100,3 +100,17 @@ export function clientOf(request: FastifyRequest, trust: ProxyTrust): ClientAddr
   if (local || !isLoopback(address) || (!othersBeyond && !forwardedOtherwise)) return { address, local };
   return { address, local, untrustedLocalProxy: trust.trusts(address, hop) ? 'no_x_forwarded_for' : 'not_trusted' };
 }
+
+/**
+ * At start: a `public_url` that is not this listener (https, or another port) says a reverse
+ * proxy stands in front. If it runs on this machine with server.trust_proxy unset, all its
+ * clients arrive from loopback; they are then treated as the network (clientOf), which is safe
+ * but means the control room asks everyone for the token — so say what to set.
+ */
+export function proxyAdviceAtStart(server: RetrovueConfig['server'], listeningPort: number): string | undefined {
+  if (server.trust_proxy !== false || !server.public_url) return undefined;
+  const publicUrl = new URL(server.public_url);
+  const publicPort = Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80));
+  if (publicUrl.protocol !== 'https:' && publicPort === listeningPort) return undefined;
+  return `server.public_url (${server.public_url}) is not this listener (port ${listeningPort}): a reverse proxy seems to stand in front. If it runs on this machine, set server.trust_proxy to its address (e.g. ["127.0.0.1"]) so clients are told apart; until then requests it forwards are treated as from the network and need the admin token`;
+}

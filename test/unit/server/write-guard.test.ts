@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminCredential, ensureAdminToken, writeAdminToken } from '../../../src/server/access/admin-token.js';
 import type { RetrovueConfig } from '../../../src/config/schema.js';
-import { ProxyTrust } from '../../../src/server/access/client-address.js';
+import { ProxyTrust, proxyAdviceAtStart } from '../../../src/server/access/client-address.js';
 import { HostAllowList } from '../../../src/server/access/host-allow-list.js';
 import { isLoopback, registerWriteGuard } from '../../../src/server/access/write-guard.js';
 
@@ -191,5 +191,15 @@ describe('host allow-list: DNS rebinding', () => {
     for (const host of ['example.org', 'evil-tv.home.arpa', 'tv.home.arpa.evil.example', 'localhost.evil.example', 'user@tv-box']) {
       expect((await app.inject({ method: 'GET', url: '/control', headers: { host } })).statusCode, host).toBe(403);
     }
+  });
+});
+
+describe('proxy advice at start', () => {
+  const base = { trust_proxy: false as const, read_only_lan: false, allowed_hosts: [], request_timeout: 30 };
+  it('a public_url on another port or https with no trusted proxy is pointed out; the listener itself is not', () => {
+    expect(proxyAdviceAtStart({ ...base, public_url: 'https://tv.example.org' }, 8080)).toMatch(/server\.trust_proxy/);
+    expect(proxyAdviceAtStart({ ...base, public_url: 'http://tv.example.org' }, 8080)).toMatch(/reverse proxy/);
+    expect(proxyAdviceAtStart({ ...base, public_url: 'http://192.168.1.10:8080' }, 8080)).toBeUndefined();
+    expect(proxyAdviceAtStart({ ...base, trust_proxy: ['127.0.0.1'], public_url: 'https://tv.example.org' }, 8080)).toBeUndefined();
   });
 });
