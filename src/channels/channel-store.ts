@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { channelConfigSchema, type QualityName } from '../config/schema.js';
 import { emptySchedule, parseSchedule, ScheduleError, type ChannelSchedule } from '../schedule/model.js';
 import type { ChannelDirectory, ChannelInfo } from './channel-info.js';
+import { logoInFolder, LogoNameError } from './logo-files.js';
 
 /** A stored channel: identity for the guide/M3U plus quality profile and schedule. */
 export interface StoredChannel extends ChannelInfo {
@@ -91,7 +92,22 @@ export class ChannelStore implements ChannelDirectory {
   constructor(
     private readonly db: Database,
     private readonly defaultTimeZone: string,
+    /** `server.logo_folder`: the only place a logo named over the API may come from (besides uploads). */
+    private readonly options: { logoFolder?: string } = {},
   ) {}
+
+  /**
+   * A `logo` sent over the API: a file name in the logo folder, stored as its full path. The
+   * config file's channels (the operator's own) keep whatever path they give.
+   */
+  private apiLogo(name: string): string {
+    try {
+      return logoInFolder(this.options.logoFolder, name);
+    } catch (error) {
+      if (error instanceof LogoNameError) throw new ChannelRequestError(400, 'invalid_channel', error.message, 'logo');
+      throw error;
+    }
+  }
 
   all(): StoredChannel[] {
     return (this.db.prepare('SELECT * FROM channels ORDER BY number').all() as ChannelRow[]).map(fromRow);
@@ -145,7 +161,7 @@ export class ChannelStore implements ChannelDirectory {
       name: c.name,
       callSign: c.call_sign ?? `RTV${c.number}`,
       group: c.group,
-      ...(c.logo ? { logoPath: c.logo } : {}),
+      ...(c.logo ? { logoPath: source === 'api' ? this.apiLogo(c.logo) : c.logo } : {}),
       ...(c.quality ? { quality: c.quality } : {}),
       enabled: c.enabled,
       alwaysOn: c.always_on,
@@ -179,7 +195,7 @@ export class ChannelStore implements ChannelDirectory {
       ...current,
       ...(p.name !== undefined ? { name: p.name } : {}),
       ...(p.call_sign !== undefined ? { callSign: p.call_sign } : {}),
-      ...(p.logo !== undefined ? { logoPath: p.logo } : {}),
+      ...(p.logo !== undefined ? { logoPath: this.apiLogo(p.logo) } : {}),
       ...(p.group !== undefined ? { group: p.group } : {}),
       ...(p.quality !== undefined ? { quality: p.quality } : {}),
       ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),

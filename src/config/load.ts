@@ -107,6 +107,7 @@ export function loadConfig(flags: ServeFlags = {}): RetrovueConfig {
   // Relative paths in a config file are relative to the file; on the command line, to the cwd.
   const base = flags.config && !fromFlag.has('data_dir') ? path.dirname(path.resolve(flags.config)) : process.cwd();
   config.data_dir = path.resolve(base, config.data_dir);
+  if (config.server.logo_folder !== undefined) config.server.logo_folder = path.resolve(base, config.server.logo_folder);
   const libraryBase = flags.config && !fromFlag.has('library.paths') ? path.dirname(path.resolve(flags.config)) : process.cwd();
   config.library.paths = config.library.paths.map((p) => path.resolve(libraryBase, p));
   return config;

@@ -1,24 +1,21 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ChannelInfo } from '../channels/channel-info.js';
+import { sniffImage } from '../channels/logo-files.js';
 import { drawtext } from '../ffmpeg/drawtext.js';
 import type { Logger } from '../logging/logger.js';
 
 const run = promisify(execFile);
 
-/** Image types a channel's uploaded logo may have, by file extension. */
-const IMAGE_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-};
+/**
+ * A logo file larger than this is not read (the call-sign card is shown): uploads are at most
+ * 1 MiB, and a logo is read whole for each request.
+ */
+const MAX_SERVED_LOGO_BYTES = 8 * 1024 * 1024;
 
 /** 16:9, the shape Plex's and TiviMate's channel tiles show best. */
 export const CARD_WIDTH = 480;
@@ -31,6 +28,8 @@ const CARD_COLOURS = ['0x1d3557', '0x7b2cbf', '0x2a9d8f', '0xc1121f', '0xe76f51'
 
 export interface LogoFile {
   path: string;
+  /** The image as read, and its type as its bytes say (never as its name says). */
+  bytes: Buffer;
   contentType: string;
   /** 'uploaded' = the channel's own image; 'generated' = a call-sign card. */
   source: 'uploaded' | 'generated';
@@ -83,23 +82,36 @@ export class ChannelLogos {
     return path.join(this.options.dataDir, 'logos', `channel-${channel.number}-${key}.png`);
   }
 
+  /**
+   * The channel's logo as served at `/channel/{n}/logo`: only ever bytes that are a PNG, JPEG,
+   * GIF or WebP, with the type they sniff as. Anything else its logo path names (an SVG, which
+   * could run script on the server's origin; a text file; a missing file) is not sent: the
+   * call-sign card is, and the log says why. An SVG is refused rather than converted: ffmpeg
+   * reads SVG only when built with librsvg, and the fix is the operator's (a PNG of it).
+   */
   async logoFor(channel: ChannelInfo): Promise<LogoFile> {
     const uploaded = await this.uploadedLogo(channel);
     if (uploaded) return uploaded;
-    return { path: await this.callSignCard(channel), contentType: 'image/png', source: 'generated' };
+    const card = await this.callSignCard(channel);
+    return { path: card, bytes: await readFile(card), contentType: 'image/png', source: 'generated' };
   }
 
   private async uploadedLogo(channel: ChannelInfo): Promise<LogoFile | undefined> {
     if (!channel.logoPath) return undefined;
-    const contentType = IMAGE_TYPES[path.extname(channel.logoPath).toLowerCase()];
-    const isFile = await stat(channel.logoPath).then((s) => s.isFile(), () => false);
-    if (contentType && isFile) return { path: channel.logoPath, contentType, source: 'uploaded' };
-    // A broken logo should not blank the channel's tile: say why and show the card instead.
-    this.options.log.warn(
-      { channel: channel.number, logoPath: channel.logoPath },
-      isFile ? 'channel logo is not a png/jpeg/gif/webp/svg file: showing the call-sign card' : 'channel logo file is missing: showing the call-sign card',
-    );
-    return undefined;
+    const refuse = (reason: string) => {
+      // A broken logo should not blank the channel's tile: say why and show the card instead.
+      this.options.log.warn({ channel: channel.number, logoPath: channel.logoPath }, `channel logo ${reason}: showing the call-sign card`);
+      return undefined;
+    };
+    const info = await stat(channel.logoPath).catch(() => undefined);
+    if (!info?.isFile()) return refuse('file is missing');
+    if (info.size > MAX_SERVED_LOGO_BYTES) return refuse(`is larger than ${MAX_SERVED_LOGO_BYTES / 1048576} MiB`);
+    // Read once and sniffed as read: what is checked is what is sent.
+    const bytes = await readFile(channel.logoPath).catch(() => undefined);
+    if (!bytes) return refuse('file cannot be read');
+    const image = sniffImage(bytes);
+    if (!image) return refuse('is not a PNG, JPEG, GIF or WebP image (SVG is never served: it can carry script)');
+    return { path: channel.logoPath, bytes, contentType: image.type, source: 'uploaded' };
   }
 
   /** The cached card, drawing it first if needed; concurrent requests share one ffmpeg run. */

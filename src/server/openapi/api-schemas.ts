@@ -23,7 +23,10 @@ export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+
 
 /** POST /api/channels: the config file's channel entry (its schedule validated by the schedule model). */
 // A channel's own ladder is config-file only (channels[].ladder).
-export const channelCreateBody = channelConfigSchema.omit({ ladder: true }).extend({ schedule: scheduleSchema.optional() });
+export const channelCreateBody = channelConfigSchema.omit({ ladder: true }).extend({
+  schedule: scheduleSchema.optional(),
+  logo: z.string().min(1).max(255).optional().describe('a file name in the server\'s logo folder (server.logo_folder), a PNG, JPEG, GIF or WebP; no paths. Or upload the image: PUT /api/channels/{n}/logo'),
+});
 /** PATCH /api/channels/{n}: any field; `number` renumbers the channel (it keeps its clock, timeline and graphics). */
 export const channelPatchBody = channelCreateBody.partial();
 

@@ -2,23 +2,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ChannelRequestError } from '../../channels/channel-store.js';
+import { LOGO_EXTENSIONS, sniffImage } from '../../channels/logo-files.js';
 import { sendError } from '../errors.js';
 import type { AppContext } from '../app.js';
 
 export const MAX_LOGO_BYTES = 1024 * 1024;
-
-/** Accepted logo types by their first bytes: the content type a client claims is not trusted. */
-const SIGNATURES: Array<{ type: string; ext: string; matches: (b: Buffer) => boolean }> = [
-  { type: 'image/png', ext: '.png', matches: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
-  { type: 'image/jpeg', ext: '.jpg', matches: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { type: 'image/gif', ext: '.gif', matches: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
-  { type: 'image/webp', ext: '.webp', matches: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
-];
-
-/** What a file's bytes say it is, if it is one of the accepted image types. */
-export function sniffImage(bytes: Buffer): { type: string; ext: string } | undefined {
-  return SIGNATURES.find((signature) => signature.matches(bytes));
-}
 
 /**
  * PUT/DELETE `/api/channels/{n}/logo`: the image is the raw body (an image content type, so a
@@ -28,7 +16,7 @@ export function sniffImage(bytes: Buffer): { type: string; ext: string } | undef
 export function registerLogoRoutes(app: FastifyInstance, context: AppContext): void {
   const store = context.timelines.store;
   const logoDir = path.join(context.config.data_dir, 'logos');
-  const removeUploads = async (n: number) => Promise.all(SIGNATURES.map((s) => rm(path.join(logoDir, `channel-${n}${s.ext}`), { force: true })));
+  const removeUploads = async (n: number) => Promise.all(LOGO_EXTENSIONS.map((ext) => rm(path.join(logoDir, `channel-${n}${ext}`), { force: true })));
 
   void app.register(async (scope) => {
     scope.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_LOGO_BYTES }, (_request, body, done) => done(null, body));
