@@ -58,3 +58,129 @@ export class MonitorSnapshots {
     };
   }
 }
+
+/** The writing side of one event stream: a ServerResponse (or a stand-in in tests). */
+export interface EventSink {
+  write(chunk: string): boolean;
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  destroy(): unknown;
+  end(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+export interface EventStreamLimits {
+  /** How often a snapshot goes out. */
+  intervalMs: number;
+  /** Streams open at once, all clients together. */
+  maxStreams: number;
+  /** Streams open at once from one client address (one control room tab holds one). */
+  maxPerAddress: number;
+  /** A stream holding more unsent bytes than this is dropped at once. */
+  maxBufferedBytes: number;
+  /** A stream whose client has not taken what was sent after this many intervals is dropped. */
+  maxStalledIntervals: number;
+}
+
+export const EVENT_STREAM_LIMITS: EventStreamLimits = { intervalMs: 2000, maxStreams: 32, maxPerAddress: 8, maxBufferedBytes: 1 << 20, maxStalledIntervals: 2 };
+
+interface OpenStream {
+  address: string;
+  /** When a write last found the client behind (unset while it keeps up). */
+  stalledSinceMs?: number;
+}
+
+/**
+ * The monitor's Server-Sent Events: one snapshot per interval, taken and serialised once for
+ * every stream. Bounded: at most `maxStreams` open (and `maxPerAddress` from one address), and
+ * a client that does not read is skipped while its buffer is full and dropped when it stays
+ * full, so an open connection costs at most about one snapshot of memory however it is read.
+ */
+export class MonitorEventStreams {
+  private readonly streams = new Map<EventSink, OpenStream>();
+  private readonly perAddress = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  /** The last event sent, given as is to a stream opening soon after (opening many must not mean as many snapshots). */
+  private latest: { event: string; atMs: number } | undefined;
+
+  constructor(
+    private readonly take: () => unknown,
+    private readonly limits: EventStreamLimits = EVENT_STREAM_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Why a new stream from `address` is refused now, or undefined when it may open. */
+  refusal(address: string): string | undefined {
+    const { maxStreams, maxPerAddress } = this.limits;
+    if (this.streams.size >= maxStreams) return `${maxStreams} monitor event streams are open, the most the server keeps; close another control room, or poll GET /api/monitor`;
+    if ((this.perAddress.get(address) ?? 0) >= maxPerAddress) return `${maxPerAddress} monitor event streams are open from ${address}, the most one address may hold; close another control room tab`;
+    return undefined;
+  }
+
+  /** Takes a stream the caller has opened (its headers sent): the latest snapshot now, then one per interval until it closes. */
+  add(sink: EventSink, address: string): void {
+    const stream: OpenStream = { address };
+    this.streams.set(sink, stream);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    sink.once('close', () => this.remove(sink));
+    const fresh = this.latest && this.now() - this.latest.atMs < this.limits.intervalMs / 2 ? this.latest.event : this.snapshotEvent();
+    this.deliver(sink, stream, fresh);
+    this.timer ??= setInterval(() => this.tick(), this.limits.intervalMs);
+  }
+
+  /** Ends every stream (at shutdown: an open stream must not hold the server up). */
+  closeAll(): void {
+    for (const sink of [...this.streams.keys()]) sink.end();
+    this.stop();
+  }
+
+  private tick(): void {
+    if (this.streams.size === 0) return this.stop();
+    const event = this.snapshotEvent();
+    for (const [sink, stream] of [...this.streams]) this.deliver(sink, stream, event);
+  }
+
+  private snapshotEvent(): string {
+    const event = `event: snapshot\ndata: ${JSON.stringify(this.take())}\n\n`;
+    this.latest = { event, atMs: this.now() };
+    return event;
+  }
+
+  private deliver(sink: EventSink, stream: OpenStream, event: string): void {
+    if (sink.writableLength > this.limits.maxBufferedBytes) return this.drop(sink);
+    if (sink.writableNeedDrain) {
+      // Still behind: a newer snapshot replaces the ones it misses, so nothing piles up; one
+      // that does not catch up within the grace is a client that stopped reading.
+      stream.stalledSinceMs ??= this.now();
+      if (this.now() - stream.stalledSinceMs >= this.limits.maxStalledIntervals * this.limits.intervalMs) this.drop(sink);
+      return;
+    }
+    // write() answers false when the chunk filled the buffer; a client that reads empties it
+    // ('drain') long before the next interval.
+    stream.stalledSinceMs = sink.write(event) ? undefined : this.now();
+  }
+
+  private drop(sink: EventSink): void {
+    sink.destroy();
+    this.remove(sink);
+  }
+
+  private remove(sink: EventSink): void {
+    const stream = this.streams.get(sink);
+    if (!stream) return;
+    this.streams.delete(sink);
+    const left = (this.perAddress.get(stream.address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(stream.address, left);
+    else this.perAddress.delete(stream.address);
+    if (this.streams.size === 0) this.stop();
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

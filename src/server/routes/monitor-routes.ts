@@ -1,18 +1,22 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { MonitorSnapshots } from '../monitor-snapshot.js';
+import { sendError } from '../errors.js';
+import { MonitorEventStreams, MonitorSnapshots } from '../monitor-snapshot.js';
 import type { AppContext } from '../app.js';
-
-const EVENT_EVERY_MS = 2000;
 
 /** `/api/monitor` (one snapshot) and `/api/monitor/events` (the same, live, as Server-Sent Events). */
 export function registerMonitorRoutes(app: FastifyInstance, context: AppContext): void {
   const snapshots = new MonitorSnapshots(context);
-  const streams = new Set<ServerResponse>();
+  const events = new MonitorEventStreams(() => snapshots.take());
 
   app.get('/api/monitor', async () => snapshots.take());
 
   app.get('/api/monitor/events', (request, reply) => {
+    const refusal = events.refusal(request.ip);
+    if (refusal) {
+      // Closed after the answer: a refused client that does not read must not keep a socket.
+      void sendError(reply.header('retry-after', '10').header('connection', 'close'), 503, 'too_many_streams', refusal);
+      return;
+    }
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -22,18 +26,9 @@ export function registerMonitorRoutes(app: FastifyInstance, context: AppContext)
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
-    const send = () => response.write(`event: snapshot\ndata: ${JSON.stringify(snapshots.take())}\n\n`);
-    send();
-    const timer = setInterval(send, EVENT_EVERY_MS);
-    streams.add(response);
-    request.raw.once('close', () => {
-      clearInterval(timer);
-      streams.delete(response);
-    });
+    events.add(response, request.ip);
   });
 
   // An open event stream must not hold the server up at shutdown.
-  app.addHook('preClose', async () => {
-    for (const response of streams) response.end();
-  });
+  app.addHook('preClose', async () => events.closeAll());
 }
