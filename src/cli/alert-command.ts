@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { readAdminToken } from '../server/access/admin-token.js';
+import type { RetrovueConfig } from '../config/schema.js';
+import { adminTokenPath, readAdminToken } from '../server/access/admin-token.js';
 
 /**
  * `retrovue alert`: talks to the running server (it is the server that breaks into the
@@ -44,39 +46,87 @@ function serverUrl(flags: AlertFlags): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.streaming.port}`;
 }
 
-/**
- * The credential for writes: --token, else RETROVUE_TOKEN, else the admin-token file of the
- * data folder (present when this runs on the server's machine). None at all is fine on
- * loopback, which the server lets write without one.
- */
-function tokenFor(flags: AlertFlags): string | undefined {
-  const explicit = flags.token ?? process.env.RETROVUE_TOKEN;
-  if (explicit) return explicit.trim();
-  try {
-    return readAdminToken(loadConfig({ config: flags.config, data: flags.data }).data_dir);
-  } catch {
-    return undefined;
-  }
+/** The credential sent with writes, or why the data folder's token was kept back. */
+interface Credential {
+  token?: string;
+  withheld?: string;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, token?: string): Promise<unknown> {
+const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+};
+
+/**
+ * Whether `base` is the server the data folder belongs to: loopback (or the configured
+ * streaming.host) on the configured port, or the configured server.public_url. Anything else
+ * (a typo, a look-alike host, a URL someone pasted) is another server.
+ */
+function ownServer(base: string, config: RetrovueConfig): { own: boolean; described: string } {
+  const { host, port } = config.streaming;
+  const publicOrigin = config.server.public_url ? new URL(config.server.public_url).origin : undefined;
+  const described = [`http://127.0.0.1:${port}`, ...(publicOrigin ? [publicOrigin] : [])].join(' or ');
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return { own: false, described };
+  }
+  if (publicOrigin && url.origin === publicOrigin) return { own: true, described };
+  const urlPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const ownHost = isLoopbackHost(url.hostname) || (!['0.0.0.0', '::', ''].includes(host) && url.hostname.replace(/^\[|\]$/g, '') === host);
+  return { own: url.protocol === 'http:' && urlPort === port && ownHost, described };
+}
+
+/**
+ * The credential for writes: --token, else RETROVUE_TOKEN (sent wherever the user points it),
+ * else the admin-token file of the data folder, sent only to that data folder's own server:
+ * it is this machine's master key, and a mistyped or hostile --server must not receive it.
+ * None at all is fine on loopback, which the server lets write without one.
+ */
+function credentialFor(flags: AlertFlags, base: string): Credential {
+  const explicit = flags.token ?? process.env.RETROVUE_TOKEN;
+  if (explicit) return { token: explicit.trim() };
+  let config: RetrovueConfig;
+  let token: string | undefined;
+  try {
+    config = loadConfig({ config: flags.config, data: flags.data });
+    token = readAdminToken(config.data_dir);
+  } catch {
+    return {};
+  }
+  if (!token) return {};
+  const { own, described } = ownServer(base, config);
+  if (own) return { token };
+  return {
+    withheld: `the admin token in ${adminTokenPath(config.data_dir)} was not sent: it goes only to its own server (${described}), and ${base} is not that; give --token or RETROVUE_TOKEN to send a token there`,
+  };
+}
+
+async function call(base: string, method: string, path: string, body?: unknown, credential: Credential = {}): Promise<unknown> {
   let response: Response;
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token && method !== 'GET') headers.authorization = `Bearer ${token}`;
+  if (credential.token && method !== 'GET') headers.authorization = `Bearer ${credential.token}`;
   try {
     response = await fetch(`${base}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A redirect is not followed: the token was meant for this address, not wherever it points.
+      redirect: 'manual',
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new AlertCommandError(`no Retrovue server answers at ${base} (${cause}); start it with \`retrovue serve\`, or give --server URL / RETROVUE_SERVER`);
   }
+  if (response.status >= 300 && response.status < 400) {
+    throw new AlertCommandError(`${base} answered with a redirect (${response.status}) to ${response.headers.get('location') ?? 'nowhere'}; give the server's own address with --server`);
+  }
   const payload = (await response.json().catch(() => ({}))) as { message?: string };
   if (!response.ok) {
-    const hint = response.status === 401 ? ' (give --token or RETROVUE_TOKEN: `retrovue token` on the server prints it)' : '';
+    let hint = '';
+    if (response.status === 401) hint = credential.withheld ? ` (${credential.withheld})` : ' (give --token or RETROVUE_TOKEN: `retrovue token` on the server prints it)';
     throw new AlertCommandError(`the server refused (${response.status}): ${payload.message ?? response.statusText}${hint}`);
   }
   return payload;
@@ -109,7 +159,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
   const print = (value: unknown, text: string) => process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
   try {
     const base = serverUrl(flags);
-    const token = tokenFor(flags);
+    const credential = credentialFor(flags, base);
     if (flags.list) {
       const list = (await call(base, 'GET', '/api/alerts')) as { active: AlertView[]; queued: AlertView[]; history: AlertView[] };
       const section = (title: string, alerts: AlertView[]) => `${title}:\n${alerts.length ? alerts.map((a) => `  ${describe(a)}`).join('\n') : '  none'}`;
@@ -117,7 +167,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
       return 0;
     }
     if (flags.cancel !== undefined) {
-      const alert = (await call(base, 'DELETE', `/api/alerts/${encodeURIComponent(flags.cancel)}`, undefined, token)) as AlertView;
+      const alert = (await call(base, 'DELETE', `/api/alerts/${encodeURIComponent(flags.cancel)}`, undefined, credential)) as AlertView;
       print(alert, `Alert #${alert.id} ended; its channels are back on their schedules.`);
       return 0;
     }
@@ -128,7 +178,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
       priority: numberOf(flags.priority, '--priority'),
       channels: channelsOf(flags.channels),
       duration: numberOf(flags.duration, '--duration'),
-    }, token)) as AlertView;
+    }, credential)) as AlertView;
     const reached = alert.onAirChannels.length ? `on the air now on channel ${alert.onAirChannels.join(', ')}` : 'waiting behind a higher-priority alert';
     print(alert, `Alert #${alert.id} sent to channel ${alert.channels.join(', ')}: ${reached}, until ${time(alert.endsAtMs)}. Cancel with: retrovue alert --cancel ${alert.id}`);
     return 0;

@@ -1,0 +1,91 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../../helpers/server.js';
+
+/** A non-loopback address of this machine, when it has one (reaches a listener on every address). */
+const externalAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+/**
+ * Issue 20, Low (and issue 23): `retrovue alert` sent the data folder's admin token to whatever
+ * --server named. A listener stands in for "some other server" and records what it is sent;
+ * it refuses every write with 401, as a real server refuses a foreign token.
+ */
+describe('retrovue alert sends the data folder\'s token only to its own server (real CLI)', () => {
+  let listener: Server;
+  let port: number;
+  let dataDir: string;
+  let token: string;
+  const received: IncomingHttpHeaders[] = [];
+  const send = (server: string, config: object, extra: string[] = []) => {
+    const file = path.join(tempDir('token-scope-config'), 'config.json');
+    writeFileSync(file, JSON.stringify({ data_dir: dataDir, ...config }));
+    return runCli(['alert', 'Test', '--priority', '1', '--channels', '1', '--duration', '5', '--server', server, '--config', file, ...extra]);
+  };
+
+  beforeAll(async () => {
+    // The CLI run by the test must not pick up a token from the environment that runs it.
+    delete process.env.RETROVUE_TOKEN;
+    delete process.env.RETROVUE_SERVER;
+    dataDir = path.join(tempDir('token-scope'), 'data');
+    const made = await runCli(['token', '--data', dataDir, '--json']);
+    token = (JSON.parse(made.stdout) as { token: string }).token;
+    listener = createServer((request, response) => {
+      received.push(request.headers);
+      if (request.url?.startsWith('/elsewhere/')) {
+        response.writeHead(307, { location: `http://127.0.0.1:${port}/api/alerts` }).end();
+        return;
+      }
+      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'credential_required', message: 'a token is required' }));
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '0.0.0.0', resolve));
+    port = (listener.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((resolve) => listener.close(resolve)));
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  it('keeps the token from a loopback server on another port than the config\'s, and says why on 401', async () => {
+    const result = await send(`http://127.0.0.1:${port}`, { streaming: { port: port === 8080 ? 8081 : 8080 } });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.authorization).toBeUndefined();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`the server refused (401): a token is required (the admin token in ${path.join(dataDir, 'admin-token')} was not sent: it goes only to its own server`);
+    expect(result.stderr).toContain('give --token or RETROVUE_TOKEN');
+  });
+
+  it.skipIf(!externalAddress)('keeps the token from another host on the config\'s port', async () => {
+    await send(`http://${externalAddress}:${port}`, { streaming: { port } });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.authorization).toBeUndefined();
+  });
+
+  it('sends the token to its own server: loopback on the config\'s port', async () => {
+    await send(`http://localhost:${port}`, { streaming: { port } });
+    expect(received.map((h) => h.authorization)).toEqual([`Bearer ${token}`]);
+  });
+
+  it('sends an explicit --token or RETROVUE_TOKEN wherever it is told', async () => {
+    await send(`http://127.0.0.1:${port}`, { streaming: { port: 8080 } }, ['--token', 'given-on-the-command-line']);
+    process.env.RETROVUE_TOKEN = 'given-in-the-environment';
+    try {
+      await send(`http://127.0.0.1:${port}`, { streaming: { port: 8080 } });
+    } finally {
+      delete process.env.RETROVUE_TOKEN;
+    }
+    expect(received.map((h) => h.authorization)).toEqual(['Bearer given-on-the-command-line', 'Bearer given-in-the-environment']);
+  });
+
+  it('follows no redirect with the token: it was meant for the address given', async () => {
+    const result = await send(`http://localhost:${port}/elsewhere`, { streaming: { port } });
+    expect(received).toHaveLength(1);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`http://localhost:${port}/elsewhere answered with a redirect (307) to http://127.0.0.1:${port}/api/alerts; give the server's own address with --server`);
+  });
+});
