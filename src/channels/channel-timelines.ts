@@ -104,10 +104,29 @@ export class ChannelTimelines {
     return this.scheduled ? this.compiled(channelNumber)?.programmeAt(tMs) : undefined;
   }
 
+  /**
+   * Resolves once channel n's timeline is compiled through `untilMs` (as far as its horizon
+   * reaches), compiling nothing on the caller's turn: what a viewer's query awaits before it
+   * reads. Loops need nothing.
+   */
+  async whenCompiled(channelNumber: number, untilMs: number): Promise<void> {
+    if (this.scheduled) await this.compiled(channelNumber)?.whenCompiled(untilMs);
+  }
+
+  /** The instants a viewer may ask a compiled timeline about (its kept history to its horizon); undefined for loops. */
+  queryWindow(channelNumber: number, nowMs: number): { fromMs: number; toMs: number } | undefined {
+    return this.scheduled ? this.compiled(channelNumber)?.queryWindow(nowMs) : undefined;
+  }
+
+  /** Stops the compiled timelines' background compiles (server shutdown). */
+  stopCompiling(): void {
+    this.options.scheduling.stop();
+  }
+
   /** Validates and stores a new schedule, then recompiles the channel's future; says what changed. */
-  setSchedule(channelNumber: number, schedule: unknown): { channel: StoredChannel; change: TimelineChange } {
+  async setSchedule(channelNumber: number, schedule: unknown): Promise<{ channel: StoredChannel; change: TimelineChange }> {
     const channel = this.options.store.setSchedule(channelNumber, schedule);
-    return { channel, change: this.reschedule(channelNumber) };
+    return { channel, change: await this.reschedule(channelNumber) };
   }
 
   /**
@@ -130,7 +149,7 @@ export class ChannelTimelines {
     // A channel switched off, or to another quality, gets a fresh encoder from its next viewer on.
     if (channel.enabled !== before.enabled || channel.quality !== before.quality) await this.options.stopChannel(channelNumber);
     if (channel.alwaysOn !== before.alwaysOn) this.options.alwaysOnChanged?.(channelNumber, channel.alwaysOn && channel.enabled);
-    return { channel, change: affectsAiring ? this.reschedule(channelNumber) : null };
+    return { channel, change: affectsAiring ? await this.reschedule(channelNumber) : null };
   }
 
   /** A new channel; an always-on one starts at once. */
@@ -197,8 +216,8 @@ export class ChannelTimelines {
     return changed;
   }
 
-  private reschedule(channelNumber: number): TimelineChange {
+  private async reschedule(channelNumber: number): Promise<TimelineChange> {
     const timeline = this.scheduled ? this.compiled(channelNumber) : undefined;
-    return timeline ? timeline.reschedule() : { effectiveFromMs: this.now(), removed: [], added: [] };
+    return timeline ? timeline.reschedule().change : { effectiveFromMs: this.now(), removed: [], added: [] };
   }
 }

@@ -5,10 +5,33 @@ import { slateAiring } from '../timeline/slate-airing.js';
 import type { Airing, AiringProgram, ChannelTimeline, TimelinePosition } from '../timeline/types.js';
 
 export const MIN_HORIZON_MS = 48 * 3600_000;
-/** Compile ahead in chunks, so extension happens now and then rather than on every call. */
-const EXTEND_CHUNK_MS = 6 * 3600_000;
+/** The horizon is topped up a chunk at a time, so extension happens now and then rather than continuously. */
+export const EXTEND_CHUNK_MS = 6 * 3600_000;
+/**
+ * One compile step: about an hour of schedule. A step compiles whole units (a block, a gap), so
+ * a long block is one step; either way a step takes a few milliseconds, and the event loop runs
+ * between steps.
+ */
+export const COMPILE_STEP_MS = 3600_000;
+/**
+ * Compiled at once when a timeline is made or rescheduled, so the channel airs at once and its
+ * graphics find what is up next (they look 6 h ahead); the rest of the horizon follows in steps.
+ */
+const IMMEDIATE_SPAN_MS = 6 * 3600_000;
+/** While caught up, the horizon is looked at again at least this often (time passes; clocks jump). */
+const RECHECK_MS = 5 * 60_000;
+/** Kept behind now at least this long, whatever the guide's history: the control room's guide reads 1.5 h back. */
+export const MIN_HISTORY_MS = 3 * 3600_000;
 /** After a long shutdown, do not compile the missed days: start again from now, progress kept. */
 const MAX_CATCH_UP_MS = 7 * 24 * 3600_000;
+
+/** How far a compiled timeline reaches ahead and keeps behind, from the guide's settings. */
+export function timelineSpans(guide: { days: number; history_hours: number }): { horizonMs: number; historyMs: number } {
+  return {
+    horizonMs: Math.max(MIN_HORIZON_MS, guide.days * 24 * 3600_000),
+    historyMs: Math.max(MIN_HISTORY_MS, guide.history_hours * 3600_000),
+  };
+}
 
 export interface CompiledTimelineOptions {
   store: TimelineStore;
@@ -51,8 +74,14 @@ export function foldProgrammes(airings: Airing[]): Array<{ program: AiringProgra
 
 /**
  * A channel's compiled schedule as a ChannelTimeline. Airings, once compiled, are stored
- * and never recompiled (restart → same airings); the horizon is extended as time passes,
- * continuing from the stored progress. Only `reschedule()` changes the stored future.
+ * and never recompiled (restart → same airings); only `reschedule()` changes the stored future.
+ *
+ * The horizon (now + horizonMs + up to a chunk) is kept compiled in the background, a step at
+ * a time with the event loop free between steps: started when the timeline is made and again
+ * as time passes. Readers read what is compiled and never make it compile further, so no
+ * request can make the server compile (and store) a far future, or compile for long on its
+ * turn. Only playout's `at()` may compile on its turn, and only the step it needs when the
+ * background is somehow behind; nothing is ever compiled past the horizon.
  */
 export class CompiledTimeline implements ChannelTimeline {
   readonly endsAtMs = undefined;
@@ -63,39 +92,190 @@ export class CompiledTimeline implements ChannelTimeline {
   private readonly now: () => number;
   private readonly fileExists: (path: string) => boolean;
   private readonly existence = new Map<string, { exists: boolean; checkedAtMs: number }>();
+  /** The background compiles until here (the horizon when it was last topped up, or what a reader awaits). */
+  private backgroundTargetMs = 0;
+  /** The schedule and catalog for the steps of one background run: read once per run, not per step. */
+  private runInput: CompileInput | undefined;
+  private nextStep: NodeJS.Immediate | undefined;
+  private recheck: NodeJS.Timeout | undefined;
+  private readonly waiters: Array<{ untilMs: number; resolve: () => void }> = [];
+  private stopped = false;
 
   constructor(private readonly options: CompiledTimelineOptions) {
     this.horizonMs = Math.max(MIN_HORIZON_MS, options.horizonMs ?? MIN_HORIZON_MS);
-    this.historyMs = options.historyMs ?? 6 * 3600_000;
+    this.historyMs = Math.max(MIN_HISTORY_MS, options.historyMs ?? 6 * 3600_000);
     this.now = options.now ?? Date.now;
     this.fileExists = options.fileExists ?? existsSync;
     const nowMs = this.now();
     const head = options.store.head();
     this.airings = head ? options.store.load(nowMs - this.historyMs) : [];
     this.compiledUntilMs = head?.compiledUntilMs ?? nowMs;
-    if (head && head.compiledUntilMs < nowMs - MAX_CATCH_UP_MS) {
-      this.compiledUntilMs = nowMs;
-      this.options.store.append([], [], { compiledUntilMs: nowMs, state: head.state });
-    }
-    this.ensureCompiled(nowMs + this.horizonMs);
+    this.skipLongOutage(nowMs);
+    this.compileThrough(nowMs + IMMEDIATE_SPAN_MS);
+    this.topUpHorizon();
   }
 
   get startMs(): number | undefined {
     return this.airings[0]?.startMs;
   }
 
-  /** Compiles (and stores) until at least `untilMs`. */
-  ensureCompiled(untilMs: number): void {
-    if (this.compiledUntilMs >= untilMs) return;
-    const head = this.options.store.head();
-    const state = head?.state ?? initialState();
-    const target = Math.max(untilMs, this.now() + this.horizonMs) + EXTEND_CHUNK_MS;
-    const result = compileTimeline(this.options.input(), state, this.compiledUntilMs, target);
+  /** Where the compiled (and stored) timeline ends for now. */
+  get compiledUntil(): number {
+    return this.compiledUntilMs;
+  }
+
+  /** The instants a viewer may ask about: from the kept history to the horizon. */
+  queryWindow(nowMs = this.now()): { fromMs: number; toMs: number } {
+    return { fromMs: nowMs - this.historyMs, toMs: nowMs + this.horizonMs };
+  }
+
+  /** The furthest the timeline is ever compiled: the horizon plus the chunk it is topped up by. */
+  private horizonEnd(nowMs: number): number {
+    return nowMs + this.horizonMs + EXTEND_CHUNK_MS;
+  }
+
+  /**
+   * Resolves once the timeline is compiled through `untilMs` (at most to the horizon), without
+   * compiling anything on the caller's turn: the background does it, in steps. Readers that
+   * answer viewers await this, then read.
+   */
+  whenCompiled(untilMs: number): Promise<void> {
+    const wanted = Math.min(untilMs, this.horizonEnd(this.now()));
+    if (this.compiledUntilMs >= wanted || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push({ untilMs: wanted, resolve });
+      this.compileInBackground(wanted);
+    });
+  }
+
+  /** Stops compiling in the background (server shutdown, channel deleted or renumbered); readers stop waiting. */
+  stop(): void {
+    this.stopped = true;
+    if (this.nextStep) clearImmediate(this.nextStep);
+    if (this.recheck) clearTimeout(this.recheck);
+    this.nextStep = undefined;
+    this.recheck = undefined;
+    this.settleWaiters(Infinity);
+  }
+
+  /** A timeline left for more than MAX_CATCH_UP_MS starts again from now, its progress kept. */
+  private skipLongOutage(nowMs: number): void {
+    if (this.compiledUntilMs >= nowMs - MAX_CATCH_UP_MS) return;
+    this.compiledUntilMs = nowMs;
+    const state = this.options.store.head()?.state ?? initialState();
+    this.options.store.append([], [], { compiledUntilMs: nowMs, state });
+  }
+
+  /** One step: whole units from where the timeline ends, about COMPILE_STEP_MS of them, stored at once. */
+  private compileStep(input: CompileInput): void {
+    const state = this.options.store.head()?.state ?? initialState();
+    const result = compileTimeline(input, state, this.compiledUntilMs, this.compiledUntilMs + COMPILE_STEP_MS);
     this.options.store.append(result.airings, result.checkpoints, { compiledUntilMs: result.endMs, state: result.state });
-    const keepFrom = this.now() - this.historyMs;
-    this.airings = [...this.airings.filter((a) => a.endMs > keepFrom), ...result.airings];
     this.compiledUntilMs = result.endMs;
-    this.options.store.prune(keepFrom - 24 * 3600_000);
+    // Airings are contiguous, so the history to forget is a prefix.
+    const keepFrom = this.now() - this.historyMs;
+    let forget = 0;
+    while (forget < this.airings.length && this.airings[forget]!.endMs <= keepFrom) forget += 1;
+    if (forget > 0) this.airings.splice(0, forget);
+    for (const airing of result.airings) this.airings.push(airing);
+  }
+
+  /** Compiles synchronously, step by step, until the timeline reaches past `untilMs`. */
+  private compileThrough(untilMs: number): void {
+    if (this.compiledUntilMs >= untilMs) return;
+    const input = this.options.input();
+    while (this.compiledUntilMs < untilMs) this.compileStep(input);
+    this.pruneStore();
+  }
+
+  private pruneStore(): void {
+    this.options.store.prune(this.now() - this.historyMs - 24 * 3600_000);
+  }
+
+  /** Tops the horizon up by a chunk when less than half a chunk of it is left. */
+  private topUpHorizon(): void {
+    const nowMs = this.now();
+    if (this.compiledUntilMs < this.horizonEnd(nowMs) - EXTEND_CHUNK_MS / 2) this.compileInBackground(this.horizonEnd(nowMs));
+    else this.armRecheck();
+  }
+
+  private compileInBackground(untilMs: number): void {
+    this.backgroundTargetMs = Math.max(this.backgroundTargetMs, untilMs);
+    if (this.stopped || this.nextStep) return;
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = undefined;
+    this.nextStep = setImmediate(() => this.backgroundStep());
+  }
+
+  private backgroundStep(): void {
+    this.nextStep = undefined;
+    if (this.stopped) return;
+    try {
+      if (this.compiledUntilMs < this.backgroundTargetMs) {
+        this.runInput ??= this.options.input();
+        this.compileStep(this.runInput);
+        this.settleWaiters(this.compiledUntilMs);
+        if (this.compiledUntilMs < this.backgroundTargetMs) {
+          this.nextStep = setImmediate(() => this.backgroundStep());
+          return;
+        }
+      }
+      this.pruneStore();
+    } catch {
+      // A database closed under it (shutdown) ends the background for good; anything else is
+      // tried again at the next recheck, and playout's own `at()` would surface it meanwhile.
+      if (!this.options.store.isOpen) {
+        this.stop();
+        return;
+      }
+    }
+    this.runInput = undefined;
+    this.settleWaiters(Infinity);
+    this.armRecheck();
+  }
+
+  /** Looks at the horizon again when about half a chunk of it has gone by (or sooner, at most RECHECK_MS). */
+  private armRecheck(): void {
+    if (this.stopped) return;
+    if (this.recheck) clearTimeout(this.recheck);
+    const spare = this.compiledUntilMs - (this.horizonEnd(this.now()) - EXTEND_CHUNK_MS / 2);
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      this.topUpHorizon();
+    }, Math.min(Math.max(spare, 1000), RECHECK_MS));
+    // A stopped server must not be kept alive by the horizon's clock.
+    this.recheck.unref();
+  }
+
+  private settleWaiters(compiledUntilMs: number): void {
+    for (let i = this.waiters.length - 1; i >= 0; i -= 1) {
+      const waiter = this.waiters[i]!;
+      if (waiter.untilMs > compiledUntilMs) continue;
+      this.waiters.splice(i, 1);
+      waiter.resolve();
+    }
+  }
+
+  /**
+   * Playout must always get an airing: when the background is somehow behind (a stalled event
+   * loop, a machine woken from sleep), the step `tMs` needs is compiled now. Only a step past
+   * both now and the compiled end, and never past the horizon.
+   */
+  private coverForPlayout(tMs: number): void {
+    if (tMs < this.compiledUntilMs || this.stopped) return;
+    const nowMs = this.now();
+    if (tMs >= Math.max(nowMs, this.compiledUntilMs) + COMPILE_STEP_MS || tMs >= this.horizonEnd(nowMs)) return;
+    this.skipLongOutage(nowMs);
+    this.compileThrough(tMs + 1);
+  }
+
+  /** The airing on air at `tMs` among those compiled, if any. */
+  private airingAt(tMs: number): Airing | undefined {
+    const first = this.airings[0];
+    if (!first || tMs < first.startMs || tMs >= this.compiledUntilMs) return undefined;
+    const airing = this.airings[this.indexAt(tMs)]!;
+    // After a long outage the stored airings stop and compiling restarted later: a hole.
+    return tMs < airing.endMs ? airing : undefined;
   }
 
   private indexAt(tMs: number): number {
@@ -109,9 +289,8 @@ export class CompiledTimeline implements ChannelTimeline {
     return low;
   }
 
-  /** Published airings overlapping [fromMs, toMs), exactly as compiled (the guide's view). */
+  /** Published airings overlapping [fromMs, toMs), exactly as compiled (the guide's view); never compiles. */
   publishedBetween(fromMs: number, toMs: number, limit = 100_000): Airing[] {
-    this.ensureCompiled(toMs);
     if (this.airings.length === 0) return [];
     const result: Airing[] = [];
     for (let i = this.indexAt(fromMs); i < this.airings.length && result.length < limit; i += 1) {
@@ -122,11 +301,9 @@ export class CompiledTimeline implements ChannelTimeline {
     return result;
   }
 
-  /** The guide programme (show plus its breaks) on air at t, with its folded start and end. */
+  /** The guide programme (show plus its breaks) on air at t, with its folded start and end; never compiles. */
   programmeAt(tMs: number): { program: AiringProgram; startMs: number; endMs: number } | undefined {
-    this.ensureCompiled(tMs + 1);
-    const first = this.airings[0];
-    if (!first || tMs < first.startMs) return undefined;
+    if (!this.airingAt(tMs)) return undefined;
     const index = this.indexAt(tMs);
     const airing = this.airings[index]!;
     if (!airing.program) return { program: { id: String(airing.startMs), title: airing.title }, startMs: airing.startMs, endMs: airing.endMs };
@@ -156,11 +333,12 @@ export class CompiledTimeline implements ChannelTimeline {
     return slateAiring(airing.startMs, airing.endMs, `Slate (missing: ${airing.title})`, airing.program);
   }
 
+  /** What airs at t. Compiles only the step playout needs when the background is behind (see coverForPlayout). */
   at(tMs: number): TimelinePosition | undefined {
-    this.ensureCompiled(tMs + 1);
-    const first = this.airings[0];
-    if (!first || tMs < first.startMs) return undefined;
-    const airing = this.playable(this.airings[this.indexAt(tMs)]!);
+    this.coverForPlayout(tMs);
+    const compiled = this.airingAt(tMs);
+    if (!compiled) return undefined;
+    const airing = this.playable(compiled);
     return { airing, offsetMs: tMs - airing.startMs };
   }
 
@@ -180,21 +358,34 @@ export class CompiledTimeline implements ChannelTimeline {
 
   /**
    * Applies an edited schedule: everything before the next unit boundary after `nowMs`
-   * stays as published; the rest is recompiled. Returns the programmes that changed.
+   * stays as published; the rest is recompiled, the next hours at once (playout reads them),
+   * the rest of the horizon in the background. `change` resolves once the recompiled timeline
+   * covers what was published before, with the programmes that changed.
    */
-  reschedule(): TimelineChange {
+  reschedule(): { effectiveFromMs: number; change: Promise<TimelineChange> } {
     const nowMs = this.now();
     const checkpoint = this.options.store.checkpointAtOrAfter(nowMs);
     const fromMs = checkpoint?.atMs ?? this.compiledUntilMs;
     const state = checkpoint?.state ?? this.options.store.head()?.state ?? initialState();
     const before = foldProgrammes(this.airings.filter((a) => a.startMs >= fromMs));
+    const publishedUntilMs = this.compiledUntilMs;
     this.options.store.truncateFrom(fromMs);
     this.airings = this.airings.filter((a) => a.startMs < fromMs);
-    const result = compileTimeline(this.options.input(), state, fromMs, nowMs + this.horizonMs + EXTEND_CHUNK_MS);
-    this.options.store.append(result.airings, result.checkpoints, { compiledUntilMs: result.endMs, state: result.state });
-    this.airings.push(...result.airings);
-    this.compiledUntilMs = result.endMs;
-    const after = foldProgrammes(result.airings);
+    // A background run under way continues from the new end, with the new schedule.
+    this.runInput = undefined;
+    const input = this.options.input();
+    const first = compileTimeline(input, state, fromMs, Math.max(fromMs, nowMs + IMMEDIATE_SPAN_MS));
+    this.options.store.append(first.airings, first.checkpoints, { compiledUntilMs: first.endMs, state: first.state });
+    for (const airing of first.airings) this.airings.push(airing);
+    this.compiledUntilMs = first.endMs;
+    this.compileInBackground(this.horizonEnd(nowMs));
+    const change = this.whenCompiled(publishedUntilMs).then(() => this.changeSince(fromMs, before));
+    return { effectiveFromMs: fromMs, change };
+  }
+
+  /** What the recompiled future from `fromMs` changed, programme by programme, against `before`. */
+  private changeSince(fromMs: number, before: ReturnType<typeof foldProgrammes>): TimelineChange {
+    const after = foldProgrammes(this.airings.filter((a) => a.startMs >= fromMs));
     const key = (p: { startMs: number; endMs: number; program: AiringProgram }) => `${p.startMs}|${p.endMs}|${p.program.title}|${p.program.subtitle ?? ''}`;
     const summary = (p: { startMs: number; endMs: number; program: AiringProgram }): ProgrammeSummary => ({
       startMs: p.startMs,

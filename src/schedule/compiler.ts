@@ -108,13 +108,28 @@ function programInfo(item: CatalogItem, id: string, block?: string): AiringProgr
   return { ...base, title: item.title };
 }
 
+/**
+ * Block occurrences per local date, kept with the blocks they came from: the timeline compiles
+ * in small steps, and without this each step would recompute the same days' occurrences
+ * (luxon zone arithmetic, the bulk of a short step's cost for a schedule of many blocks).
+ */
+const occurrenceCaches = new WeakMap<ScheduleBlock[], Map<string, Map<string, Occurrence[]>>>();
+
+function occurrencesOf(blocks: ScheduleBlock[], zone: string): Map<string, Occurrence[]> {
+  let byZone = occurrenceCaches.get(blocks);
+  if (!byZone) occurrenceCaches.set(blocks, (byZone = new Map()));
+  let byDate = byZone.get(zone);
+  if (!byDate) byZone.set(zone, (byDate = new Map()));
+  return byDate;
+}
+
 class Compilation {
   readonly airings: Airing[] = [];
   readonly checkpoints: Checkpoint[] = [];
   private readonly pools: InterstitialPools;
   private readonly fallback: CatalogItem[];
   private readonly contentPools = new Map<string, CatalogItem[]>();
-  private readonly occurrenceCache = new Map<string, Occurrence[]>();
+  private readonly occurrenceCache: Map<string, Occurrence[]>;
 
   constructor(
     private readonly input: CompileInput,
@@ -122,6 +137,7 @@ class Compilation {
   ) {
     this.pools = interstitialPools(input.catalog);
     this.fallback = defaultPool(input.catalog);
+    this.occurrenceCache = occurrencesOf(input.schedule.blocks, input.timeZone);
   }
 
   private programId(startMs: number): string {
@@ -375,6 +391,9 @@ class Compilation {
         this.occurrenceCache.set(key, list);
       }
       for (const o of list) if (o.endMs > cursor && (!best || o.startMs < best.startMs)) best = o;
+      // Every occurrence on a later date starts after every one on this date (a block lasts at
+      // most a day), so the first date with a candidate holds the earliest: stop computing dates.
+      if (best) break;
     }
     return best;
   }

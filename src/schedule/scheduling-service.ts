@@ -24,6 +24,7 @@ export interface SchedulingServiceOptions {
 /** Each stored channel's compiled timeline, made on first use and kept (src/channels/channel-timelines.ts picks it). */
 export class SchedulingService {
   private readonly timelines = new Map<number, CompiledTimeline>();
+  private stopped = false;
 
   constructor(private readonly options: SchedulingServiceOptions) {}
 
@@ -43,18 +44,30 @@ export class SchedulingService {
       historyMs: this.options.historyMs,
       ...(this.options.now ? { now: this.options.now } : {}),
     });
+    // After shutdown began, a late reader still gets an answer, but nothing compiles behind it.
+    if (this.stopped) timeline.stop();
     this.timelines.set(channelNumber, timeline);
     return timeline;
   }
 
-  /** A deleted channel's timeline is forgotten, so a new channel with the number starts clean. */
-  /** Drops the in-memory timeline only (its rows moved elsewhere, e.g. to a new channel number). */
+  /**
+   * Drops the in-memory timeline only (its rows moved elsewhere, e.g. to a new channel number).
+   * Its background compile stops, or it would go on writing under the old number.
+   */
   release(channelNumber: number): void {
+    this.timelines.get(channelNumber)?.stop();
     this.timelines.delete(channelNumber);
   }
 
+  /** A deleted channel's timeline is forgotten, so a new channel with the number starts clean. */
   forget(channelNumber: number): void {
-    this.timelines.delete(channelNumber);
+    this.release(channelNumber);
     new TimelineStore(this.options.db, channelNumber).clear();
+  }
+
+  /** Stops every timeline's background compile (server shutdown: the database closes next). */
+  stop(): void {
+    this.stopped = true;
+    for (const timeline of this.timelines.values()) timeline.stop();
   }
 }

@@ -40,6 +40,11 @@ export class TimelineStore {
     readonly channelNumber: number,
   ) {}
 
+  /** False once the database is closed (server shutdown): background compiles stop then. */
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
   head(): TimelineHead | undefined {
     const row = this.db.prepare('SELECT compiled_until_ms, state_json FROM timeline_heads WHERE channel_number = ?').get(this.channelNumber) as
       | { compiled_until_ms: number; state_json: string }

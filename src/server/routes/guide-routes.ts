@@ -13,7 +13,10 @@ export function registerGuideRoutes(app: FastifyInstance, context: AppContext): 
     const to = now + context.config.guide.days * 24 * 3600_000;
     // Read past both edges so a programme straddling one is folded whole (breaks included).
     const [readFrom, readTo] = [from - PROGRAMME_REACH_MS, to + PROGRAMME_REACH_MS];
-    const channels = context.directory.list().map((channel) => ({
+    const listed = context.directory.list();
+    // Soon after a start or an edit the background compile may still be on its way to the horizon.
+    await Promise.all(listed.map((channel) => context.timelines.whenCompiled(channel.number, readTo)));
+    const channels = listed.map((channel) => ({
       channel,
       airings: context.timelines.guideAirings(channel.number, readFrom, readTo),
     }));

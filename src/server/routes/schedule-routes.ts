@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ChannelRequestError } from '../../channels/channel-store.js';
-import type { TimelineChange } from '../../schedule/compiled-timeline.js';
+import { timelineSpans, type TimelineChange } from '../../schedule/compiled-timeline.js';
 import type { Airing } from '../../timeline/types.js';
 import type { AppContext } from '../app.js';
 import { sendError as sendApiError, sendQueryError } from '../errors.js';
@@ -30,13 +30,40 @@ function describeChange(change: TimelineChange) {
   return { effectiveFrom: iso(change.effectiveFromMs), removed: change.removed.map(programme), added: change.added.map(programme) };
 }
 
-/** A time query parameter: ISO 8601 or epoch milliseconds. */
-function parseInstant(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new ChannelRequestError(400, 'bad_request', `${name}: "${value}" is not an ISO 8601 time or epoch milliseconds`, name);
+/** Epoch milliseconds as digits (up to year 33658), or an ISO 8601 date or date-time. */
+const EPOCH_MS = /^\d{1,15}$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** A query value shown in an error message: quoted, control characters escaped, cut short. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/**
+ * A time query parameter: ISO 8601 or epoch milliseconds, inside the window a viewer may ask
+ * about (the guide's history to the compiled horizon). Anything else is a 400 naming the
+ * parameter: an instant past the horizon is never compiled on a viewer's behalf.
+ */
+function parseInstant(value: unknown, name: string, window: { fromMs: number; toMs: number }): number {
+  if (Array.isArray(value)) throw new ChannelRequestError(400, 'bad_request', `${name}: give it once`, name);
+  const text = String(value);
+  const ms = EPOCH_MS.test(text) ? Number(text) : ISO_8601.test(text) ? Date.parse(text.replace(' ', 'T').replace(',', '.')) : NaN;
+  if (!Number.isFinite(ms)) throw new ChannelRequestError(400, 'bad_request', `${name}: ${shown(text)} is not an ISO 8601 time or epoch milliseconds`, name);
+  if (ms < window.fromMs || ms > window.toMs) {
+    throw new ChannelRequestError(400, 'bad_request', `${name}: must be between ${iso(window.fromMs)} and ${iso(window.toMs)} (the guide's history and horizon); got ${iso(ms)}`, name);
+  }
   return ms;
 }
+
+/** A whole-number query parameter in [min, max]. */
+function parseCount(value: unknown, name: string, min: number, max: number): number {
+  const text = Array.isArray(value) ? '' : String(value);
+  const n = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new ChannelRequestError(400, 'bad_request', `${name}: must be a whole number from ${min} to ${max}; got ${shown(text)}`, name);
+  return n;
+}
+
+const given = (value: unknown): boolean => value !== undefined && value !== '';
 
 function sendError(reply: FastifyReply, error: unknown) {
   if (error instanceof ChannelRequestError) return sendApiError(reply, error.status, error.code, error.message, error.field);
@@ -46,6 +73,14 @@ function sendError(reply: FastifyReply, error: unknown) {
 export function registerScheduleRoutes(app: FastifyInstance, context: AppContext): void {
   const { timelines } = context;
   const store = timelines.store;
+  // The timelines compile ahead in the background; that stops with the server, before the database closes.
+  app.addHook('onClose', async () => timelines.stopCompiling());
+
+  /** The instants a viewer may ask channel n about: the compiled timeline's, or for loops the guide's. */
+  const windowOf = (n: number, nowMs: number) => {
+    const spans = timelineSpans(context.config.guide);
+    return timelines.queryWindow(n, nowMs) ?? { fromMs: nowMs - spans.historyMs, toMs: nowMs + spans.horizonMs };
+  };
 
   // What is on at an instant (default now) and what is next, from the timeline playout plays.
   app.get<{ Params: { n: string }; Querystring: { at?: string } }>('/api/channels/:n/now', async (request, reply) => {
@@ -53,9 +88,13 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
       const n = Number(request.params.n);
       const timeline = Number.isInteger(n) ? timelines.timelineFor(n) : undefined;
       if (!timeline) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${request.params.n}`);
-      const at = parseInstant(request.query.at, 'at', Date.now());
+      const nowMs = Date.now();
+      const at = given(request.query.at) ? parseInstant(request.query.at, 'at', windowOf(n, nowMs)) : nowMs;
+      // The background compile reaches `at` soon after a start or an edit; wait for it, never compile here.
+      await timelines.whenCompiled(n, at + 1);
       const position = timeline.at(at);
       if (!position) return { channel: n, at: iso(at), onAir: false, now: null, next: null };
+      await timelines.whenCompiled(n, position.airing.endMs + 1);
       const next = timeline.at(position.airing.endMs);
       const programme = timelines.programmeAt(n, at);
       // An emergency alert airs over the timeline without changing it: said here, beside it.
@@ -128,7 +167,7 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
 
   app.put<{ Params: { n: string } }>('/api/channels/:n/schedule', async (request, reply) => {
     try {
-      const { channel, change } = timelines.setSchedule(Number(request.params.n), request.body);
+      const { channel, change } = await timelines.setSchedule(Number(request.params.n), request.body);
       return { schedule: channel.schedule, changes: describeChange(change) };
     } catch (error) {
       return sendError(reply, error);
@@ -139,11 +178,16 @@ export function registerScheduleRoutes(app: FastifyInstance, context: AppContext
     try {
       const n = Number(request.params.n);
       store.require(n);
-      const from = parseInstant(request.query.from, 'from', Date.now());
-      const to = parseInstant(request.query.to, 'to', from + 6 * 3600_000);
-      if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from');
-      if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days');
-      const limit = Math.min(Math.max(Number(request.query.limit ?? 5000) || 5000, 1), 20_000);
+      const nowMs = Date.now();
+      const window = windowOf(n, nowMs);
+      const { query } = request;
+      const from = given(query.from) ? parseInstant(query.from, 'from', window) : nowMs;
+      // Without `to`, six hours, as far as the horizon reaches.
+      const to = given(query.to) ? parseInstant(query.to, 'to', window) : Math.max(Math.min(from + 6 * 3600_000, window.toMs), from + 1);
+      if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from', 'to');
+      if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days', 'to');
+      const limit = given(query.limit) ? parseCount(query.limit, 'limit', 1, 20_000) : 5000;
+      await timelines.whenCompiled(n, to);
       const airings = timelines.timelineFor(n)?.airingsBetween(from, to, limit) ?? [];
       return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
     } catch (error) {

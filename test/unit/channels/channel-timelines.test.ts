@@ -15,14 +15,14 @@ const loopItems = [
   { mediaPath: '/media/b.mp4', durationMs: 30_000, title: 'B', kind: 'commercial' as const },
 ];
 
-function setup(mode: 'loop' | 'concat' | 'schedule', loops?: number, clock = { now: NOW }) {
+function setup(mode: 'loop' | 'concat' | 'schedule', loops?: number, clock = { now: NOW }, horizonMs = 48 * HOUR) {
   const db = new BetterSqlite3(':memory:');
   migrate(db);
   const store = new ChannelStore(db, 'America/New_York');
   store.seed([{ number: 1, name: 'One', schedule: weeknightSchedule }, { number: 2, name: 'Two', enabled: false }, { number: 5, name: 'Five' }], 2);
   const catalog = sampleCatalog();
   const now = () => clock.now;
-  const scheduling = new SchedulingService({ db, channel: (n) => store.get(n), catalog: () => catalog, horizonMs: 48 * HOUR, historyMs: 2 * HOUR, now });
+  const scheduling = new SchedulingService({ db, channel: (n) => store.get(n), catalog: () => catalog, horizonMs, historyMs: 2 * HOUR, now });
   const stopChannel = vi.fn(async (_n: number) => {});
   const timelines = new ChannelTimelines({ mode, store, scheduling, loop: { items: loopItems, channelCount: 2, loops }, stopChannel, now });
   return { db, store, timelines, stopChannel, clock, catalog };
@@ -97,7 +97,7 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
   it('setSchedule stores and recompiles; deleteChannel forgets the timeline and stops the encoder', async () => {
     const { db, store, timelines, stopChannel } = setup('schedule');
     timelines.timelineFor(1); // published before the edit
-    const { change } = timelines.setSchedule(1, {});
+    const { change } = await timelines.setSchedule(1, {});
     expect(change.removed.length + change.added.length).toBeGreaterThan(0);
     await timelines.deleteChannel(1);
     expect(store.get(1)).toBeUndefined();
@@ -122,9 +122,11 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(loop.mediaEdited(episode.id)).toEqual([]);
   });
 
-  it('a chapter edit during a block leaves that block as published: the breaks move from the next unit boundary', () => {
+  it('a chapter edit during a block leaves that block as published: the breaks move from the next unit boundary', async () => {
     const clock = { now: NOW };
-    const { timelines, catalog } = setup('schedule', undefined, clock);
+    // Compiled ten days ahead (guide.days 10), in the background: episode 1's next airing is in it.
+    const { timelines, catalog } = setup('schedule', undefined, clock, 10 * 24 * HOUR);
+    await timelines.whenCompiled(1, NOW + 10 * 24 * HOUR);
     const episode = catalog.find((item) => item.title === 'Sitcom Episode 1')!;
     // Six episodes, one a weekday: episode 1 airs again eight days later.
     const firstActs = () => timelines.guideAirings(1, NOW, NOW + 10 * 24 * HOUR).filter((a) => a.mediaId === episode.id && a.inPointMs === 0 && a.program?.block === 'Sitcom');
@@ -134,6 +136,7 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     episode.chapters[1] = { title: 'Act 2', timestampMs: 5 * 60_000 };
     const [change] = timelines.mediaEdited(episode.id).filter((c) => c.channel === 1);
     expect(change!.effectiveFromMs).toBe(DateTime.fromISO('2024-06-03T18:30', { zone: 'America/New_York' }).toMillis());
+    await timelines.whenCompiled(1, NOW + 10 * 24 * HOUR);
     const acts = firstActs();
     expect(acts[0]).toMatchObject({ startMs: onAirNow.startMs, outPointMs: 7 * 60_000 + 500 });
     expect(acts.slice(1).length).toBeGreaterThan(0);
@@ -156,9 +159,9 @@ describe('ChannelTimelines: the one answer to "what is channel n\'s timeline"', 
     expect(scheduled.stopChannel).not.toHaveBeenCalled();
   });
 
-  it('loop mode: schedule edits are stored but change nothing on the air', () => {
+  it('loop mode: schedule edits are stored but change nothing on the air', async () => {
     const { timelines } = setup('loop');
-    const { change } = timelines.setSchedule(1, {});
+    const { change } = await timelines.setSchedule(1, {});
     expect(change).toEqual({ effectiveFromMs: NOW, removed: [], added: [] });
   });
 

@@ -19,12 +19,14 @@ function openDb(file: string) {
 }
 
 describe('compiled timeline (SQLite-backed)', () => {
-  it('INV-TL-2: covers at least 48 h ahead, contiguous, and a restart replays the same published airings', () => {
+  it('INV-TL-2: covers at least 48 h ahead, contiguous, and a restart replays the same published airings', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrovue-tl-')), 'db.sqlite');
     let input = inputFor(weeknightSchedule);
     const db = openDb(file);
     let clock = NOW;
     const first = new CompiledTimeline({ store: new TimelineStore(db, 1), input: () => input, now: () => clock, fileExists: () => true });
+    await first.whenCompiled(NOW + MIN_HORIZON_MS);
+    first.stop();
     const window = first.publishedBetween(NOW, NOW + MIN_HORIZON_MS);
     expect(window[0]!.startMs).toBe(NOW);
     expect(window.at(-1)!.endMs).toBeGreaterThanOrEqual(NOW + MIN_HORIZON_MS);
@@ -39,9 +41,11 @@ describe('compiled timeline (SQLite-backed)', () => {
     expect(again.publishedBetween(clock, NOW + MIN_HORIZON_MS)).toEqual(window.filter((a) => a.endMs > clock));
     // Time passes: the horizon extends, continuing contiguously from what was published.
     clock = NOW + 3 * 24 * 3600_000;
+    await again.whenCompiled(clock + MIN_HORIZON_MS);
     const later = again.airingsBetween(NOW + MIN_HORIZON_MS - 3600_000, clock + MIN_HORIZON_MS);
     expect(assertContiguous(later, later[0]!.startMs)).toEqual([]);
     expect(later.at(-1)!.endMs).toBeGreaterThanOrEqual(clock + MIN_HORIZON_MS);
+    again.stop();
     db2.close();
   });
 
@@ -68,17 +72,20 @@ describe('compiled timeline (SQLite-backed)', () => {
     expect(played.filter((a) => a.mediaPath === before.airing.mediaPath)).toEqual([]);
   });
 
-  it('INV-TL-3: a schedule edit changes only the future from the next boundary and says what changed', () => {
+  it('INV-TL-3: a schedule edit changes only the future from the next boundary and says what changed', async () => {
     const db = openDb(':memory:');
     let input = inputFor(weeknightSchedule);
     const timeline = new CompiledTimeline({ store: new TimelineStore(db, 1), input: () => input, now: () => NOW, fileExists: () => true });
+    await timeline.whenCompiled(NOW + MIN_HORIZON_MS);
     const onAir = timeline.at(NOW)!;
     const pastAndCurrent = timeline.publishedBetween(NOW - 1, onAir.airing.endMs);
     const schedule = parseSchedule({
       blocks: [{ name: 'Movie Night', days: ['mon'], start: '18:00', minutes: 120, content: { type: 'movies' } }],
     });
     input = { ...input, schedule };
-    const change = timeline.reschedule();
+    const rescheduled = timeline.reschedule();
+    const change = await rescheduled.change;
+    expect(change.effectiveFromMs).toBe(rescheduled.effectiveFromMs);
     expect(change.effectiveFromMs).toBeGreaterThanOrEqual(NOW);
     expect(change.added.some((p) => p.title === 'Long Movie' || p.title === 'Short Movie')).toBe(true);
     expect(change.removed.some((p) => p.title === 'Sitcom')).toBe(true);
@@ -89,5 +96,6 @@ describe('compiled timeline (SQLite-backed)', () => {
     const programmes = foldProgrammes(after).map((p) => p.program.block);
     expect(programmes).toContain('Movie Night');
     expect(programmes).not.toContain('Sitcom');
+    timeline.stop();
   });
 });

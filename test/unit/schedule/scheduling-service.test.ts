@@ -16,11 +16,12 @@ function service(db = new BetterSqlite3(':memory:'), channels = new Map<number, 
 }
 
 describe('SchedulingService', () => {
-  it('has no timeline for a channel that does not exist, and one (kept) per stored channel', () => {
+  it('has no timeline for a channel that does not exist, and one (kept) per stored channel', async () => {
     const { scheduling } = service();
     expect(scheduling.timeline(2)).toBeUndefined();
     const timeline = scheduling.timeline(1)!;
     expect(scheduling.timeline(1)).toBe(timeline);
+    await timeline.whenCompiled(NOW + 48 * HOUR);
     const airings = timeline.publishedBetween(NOW, NOW + 48 * HOUR);
     expect(airings[0]!.startMs).toBe(NOW);
     expect(airings.at(-1)!.endMs).toBeGreaterThanOrEqual(NOW + 48 * HOUR);
