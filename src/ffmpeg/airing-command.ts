@@ -64,7 +64,7 @@ export interface AiringRenderSpec {
   };
 }
 
-const AAC_FRAME_SAMPLES = 1024;
+export const AAC_FRAME_SAMPLES = 1024;
 
 /**
  * Where an airing sits on the channel's two grids: video frames at k/fps and AAC frames at

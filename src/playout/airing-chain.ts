@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { OutputProfile } from '../config/quality.js';
-import { buildAiringRenderArgs, placeOnGrids, type SlateStyle, type SourceFacts } from '../ffmpeg/airing-command.js';
+import { AAC_FRAME_SAMPLES, buildAiringRenderArgs, placeOnGrids, type SlateStyle } from '../ffmpeg/airing-command.js';
 import type { SegmentGrid } from '../hls/segment-grid.js';
 import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
@@ -13,20 +13,11 @@ import { alertCard } from '../alerts/alert-render.js';
 import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
 import type { ChannelCache } from '../cache/channel-cache.js';
 import type { CacheEntry } from '../cache/cache-store.js';
-import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
+import { airsFile, planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
-/**
- * A slice's station graphics (src/graphics/planner.ts): the renderer's filter fragment, and,
- * when all it draws is the channel's always-on bug, the cache variant that has it burned in.
- */
-export interface SliceGraphics {
-  filter: string;
-  staticBug?: { key: string };
-  /** Wall-clock spans that need the live renderer (cards); outside them the cached picture is right. */
-  liveSpans?: ReadonlyArray<{ fromMs: number; toMs: number }>;
-}
+export type { AiringSlice, SliceGraphics } from './render-plan.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
@@ -54,13 +45,6 @@ const STALL_MS = 10_000;
 
 /** How much of the next airing may be rendered ahead of its turn. */
 const PREROLL_BUFFER_BYTES = 1024 * 1024;
-
-/** A stretch of the channel's clock that one renderer fills: a whole airing, or the rest of one. */
-export interface AiringSlice {
-  airing: Airing;
-  fromMs: number;
-  toMs: number;
-}
 
 export interface AiringChainOptions {
   timeline: ChannelTimeline;
@@ -106,7 +90,7 @@ export interface AiringChainOptions {
  * that fails gets the plain one (no drawtext); a plain one that fails ends the attempt for that
  * slot. So a broken slate costs at most two more processes per slot, never one per frame.
  */
-type Picture = 'source' | 'drawn slate' | 'plain slate';
+type Picture = 'source' | SlatePicture;
 
 export interface RendererInfo {
   slice: AiringSlice;
@@ -334,36 +318,64 @@ export class AiringChain {
     return this.options.runClockSeconds + (tMs - this.options.runStartMs) / 1000;
   }
 
-  /** Checks the source and starts its renderer (or a slate's). */
-  private async prepare(sliceAsked: AiringSlice, forceSlate?: { reason: string; picture: Exclude<Picture, 'source'> }, withoutGraphics = false): Promise<Playing> {
-    let slice = sliceAsked;
+  /** Decides how the slice airs (src/playout/render-plan.ts) and starts what the plan says. */
+  private async prepare(slice: AiringSlice, forcedSlate?: RenderFacts['forcedSlate'], withoutGraphics = false): Promise<Playing> {
+    const plan = await this.plan(slice, forcedSlate, withoutGraphics);
+    const playing = plan.kind === 'copy' ? this.copy(plan) : await this.render(plan);
+    if (this.stopped) playing.kill();
+    this.ahead = playing;
+    return playing;
+  }
+
+  /** Gathers the facts the render plan needs: the cache's file and the graphics first, the file's check only when it is rendered. */
+  private async plan(slice: AiringSlice, forcedSlate: RenderFacts['forcedSlate'], withoutGraphics: boolean): Promise<RenderPlan> {
+    const facts: RenderFacts = { slice, frameRate: this.options.profile.frameRate, ...(forcedSlate ? { forcedSlate } : {}), ...(withoutGraphics ? { withoutGraphics } : {}) };
+    const { cache, grid } = this.options;
+    // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
+    if (cache && !forcedSlate && !withoutGraphics && airsFile(slice.airing) && grid.segmentDuration >= CACHE_KEYFRAME_INTERVAL_SECONDS) {
+      const graphics = await this.graphicsFor(slice);
+      let entry: CacheEntry | undefined;
+      try {
+        entry = await cache.lookup(slice.airing.mediaPath, graphics?.staticBug?.key);
+      } catch (error) {
+        this.options.log.warn({ err: error, file: slice.airing.mediaPath }, 'media cache lookup failed: rendering live');
+      }
+      // A ramp whose first segment is no shorter than the cache's keyframe interval (a run that
+      // started on a cached keyframe) can be cut from a copied stretch: copy from the start.
+      const rampSeconds = (grid.ramp[0] ?? Infinity) >= CACHE_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
+      facts.cache = { entry, graphics, rampEndsAtMs: this.options.runStartMs + rampSeconds * 1000 };
+    }
+    let plan = planRender(facts);
+    if (plan.kind === 'probe') {
+      facts.source = await (this.options.checkSource ?? checkSource)(this.options.toolchain.ffprobePath, slice.airing.mediaPath);
+      plan = planRender(facts);
+    }
+    if (plan.kind === 'probe') throw new Error('the render plan asked for the file check twice'); // planRender never does
+    if (plan.kind === 'slate' && plan.reason && !forcedSlate) {
+      this.options.log.warn({ title: slice.airing.title, file: slice.airing.mediaPath, reason: plan.reason }, 'airing cannot play: showing a slate for its slot');
+    }
+    return plan;
+  }
+
+  private graphicsFor(slice: AiringSlice): Promise<SliceGraphics | undefined> {
+    return this.options.graphics ? this.options.graphics(slice).catch(() => undefined) : Promise.resolve(undefined);
+  }
+
+  /** A live renderer (ffmpeg) for a render, card or slate plan. */
+  private async render(plan: Exclude<RenderPlan, { kind: 'copy' }>): Promise<Playing> {
+    const { slice } = plan;
     const { airing } = slice;
-    if (this.options.cache && !forceSlate && !withoutGraphics && (airing.kind !== 'slate' && airing.kind !== 'alert') && airing.mediaPath) {
-      const decision = await this.fromCache(slice, this.options.cache);
-      if (decision && 'spliced' in decision) return decision.spliced;
-      // Live up to a cached keyframe; the rest of the airing is its own (copied) slice.
-      if (decision) slice = { ...slice, toMs: decision.liveUntilMs };
-    }
-    let facts: SourceFacts | undefined;
-    let reason = forceSlate?.reason;
-    // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
-    const card = airing.kind === 'alert' && airing.alert && !forceSlate
-      ? alertCard({ alert: airing.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone, styles: this.options.alertStyles })
-      : undefined;
-    if (!reason && !card && airing.kind !== 'slate' && airing.mediaPath) {
-      const check = await (this.options.checkSource ?? checkSource)(this.options.toolchain.ffprobePath, airing.mediaPath);
-      if (check.ok) facts = check.facts;
-      else reason = check.reason;
-    }
-    if (reason) this.options.log.warn({ title: airing.title, file: airing.mediaPath, reason }, 'airing cannot play: showing a slate for its slot');
-    const offsetIntoAiringMs = slice.fromMs - airing.startMs;
     // Graphics go on real airings only (a slate says "technical difficulties" on its own).
-    const graphics = facts && !withoutGraphics && this.options.graphics ? await this.options.graphics(slice).catch(() => undefined) : undefined;
+    const graphics = plan.kind === 'render' && plan.drawGraphics ? await this.graphicsFor(slice) : undefined;
+    // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
+    const card = plan.kind === 'card'
+      ? alertCard({ alert: plan.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone, styles: this.options.alertStyles })
+      : undefined;
     const args = buildAiringRenderArgs({
-      source: facts ? { path: airing.mediaPath, startSeconds: (airing.inPointMs + offsetIntoAiringMs) / 1000, facts } : undefined,
-      slateText: airing.kind === 'slate' && !reason ? 'Retrovue' : undefined,
-      plainSlate: forceSlate?.picture === 'plain slate',
-      slateStyle: !facts && !card ? this.options.slateStyle?.() : undefined,
+      source: plan.kind === 'render' ? { path: airing.mediaPath, startSeconds: (airing.inPointMs + slice.fromMs - airing.startMs) / 1000, facts: plan.source } : undefined,
+      slateText: plan.kind === 'slate' ? plan.text : undefined,
+      plainSlate: plan.kind === 'slate' && plan.picture === 'plain slate',
+      slateStyle: plan.kind === 'slate' ? this.options.slateStyle?.() : undefined,
       durationSeconds: (slice.toMs - slice.fromMs) / 1000,
       clockSeconds: this.clockSecondsAt(slice.fromMs),
       runSeconds: (slice.fromMs - this.options.runStartMs) / 1000,
@@ -373,76 +385,34 @@ export class AiringChain {
       ...(graphics ? { graphics } : {}),
       ...(card ? { card } : {}),
     });
-    const info: RendererInfo = { slice, pid: undefined, slate: !facts && !card, reason, ...(graphics ? { graphics: true } : {}) };
-    if (!facts && !card) this.slatesShown += 1;
-    const picture: Picture = facts || card ? 'source' : (forceSlate?.picture ?? 'drawn slate');
+    const slate = plan.kind === 'slate';
+    const info: RendererInfo = { slice, pid: undefined, slate, reason: slate ? plan.reason : undefined, ...(graphics ? { graphics: true } : {}) };
+    if (slate) this.slatesShown += 1;
+    const picture: Picture = slate ? plan.picture : 'source';
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
-    const renderer = new Renderer(info, picture, child, this.options.log);
-    if (this.stopped) renderer.kill();
-    this.ahead = renderer;
-    if (facts) this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
-    return renderer;
+    if (plan.kind === 'render') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
+    return new Renderer(info, picture, child, this.options.log);
   }
 
-  /**
-   * Whether the slice can be copy-spliced from the media cache (src/cache/splice-plan.ts): the
-   * spliced slice, a point to render live up to, or undefined (live as without a cache).
-   * A slice with station graphics is copied from the channel's variant with its static bug
-   * burned in (or the bare copy when it has no always-on bug); the spans where it draws more
-   * (cards, an intermittent bug) are rendered live, from the cached keyframe before each to the
-   * one after it.
-   */
-  private async fromCache(slice: AiringSlice, cache: ChannelCache): Promise<{ spliced: Playing } | { liveUntilMs: number } | undefined> {
-    const { grid, profile } = this.options;
-    // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
-    if (grid.segmentDuration < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
-    const graphics = this.options.graphics ? await this.options.graphics(slice).catch(() => undefined) : undefined;
-    // Graphics the cache cannot hold anywhere in the slice keep it live.
-    if (graphics && !graphics.staticBug && !graphics.liveSpans?.length) return undefined;
-    let entry: CacheEntry | undefined;
-    try {
-      entry = await cache.lookup(slice.airing.mediaPath, graphics?.staticBug?.key);
-    } catch (error) {
-      this.options.log.warn({ err: error, file: slice.airing.mediaPath }, 'media cache lookup failed: rendering live');
-      return undefined;
-    }
-    if (!entry) return undefined;
-    // Cards on screen somewhere in the slice: only their spans (rounded out to cached keyframes)
-    // are rendered live; the copy stops before the next one.
-    const bound = graphics?.liveSpans?.length
-      ? boundByLiveSpans({ airing: slice.airing, fromMs: slice.fromMs, toMs: slice.toMs, liveSpans: graphics.liveSpans, index: entry })
-      : undefined;
-    if (bound && 'liveUntilMs' in bound) return bound.liveUntilMs >= slice.toMs ? undefined : { liveUntilMs: bound.liveUntilMs };
-    if (bound) slice = { ...slice, toMs: bound.copyUntilMs };
-    // A ramp whose first segment is no shorter than the cache's keyframe interval (a run that
-    // started on a cached keyframe) can be cut from a copied stretch: copy from the start.
-    const rampSeconds = (grid.ramp[0] ?? Infinity) >= CACHE_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
-    const plan = planSlice({
-      airing: slice.airing,
-      fromMs: slice.fromMs,
-      toMs: slice.toMs,
-      index: entry,
-      rampEndsAtMs: this.options.runStartMs + rampSeconds * 1000,
-      frameRate: profile.frameRate,
-    });
-    if (plan.mode === 'live') return undefined;
-    if (plan.mode === 'split') return { liveUntilMs: plan.atMs };
+  /** A copy plan: the cached file spliced onto the channel's clock (src/cache/ts-splicer.ts). */
+  private copy(plan: Extract<RenderPlan, { kind: 'copy' }>): Playing {
+    const { slice, entry } = plan;
+    const { profile } = this.options;
     const placement = placeOnGrids(this.clockSecondsAt(slice.fromMs), (slice.toMs - slice.fromMs) / 1000, profile.frameRate, profile.audioSampleRate);
     const rate = profile.audioSampleRate;
-    const aacFrame = 1024 / rate;
+    const aacFrame = AAC_FRAME_SAMPLES / rate;
     // The live renderer's AAC packets span [audio start − 1 frame, next airing's audio start − 1
     // frame) (the priming packet comes first); a copied slice takes the cached frames that start
     // within half a frame of that span, so it tiles with either kind of neighbour.
     const audioStart = placement.baseSeconds + placement.audioStartSamples / rate;
-    const audioEnd = audioStart + (placement.audioSamples + 1024) / rate;
+    const audioEnd = audioStart + (placement.audioSamples + AAC_FRAME_SAMPLES) / rate;
     const info: RendererInfo = { slice, pid: undefined, slate: false, cached: true };
-    const release = cache.beginAiring(entry);
-    const cachedEntry = entry;
+    const release = this.options.cache!.beginAiring(entry);
     const spliced = new SplicedSlice(
       info,
       (onProgress) =>
         spliceCachedSlice({
-          entry: cachedEntry,
+          entry,
           keyframeIndex: plan.keyframeIndex,
           frames: placement.frames,
           videoStartSeconds: placement.baseSeconds + placement.videoLeadFrames / profile.frameRate,
@@ -454,10 +424,8 @@ export class AiringChain {
         }),
       release,
     );
-    cache.record('cached', (slice.toMs - slice.fromMs) / 1000);
-    if (this.stopped) spliced.kill();
-    this.ahead = spliced;
-    return { spliced };
+    this.options.cache!.record('cached', (slice.toMs - slice.fromMs) / 1000);
+    return spliced;
   }
 
   /**

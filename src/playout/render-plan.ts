@@ -1,0 +1,139 @@
+import type { CacheEntry } from '../cache/cache-store.js';
+import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
+import type { SourceFacts } from '../ffmpeg/airing-command.js';
+import type { SourceCheck } from '../library/probe.js';
+import type { Airing, AiringAlert } from '../timeline/types.js';
+
+/**
+ * How one slice of an airing becomes bytes — the one place that decides it.
+ *
+ * The airing chain gathers the facts (the slice, what the cache holds for it, the station
+ * graphics it carries, whether its file plays) and executes the plan this module returns; it
+ * does not decide. A new kind of airing (a live source, a language rendition set, a past airing,
+ * a renderer on another machine) is a new case here and a new executor there.
+ *
+ * Plans (docs/architecture.md, "Render plan"):
+ *  - `copy`: spliced from the media cache from keyframe `keyframeIndex` (no encoder);
+ *  - `render`: the file rendered live by ffmpeg, with the channel's graphics unless told not;
+ *  - `card`: an emergency alert drawn by ffmpeg (no file);
+ *  - `slate`: the slate — the timeline's own slate airing, or a file that cannot play, or what
+ *    is left of a slot after a renderer failed;
+ *  - `probe`: not a plan yet: check the file (ffprobe) and ask again with `source`.
+ * Every plan may cover less than the slice asked (a live stretch up to a cached keyframe); the
+ * chain then asks for the rest as the next slice. Every plan says `why`, for logs and tests.
+ *
+ * Invariants:
+ *  - INV-PLAN-1: `planRender` is pure: same facts, same plan (golden tests hold each case).
+ *  - INV-PLAN-2: a plan's slice starts where the slice asked starts and never ends later.
+ *  - INV-PLAN-3: a file airing is copied only when the cache holds the picture the viewer must
+ *    see (the bare copy, or the channel's static-bug variant outside any card's span).
+ */
+export type RenderPlan =
+  | { kind: 'copy'; slice: AiringSlice; entry: CacheEntry; keyframeIndex: number; why: string }
+  | { kind: 'render'; slice: AiringSlice; source: SourceFacts; drawGraphics: boolean; why: string }
+  | { kind: 'card'; slice: AiringSlice; alert: AiringAlert; why: string }
+  | { kind: 'slate'; slice: AiringSlice; picture: SlatePicture; text?: string; reason?: string; why: string };
+
+export type PlanOrProbe = RenderPlan | { kind: 'probe'; slice: AiringSlice; why: string };
+
+/** The drawn slate (text on the channel's branding) or the plain one (black, no drawtext). */
+export type SlatePicture = 'drawn slate' | 'plain slate';
+
+/** A stretch of the channel's clock that one renderer fills: a whole airing, or the rest of one. */
+export interface AiringSlice {
+  airing: Airing;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * A slice's station graphics (src/graphics/planner.ts): the renderer's filter fragment, and,
+ * when all it draws is the channel's always-on bug, the cache variant that has it burned in.
+ */
+export interface SliceGraphics {
+  filter: string;
+  staticBug?: { key: string };
+  /** Wall-clock spans that need the live renderer (cards); outside them the cached picture is right. */
+  liveSpans?: ReadonlyArray<{ fromMs: number; toMs: number }>;
+}
+
+export interface RenderFacts {
+  slice: AiringSlice;
+  frameRate: number;
+  /** The chain asks for a slate: a renderer failed and this is the rest of its slot. */
+  forcedSlate?: { reason: string; picture: SlatePicture };
+  /** The chain retries the airing without graphics (its graphics made the renderer fail at once). */
+  withoutGraphics?: boolean;
+  /**
+   * What the media cache offers for the slice; absent when the channel has no cache, or its
+   * segments are shorter than the cache's keyframe interval (a copied stretch is cut at its
+   * keyframes, which must then come at least once a segment).
+   */
+  cache?: {
+    /** The cached file for the slice's picture (bare, or the static-bug variant); undefined: not cached. */
+    entry: CacheEntry | undefined;
+    /** The slice's graphics as the cache lookup saw them (undefined: the channel draws none). */
+    graphics: SliceGraphics | undefined;
+    /** Wall-clock instant the run's cold-start ramp ends: nothing is copied inside it. */
+    rampEndsAtMs: number;
+  };
+  /** The file's check (ffprobe), once a `probe` plan asked for it. */
+  source?: SourceCheck;
+}
+
+/** Whether an airing plays a library file (not the timeline's slate, not an alert card). */
+export function airsFile(airing: Airing): boolean {
+  return airing.kind !== 'slate' && airing.kind !== 'alert' && Boolean(airing.mediaPath);
+}
+
+export function planRender(facts: RenderFacts): PlanOrProbe {
+  const { slice } = facts;
+  const { airing } = slice;
+  if (facts.forcedSlate) {
+    return { kind: 'slate', slice, picture: facts.forcedSlate.picture, reason: facts.forcedSlate.reason, why: `the rest of the slot after its renderer failed (${facts.forcedSlate.reason})` };
+  }
+  if (airing.kind === 'alert' && airing.alert) return { kind: 'card', slice, alert: airing.alert, why: `emergency alert ${airing.alert.id}` };
+  if (!airsFile(airing)) return { kind: 'slate', slice, picture: 'drawn slate', text: 'Retrovue', why: 'the timeline airs a slate here' };
+
+  let live = slice;
+  let whyLive = 'no media cache';
+  if (facts.cache && !facts.withoutGraphics) {
+    const decision = fromCache(slice, facts.cache, facts.frameRate);
+    if (decision.kind === 'copy') return decision;
+    live = decision.slice;
+    whyLive = decision.why;
+  } else if (facts.withoutGraphics) whyLive = 'retried without graphics';
+
+  if (!facts.source) return { kind: 'probe', slice: live, why: 'the file is checked before it airs' };
+  if (!facts.source.ok) return { kind: 'slate', slice: live, picture: 'drawn slate', reason: facts.source.reason, why: `the file cannot play (${facts.source.reason})` };
+  return { kind: 'render', slice: live, source: facts.source.facts, drawGraphics: !facts.withoutGraphics, why: whyLive };
+}
+
+/**
+ * What the cache can take of a file slice (src/cache/splice-plan.ts): a copy, or the live
+ * stretch before the cache can take over (the whole slice when it cannot at all).
+ * A slice with station graphics is copied from the channel's variant with its static bug
+ * burned in (or the bare copy when it has no always-on bug); the spans where it draws more
+ * (cards, an intermittent bug) are rendered live, from the cached keyframe before each to the
+ * one after it.
+ */
+function fromCache(
+  sliceAsked: AiringSlice,
+  cache: NonNullable<RenderFacts['cache']>,
+  frameRate: number,
+): Extract<RenderPlan, { kind: 'copy' }> | { kind: 'live'; slice: AiringSlice; why: string } {
+  const { graphics, entry } = cache;
+  const live = (why: string, toMs = sliceAsked.toMs) => ({ kind: 'live' as const, slice: { ...sliceAsked, toMs: Math.min(toMs, sliceAsked.toMs) }, why });
+  if (graphics && !graphics.staticBug && !graphics.liveSpans?.length) return live('its graphics change over the whole slice (only a static bug can be cached)');
+  if (!entry) return live(graphics?.staticBug ? 'the channel\'s bug variant of the file is not cached' : 'the file is not cached');
+  let slice = sliceAsked;
+  // Cards on screen somewhere in the slice: only their spans (rounded out to cached keyframes)
+  // are rendered live; the copy stops before the next one.
+  const bound = graphics?.liveSpans?.length ? boundByLiveSpans({ airing: slice.airing, fromMs: slice.fromMs, toMs: slice.toMs, liveSpans: graphics.liveSpans, index: entry }) : undefined;
+  if (bound && 'liveUntilMs' in bound) return live('a card is on screen', bound.liveUntilMs);
+  if (bound) slice = { ...slice, toMs: bound.copyUntilMs };
+  const plan = planSlice({ airing: slice.airing, fromMs: slice.fromMs, toMs: slice.toMs, index: entry, rampEndsAtMs: cache.rampEndsAtMs, frameRate });
+  if (plan.mode === 'live') return live(plan.why);
+  if (plan.mode === 'split') return live('live up to the next cached keyframe', plan.atMs);
+  return { kind: 'copy', slice, entry, keyframeIndex: plan.keyframeIndex, why: bound ? 'cached, up to the next card' : 'cached' };
+}
