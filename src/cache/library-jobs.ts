@@ -1,6 +1,6 @@
 import type { OutputProfile } from '../config/quality.js';
 import type { CatalogItem } from '../library/catalog.js';
-import { airingKindOf } from '../timeline/airing-kind.js';
+import { airingKindOf, airsFile } from '../timeline/airing-kind.js';
 import type { Airing } from '../timeline/types.js';
 import type { UpcomingAiring } from './fill-queue.js';
 
@@ -22,7 +22,7 @@ export function fillJobsForAirings(airings: Airing[], itemsByPath: ReadonlyMap<s
   const jobs: UpcomingAiring[] = [];
   for (const airing of airings) {
     const item = itemsByPath.get(airing.mediaPath);
-    if (!item || airing.kind === 'slate' || airing.kind === 'alert') continue;
+    if (!item || !airsFile(airing)) continue;
     jobs.push({ ...fillJobForItem(item, profile, loudnessTarget, airing.startMs), kind: airing.kind });
   }
   return jobs;

@@ -15,7 +15,8 @@ import type { ChannelCache } from '../cache/channel-cache.js';
 import type { CacheEntry } from '../cache/cache-store.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
-import { airsFile, planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
+import { airsFile } from '../timeline/airing-kind.js';
+import { planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
 export type { AiringSlice, SliceGraphics } from './render-plan.js';
 

@@ -11,6 +11,7 @@ import { LivePlaylist } from '../hls/live-playlist.js';
 import { cachedStartGrid, channelGrid } from '../hls/segment-grid.js';
 import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
 import { cachedRunStart } from '../cache/splice-plan.js';
+import { airsFile } from '../timeline/airing-kind.js';
 import { writeSegmentFile } from '../hls/segment-file.js';
 import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
@@ -341,7 +342,7 @@ export class ChannelSession extends EventEmitter {
     const cache = this.options.cache;
     if (!cache || this.options.segmentDurationSeconds < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
     const airing = this.options.timeline.at(atMs)?.airing;
-    if (!airing || airing.kind === 'slate' || airing.kind === 'alert' || !airing.mediaPath) return undefined;
+    if (!airing || !airsFile(airing)) return undefined;
     try {
       // The graphics of the whole airing from `atMs` - 2 s: the run may start that much earlier.
       const graphics = await this.options.graphics?.({ airing, fromMs: Math.max(airing.startMs, atMs - 2000), toMs: airing.endMs }).catch(() => undefined);

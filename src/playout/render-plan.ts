@@ -2,6 +2,7 @@ import type { CacheEntry } from '../cache/cache-store.js';
 import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
 import type { SourceCheck } from '../library/probe.js';
+import { airsFile } from '../timeline/airing-kind.js';
 import type { Airing, AiringAlert } from '../timeline/types.js';
 
 /**
@@ -79,11 +80,6 @@ export interface RenderFacts {
   };
   /** The file's check (ffprobe), once a `probe` plan asked for it. */
   source?: SourceCheck;
-}
-
-/** Whether an airing plays a library file (not the timeline's slate, not an alert card). */
-export function airsFile(airing: Airing): boolean {
-  return airing.kind !== 'slate' && airing.kind !== 'alert' && Boolean(airing.mediaPath);
 }
 
 export function planRender(facts: RenderFacts): PlanOrProbe {

@@ -1,4 +1,4 @@
-import type { AiringKind } from './types.js';
+import type { Airing, AiringKind } from './types.js';
 import type { MediaKind } from '../library/catalog.js';
 
 /** What playout calls a library kind: episodes, movies and anything unsorted air as programs. */
@@ -12,4 +12,12 @@ export function airingKindOf(kind: MediaKind): AiringKind {
     default:
       return 'program';
   }
+}
+
+/**
+ * Whether an airing plays a library file (not the timeline's slate, not an alert card): the
+ * one answer to "is there a file to check, cache or copy" (render plan, cache fill, run start).
+ */
+export function airsFile(airing: Pick<Airing, 'kind' | 'mediaPath'>): boolean {
+  return airing.kind !== 'slate' && airing.kind !== 'alert' && Boolean(airing.mediaPath);
 }
