@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { OutputProfile } from '../config/quality.js';
-import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
+import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import { checkSource } from '../library/probe.js';
 import type { Logger } from '../logging/logger.js';
 import { indexCachedFile } from './cache-index.js';
@@ -52,13 +51,7 @@ export function variantProfileKey(profile: string, variant: string | undefined):
 
 /** Runs ffmpeg at the lowest CPU priority: a fill must never take time from a live encoder. */
 function spawnNiced(command: string, args: string[]) {
-  const wrapped = wrapWithParentDeathSignal(command, args);
-  const nice = existsSync('/usr/bin/nice') ? '/usr/bin/nice' : undefined;
-  const child = nice
-    ? spawn(nice, ['-n', '19', wrapped.command, ...wrapped.args], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
-    : spawn(wrapped.command, wrapped.args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  registerChild(child);
-  return child;
+  return spawnFfmpeg(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], background: true });
 }
 
 /**

@@ -7,7 +7,7 @@
  * a burned-in clock of the file's own running time, a frame counter, the current act, and a
  * beep once per second in the audio. Episodes and movies carry three chapters in the container.
  */
-import { spawn } from 'node:child_process';
+import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -526,10 +526,10 @@ const STDERR_TAIL_CHARS = 4000;
  */
 function runFfmpeg(ffmpegPath: string, args: string[], onTime?: (seconds: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, ['-nostats', '-progress', 'pipe:1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnFfmpeg(ffmpegPath, ['-nostats', '-progress', 'pipe:1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let progress = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
       progress += chunk;
       const lines = progress.split('\n');
       progress = lines.pop() ?? '';
@@ -539,8 +539,8 @@ function runFfmpeg(ffmpegPath: string, args: string[], onTime?: (seconds: number
       }
     });
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
       // Keep only the tail: a misbehaving ffmpeg can print without end.
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 
 /**
  * Every ffmpeg Retrovue starts is registered here, so that however the server goes
@@ -40,4 +40,27 @@ export function wrapWithParentDeathSignal(command: string, args: string[]): { co
     setprivWorks = probe.status === 0;
   }
   return setprivWorks ? { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', command, ...args] } : { command, args };
+}
+
+export interface SpawnFfmpegOptions {
+  stdio: StdioOptions;
+  cwd?: string;
+  /** Lowest CPU priority (nice 19): background work (cache fills, thumbnails, the demo render) never takes time from a live encoder. */
+  background?: boolean;
+}
+
+/**
+ * The one way Retrovue starts ffmpeg (or ffprobe): with the parent-death signal, so the child
+ * dies with the server even on SIGKILL, and registered, so every exit path kills it
+ * (INV-PROC-2). Renderers, packagers, cache fills, thumbnails, graphics previews and the demo
+ * library all start here.
+ */
+export function spawnFfmpeg(command: string, args: string[], options: SpawnFfmpegOptions): ChildProcess {
+  const wrapped = wrapWithParentDeathSignal(command, args);
+  const nice = options.background && existsSync('/usr/bin/nice') ? '/usr/bin/nice' : undefined;
+  const child = nice
+    ? spawn(nice, ['-n', '19', wrapped.command, ...wrapped.args], { cwd: options.cwd, stdio: options.stdio })
+    : spawn(wrapped.command, wrapped.args, { cwd: options.cwd, stdio: options.stdio });
+  registerChild(child);
+  return child;
 }

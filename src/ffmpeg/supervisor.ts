@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
-import { registerChild, wrapWithParentDeathSignal } from './process-registry.js';
+import { spawnFfmpeg } from './process-registry.js';
 
 /**
  * A run that needs no process (the Node packager, src/streaming/ts-remuxer.ts): supervised like
@@ -124,11 +124,9 @@ export class FfmpegSupervisor extends EventEmitter {
       this.launchInProcess(runId, spec.inProcess);
       return;
     }
-    const wrapped = wrapWithParentDeathSignal(spec.command, spec.args);
     const stdio: Array<'pipe' | 'ignore'> = [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
     if (spec.progressFd === 3) stdio.push('pipe');
-    const child = spawn(wrapped.command, wrapped.args, { cwd: spec.cwd, stdio });
-    registerChild(child);
+    const child = spawnFfmpeg(spec.command, spec.args, { cwd: spec.cwd, stdio });
     this.child = child;
     // A dead reader must not take the server down with EPIPE; its exit is handled below.
     child.stdin?.on('error', () => undefined);

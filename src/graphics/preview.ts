@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import { renderTemplate, type TemplateValues } from '../config/graphics-template.js';
 import { buildOverlayFilter, type FrameSize } from './filter-graph.js';
 import type { CardPlan } from './windows.js';
@@ -51,11 +51,11 @@ export async function renderGraphicsPreview(
 
 function runForPng(ffmpegPath: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnFfmpeg(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 && chunks.length ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg could not draw the preview: ${stderr.trim() || `exit ${code}`}`))));
   });

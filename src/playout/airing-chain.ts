@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { OutputProfile } from '../config/quality.js';
 import { AAC_FRAME_SAMPLES, buildAiringRenderArgs, placeOnGrids, type SlateStyle } from '../ffmpeg/airing-command.js';
 import type { SegmentGrid } from '../hls/segment-grid.js';
-import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
+import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
@@ -24,10 +24,7 @@ export type { AiringSlice, SliceGraphics } from './render-plan.js';
 export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
 
 function spawnRenderer(command: string, args: string[]): ChildProcess {
-  const wrapped = wrapWithParentDeathSignal(command, args);
-  const child = spawn(wrapped.command, wrapped.args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-  registerChild(child);
-  return child;
+  return spawnFfmpeg(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
 }
 
 /**
