@@ -89,15 +89,23 @@ export const airingSchema = z.looseObject({
   outPointMs: z.number(),
   program: z.looseObject({ title: z.string() }).optional(),
 });
+/** A time in a viewer's query: what the timeline and now/next routes accept (longer or other forms are a 400). */
+const instantParam = (what: string) =>
+  z
+    .string()
+    .max(40)
+    .regex(/^(\d{1,15}|\d{4}-\d{2}-\d{2}([T ][0-9:.,]+(Z|[+-]\d{2}:?\d{2})?)?)$/i)
+    .optional()
+    .describe(`${what}. ISO 8601 or epoch ms, within the guide's window: from its history (guide.history_hours, at least 3 h) to its horizon (guide.days, at least 48 h) around now; outside it is a 400 naming the parameter`);
 export const timelineQuery = z
   .object({
-    from: z.string().optional().describe('ISO 8601 or epoch ms; default now'),
-    to: z.string().optional().describe('ISO 8601 or epoch ms; default from + 6 h; at most 8 days after from'),
-    limit: z.string().regex(/^\d+$/).optional().describe('most airings returned (1–20000, default 5000)'),
+    from: instantParam('default now'),
+    to: instantParam('default from + 6 h (as far as the horizon); at most 8 days after from'),
+    limit: z.string().regex(/^\d+$/).optional().describe('most airings returned (1–20000, default 5000); anything else is a 400'),
   })
   .strict();
 export const timelineSchema = z.looseObject({ channel: z.number().int(), from: isoTime, to: isoTime, airings: z.array(airingSchema) });
-export const nowQuery = z.object({ at: z.string().optional().describe('ISO 8601 or epoch ms; default now') }).strict();
+export const nowQuery = z.object({ at: instantParam('default now') }).strict();
 export const nowSchema = z.looseObject({
   channel: z.number().int(),
   at: isoTime,
