@@ -127,7 +127,7 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
     {
       method: 'post', path: '/api/alerts', operationId: 'sendAlert', tag: 'Alerts', summary: 'Break into programming with an alert',
       description: 'A higher priority pre-empts a lower one on shared channels; the lower one waits.',
-      body: { schema: alertRequestSchema(maxAlertSeconds) }, errors: [400],
+      body: { schema: alertRequestSchema(maxAlertSeconds) }, errors: [400, 429],
       responses: { 201: { description: 'the alert and where it is on the air', schema: s.alertSchema } },
     },
     { method: 'get', path: '/api/alerts/{id}', operationId: 'getAlert', tag: 'Alerts', summary: 'One alert', params: s.idParams, errors: [404], responses: { 200: { description: 'the alert', schema: s.alertSchema } } },
@@ -138,6 +138,7 @@ export function apiOperations(maxAlertSeconds: number): ApiOperation[] {
     { method: 'get', path: '/api/monitor', operationId: 'monitorSnapshot', tag: 'Monitor', summary: 'Server CPU and memory, every channel with warnings, the log tail', responses: { 200: { description: 'a snapshot', schema: s.monitorSnapshotSchema } } },
     {
       method: 'get', path: '/api/monitor/events', operationId: 'monitorEvents', tag: 'Monitor', summary: 'The monitor snapshot as Server-Sent Events, one `snapshot` event every 2 s',
+      description: 'At most 32 streams at once (8 per client address): 503 beyond. A client that does not read is dropped.', errors: [503],
       responses: { 200: { description: 'an endless event stream; each event\'s data is a monitor snapshot (see monitorSnapshot)', contentType: 'text/event-stream' } },
     },
   ];

@@ -31,12 +31,13 @@ function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query') {
 const ERROR_TEXT: Record<number, string> = {
   400: 'the request is invalid (`field` names what)',
   401: 'a write from another machine without a credential',
-  403: 'a wrong credential, a cross-site request, or a read-only LAN',
+  403: 'a wrong credential, a cross-site request, a read-only LAN, or a Host that is not this server (server.allowed_hosts)',
   404: 'no such channel, file or alert',
   409: 'it exists already',
   413: 'the body is too large',
   415: 'the body is not of an accepted type',
   422: 'the file cannot give what was asked (unplayable, no picture)',
+  429: 'too many of these at once (alerts on the air or waiting): try again after the seconds Retry-After says',
   500: 'the server failed',
   503: 'busy: try again after the seconds Retry-After says',
 };
