@@ -17,7 +17,7 @@ interface Snapshot {
 
 const percent = (value: number | null) => (value === null ? '–' : `${value.toFixed(0)}%`);
 
-/** Live from `/api/monitor/events` (Server-Sent Events): the page never polls. */
+/** Live from `/api/monitor/events` (Server-Sent Events); polls `/api/monitor` only when the server refuses another stream. */
 export function renderMonitorPage(root: HTMLElement, isCurrent: () => boolean): void {
   const server = h('section', { class: 'panel server-stats', id: 'server-stats' });
   const grid = h('div', { class: 'monitor-grid', id: 'monitor-channels' });
@@ -27,11 +27,32 @@ export function renderMonitorPage(root: HTMLElement, isCurrent: () => boolean): 
 
   const events = new EventSource('/api/monitor/events');
   events.addEventListener('open', () => (connection.textContent = 'live'));
-  events.addEventListener('error', () => (connection.textContent = 'reconnecting…'));
+  events.addEventListener('error', () => {
+    // A dropped stream is retried by the browser (CONNECTING). A refused one (503: the server
+    // already serves its maximum of live monitors) is CLOSED for good: poll instead.
+    if (events.readyState !== EventSource.CLOSED) {
+      connection.textContent = 'reconnecting…';
+      return;
+    }
+    connection.textContent = 'the server has too many live monitors open: updating every 5 s';
+    void poll();
+  });
   events.addEventListener('snapshot', (event) => {
     if (!isCurrent()) return events.close();
     draw(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
   });
+
+  async function poll(): Promise<void> {
+    while (isCurrent()) {
+      try {
+        const response = await fetch('/api/monitor');
+        if (response.ok) draw((await response.json()) as Snapshot);
+      } catch {
+        // the next round tries again
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
 
   function stat(label: string, value: string, cls = ''): HTMLElement {
     return h('div', { class: `stat ${cls}` }, h('span', { class: 'dim small' }, label), h('strong', {}, value));
