@@ -89,7 +89,7 @@ program
   .option('--list', 'show the alerts on the air, waiting, and recent')
   .option('--cancel <id>', 'end an alert early')
   .option('--server <url>', 'the running server (default: RETROVUE_SERVER, else the config file\'s host and port)')
-  .option('--token <token>', 'admin token for a server on another machine (default: RETROVUE_TOKEN, else the data folder\'s admin-token)')
+  .option('--token <token>', 'admin token for a server on another machine (default: RETROVUE_TOKEN, else the data folder\'s admin-token, which is sent only to its own server: loopback on the configured port, streaming.host or server.public_url)')
   .option('--config <file>', 'JSON config file (for streaming.host and streaming.port, data_dir)')
   .option('--data <dir>', 'data folder holding admin-token (default ./data)')
   .option('--json', 'print JSON')
