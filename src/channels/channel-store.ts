@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
@@ -255,6 +256,24 @@ export class ChannelStore implements ChannelDirectory {
     const channel = Number.isInteger(channelNumber) ? this.get(channelNumber) : undefined;
     if (!channel) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${channelNumber}`);
     return channel;
+  }
+
+  /**
+   * At start: a channel made over the API whose logo lies outside the uploads folder and the
+   * logo folder (set before logos were confined, when the API took any path) loses it and gets
+   * the call-sign card; the graphics bug would otherwise keep reading that file. Returns the
+   * channels changed.
+   */
+  releaseForeignLogos(uploadsDir: string): number[] {
+    const allowed = [uploadsDir, this.options.logoFolder].filter((dir): dir is string => dir !== undefined).map((dir) => `${path.resolve(dir)}${path.sep}`);
+    const released: number[] = [];
+    for (const channel of this.list()) {
+      if (channel.source !== 'api' || !channel.logoPath) continue;
+      if (allowed.some((dir) => path.resolve(channel.logoPath!).startsWith(dir))) continue;
+      this.setLogo(channel.number, undefined);
+      released.push(channel.number);
+    }
+    return released;
   }
 
   /**

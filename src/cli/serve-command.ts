@@ -266,6 +266,8 @@ function announceAdminToken(dataDir: string, log: Logger): void {
 function buildChannelStore(config: RetrovueConfig, db: Database, graphics: GraphicsStore, demoStation: boolean, log: Logger): ChannelStore {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const channels = new ChannelStore(db, zone, { logoFolder: config.server.logo_folder });
+  const released = channels.releaseForeignLogos(path.join(config.data_dir, 'logos'));
+  if (released.length) log.warn({ channels: released }, 'channel logos outside the data folder\'s logos/ and server.logo_folder were set over the API before logos were confined there: those channels show their call-sign card until a logo is uploaded');
   if (demoStation && seedDemoStation(channels, graphics, config.data_dir, zone)) {
     log.info('first run: the demo station (three scheduled channels) is on the air; change it at /control');
   }

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { registerChild, wrapWithParentDeathSignal } from '../ffmpeg/process-registry.js';
+import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 
 /** Width of a chapter-strip thumbnail, in pixels (the height follows the picture's aspect). */
 export const THUMBNAIL_WIDTH = 160;
@@ -345,10 +343,7 @@ export class ThumbnailCache {
   private runFfmpeg(args: string[]): Promise<void> {
     const timeoutMs = this.options.timeoutMs ?? FFMPEG_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const wrapped = wrapWithParentDeathSignal(this.options.ffmpegPath, args);
-      const [command, commandArgs] = existsSync('/usr/bin/nice') ? ['/usr/bin/nice', ['-n', '10', wrapped.command, ...wrapped.args]] : [wrapped.command, wrapped.args];
-      const child = spawn(command, commandArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
-      registerChild(child);
+      const child = spawnFfmpeg(this.options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'], background: true });
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

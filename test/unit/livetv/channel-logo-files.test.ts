@@ -73,6 +73,25 @@ describe('a logo named over the API', () => {
   });
 });
 
+describe('logos set over the API before they were confined', () => {
+  it('are released at start (call-sign card), while uploads, the logo folder and config-file paths stay', () => {
+    const folder = logoFolder();
+    const uploads = mkdtempSync(path.join(tmpdir(), 'retrovue-uploads-'));
+    const db = new BetterSqlite3(':memory:');
+    migrate(db);
+    const store = new ChannelStore(db, 'UTC', { logoFolder: folder });
+    store.seed([{ number: 1, name: 'Config', logo: '/srv/logos/one.png' }], 1);
+    store.create({ number: 2, name: 'Old API' });
+    store.setLogo(2, '/etc/passwd'); // what the API once accepted
+    store.create({ number: 3, name: 'Uploaded' });
+    store.setLogo(3, path.join(uploads, 'channel-3.png'));
+    store.create({ number: 4, name: 'Named', logo: 'retro1.png' });
+    expect(store.releaseForeignLogos(uploads)).toEqual([2]);
+    expect(store.get(2)!.logoPath).toBeUndefined();
+    expect([1, 3, 4].map((n) => store.get(n)!.logoPath)).toEqual(['/srv/logos/one.png', path.join(uploads, 'channel-3.png'), path.join(folder, 'retro1.png')]);
+  });
+});
+
 describe('serving a channel logo', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'retrovue-logos-'));
   const lines: string[] = [];
