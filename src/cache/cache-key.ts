@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OutputProfile } from '../config/quality.js';
+import { MAX_KEYFRAME_INTERVAL_SECONDS } from '../hls/segment-grid.js';
 
 /**
  * What makes two cached renditions interchangeable: the same bytes of source (path, size and
@@ -12,19 +13,11 @@ export interface FileIdentity {
   mtimeMs: number;
 }
 
-/**
- * The cache's keyframe interval in seconds of the file's own time. It must not exceed the
- * channel's segment duration: the segmenter cuts a cached stretch at its last keyframe before a
- * segment's end (see src/hls/segmenter.ts), so a GOP longer than a segment would leave nothing
- * to cut at.
- */
-export const CACHE_KEYFRAME_INTERVAL_SECONDS = 2;
-
 /** Bump when the fill command changes in a way that makes old cache files unlike new ones. */
 const FORMAT_VERSION = 2;
 
 /** The output side of the key: one string per (profile, loudness, keyframe grid). */
-export function profileKey(profile: OutputProfile, loudnessTarget: number | null, keyframeIntervalSeconds = CACHE_KEYFRAME_INTERVAL_SECONDS): string {
+export function profileKey(profile: OutputProfile, loudnessTarget: number | null, keyframeIntervalSeconds = MAX_KEYFRAME_INTERVAL_SECONDS): string {
   const p = profile;
   return [
     `v${FORMAT_VERSION}`,

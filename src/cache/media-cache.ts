@@ -9,7 +9,8 @@ import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import { checkSource } from '../library/probe.js';
 import type { Logger } from '../logging/logger.js';
 import { indexCachedFile } from './cache-index.js';
-import { CACHE_KEYFRAME_INTERVAL_SECONDS, cacheKey, profileKey, sameFile, type FileIdentity } from './cache-key.js';
+import { cacheKey, profileKey, sameFile, type FileIdentity } from './cache-key.js';
+import { MAX_KEYFRAME_INTERVAL_SECONDS } from '../hls/segment-grid.js';
 import { CacheStore, type CacheEntry } from './cache-store.js';
 import { chooseEvictions } from './eviction.js';
 import { buildCacheFillArgs } from './fill-command.js';
@@ -41,7 +42,7 @@ export interface FillRequest {
 
 /** The profile key of a fill request's entry: the profile's, plus its variant's when it has one. */
 export function entryProfileKey(request: Pick<FillRequest, 'profile' | 'loudnessTarget' | 'variant'>): string {
-  return variantProfileKey(profileKey(request.profile, request.loudnessTarget, CACHE_KEYFRAME_INTERVAL_SECONDS), request.variant?.key);
+  return variantProfileKey(profileKey(request.profile, request.loudnessTarget, MAX_KEYFRAME_INTERVAL_SECONDS), request.variant?.key);
 }
 
 /** A profile key with a variant (`…|bug-…`), or the profile key itself. */
@@ -73,7 +74,7 @@ export class MediaCache {
 
   /** The key of a profile (channels of one quality share their cache). */
   profileKeyOf(profile: OutputProfile, loudnessTarget: number | null): string {
-    return profileKey(profile, loudnessTarget, CACHE_KEYFRAME_INTERVAL_SECONDS);
+    return profileKey(profile, loudnessTarget, MAX_KEYFRAME_INTERVAL_SECONDS);
   }
 
   /**
@@ -130,7 +131,7 @@ export class MediaCache {
       source: { path: request.path, facts: check.facts },
       durationSeconds: request.durationSeconds,
       chapterSeconds: request.chapterSeconds,
-      keyframeIntervalSeconds: CACHE_KEYFRAME_INTERVAL_SECONDS,
+      keyframeIntervalSeconds: MAX_KEYFRAME_INTERVAL_SECONDS,
       profile: request.profile,
       loudnessTarget: request.loudnessTarget,
       output: partial,

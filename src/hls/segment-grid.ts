@@ -11,8 +11,13 @@ export interface SegmentGrid {
 }
 
 /**
- * Keyframes at least this often: a `.ts` viewer's initial burst starts on a keyframe a few
- * seconds back, and a decoder that joins mid-stream waits at most this long for a picture.
+ * Keyframes at least this often, live or cached: a `.ts` viewer's initial burst starts on a
+ * keyframe a few seconds back, and a decoder that joins mid-stream waits at most this long for a
+ * picture. Live renderers force keyframes on this grid; cache fills put one every this many
+ * seconds of the file's own time (src/cache/fill-command.ts), and it is part of the cache key, so
+ * changing it re-caches everything. A cached airing is copied only onto a channel whose segments
+ * are at least this long: the segmenter cuts a copied stretch at its last keyframe before a
+ * segment's end (src/hls/segmenter.ts), so a longer GOP would leave nothing to cut at.
  */
 export const MAX_KEYFRAME_INTERVAL_SECONDS = 2;
 

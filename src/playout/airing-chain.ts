@@ -3,36 +3,27 @@ import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { OutputProfile } from '../config/quality.js';
 import { AAC_FRAME_SAMPLES, buildAiringRenderArgs, placeOnGrids, type SlateStyle } from '../ffmpeg/airing-command.js';
-import type { SegmentGrid } from '../hls/segment-grid.js';
+import { MAX_KEYFRAME_INTERVAL_SECONDS, type SegmentGrid } from '../hls/segment-grid.js';
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
 import { checkSource, type SourceCheck } from '../library/probe.js';
 import { alertCard } from '../alerts/alert-render.js';
-import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
 import type { ChannelCache } from '../cache/channel-cache.js';
 import type { CacheEntry } from '../cache/cache-store.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
 import { airsFile } from '../timeline/airing-kind.js';
+import { MPEGTS_MUXER_OFFSET_SECONDS } from './stream-clock.js';
 import { planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
-export type { AiringSlice, SliceGraphics } from './render-plan.js';
-
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
-export type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
+type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
 
 function spawnRenderer(command: string, args: string[]): ChildProcess {
   return spawnFfmpeg(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
 }
-
-/**
- * What a live renderer's MPEG-TS muxer adds to every timestamp it writes (ffmpeg's default mux
- * delay and preload, measured: `-output_ts_offset X` gives a first picture at X + 1.4 s). A
- * copy-spliced slice writes the same, so the packager sees one clock.
- */
-const RENDERER_MUXER_OFFSET_SECONDS = 1.4;
 
 /**
  * A renderer that has made no progress for this long while its airing is already due is taken
@@ -154,7 +145,7 @@ class SplicedSlice implements Playing {
 }
 
 /** The slice of the timeline that is on the air at `tMs`, up to the end of its airing. */
-export function sliceAt(timeline: ChannelTimeline, tMs: number): AiringSlice | undefined {
+function sliceAt(timeline: ChannelTimeline, tMs: number): AiringSlice | undefined {
   const position = timeline.at(tMs);
   if (!position) return undefined;
   return { airing: position.airing, fromMs: tMs, toMs: position.airing.endMs };
@@ -330,7 +321,7 @@ export class AiringChain {
     const facts: RenderFacts = { slice, frameRate: this.options.profile.frameRate, ...(forcedSlate ? { forcedSlate } : {}), ...(withoutGraphics ? { withoutGraphics } : {}) };
     const { cache, grid } = this.options;
     // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
-    if (cache && !forcedSlate && !withoutGraphics && airsFile(slice.airing) && grid.segmentDuration >= CACHE_KEYFRAME_INTERVAL_SECONDS) {
+    if (cache && !forcedSlate && !withoutGraphics && airsFile(slice.airing) && grid.segmentDuration >= MAX_KEYFRAME_INTERVAL_SECONDS) {
       const graphics = await this.graphicsFor(slice);
       let entry: CacheEntry | undefined;
       try {
@@ -340,7 +331,7 @@ export class AiringChain {
       }
       // A ramp whose first segment is no shorter than the cache's keyframe interval (a run that
       // started on a cached keyframe) can be cut from a copied stretch: copy from the start.
-      const rampSeconds = (grid.ramp[0] ?? Infinity) >= CACHE_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
+      const rampSeconds = (grid.ramp[0] ?? Infinity) >= MAX_KEYFRAME_INTERVAL_SECONDS ? 0 : grid.ramp.reduce((a, b) => a + b, 0);
       facts.cache = { entry, graphics, rampEndsAtMs: this.options.runStartMs + rampSeconds * 1000 };
     }
     let plan = planRender(facts);
@@ -416,7 +407,8 @@ export class AiringChain {
           videoStartSeconds: placement.baseSeconds + placement.videoLeadFrames / profile.frameRate,
           audioFromSeconds: audioStart - 1.5 * aacFrame,
           audioToSeconds: audioEnd - 1.5 * aacFrame,
-          muxerOffsetSeconds: RENDERER_MUXER_OFFSET_SECONDS,
+          // A copy-spliced slice writes what a live renderer's muxer would, so the packager sees one clock.
+          muxerOffsetSeconds: MPEGTS_MUXER_OFFSET_SECONDS,
           frameRate: profile.frameRate,
           onProgress,
         }),

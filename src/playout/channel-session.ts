@@ -8,8 +8,7 @@ import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
 import { FfmpegSupervisor, type FfmpegProgress, type InProcessRun, type LaunchSpec } from '../ffmpeg/supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import { LivePlaylist } from '../hls/live-playlist.js';
-import { cachedStartGrid, channelGrid } from '../hls/segment-grid.js';
-import { CACHE_KEYFRAME_INTERVAL_SECONDS } from '../cache/cache-key.js';
+import { cachedStartGrid, channelGrid, MAX_KEYFRAME_INTERVAL_SECONDS } from '../hls/segment-grid.js';
 import { cachedRunStart } from '../cache/splice-plan.js';
 import { airsFile } from '../timeline/airing-kind.js';
 import { writeSegmentFile } from '../hls/segment-file.js';
@@ -22,6 +21,7 @@ import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
 import type { ChannelRenditions } from './channel-renditions.js';
 import { commonCachedStart, latestStart, type RunLockstep } from './run-lockstep.js';
+import { MPEGTS_MUXER_OFFSET_SECONDS, runClockSeconds } from './stream-clock.js';
 
 export type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
@@ -64,20 +64,6 @@ export interface ChannelSessionOptions {
   /** Test hook: the wall clock. */
   now?: () => number;
 }
-
-/** MPEG-TS timestamps wrap after 2^33 / 90 kHz ≈ 26.5 h; restarting the clock daily keeps a run inside. */
-const TIMESTAMP_PERIOD_SECONDS = 86_400;
-/**
- * Output timestamps never start at 0: the first AAC packet (encoder priming) would be negative,
- * and the MPEG-TS muxer would then shift that whole renderer later by 21 ms, off the grids.
- */
-const CLOCK_ORIGIN_SECONDS = 10;
-/**
- * What the ffmpeg packager's own muxer added to every timestamp (measured: its output's PTS is its
- * input's + 1.4 s with -copyts). The Node packager adds the same, so the channel's stream clock is
- * the same whichever packager runs.
- */
-const PACKAGER_MUXER_OFFSET_SECONDS = 1.4;
 
 /** Seconds beyond the work-ahead that an airing is handed to the packager before its start. */
 const HAND_OVER_MARGIN_SECONDS = 3;
@@ -268,7 +254,7 @@ export class ChannelSession extends EventEmitter {
         grid,
         loudnessTarget: this.options.loudnessTarget,
         runStartMs,
-        runClockSeconds: CLOCK_ORIGIN_SECONDS + (((runStartMs - this.options.epochMs) / 1000) % TIMESTAMP_PERIOD_SECONDS),
+        runClockSeconds: runClockSeconds(runStartMs, this.options.epochMs),
         sink: input,
         // An airing reaches the packager no earlier than the packager may need it (its
         // work-ahead) plus a margin for the packager's own buffering: later changes (graphics)
@@ -308,7 +294,9 @@ export class ChannelSession extends EventEmitter {
    * (code 1: the supervisor restarts it with backoff), or when it is killed (stop, break-in).
    */
   private startNodeRun(startRun: (input: Writable, output: Readable, fail: () => void) => void): InProcessRun {
-    const remuxer = new TsRemuxer({ offsetSeconds: PACKAGER_MUXER_OFFSET_SECONDS });
+    // The ffmpeg packager's muxer adds its offset once more (-copyts); the Node packager adds the
+    // same, so the channel's stream clock is the same whichever packager runs.
+    const remuxer = new TsRemuxer({ offsetSeconds: MPEGTS_MUXER_OFFSET_SECONDS });
     let settle: (result: { code: number | null; signal: NodeJS.Signals | null }) => void = () => undefined;
     const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       settle = resolve;
@@ -340,7 +328,7 @@ export class ChannelSession extends EventEmitter {
    */
   private async cachedRunStart(atMs: number): Promise<number | undefined> {
     const cache = this.options.cache;
-    if (!cache || this.options.segmentDurationSeconds < CACHE_KEYFRAME_INTERVAL_SECONDS) return undefined;
+    if (!cache || this.options.segmentDurationSeconds < MAX_KEYFRAME_INTERVAL_SECONDS) return undefined;
     const airing = this.options.timeline.at(atMs)?.airing;
     if (!airing || !airsFile(airing)) return undefined;
     try {
