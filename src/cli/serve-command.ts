@@ -34,7 +34,7 @@ import { buildLadderChannel } from '../playout/ladder-channel.js';
 import type { RunLockstep } from '../playout/run-lockstep.js';
 import type { ChannelTimeline } from '../timeline/types.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
-import { proxyAdviceAtStart } from '../server/access/client-address.js';
+import { listeningTcpPorts, proxyAdviceAtStart } from '../server/access/client-address.js';
 import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
 import { GraphicsStore } from '../graphics/graphics-store.js';
@@ -502,7 +502,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.streaming.port;
   log.info({ port }, `Retrovue is on the air: http://localhost:${port}/  ·  VLC: http://localhost:${port}/channel/1.ts`);
-  const proxyAdvice = proxyAdviceAtStart(config.server, port);
+  const proxyAdvice = proxyAdviceAtStart(config.server, port, listeningTcpPorts());
   if (proxyAdvice) log.warn(proxyAdvice);
   // A machine-readable line for scripts and tests that start the server on port 0.
   if (!process.stdout.isTTY) process.stdout.write(`${JSON.stringify({ retrovue: 'listening', port })}\n`);

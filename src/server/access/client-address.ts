@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { RetrovueConfig } from '../../config/schema.js';
@@ -67,8 +68,8 @@ export interface ClientAddress {
   /**
    * True only for a request that truly comes from this machine: its address is loopback and
    * nobody beyond it claims to have sent it. A loopback peer that forwards for someone else
-   * (a proxy on this machine that is not trusted, or a trusted one that only sent X-Real-IP)
-   * is not local: the real client is unknown.
+   * (a proxy on this machine that is not trusted, or one that only sent X-Real-IP), or that is
+   * itself a trusted proxy, is not local: the real client is unknown.
    */
   local: boolean;
   /** Set when a proxy on this machine forwards requests that cannot be attributed (for a warning). */
@@ -93,24 +94,61 @@ export function clientOf(request: FastifyRequest, trust: ProxyTrust): ClientAddr
   while (hop < chain.length - 1 && trust.trusts(chain[hop]!, hop)) hop += 1;
   const address = chain[hop]!;
   const othersBeyond = hop < chain.length - 1;
-  // Forwarding headers other than X-Forwarded-For only matter when the peer itself is the last
-  // hop: behind a trusted chain they repeat what X-Forwarded-For already said.
-  const forwardedOtherwise = hop === 0 && (request.headers.forwarded !== undefined || request.headers['x-real-ip'] !== undefined);
-  const local = isLoopback(address) && !othersBeyond && !forwardedOtherwise;
-  if (local || !isLoopback(address) || (!othersBeyond && !forwardedOtherwise)) return { address, local };
-  return { address, local, untrustedLocalProxy: trust.trusts(address, hop) ? 'no_x_forwarded_for' : 'not_trusted' };
+  // When the peer itself is the last hop (no X-Forwarded-For), two things say it is not the
+  // client: other forwarding headers (Forwarded, X-Real-IP), or being a trusted proxy — a proxy
+  // that forwards without X-Forwarded-For would otherwise make every client it serves look like
+  // this machine. Behind a trusted chain, the leftmost entry is the client, whatever it is.
+  const peerOnly = hop === 0;
+  const forwardedOtherwise = peerOnly && (request.headers.forwarded !== undefined || request.headers['x-real-ip'] !== undefined);
+  const trustedProxyAlone = peerOnly && trust.trusts(address, 0);
+  const local = isLoopback(address) && !othersBeyond && !forwardedOtherwise && !trustedProxyAlone;
+  if (local || !isLoopback(address)) return { address, local };
+  if (othersBeyond || forwardedOtherwise) return { address, local, untrustedLocalProxy: trustedProxyAlone ? 'no_x_forwarded_for' : 'not_trusted' };
+  // A trusted proxy's own request with no forwarding headers at all: a tool on this machine
+  // talking past the proxy, or a proxy not sending X-Forwarded-For. Either way, the token decides.
+  return { address, local, untrustedLocalProxy: 'no_x_forwarded_for' };
 }
 
+/** Ports a reverse proxy in front of Retrovue usually listens on. */
+const PROXY_PORTS = [80, 443, 8443];
+
 /**
- * At start: a `public_url` that is not this listener (https, or another port) says a reverse
- * proxy stands in front. If it runs on this machine with server.trust_proxy unset, all its
- * clients arrive from loopback; they are then treated as the network (clientOf), which is safe
- * but means the control room asks everyone for the token — so say what to set.
+ * At start, with no proxy trusted: signs that a reverse proxy stands in front — a `public_url`
+ * that is not this listener (https, another port), or a web server listening on this machine
+ * (80, 443, 8443). A proxy on this machine that sends no X-Forwarded-For makes every client it
+ * serves look like loopback, which no request can reveal; so say what to set. `listeningPorts`
+ * is this machine's listening TCP ports (listeningTcpPorts()).
  */
-export function proxyAdviceAtStart(server: RetrovueConfig['server'], listeningPort: number): string | undefined {
-  if (server.trust_proxy !== false || !server.public_url) return undefined;
-  const publicUrl = new URL(server.public_url);
-  const publicPort = Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80));
-  if (publicUrl.protocol !== 'https:' && publicPort === listeningPort) return undefined;
-  return `server.public_url (${server.public_url}) is not this listener (port ${listeningPort}): a reverse proxy seems to stand in front. If it runs on this machine, set server.trust_proxy to its address (e.g. ["127.0.0.1"]) so clients are told apart; until then requests it forwards are treated as from the network and need the admin token`;
+export function proxyAdviceAtStart(server: RetrovueConfig['server'], listeningPort: number, listeningPorts: ReadonlySet<number> = new Set()): string | undefined {
+  if (server.trust_proxy !== false) return undefined;
+  const advice = 'set server.trust_proxy to its address (e.g. ["127.0.0.1"]) and have it send X-Forwarded-For (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`), or clients it forwards may pass as this machine and change the station without the token';
+  if (server.public_url) {
+    const publicUrl = new URL(server.public_url);
+    const publicPort = Number(publicUrl.port || (publicUrl.protocol === 'https:' ? 443 : 80));
+    if (publicUrl.protocol === 'https:' || publicPort !== listeningPort) {
+      return `server.public_url (${server.public_url}) is not this listener (port ${listeningPort}): a reverse proxy seems to stand in front. If it runs on this machine, ${advice}`;
+    }
+  }
+  const webServer = PROXY_PORTS.find((port) => port !== listeningPort && listeningPorts.has(port));
+  if (webServer !== undefined) return `a web server listens on port ${webServer} of this machine. If it is a reverse proxy in front of Retrovue, ${advice}`;
+  return undefined;
+}
+
+/** This machine's listening TCP ports (Linux: /proc/net/tcp and tcp6; elsewhere none). */
+export function listeningTcpPorts(): Set<number> {
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; state 0A is LISTEN.
+      if (fields[3] === '0A') ports.add(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
 }

@@ -45,7 +45,7 @@ const LOCAL_PROXY_WARNINGS: Record<NonNullable<ClientAddress['untrustedLocalProx
   not_trusted:
     'a proxy on this machine forwards requests (X-Forwarded-For from loopback) but server.trust_proxy does not name it: its clients are treated as the network (writes need the token). Set server.trust_proxy to its address, e.g. ["127.0.0.1"]',
   no_x_forwarded_for:
-    'the trusted proxy sends Forwarded/X-Real-IP but no X-Forwarded-For: its clients cannot be told apart and are treated as the network. Add `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` (nginx) to its configuration',
+    'a request from a trusted proxy (server.trust_proxy) came without X-Forwarded-For: its client cannot be told apart from the proxy and is treated as the network (writes need the token). Have the proxy send it (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`); tools on this machine that talk to Retrovue directly send the token (the retrovue CLI does)',
 };
 
 function bearerOf(request: FastifyRequest): string | undefined {
@@ -133,6 +133,7 @@ export function registerWriteGuard(app: FastifyInstance, options: WriteGuardOpti
 }
 
 function describe(client: ClientAddress): string {
-  if (client.untrustedLocalProxy) return `forwarded by a proxy on this machine for a client it does not vouch for; see server.trust_proxy`;
+  if (client.untrustedLocalProxy === 'not_trusted') return 'forwarded by a proxy on this machine for a client it does not vouch for; see server.trust_proxy';
+  if (client.untrustedLocalProxy) return `${client.address} is a trusted proxy and sent no X-Forwarded-For, so the client is unknown`;
   return `${client.address} is not this machine`;
 }

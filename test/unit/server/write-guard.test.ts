@@ -5,17 +5,20 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminCredential, ensureAdminToken, writeAdminToken } from '../../../src/server/access/admin-token.js';
 import type { RetrovueConfig } from '../../../src/config/schema.js';
-import { ProxyTrust, proxyAdviceAtStart } from '../../../src/server/access/client-address.js';
+import { listeningTcpPorts, ProxyTrust, proxyAdviceAtStart } from '../../../src/server/access/client-address.js';
 import { HostAllowList } from '../../../src/server/access/host-allow-list.js';
 import { isLoopback, registerWriteGuard } from '../../../src/server/access/write-guard.js';
 
-/** A LAN client as the reverse proxy on this machine (trusted: server.trust_proxy) reports it. */
+/**
+ * A LAN client as the reverse proxy on this machine reports it: believed when the proxy is
+ * trusted (server.trust_proxy), and not loopback either way.
+ */
 const LAN = { 'x-forwarded-for': '192.168.1.50' };
 
 function appWith(options: { trustProxy?: RetrovueConfig['server']['trust_proxy']; readOnlyLan?: boolean; password?: string; allowedHosts?: string[] } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'retrovue-guard-'));
   const { token } = ensureAdminToken(dataDir);
-  const proxies = new ProxyTrust(options.trustProxy ?? ['127.0.0.1']);
+  const proxies = new ProxyTrust(options.trustProxy ?? false);
   const app = Fastify({ trustProxy: proxies.fastifyOption() });
   const warnings: string[] = [];
   const log = { ...app.log, warn: (_fields: unknown, message: string) => warnings.push(message) } as unknown as FastifyBaseLogger;
@@ -45,7 +48,7 @@ describe('write guard: credentials for writes from the network', () => {
   });
 
   it('a non-loopback write without a credential is 401 with the shared error shape and a WWW-Authenticate challenge', async () => {
-    ({ app } = appWith());
+    ({ app } = appWith({ trustProxy: ['127.0.0.1'] }));
     const reply = await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: LAN });
     expect(reply.statusCode).toBe(401);
     expect(reply.headers['www-authenticate']).toMatch(/^Bearer/);
@@ -111,6 +114,17 @@ describe('write guard: credentials for writes from the network', () => {
     const beyond = await post('127.0.0.1, 10.0.0.7');
     expect(beyond.statusCode).toBe(401);
     expect(beyond.json().message).toContain('10.0.0.7');
+  });
+
+  it('a trusted proxy is never the client itself: its request without X-Forwarded-For needs the token', async () => {
+    let token: string;
+    let warnings: string[];
+    ({ app, token, warnings } = appWith({ trustProxy: ['127.0.0.1'] }));
+    const bare = await app.inject({ method: 'POST', url: '/api/things', payload: {} });
+    expect(bare.statusCode).toBe(401);
+    expect(bare.json().message).toMatch(/trusted proxy and sent no X-Forwarded-For/);
+    expect(warnings[0]).toMatch(/without X-Forwarded-For/);
+    expect((await app.inject({ method: 'POST', url: '/api/things', payload: {}, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
   });
 
   it('a trusted proxy that only sends X-Real-IP cannot be told apart from its clients: treated as the network', async () => {
@@ -201,5 +215,21 @@ describe('proxy advice at start', () => {
     expect(proxyAdviceAtStart({ ...base, public_url: 'http://tv.example.org' }, 8080)).toMatch(/reverse proxy/);
     expect(proxyAdviceAtStart({ ...base, public_url: 'http://192.168.1.10:8080' }, 8080)).toBeUndefined();
     expect(proxyAdviceAtStart({ ...base, trust_proxy: ['127.0.0.1'], public_url: 'https://tv.example.org' }, 8080)).toBeUndefined();
+  });
+
+  it('a web server listening on 80/443 of this machine is pointed out; none, or a trusted proxy, is not', () => {
+    expect(proxyAdviceAtStart(base, 8080, new Set([22, 443, 8080]))).toMatch(/port 443 .*server\.trust_proxy/);
+    expect(proxyAdviceAtStart(base, 8080, new Set([22, 8080]))).toBeUndefined();
+    expect(proxyAdviceAtStart(base, 80, new Set([80]))).toBeUndefined(); // Retrovue itself on 80
+    expect(proxyAdviceAtStart({ ...base, trust_proxy: ['127.0.0.1'] }, 8080, new Set([443]))).toBeUndefined();
+  });
+
+  it('listeningTcpPorts reads this machine\'s listeners', async () => {
+    const { createServer } = await import('node:net');
+    const listener = createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as { port: number }).port;
+    expect(listeningTcpPorts().has(port)).toBe(true);
+    listener.close();
   });
 });
