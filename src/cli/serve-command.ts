@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ChannelRequestError, ChannelStore } from '../channels/channel-store.js';
 import { ChannelTimelines } from '../channels/channel-timelines.js';
 import { ConfigError, loadConfig, playoutWasChosen, type ServeFlags } from '../config/load.js';
 import { demoStationWasSeeded, seedDemoStation } from '../demo/demo-station.js';
-import { channelProfiles, resolveLadder, resolveOutputProfile, type OutputProfile } from '../config/quality.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { demoLibraryIsPresent } from '../demo/generate-demo-library.js';
@@ -25,20 +24,17 @@ import { LibraryScanJob } from '../library/scan-job.js';
 import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
-import { ChannelCache } from '../cache/channel-cache.js';
 import { FillQueue } from '../cache/fill-queue.js';
 import { fillJobsForAirings } from '../cache/library-jobs.js';
 import { MediaCache } from '../cache/media-cache.js';
-import { ChannelSession } from '../playout/channel-session.js';
-import { buildLadderChannel } from '../playout/ladder-channel.js';
-import type { RunLockstep } from '../playout/run-lockstep.js';
-import type { ChannelTimeline } from '../timeline/types.js';
+import { ChannelFactory, playoutSettings } from '../playout/channel-factory.js';
+import { ChannelOutputs } from '../playout/channel-outputs.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
 import { listeningTcpPorts, proxyAdviceAtStart } from '../server/access/client-address.js';
 import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
 import { GraphicsStore } from '../graphics/graphics-store.js';
-import { GraphicsPlanner, type GraphicsChannel, type StaticBug } from '../graphics/planner.js';
+import { GraphicsPlanner } from '../graphics/planner.js';
 import { renderGraphicsPreview } from '../graphics/preview.js';
 import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { registerLibraryFolderRoutes } from '../server/routes/library-folder-routes.js';
@@ -46,7 +42,7 @@ import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { AlertStore } from '../alerts/alert-store.js';
-import { AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline.js';
+import type { AlertSource } from '../alerts/alert-timeline.js';
 
 class StartupError extends Error {}
 
@@ -115,8 +111,9 @@ function loopItemsOf(items: CatalogItem[]): LoopItem[] {
 }
 
 /**
- * The channels' timelines and the encoders that play them. Sessions are made for the channels
- * that play at start, and later for a channel created over the API, from its first viewer on.
+ * Playout wired together: the channels' timelines (which one each channel plays), what each airs
+ * at, and the encoders that play them. Sessions are made for the channels that play at start,
+ * and later for a channel created over the API, from its first viewer on.
  */
 function buildChannels(
   config: RetrovueConfig,
@@ -128,7 +125,7 @@ function buildChannels(
   alerts: AlertSource,
   graphics: GraphicsStore,
   mediaCache: MediaCache | undefined,
-): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; staticBugOf: StaticBugOf } {
+): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; outputs: ChannelOutputs; factory: ChannelFactory } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
     store: channels,
@@ -148,104 +145,34 @@ function buildChannels(
     log: log.child({ component: 'graphics' }),
     canDrawText: toolchain.filters.has('drawtext'),
   });
-  const makeSession = (channelNumber: number): ChannelSession | undefined => {
-    const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
-    if (!timeline) return undefined;
-    // A stored channel's own quality (schedule mode) overrides streaming.quality.
-    const profile = resolveOutputProfile(config, timelines.qualityOf(channelNumber));
-    const channelDir = path.join(config.data_dir, 'channels', String(channelNumber));
-    const ladder = resolveLadder(config, channelNumber);
-    if (ladder.length === 0) return sessionFor(channelNumber, timeline, profile, { workDir: channelDir, log: log.child({ channel: channelNumber }) });
-    return buildLadderChannel({
-      channelNumber,
-      channelProfile: profile,
-      ladder,
-      segmentDurationSeconds: config.streaming.segment_duration,
-      log: log.child({ channel: channelNumber }),
-      cacheFor: mediaCache ? (rungProfile, siblings) => new ChannelCache(mediaCache, mediaCache.profileKeyOf(rungProfile, config.ffmpeg.loudness_target), siblings) : undefined,
-      bugVariant: async (rungProfile) => (await staticBugOf(channelNumber, rungProfile))?.key,
-      makeSession: (rungProfile, extras) =>
-        sessionFor(channelNumber, timeline, rungProfile, {
-          ...extras,
-          workDir: extras.rung ? path.join(channelDir, 'rungs', extras.rung) : channelDir,
-          log: log.child(extras.rung ? { channel: channelNumber, rung: extras.rung } : { channel: channelNumber }),
-        }),
-    });
-  };
-  /**
-   * A session playing `timeline` at `profile`: the channel's own, or one rung of its ladder
-   * (its own workDir, log, cache view, lockstep and segment URIs).
-   */
-  const sessionFor = (
-    channelNumber: number,
-    timeline: ChannelTimeline,
-    profile: OutputProfile,
-    extras: { workDir: string; log: Logger; lockstep?: RunLockstep; segmentUriPrefix?: string; cache?: ChannelCache },
-  ): ChannelSession => {
-    const cache = extras.cache ?? (mediaCache ? new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, config.ffmpeg.loudness_target)) : undefined);
-    return new ChannelSession({
-      channelNumber,
-      // Playout airs the timeline with any emergency alert laid over it; the guide reads the timeline.
-      timeline: new AlertOverlayTimeline(timeline, channelNumber, alerts),
-      epochMs: timelines.epochOf(channelNumber),
-      toolchain,
-      profile,
-      segmentDurationSeconds: config.streaming.segment_duration,
-      playlistSize: config.streaming.playlist_size,
-      loudnessTarget: config.ffmpeg.loudness_target,
-      workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 4,
-      tsBurstSeconds: config.streaming.ts_burst,
-      packager: config.streaming.packager,
-      timeZone: channels.get(channelNumber)?.timeZone,
-      alertStyles: config.alerts.styles,
-      // Slates wear the channel's branding too (a font that is missing falls back to the built-in one).
-      slateStyle: () => {
-        const { branding } = graphics.effective(channelNumber);
-        return { background: branding.primary, accent: branding.accent, text: branding.text, ...(branding.font && existsSync(branding.font) ? { fontFile: branding.font } : {}) };
-      },
-      workDir: extras.workDir,
-      log: extras.log,
-      ...(cache ? { cache } : {}),
-      ...(extras.lockstep ? { lockstep: extras.lockstep } : {}),
-      ...(extras.segmentUriPrefix ? { segmentUriPrefix: extras.segmentUriPrefix } : {}),
-      // Read afresh for every airing: a graphics or branding change airs from the next one.
-      graphics: (slice) =>
-        planner.graphicsFor(graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),
-    });
-  };
-  const graphicsChannel = (channelNumber: number): GraphicsChannel | undefined => {
-    const channel = channels.get(channelNumber);
-    const settings = graphics.effective(channelNumber);
-    return channel ? { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings } : undefined;
-  };
-  /**
-   * The channel's always-on bug as a cache variant at `profile` (default the channel's; a ladder
-   * rung's bug is drawn at its size: a variant of its own), and the break kinds it stays on during.
-   */
-  const staticBugOf = async (channelNumber: number, profile?: OutputProfile): Promise<ChannelBug | undefined> => {
-    const channel = graphicsChannel(channelNumber);
-    const bug = channel ? await planner.staticBugFor(channel, profile ?? resolveOutputProfile(config, timelines.qualityOf(channelNumber))) : undefined;
-    return bug && channel ? { ...bug, showDuring: channel.settings.bug.show_during } : undefined;
-  };
+  const outputs = new ChannelOutputs(config, timelines);
+  const factory = new ChannelFactory({
+    timelines,
+    outputs,
+    directory: channels,
+    graphics,
+    planner,
+    alerts,
+    ...(mediaCache ? { mediaCache } : {}),
+    toolchain,
+    settings: playoutSettings(config),
+    log,
+  });
   const manager = new ChannelManager({
     idleTimeoutSeconds: config.streaming.idle_timeout,
     // Players reload a live playlist about every target duration: two of them is still watching.
     playlistReloadGraceSeconds: 2 * config.streaming.segment_duration,
     isChannelAlwaysOn: (channelNumber) => timelines.plays(channelNumber) && channels.get(channelNumber)?.alwaysOn === true,
     log,
-    createSession: makeSession,
+    createSession: (channelNumber) => factory.sessionFor(channelNumber),
   });
   for (const channelNumber of timelines.channelNumbers()) {
-    const session = makeSession(channelNumber);
+    const session = factory.sessionFor(channelNumber);
     if (session) manager.add(session);
   }
-  return { manager, timelines, planner, staticBugOf };
+  return { manager, timelines, planner, outputs, factory };
 }
 
-/**
- * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
- * the API); the guide and the API use them in every mode.
- */
 /**
  * The admin token for writes from the network: generated on first start and printed this
  * once (on stderr, so it reaches the terminal even with JSON logs); afterwards only its file
@@ -263,6 +190,10 @@ function announceAdminToken(dataDir: string, log: Logger): void {
   }
 }
 
+/**
+ * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
+ * the API); the guide and the API use them in every mode.
+ */
 function buildChannelStore(config: RetrovueConfig, db: Database, graphics: GraphicsStore, demoStation: boolean, log: Logger): ChannelStore {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const channels = new ChannelStore(db, zone, { logoFolder: config.server.logo_folder });
@@ -295,11 +226,6 @@ function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog,
   });
 }
 
-/** A channel's static bug as the background fill needs it. */
-type ChannelBug = StaticBug & { showDuring: readonly string[] };
-/** A channel's static bug at a profile (default the channel's own). */
-type StaticBugOf = (channelNumber: number, profile?: OutputProfile) => Promise<ChannelBug | undefined>;
-
 /**
  * The background fill (src/cache/fill-queue.ts): what every channel airs in the next
  * `cache.fill_ahead_hours`, at each channel's own profile; waits while a live channel is behind
@@ -311,7 +237,8 @@ function buildFillQueue(
   catalog: Catalog,
   timelines: ChannelTimelines,
   manager: () => ChannelManager,
-  staticBugOf: StaticBugOf,
+  outputs: ChannelOutputs,
+  factory: ChannelFactory,
   log: Logger,
 ): FillQueue {
   return new FillQueue({
@@ -327,11 +254,11 @@ function buildFillQueue(
           const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
           // One fill per profile the channel airs at: its own, and every rung of the ladder.
           const perProfile = await Promise.all(
-            channelProfiles(resolveOutputProfile(config, timelines.qualityOf(n)), resolveLadder(config, n)).map(async (profile) => {
+            outputs.profilesOf(n).map(async (profile) => {
               const jobs = fillJobsForAirings(airings, itemsByPath, profile, config.ffmpeg.loudness_target);
               // A channel with an always-on bug airs what shows the bug from a variant with it burned
               // in, and breaks that hide it from the bare copy: each airing's file where it airs.
-              const bug = await staticBugOf(n, profile);
+              const bug = await factory.staticBugOf(n, profile);
               if (!bug) return jobs;
               const variant = { key: bug.key, filter: bug.filter };
               // (As src/graphics/windows.ts plans it: anything but a programme is a break.)
@@ -384,6 +311,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let graphics: GraphicsStore;
   let mediaCache: MediaCache | undefined;
   let planner: GraphicsPlanner;
+  let outputs: ChannelOutputs;
   let fillQueue: FillQueue | undefined;
   try {
     toolchain = await probeToolchain({
@@ -425,9 +353,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     mediaCache = config.cache.enabled
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
       : undefined;
-    let staticBugOf: StaticBugOf;
-    ({ manager, timelines, planner, staticBugOf } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
-    if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, staticBugOf, log);
+    let factory: ChannelFactory;
+    ({ manager, timelines, planner, outputs, factory } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
+    if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, outputs, factory, log);
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {
@@ -465,7 +393,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     changed: (n) => manager.get(n)?.graphicsChanged(),
     preview: (n, settings, card) => {
       const channel = channels.require(n);
-      const frame = resolveOutputProfile(config, channel.quality);
+      // Drawn at the size the channel airs at.
+      const frame = outputs.profileOf(n);
       return renderGraphicsPreview(planner, { number: n, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings }, card, frame, toolchain.ffmpegPath);
     },
   });

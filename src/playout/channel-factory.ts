@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline.js';
+import { ChannelCache } from '../cache/channel-cache.js';
+import type { MediaCache } from '../cache/media-cache.js';
+import type { ChannelStore } from '../channels/channel-store.js';
+import type { ChannelTimelines } from '../channels/channel-timelines.js';
+import type { OutputProfile } from '../config/quality.js';
+import type { AlertStyles, RetrovueConfig } from '../config/schema.js';
+import type { Toolchain } from '../ffmpeg/toolchain.js';
+import type { GraphicsStore } from '../graphics/graphics-store.js';
+import type { GraphicsChannel, GraphicsPlanner, StaticBug } from '../graphics/planner.js';
+import type { Logger } from '../logging/logger.js';
+import type { ChannelTimeline } from '../timeline/types.js';
+import type { ChannelOutputs } from './channel-outputs.js';
+import { ChannelSession } from './channel-session.js';
+import { buildLadderChannel } from './ladder-channel.js';
+import type { RunLockstep } from './run-lockstep.js';
+
+/** How every channel's runs are made: the same for all channels, read from the config once. */
+export interface PlayoutSettings {
+  /** Each channel's generated files go under `<dataDir>/channels/<n>`. */
+  dataDir: string;
+  segmentDurationSeconds: number;
+  playlistSize: number;
+  loudnessTarget: number | null;
+  workAheadSeconds: number;
+  tsBurstSeconds: number;
+  packager: 'node' | 'ffmpeg';
+  alertStyles: AlertStyles;
+}
+
+export function playoutSettings(config: RetrovueConfig): PlayoutSettings {
+  return {
+    dataDir: config.data_dir,
+    segmentDurationSeconds: config.streaming.segment_duration,
+    playlistSize: config.streaming.playlist_size,
+    loudnessTarget: config.ffmpeg.loudness_target,
+    workAheadSeconds: config.streaming.work_ahead ?? config.streaming.segment_duration + 4,
+    tsBurstSeconds: config.streaming.ts_burst,
+    packager: config.streaming.packager,
+    alertStyles: config.alerts.styles,
+  };
+}
+
+/** A channel's always-on bug as the background fill needs it: its cache variant, and the break kinds it stays on during. */
+export type ChannelBug = StaticBug & { showDuring: readonly string[] };
+
+export interface ChannelFactoryOptions {
+  /** Which timeline each channel plays, whether it plays now, and its clock's origin. */
+  timelines: Pick<ChannelTimelines, 'plays' | 'timelineFor' | 'epochOf'>;
+  /** What each channel airs at (its profile and ladder). */
+  outputs: ChannelOutputs;
+  /** The stored channels: name, call sign, time zone and logo (graphics and alert cards). */
+  directory: Pick<ChannelStore, 'get'>;
+  /** Each channel's graphics settings and branding, read afresh for every airing. */
+  graphics: Pick<GraphicsStore, 'effective'>;
+  planner: Pick<GraphicsPlanner, 'graphicsFor' | 'staticBugFor'>;
+  /** Emergency alerts, laid over what a channel airs. */
+  alerts: AlertSource;
+  /** Absent: the cache is off and every airing is rendered live. */
+  mediaCache?: MediaCache;
+  toolchain: Toolchain;
+  settings: PlayoutSettings;
+  log: Logger;
+}
+
+/** What a session needs besides its profile: the channel's own, or one rung of its ladder. */
+interface SessionPlace {
+  workDir: string;
+  log: Logger;
+  lockstep?: RunLockstep;
+  segmentUriPrefix?: string;
+  cache?: ChannelCache;
+}
+
+/**
+ * Makes a channel's encoders: for channel n, the session that plays its timeline at its profile
+ * (and, with a ladder, one per rung). Made for the channels that play at start, and later for a
+ * channel created or restarted over the API, from its first viewer on (ChannelManager).
+ */
+export class ChannelFactory {
+  constructor(private readonly options: ChannelFactoryOptions) {}
+
+  /** Channel n's session, or undefined when channel n does not play (no such channel, or switched off). */
+  sessionFor(channelNumber: number): ChannelSession | undefined {
+    const { timelines, outputs, settings, mediaCache } = this.options;
+    const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
+    if (!timeline) return undefined;
+    const profile = outputs.profileOf(channelNumber);
+    const channelDir = path.join(settings.dataDir, 'channels', String(channelNumber));
+    const log = this.options.log.child({ channel: channelNumber });
+    const ladder = outputs.ladderOf(channelNumber);
+    if (ladder.length === 0) return this.session(channelNumber, timeline, profile, { workDir: channelDir, log });
+    return buildLadderChannel({
+      channelNumber,
+      channelProfile: profile,
+      ladder,
+      segmentDurationSeconds: settings.segmentDurationSeconds,
+      log,
+      cacheFor: mediaCache ? (rungProfile, siblings) => new ChannelCache(mediaCache, mediaCache.profileKeyOf(rungProfile, settings.loudnessTarget), siblings) : undefined,
+      bugVariant: async (rungProfile) => (await this.staticBugOf(channelNumber, rungProfile))?.key,
+      makeSession: (rungProfile, extras) =>
+        this.session(channelNumber, timeline, rungProfile, {
+          ...extras,
+          workDir: extras.rung ? path.join(channelDir, 'rungs', extras.rung) : channelDir,
+          log: extras.rung ? this.options.log.child({ channel: channelNumber, rung: extras.rung }) : log,
+        }),
+    });
+  }
+
+  /**
+   * The channel's always-on bug as a cache variant at `profile` (default the channel's; a ladder
+   * rung's bug is drawn at its size: a variant of its own), and the break kinds it stays on during.
+   */
+  async staticBugOf(channelNumber: number, profile?: OutputProfile): Promise<ChannelBug | undefined> {
+    const channel = this.graphicsChannel(channelNumber);
+    if (!channel) return undefined;
+    const bug = await this.options.planner.staticBugFor(channel, profile ?? this.options.outputs.profileOf(channelNumber));
+    return bug ? { ...bug, showDuring: channel.settings.bug.show_during } : undefined;
+  }
+
+  /** A session playing `timeline` at `profile`: the channel's own, or one rung of its ladder (its own workDir, log, cache view, lockstep and segment URIs). */
+  private session(channelNumber: number, timeline: ChannelTimeline, profile: OutputProfile, place: SessionPlace): ChannelSession {
+    const { settings, mediaCache, graphics, planner } = this.options;
+    const cache = place.cache ?? (mediaCache ? new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, settings.loudnessTarget)) : undefined);
+    return new ChannelSession({
+      channelNumber,
+      // Playout airs the timeline with any emergency alert laid over it; the guide reads the timeline.
+      timeline: new AlertOverlayTimeline(timeline, channelNumber, this.options.alerts),
+      epochMs: this.options.timelines.epochOf(channelNumber),
+      toolchain: this.options.toolchain,
+      profile,
+      segmentDurationSeconds: settings.segmentDurationSeconds,
+      playlistSize: settings.playlistSize,
+      loudnessTarget: settings.loudnessTarget,
+      workAheadSeconds: settings.workAheadSeconds,
+      tsBurstSeconds: settings.tsBurstSeconds,
+      packager: settings.packager,
+      timeZone: this.options.directory.get(channelNumber)?.timeZone,
+      alertStyles: settings.alertStyles,
+      // Slates wear the channel's branding too (a font that is missing falls back to the built-in one).
+      slateStyle: () => {
+        const { branding } = graphics.effective(channelNumber);
+        return { background: branding.primary, accent: branding.accent, text: branding.text, ...(branding.font && existsSync(branding.font) ? { fontFile: branding.font } : {}) };
+      },
+      workDir: place.workDir,
+      log: place.log,
+      ...(cache ? { cache } : {}),
+      ...(place.lockstep ? { lockstep: place.lockstep } : {}),
+      ...(place.segmentUriPrefix ? { segmentUriPrefix: place.segmentUriPrefix } : {}),
+      // Read afresh for every airing: a graphics or branding change airs from the next one.
+      graphics: (slice) =>
+        planner.graphicsFor(this.graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),
+    });
+  }
+
+  /** The channel as its graphics are drawn (undefined: no such stored channel). */
+  private graphicsChannel(channelNumber: number): GraphicsChannel | undefined {
+    const channel = this.options.directory.get(channelNumber);
+    if (!channel) return undefined;
+    const settings = this.options.graphics.effective(channelNumber);
+    return { number: channelNumber, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings };
+  }
+}

@@ -1,0 +1,32 @@
+import { channelProfiles, resolveLadder, resolveOutputProfile, type LadderRung, type OutputProfile } from '../config/quality.js';
+import type { QualityName, RetrovueConfig } from '../config/schema.js';
+
+/**
+ * The one answer to "what does channel n air at": its own profile (its `.ts` stream, the
+ * HDHomeRun lineup, its graphics and their preview) and its adaptive-bitrate ladder. Which
+ * quality a channel has depends on the mode, and the owner of that is the owner of "which
+ * timeline" (ChannelTimelines.qualityOf: a stored channel's own quality in schedule mode,
+ * `streaming.quality` in loop mode); everything that needs a channel's size asks here, so the
+ * encoder, the cache fill, the bug and the preview cannot disagree.
+ */
+export class ChannelOutputs {
+  constructor(
+    private readonly config: RetrovueConfig,
+    private readonly timelines: { qualityOf(channelNumber: number): QualityName | undefined },
+  ) {}
+
+  /** The channel's own profile. */
+  profileOf(channelNumber: number): OutputProfile {
+    return resolveOutputProfile(this.config, this.timelines.qualityOf(channelNumber));
+  }
+
+  /** The channel's ladder (empty: none): its `channels[].ladder`, else `streaming.ladder`. */
+  ladderOf(channelNumber: number): LadderRung[] {
+    return resolveLadder(this.config, channelNumber);
+  }
+
+  /** Every distinct profile the channel airs at: its own, then its rungs' (what the cache fills). */
+  profilesOf(channelNumber: number): OutputProfile[] {
+    return channelProfiles(this.profileOf(channelNumber), this.ladderOf(channelNumber));
+  }
+}
