@@ -141,7 +141,8 @@ export class CompiledTimeline implements ChannelTimeline {
    */
   whenCompiled(untilMs: number): Promise<void> {
     const wanted = Math.min(untilMs, this.horizonEnd(this.now()));
-    if (this.compiledUntilMs >= wanted || this.stopped) return Promise.resolve();
+    // (NaN would also poison the background's target for good.)
+    if (this.compiledUntilMs >= wanted || this.stopped || Number.isNaN(wanted)) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiters.push({ untilMs: wanted, resolve });
       this.compileInBackground(wanted);
@@ -195,6 +196,7 @@ export class CompiledTimeline implements ChannelTimeline {
   /** Tops the horizon up by a chunk when less than half a chunk of it is left. */
   private topUpHorizon(): void {
     const nowMs = this.now();
+    this.skipLongOutage(nowMs);
     if (this.compiledUntilMs < this.horizonEnd(nowMs) - EXTEND_CHUNK_MS / 2) this.compileInBackground(this.horizonEnd(nowMs));
     else this.armRecheck();
   }
@@ -241,7 +243,8 @@ export class CompiledTimeline implements ChannelTimeline {
     const spare = this.compiledUntilMs - (this.horizonEnd(this.now()) - EXTEND_CHUNK_MS / 2);
     this.recheck = setTimeout(() => {
       this.recheck = undefined;
-      this.topUpHorizon();
+      if (this.options.store.isOpen) this.topUpHorizon();
+      else this.stop();
     }, Math.min(Math.max(spare, 1000), RECHECK_MS));
     // A stopped server must not be kept alive by the horizon's clock.
     this.recheck.unref();
@@ -367,7 +370,7 @@ export class CompiledTimeline implements ChannelTimeline {
     const checkpoint = this.options.store.checkpointAtOrAfter(nowMs);
     const fromMs = checkpoint?.atMs ?? this.compiledUntilMs;
     const state = checkpoint?.state ?? this.options.store.head()?.state ?? initialState();
-    const before = foldProgrammes(this.airings.filter((a) => a.startMs >= fromMs));
+    const before = this.airings.filter((a) => a.startMs >= fromMs);
     const publishedUntilMs = this.compiledUntilMs;
     this.options.store.truncateFrom(fromMs);
     this.airings = this.airings.filter((a) => a.startMs < fromMs);
@@ -383,8 +386,9 @@ export class CompiledTimeline implements ChannelTimeline {
     return { effectiveFromMs: fromMs, change };
   }
 
-  /** What the recompiled future from `fromMs` changed, programme by programme, against `before`. */
-  private changeSince(fromMs: number, before: ReturnType<typeof foldProgrammes>): TimelineChange {
+  /** What the recompiled future from `fromMs` changed, programme by programme, against what was `published` there. */
+  private changeSince(fromMs: number, published: Airing[]): TimelineChange {
+    const before = foldProgrammes(published);
     const after = foldProgrammes(this.airings.filter((a) => a.startMs >= fromMs));
     const key = (p: { startMs: number; endMs: number; program: AiringProgram }) => `${p.startMs}|${p.endMs}|${p.program.title}|${p.program.subtitle ?? ''}`;
     const summary = (p: { startMs: number; endMs: number; program: AiringProgram }): ProgrammeSummary => ({
