@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { FolderRule } from '../../library/folder-rules.js';
 import { FolderRequestError, markFolderRemoved, type LibraryFolders } from '../../library/library-folders.js';
 import { ScanRunningError, type LibraryScanJob, type ScanStatus } from '../../library/scan-job.js';
-import { sendError } from '../errors.js';
+import { sendError, sendQueryError } from '../errors.js';
+import { libraryFolderQuery } from '../openapi/api-schemas.js';
 
 export interface LibraryFolderRoutesContext {
   folders: LibraryFolders;
@@ -63,9 +64,12 @@ export function registerLibraryFolderRoutes(app: FastifyInstance, context: Libra
     }
   });
 
-  app.delete<{ Querystring: { path?: string } }>('/api/library/folders', async (request, reply) => {
-    const wanted = request.query.path;
-    if (!wanted || !path.isAbsolute(wanted)) return sendError(reply, 400, 'bad_request', 'path: give the folder\'s absolute path as ?path=', 'path');
+  app.delete('/api/library/folders', async (request, reply) => {
+    // A repeated `?path=` arrives as an array: the documented query schema refuses it (it was a 500).
+    const query = libraryFolderQuery.safeParse(request.query);
+    if (!query.success) return sendQueryError(reply, query.error);
+    const wanted = query.data.path;
+    if (!path.isAbsolute(wanted)) return sendError(reply, 400, 'bad_request', 'path: give the folder\'s absolute path as ?path=', 'path');
     const folder = path.resolve(wanted);
     if (context.configured().roots.includes(folder)) return sendError(reply, 409, 'conflict', `${folder} is in the config file: remove it there`, 'path');
     if (!context.folders.list().some((f) => f.path === folder)) return sendError(reply, 404, 'not_found', `${folder} is not one of the library's folders`, 'path');
