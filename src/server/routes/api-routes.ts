@@ -3,6 +3,7 @@ import type { ChannelSession } from '../../playout/channel-session.js';
 import { CpuMeter, readProcessStats } from '../../playout/process-stats.js';
 import type { AppContext } from '../app.js';
 import { sendError } from '../errors.js';
+import { pathNumber } from './path-number.js';
 
 const cpuMeter = new CpuMeter();
 
@@ -81,7 +82,8 @@ export function registerApiRoutes(app: FastifyInstance, context: AppContext): vo
   }));
 
   app.get<{ Params: { n: string } }>('/api/channels/:n/status', async (request, reply) => {
-    const session = context.channels.get(Number(request.params.n));
+    const n = pathNumber(request.params.n);
+    const session = n === undefined ? undefined : context.channels.get(n);
     if (!session) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
     return channelStatus(session, context);
   });

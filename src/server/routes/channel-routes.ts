@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pathNumber } from './path-number.js';
 import { tuneOrRefuse } from './tuner-reply.js';
 import type { ChannelRenditions } from '../../playout/channel-renditions.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
@@ -166,23 +167,23 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
 
   // The channel's segments (`/channel/1/r1-5.ts`), or with a ladder a rung's media playlist (`/channel/1/low.m3u8`).
   app.get<{ Params: { channel: string; segment: string }; Querystring: Record<string, string | undefined> }>('/channel/:channel/:segment', async (request, reply) => {
-    const channelNumber = Number(request.params.channel);
-    const session = Number.isInteger(channelNumber) ? context.channels.get(channelNumber) : undefined;
+    const channelNumber = pathNumber(request.params.channel);
+    const session = channelNumber === undefined ? undefined : context.channels.get(channelNumber);
     if (!session) return unknownChannel(reply, request.params.channel, context);
     const variant = VARIANT_FILE.exec(request.params.segment);
     if (!variant) return sendSegment(session, request.params.segment, request, reply, context);
     const rendition = session.renditions?.find(variant[1]!);
     if (!rendition) return reply.code(404).send({ error: 'unknown_variant', message: `channel ${channelNumber} has no variant ${variant[1]}${session.renditions ? '' : ' (no streaming.ladder)'}` });
     // Any rung's viewer keeps the whole ladder running (they start and stop together).
-    await context.channels.touch(channelNumber);
+    await context.channels.touch(session.channelNumber);
     if (!(await liveRenditions(session, reply, context))) return reply;
     return sendMediaPlaylist(rendition.session, request, reply, context);
   });
 
   // A ladder rung's segments (`/channel/1/low/r1-5.ts`, relative to its media playlist).
   app.get<{ Params: { channel: string; rung: string; segment: string } }>('/channel/:channel/:rung/:segment', async (request, reply) => {
-    const channelNumber = Number(request.params.channel);
-    const session = Number.isInteger(channelNumber) ? context.channels.get(channelNumber) : undefined;
+    const channelNumber = pathNumber(request.params.channel);
+    const session = channelNumber === undefined ? undefined : context.channels.get(channelNumber);
     if (!session) return unknownChannel(reply, request.params.channel, context);
     const rendition = session.renditions?.find(request.params.rung);
     if (!rendition) return reply.code(404).send({ error: 'segment_not_found', message: `channel ${channelNumber} has no variant ${request.params.rung}` });

@@ -3,6 +3,7 @@ import { GraphicsConfigError } from '../../config/graphics-settings.js';
 import type { GraphicsStore } from '../../graphics/graphics-store.js';
 import { PREVIEW_CARDS, type PreviewCard } from '../../graphics/preview.js';
 import type { GraphicsSettings } from '../../config/graphics-settings.js';
+import { pathNumber } from './path-number.js';
 
 export interface GraphicsRoutesContext {
   store: GraphicsStore;
@@ -14,6 +15,8 @@ export interface GraphicsRoutesContext {
   preview?(n: number, settings: GraphicsSettings, card: PreviewCard): Promise<Buffer>;
 }
 
+const isJsonObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
  * `GET/PUT /api/channels/{n}/graphics`: a channel's graphics override and the effective
  * settings (defaults ← server-wide ← channel). A PUT replaces the override; a bad value is a
@@ -21,8 +24,8 @@ export interface GraphicsRoutesContext {
  */
 export function registerGraphicsRoutes(app: FastifyInstance, context: GraphicsRoutesContext): void {
   const channelOr404 = (raw: string): number | undefined => {
-    const n = Number(raw);
-    return Number.isInteger(n) && context.hasChannel(n) ? n : undefined;
+    const n = pathNumber(raw);
+    return n !== undefined && context.hasChannel(n) ? n : undefined;
   };
   const describe = (n: number) => ({ channel: n, graphics: context.store.override(n), effective: context.store.effective(n) });
 
@@ -35,6 +38,8 @@ export function registerGraphicsRoutes(app: FastifyInstance, context: GraphicsRo
   app.put<{ Params: { n: string } }>('/api/channels/:n/graphics', async (request, reply) => {
     const n = channelOr404(request.params.n);
     if (n === undefined) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
+    // JSON `null` is no override object (it used to clear the channel's override as `{}` would).
+    if (request.body !== undefined && !isJsonObject(request.body)) return reply.code(400).send({ error: 'invalid_graphics', message: 'the body must be a JSON object (the graphics override)' });
     try {
       context.store.set(n, request.body ?? {});
       context.changed?.(n);
@@ -50,9 +55,11 @@ export function registerGraphicsRoutes(app: FastifyInstance, context: GraphicsRo
     const n = channelOr404(request.params.n);
     if (n === undefined) return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.n}` });
     if (!context.preview) return reply.code(404).send({ error: 'not_available', message: 'graphics previews are not available on this server' });
-    const body = (request.body ?? {}) as { graphics?: unknown; card?: unknown };
-    if (typeof body !== 'object' || Array.isArray(body)) return reply.code(400).send({ error: 'invalid_request', message: 'the body must be a JSON object' });
-    const card = body.card ?? 'lower_third';
+    const body = (request.body === undefined ? {} : request.body) as { graphics?: unknown; card?: unknown };
+    if (!isJsonObject(body)) return reply.code(400).send({ error: 'invalid_request', message: 'the body must be a JSON object' });
+    // Absent means the default; `null` is not absent (it is no card, and no settings).
+    if (body.graphics !== undefined && !isJsonObject(body.graphics)) return reply.code(400).send({ error: 'invalid_graphics', message: 'graphics: must be an object (the unsaved override)', field: 'graphics' });
+    const card = body.card === undefined ? 'lower_third' : body.card;
     if (!(PREVIEW_CARDS as readonly unknown[]).includes(card)) {
       return reply.code(400).send({ error: 'invalid_request', message: `card: must be one of ${PREVIEW_CARDS.join(', ')}`, field: 'card' });
     }

@@ -12,6 +12,7 @@ import { localAddressFacing } from '../../livetv/lan-address.js';
 import { buildM3u, M3U_FORMATS, type M3uFormat } from '../../livetv/m3u.js';
 import { SsdpResponder } from '../../livetv/ssdp-responder.js';
 import type { AppContext } from '../app.js';
+import { pathNumber } from './path-number.js';
 
 const LINEUP_SCAN_ACTIONS = ['start', 'abort'] as const;
 
@@ -117,8 +118,8 @@ export function registerLivetvRoutes(app: FastifyInstance, context: AppContext):
 
     // Static `logo` wins over channel-routes' `/channel/:channel/:segment` in Fastify's router.
     scope.get<{ Params: { channel: string } }>('/channel/:channel/logo', async (request, reply) => {
-      const channelNumber = Number(request.params.channel);
-      const channel = Number.isInteger(channelNumber) ? context.directory.get(channelNumber) : undefined;
+      const channelNumber = pathNumber(request.params.channel);
+      const channel = channelNumber === undefined ? undefined : context.directory.get(channelNumber);
       if (!channel) {
         const known = context.directory.list().map((c) => c.number);
         return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${request.params.channel}; channels are ${known.join(', ')}` });
