@@ -173,4 +173,14 @@ describe('viewer inputs are bounded: time parameters and schedules (issue 20)', 
     console.log(`400 stacked blocks: 400 in ${stacked.ms.toFixed(0)} ms, ${stacked.bytes} bytes`);
     expect((await timed('/api/channels/1/schedule')).body).toEqual(before.body);
   });
+
+  it('stops cleanly while a timeline is being compiled ahead: the background stops before the database closes', async () => {
+    // A new channel's timeline is made by its first reader, which answers at once while the
+    // horizon is compiled behind it; the server is stopped in the middle of that.
+    const created = await fetch(url('/api/channels'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number: 2, name: 'More', time_zone: 'America/New_York', schedule }) });
+    expect(created.status).toBe(201);
+    expect((await timed('/api/channels/2/now')).body.onAir).toBe(true);
+    expect(await server.stop()).toBe(0);
+    expect(server.logs.filter((line) => /uncaught|not open|"level":[56]0/i.test(line))).toEqual([]);
+  });
 });
