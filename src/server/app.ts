@@ -72,6 +72,9 @@ export function buildApp(context: AppContext): FastifyInstance {
     // at a time is cut off with 408 instead of holding a connection for ever. Node checks the
     // deadline every connectionsCheckingInterval, so that is kept well under the timeout.
     requestTimeout: server.request_timeout * 1000,
+    // At shutdown, requests still in flight (a keep-alive PUT waiting for its recompile, a
+    // viewer's .ts stream) are cut rather than holding the exit up to the forced one.
+    forceCloseConnections: true,
     http: {
       connectionsCheckingInterval: Math.min(1000, (server.request_timeout * 1000) / 4),
       headersTimeout: Math.min(60_000, server.request_timeout * 1000),
