@@ -3,13 +3,14 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
- * (playout, library, capacity, drift, delivery, graphics, alerts, cache), --capacity-minutes M (window per step,
+ * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile), --capacity-minutes M (window per step,
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
  * drift run is cut and extrapolated; default 240), --cache-minutes M (the cache group's capacity window per step;
  * default 10, 2 with --quick), --cache-steps N[,N] (channel counts it tries; default 10,25,50,64, quick 10,25,50),
- * --cache-parts cost,capacity,cold (which parts of the cache group run; default all).
+ * --cache-parts cost,capacity,cold (which parts of the cache group run; default all),
+ * --hostile-runs N (fast-check runs per property in the hostile-input walk; default 12, 4 with --quick).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -75,6 +76,17 @@ async function main(): Promise<void> {
     try {
       const { runAlertBench } = await import('./alert-bench.js');
       rows.push(...(await runAlertBench(workDir, quick ? { runs: 1 } : {})).map((row) => ({ ...row, group: 'alerts' })));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  if (wants('hostile')) {
+    process.stderr.write('hostile-input bench\n');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      const { runHostileBench } = await import('./hostile-bench.js');
+      const runs = number('--hostile-runs');
+      rows.push(...(await runHostileBench(workDir, { propertyRuns: runs ?? (quick ? 4 : undefined) })).map((row) => ({ ...row, group: 'hostile' })));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
