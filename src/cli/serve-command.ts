@@ -30,6 +30,7 @@ import { MediaCache } from '../cache/media-cache.js';
 import { ChannelFactory, playoutSettings } from '../playout/channel-factory.js';
 import { ChannelOutputs } from '../playout/channel-outputs.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
+import { timelineSpans } from '../schedule/compiled-timeline.js';
 import { listeningTcpPorts, proxyAdviceAtStart } from '../server/access/client-address.js';
 import { buildApp } from '../server/app.js';
 import { GraphicsConfigError } from '../config/graphics-settings.js';
@@ -112,8 +113,8 @@ function loopItemsOf(items: CatalogItem[]): LoopItem[] {
 
 /**
  * Playout wired together: the channels' timelines (which one each channel plays), what each airs
- * at, and the encoders that play them. Sessions are made for the channels that play at start,
- * and later for a channel created over the API, from its first viewer on.
+ * at, and the encoders that play them. Channels are made for those that play at start, and
+ * later for a channel created over the API, from its first viewer on.
  */
 function buildChannels(
   config: RetrovueConfig,
@@ -164,12 +165,9 @@ function buildChannels(
     playlistReloadGraceSeconds: 2 * config.streaming.segment_duration,
     isChannelAlwaysOn: (channelNumber) => timelines.plays(channelNumber) && channels.get(channelNumber)?.alwaysOn === true,
     log,
-    createSession: (channelNumber) => factory.sessionFor(channelNumber),
+    factory,
   });
-  for (const channelNumber of timelines.channelNumbers()) {
-    const session = factory.sessionFor(channelNumber);
-    if (session) manager.add(session);
-  }
+  for (const channelNumber of timelines.channelNumbers()) manager.channel(channelNumber);
   return { manager, timelines, planner, outputs, factory };
 }
 
@@ -221,8 +219,8 @@ function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog,
     db,
     channel: (channelNumber) => channels.get(channelNumber),
     catalog: () => catalog.playable(),
-    horizonMs: Math.max(48, config.guide.days * 24) * 3600_000,
-    historyMs: Math.max(config.guide.history_hours, 1) * 3600_000,
+    // The same spans the API's time window is checked against (schedule-routes.ts).
+    ...timelineSpans(config.guide),
   });
 }
 
@@ -334,7 +332,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       if (restarted.length > 0) {
         log.info({ channels: restarted }, 'library changed: the loops play the new library');
         // As at start: every channel has its session again, and the always-on ones run.
-        for (const n of restarted) manager.get(n);
+        for (const n of restarted) manager.channel(n);
         await manager.startAlwaysOn();
       }
       return summary;
@@ -348,7 +346,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       channelNumbers: () => timelines.channelNumbers(),
       maxDurationSeconds: config.alerts.max_duration,
       // An alert that starts, is pre-empted or ends early reaches the picture now, not at the next airing.
-      onAirChanged: (numbers) => numbers.forEach((n) => manager.get(n)?.breakIn()),
+      onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()),
     });
     mediaCache = config.cache.enabled
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
@@ -390,7 +388,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   registerGraphicsRoutes(app, {
     store: graphics,
     hasChannel: (n) => channels.get(n) !== undefined,
-    changed: (n) => manager.get(n)?.graphicsChanged(),
+    changed: (n) => manager.channel(n)?.graphicsChanged(),
     preview: (n, settings, card) => {
       const channel = channels.require(n);
       // Drawn at the size the channel airs at.

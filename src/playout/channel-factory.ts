@@ -1,24 +1,25 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline.js';
-import { ChannelCache } from '../cache/channel-cache.js';
+import { ChannelCache, type LadderSibling } from '../cache/channel-cache.js';
 import type { MediaCache } from '../cache/media-cache.js';
 import type { ChannelStore } from '../channels/channel-store.js';
 import type { ChannelTimelines } from '../channels/channel-timelines.js';
-import type { OutputProfile } from '../config/quality.js';
+import { sameProfile, type LadderRung, type OutputProfile } from '../config/quality.js';
 import type { AlertStyles, RetrovueConfig } from '../config/schema.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { GraphicsStore } from '../graphics/graphics-store.js';
 import type { GraphicsChannel, GraphicsPlanner, StaticBug } from '../graphics/planner.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChannelTimeline } from '../timeline/types.js';
+import { Channel } from './channel.js';
 import type { ChannelOutputs } from './channel-outputs.js';
+import { ChannelRenditions, type Rendition } from './channel-renditions.js';
 import { ChannelSession } from './channel-session.js';
-import { buildLadderChannel } from './ladder-channel.js';
-import type { RunLockstep } from './run-lockstep.js';
+import { RunLockstep } from './run-lockstep.js';
 
 /** How every channel's runs are made: the same for all channels, read from the config once. */
-export interface PlayoutSettings {
+interface PlayoutSettings {
   /** Each channel's generated files go under `<dataDir>/channels/<n>`. */
   dataDir: string;
   segmentDurationSeconds: number;
@@ -44,7 +45,7 @@ export function playoutSettings(config: RetrovueConfig): PlayoutSettings {
 }
 
 /** A channel's always-on bug as the background fill needs it: its cache variant, and the break kinds it stays on during. */
-export type ChannelBug = StaticBug & { showDuring: readonly string[] };
+type ChannelBug = StaticBug & { showDuring: readonly string[] };
 
 export interface ChannelFactoryOptions {
   /** Which timeline each channel plays, whether it plays now, and its clock's origin. */
@@ -75,38 +76,66 @@ interface SessionPlace {
 }
 
 /**
- * Makes a channel's encoders: for channel n, the session that plays its timeline at its profile
- * (and, with a ladder, one per rung). Made for the channels that play at start, and later for a
- * channel created or restarted over the API, from its first viewer on (ChannelManager).
+ * Makes channels: for channel n, the session that plays its timeline at its profile (and, with a
+ * ladder, one per rung), every setting decided here once. Made for the channels that play at
+ * start, and later for a channel created or restarted over the API, from its first viewer on
+ * (ChannelManager).
  */
 export class ChannelFactory {
   constructor(private readonly options: ChannelFactoryOptions) {}
 
-  /** Channel n's session, or undefined when channel n does not play (no such channel, or switched off). */
-  sessionFor(channelNumber: number): ChannelSession | undefined {
-    const { timelines, outputs, settings, mediaCache } = this.options;
+  /** Channel n with its runs, or undefined when channel n does not play (no such channel, or switched off). */
+  channelFor(channelNumber: number): Channel | undefined {
+    const { timelines, outputs, settings } = this.options;
     const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
     if (!timeline) return undefined;
     const profile = outputs.profileOf(channelNumber);
     const channelDir = path.join(settings.dataDir, 'channels', String(channelNumber));
     const log = this.options.log.child({ channel: channelNumber });
     const ladder = outputs.ladderOf(channelNumber);
-    if (ladder.length === 0) return this.session(channelNumber, timeline, profile, { workDir: channelDir, log });
-    return buildLadderChannel({
-      channelNumber,
-      channelProfile: profile,
-      ladder,
-      segmentDurationSeconds: settings.segmentDurationSeconds,
+    if (ladder.length === 0) return new Channel(this.session(channelNumber, timeline, profile, { workDir: channelDir, log }));
+    return this.ladderChannel(channelNumber, timeline, profile, ladder, channelDir, log);
+  }
+
+  /**
+   * A channel with an adaptive-bitrate ladder: its own session (its profile, for `.ts`), which is
+   * also the rung of the same profile if there is one, and a session for every other rung, joined
+   * in one RunLockstep. The channel's own session, when it is no rung, runs on its own (its
+   * playlist is not offered: the master playlist lists the rungs). With the cache on, each rung's
+   * view of it knows its siblings' (a rung may be filled from another's file).
+   */
+  private ladderChannel(channelNumber: number, timeline: ChannelTimeline, profile: OutputProfile, ladder: readonly LadderRung[], channelDir: string, log: Logger): Channel {
+    const { mediaCache, settings } = this.options;
+    const lockstep = new RunLockstep(log);
+    const own = ladder.find((rung) => sameProfile(rung.profile, profile));
+    const caches = new Map<string, ChannelCache>();
+    if (mediaCache) {
+      for (const rung of ladder) {
+        const siblings = (): LadderSibling[] =>
+          ladder.filter((other) => other !== rung).map((other) => ({ cache: caches.get(other.name)!, bugVariant: async () => (await this.staticBugOf(channelNumber, other.profile))?.key }));
+        caches.set(rung.name, new ChannelCache(mediaCache, mediaCache.profileKeyOf(rung.profile, settings.loudnessTarget), siblings));
+      }
+    }
+    const rungCache = (rung: LadderRung) => (caches.has(rung.name) ? { cache: caches.get(rung.name)! } : {});
+    const channelSession = this.session(channelNumber, timeline, profile, {
+      workDir: channelDir,
       log,
-      cacheFor: mediaCache ? (rungProfile, siblings) => new ChannelCache(mediaCache, mediaCache.profileKeyOf(rungProfile, settings.loudnessTarget), siblings) : undefined,
-      bugVariant: async (rungProfile) => (await this.staticBugOf(channelNumber, rungProfile))?.key,
-      makeSession: (rungProfile, extras) =>
-        this.session(channelNumber, timeline, rungProfile, {
-          ...extras,
-          workDir: extras.rung ? path.join(channelDir, 'rungs', extras.rung) : channelDir,
-          log: extras.rung ? this.options.log.child({ channel: channelNumber, rung: extras.rung }) : log,
-        }),
+      ...(own ? { lockstep, segmentUriPrefix: own.name, ...rungCache(own) } : {}),
     });
+    const renditions: Rendition<ChannelSession>[] = ladder.map((rung) => ({
+      rung,
+      session:
+        rung === own
+          ? channelSession
+          : this.session(channelNumber, timeline, rung.profile, {
+              workDir: path.join(channelDir, 'rungs', rung.name),
+              log: this.options.log.child({ channel: channelNumber, rung: rung.name }),
+              lockstep,
+              segmentUriPrefix: rung.name,
+              ...rungCache(rung),
+            }),
+    }));
+    return new Channel(channelSession, new ChannelRenditions(channelSession, renditions, settings.segmentDurationSeconds));
   }
 
   /**

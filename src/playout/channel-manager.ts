@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.js';
+import type { Channel } from './channel.js';
 import type { ChannelSession } from './channel-session.js';
 
 /** How long a starting channel is spared by the idle watch (the HTTP cold-start wait is 20 s). */
@@ -15,11 +16,11 @@ export interface ChannelManagerOptions {
   /** Whether a channel runs whether or not anyone watches (its stored `always_on`), asked afresh each time. */
   isChannelAlwaysOn?: (channelNumber: number) => boolean;
   /**
-   * Makes the session of a channel that has none yet (created over the API, or restarted after
-   * an edit), or returns undefined when there is no such channel. Which timeline it plays
-   * (loop or schedule) is the caller's business: the manager only starts and stops sessions.
+   * Makes a channel that has no runs yet (at start, created over the API, or restarted after an
+   * edit), or says there is no such channel (src/playout/channel-factory.ts). Which timeline it
+   * plays and at what profile are the factory's business: the manager only starts and stops channels.
    */
-  createSession?: (channelNumber: number) => ChannelSession | undefined;
+  factory?: { channelFor(channelNumber: number): Channel | undefined };
   log: Logger;
   now?: () => number;
 }
@@ -30,7 +31,7 @@ export interface ChannelManagerOptions {
  * fetched the channel's playlist or a segment recently (HLS players poll).
  */
 export class ChannelManager {
-  private readonly sessions = new Map<number, ChannelSession>();
+  private readonly channels = new Map<number, Channel>();
   private readonly lastActivityMs = new Map<number, number>();
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -39,29 +40,40 @@ export class ChannelManager {
     this.now = options.now ?? Date.now;
   }
 
-  add(session: ChannelSession): void {
-    this.sessions.set(session.channelNumber, session);
+  add(channel: Channel): void {
+    this.channels.set(channel.number, channel);
   }
 
-  get(channelNumber: number): ChannelSession | undefined {
-    const existing = this.sessions.get(channelNumber);
+  /** Channel n, made now if it has no runs yet; undefined when there is no such channel. */
+  channel(channelNumber: number): Channel | undefined {
+    const existing = this.channels.get(channelNumber);
     if (existing || !Number.isInteger(channelNumber)) return existing;
-    const created = this.options.createSession?.(channelNumber);
+    const created = this.options.factory?.channelFor(channelNumber);
     if (created) this.add(created);
     return created;
   }
 
-  /** A channel was deleted: its encoder stops and its number is free again. */
-  async remove(channelNumber: number): Promise<void> {
-    const session = this.sessions.get(channelNumber);
-    if (!session) return;
-    this.sessions.delete(channelNumber);
-    this.lastActivityMs.delete(channelNumber);
-    await session.close();
+  /** Channel n's own session (what its `.ts`, playlist and status are served from). */
+  get(channelNumber: number): ChannelSession | undefined {
+    return this.channel(channelNumber)?.session;
   }
 
+  /** A channel was deleted: its encoders stop and its number is free again. */
+  async remove(channelNumber: number): Promise<void> {
+    const channel = this.channels.get(channelNumber);
+    if (!channel) return;
+    this.channels.delete(channelNumber);
+    this.lastActivityMs.delete(channelNumber);
+    await channel.close();
+  }
+
+  /** Every channel's own session, by channel number. */
   all(): ChannelSession[] {
-    return [...this.sessions.values()].sort((a, b) => a.channelNumber - b.channelNumber);
+    return this.sortedChannels().map((channel) => channel.session);
+  }
+
+  private sortedChannels(): Channel[] {
+    return [...this.channels.values()].sort((a, b) => a.number - b.number);
   }
 
   get alwaysOn(): boolean {
@@ -75,26 +87,26 @@ export class ChannelManager {
   /** A channel was switched to always-on (started now) or back (the idle watch may stop it from now on). */
   async alwaysOnChanged(channelNumber: number, alwaysOn: boolean): Promise<void> {
     this.lastActivityMs.set(channelNumber, this.now());
-    if (alwaysOn) await this.get(channelNumber)?.start();
+    if (alwaysOn) await this.channel(channelNumber)?.start();
   }
 
   /** Starts every channel that runs without viewers. */
   async startAlwaysOn(): Promise<void> {
-    await Promise.all(this.all().filter((s) => this.isAlwaysOn(s.channelNumber)).map((s) => s.start()));
+    await Promise.all(this.sortedChannels().filter((c) => this.isAlwaysOn(c.number)).map((c) => c.start()));
   }
 
   /** Someone is watching: start the channel if needed and reset its idle clock. */
   async touch(channelNumber: number): Promise<ChannelSession | undefined> {
-    const session = this.get(channelNumber);
-    if (!session) return undefined;
+    const channel = this.channel(channelNumber);
+    if (!channel) return undefined;
     this.lastActivityMs.set(channelNumber, this.now());
-    await session.start();
-    return session;
+    await channel.start();
+    return channel.session;
   }
 
   /** Someone was served just now (idle time counts from the end of a cold start, not its beginning). */
   noteActivity(channelNumber: number): void {
-    if (this.sessions.has(channelNumber)) this.lastActivityMs.set(channelNumber, this.now());
+    if (this.channels.has(channelNumber)) this.lastActivityMs.set(channelNumber, this.now());
   }
 
   lastActivity(channelNumber: number): number | undefined {
@@ -109,7 +121,9 @@ export class ChannelManager {
 
   private async stopIdleChannels(): Promise<void> {
     const limitMs = Math.max(this.options.idleTimeoutSeconds, this.options.playlistReloadGraceSeconds ?? 0) * 1000;
-    for (const session of this.sessions.values()) {
+    for (const channel of this.channels.values()) {
+      // The channel's own run speaks for all of them: they start and stop together.
+      const session = channel.session;
       if (session.state !== 'live' && session.state !== 'starting') continue;
       if (this.isAlwaysOn(session.channelNumber)) continue;
       // A cold start can take longer than a short idle_timeout: the viewer who asked is still
@@ -122,13 +136,13 @@ export class ChannelManager {
       const last = this.lastActivityMs.get(session.channelNumber) ?? 0;
       if (this.now() - last >= limitMs) {
         this.options.log.info({ channel: session.channelNumber }, 'no viewers: stopping channel');
-        await session.stop();
+        await channel.stop();
       }
     }
   }
 
   async closeAll(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
-    await Promise.all(this.all().map((session) => session.close()));
+    await Promise.all(this.sortedChannels().map((channel) => channel.close()));
   }
 }

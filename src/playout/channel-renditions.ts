@@ -1,44 +1,66 @@
 import { createHash } from 'node:crypto';
 import type { LadderRung } from '../config/quality.js';
 import { renderMasterPlaylist, rungBandwidth, type VariantStream } from '../hls/master-playlist.js';
+import type { ChannelCache } from '../cache/channel-cache.js';
+import type { LivePlaylist } from '../hls/live-playlist.js';
 import { avcCodecString } from '../streaming/h264-codec.js';
-import type { ChannelSession } from './channel-session.js';
+import type { RendererInfo } from './airing-chain.js';
 
 /** AAC-LC, what every renderer and cache fill encodes (`ffmpeg.audio_codec` aac). */
 const AAC_LC = 'mp4a.40.2';
 
-/** One rung of a channel's ladder and the session that plays it. */
-export interface Rendition {
+/**
+ * What the master playlist and the status read of a rung's run (a ChannelSession). Described
+ * here rather than imported, so that a session may point at its channel's renditions without
+ * the two files importing each other.
+ */
+interface RenditionRun {
+  readonly channelNumber: number;
+  readonly playlist: Pick<LivePlaylist, 'segments'>;
+  segmentInMemory(fileName: string): Buffer | undefined;
+  waitUntilLive(timeoutMs: number): Promise<void>;
+  readonly state: string;
+  readonly encoderRestarts: number;
+  readonly lastError: string | undefined;
+  readonly workingAheadSeconds: number | undefined;
+  readonly nowRendering: RendererInfo | undefined;
+  readonly cacheSummary: ReturnType<ChannelCache['summary']> | undefined;
+}
+
+/** One rung of a channel's ladder and the run that plays it. */
+export interface Rendition<Run extends RenditionRun = RenditionRun> {
   rung: LadderRung;
-  session: ChannelSession;
+  session: Run;
 }
 
 /**
- * A channel's adaptive-bitrate ladder (`streaming.ladder`): one ChannelSession per rung, each
- * with its own profile, chain, segmenter and playlist, all started, stopped and restarted with
- * the channel's own session (which plays `/channel/N.ts` and is itself the rung whose profile it
- * has, if any). Their runs are kept in lockstep (src/playout/run-lockstep.ts), so every variant
- * lists the same sequence numbers with the same durations, and a player can switch between them
- * at any segment. `/channel/N.m3u8` is then the master playlist rendered here.
+ * A channel's adaptive-bitrate ladder (`streaming.ladder`): one run per rung, each with its own
+ * profile, chain, segmenter and playlist, started, stopped and restarted together by the channel
+ * (src/playout/channel.ts) with the channel's own run (which plays `/channel/N.ts` and is itself
+ * the rung whose profile it has, if any). Their runs are kept in lockstep
+ * (src/playout/run-lockstep.ts), so every variant lists the same sequence numbers with the same
+ * durations, and a player can switch between them at any segment. `/channel/N.m3u8` is then the
+ * master playlist rendered here.
  */
-export class ChannelRenditions {
+export class ChannelRenditions<Run extends RenditionRun = RenditionRun> {
   /** Codec strings read from each rung's first segment (the encoder's real profile and level). */
   private readonly codecs = new Map<string, string>();
 
   constructor(
-    readonly channel: ChannelSession,
-    readonly renditions: readonly Rendition[],
+    /** The channel's own run (`.ts`), a rung or not. */
+    readonly channel: Run,
+    readonly renditions: readonly Rendition<Run>[],
     private readonly segmentDurationSeconds: number,
   ) {}
 
-  /** Every session that is not `session` (the channel's own one starts and stops the others). */
-  followersOf(session: ChannelSession): ChannelSession[] {
+  /** Every run of the channel that is not `session`: the rungs, and the channel's own run when it is no rung. */
+  followersOf(session: Run): Run[] {
     const all = new Set([this.channel, ...this.renditions.map((r) => r.session)]);
     all.delete(session);
     return [...all];
   }
 
-  find(name: string): Rendition | undefined {
+  find(name: string): Rendition<Run> | undefined {
     return this.renditions.find((r) => r.rung.name === name);
   }
 
@@ -47,7 +69,7 @@ export class ChannelRenditions {
     await Promise.all(this.renditions.map((r) => r.session.waitUntilLive(timeoutMs)));
   }
 
-  private codecsOf(rendition: Rendition): string[] {
+  private codecsOf(rendition: Rendition<Run>): string[] {
     const name = rendition.rung.name;
     if (!this.codecs.has(name)) {
       const first = rendition.session.playlist.segments[0];

@@ -23,7 +23,7 @@ import type { ChannelRenditions } from './channel-renditions.js';
 import { commonCachedStart, latestStart, type RunLockstep } from './run-lockstep.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS, runClockSeconds } from './stream-clock.js';
 
-export type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
+type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
 export interface ChannelSessionOptions {
   channelNumber: number;
@@ -92,10 +92,11 @@ export class ChannelSession extends EventEmitter {
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
   /**
-   * The channel's adaptive-bitrate renditions, on the channel's own session only: they start,
-   * stop and break in with it (src/playout/channel-renditions.ts).
+   * The channel's adaptive-bitrate renditions, on the channel's own session only, for the HTTP
+   * routes that serve them (src/server/routes). Set by the Channel, which starts, stops and breaks
+   * in every one of them (src/playout/channel.ts); this session never drives the others.
    */
-  renditions: ChannelRenditions | undefined;
+  renditions: ChannelRenditions<ChannelSession> | undefined;
 
   constructor(private readonly options: ChannelSessionOptions) {
     super();
@@ -120,11 +121,6 @@ export class ChannelSession extends EventEmitter {
     });
     this.supervisor.on('finished', () => void this.finish());
     options.lockstep?.join(this);
-  }
-
-  /** The other renditions of this channel (none without a ladder). */
-  private get followers(): ChannelSession[] {
-    return this.renditions?.followersOf(this) ?? [];
   }
 
   /** Lockstep hook: replace the current run (another rendition prepares a new one). */
@@ -181,10 +177,6 @@ export class ChannelSession extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.startOwn(), ...this.followers.map((s) => s.start())]);
-  }
-
-  private async startOwn(): Promise<void> {
     if (this.state === 'starting' || this.state === 'live' || this.state === 'ended') return;
     if (!this.timelineContinues()) {
       await this.finish();
@@ -413,13 +405,11 @@ export class ChannelSession extends EventEmitter {
     this.chain?.stop();
     if (!this.supervisor.restartNow()) this.breakingIn = false;
     else this.options.log.info('breaking in: the run restarts from now');
-    for (const follower of this.followers) follower.breakIn();
   }
 
   /** The channel's graphics changed: the next airing is rendered with them (not the one after). */
   graphicsChanged(): void {
     this.chain?.replanNext();
-    for (const follower of this.followers) follower.graphicsChanged();
   }
 
   /** What the channel is rendering right now (status and health). */
@@ -505,14 +495,10 @@ export class ChannelSession extends EventEmitter {
     this.emit('ended');
   }
 
-  /** Stops the encoder (and the other renditions'); what was published stays servable until it expires. */
+  /** Stops the encoder; what was published stays servable until it expires. */
   async stop(): Promise<void> {
     // Renditions waiting for each other to prepare a run give up: nothing is left to wait for.
     this.options.lockstep?.cancel();
-    await Promise.all([this.stopOwn(), ...this.followers.map((s) => s.stop())]);
-  }
-
-  private async stopOwn(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'ended') return;
     await this.supervisor.stop();
     this.output?.close();
@@ -524,7 +510,6 @@ export class ChannelSession extends EventEmitter {
 
   /** Server shutdown: encoder stopped, timers cleared. */
   async close(): Promise<void> {
-    await Promise.all(this.followers.map((s) => s.close()));
     await this.stop();
     this.fanout.reset();
     if (this.janitorTimer) clearInterval(this.janitorTimer);

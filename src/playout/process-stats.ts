@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** CPU and memory of one process, read from Linux's /proc (null elsewhere or once it is gone). */
-export interface ProcessStats {
+interface ProcessStats {
   pid: number;
   /** User + system CPU time since the process started. */
   cpuSeconds: number;

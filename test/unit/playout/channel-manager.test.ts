@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Channel } from '../../../src/playout/channel.js';
 import { ChannelManager } from '../../../src/playout/channel-manager.js';
 import type { ChannelSession } from '../../../src/playout/channel-session.js';
 
@@ -37,7 +38,8 @@ class FakeSession {
   }
 }
 
-const asSession = (s: FakeSession) => s as unknown as ChannelSession;
+/** A channel whose only run is the fake (no ladder). */
+const asChannel = (s: FakeSession) => new Channel(s as unknown as ChannelSession);
 const log = pino({ level: 'silent' });
 
 function manager(options: { idle?: number; reloadGrace?: number; alwaysOn?: number[]; create?: (n: number) => FakeSession | undefined } = {}) {
@@ -46,7 +48,7 @@ function manager(options: { idle?: number; reloadGrace?: number; alwaysOn?: numb
     playlistReloadGraceSeconds: options.reloadGrace,
     isChannelAlwaysOn: (n: number) => (options.alwaysOn ?? []).includes(n),
     log,
-    ...(options.create ? { createSession: (n: number) => { const s = options.create!(n); return s && asSession(s); } } : {}),
+    ...(options.create ? { factory: { channelFor: (n: number) => { const s = options.create!(n); return s && asChannel(s); } } } : {}),
   });
 }
 
@@ -65,7 +67,7 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
   it('INV-IDLE-1: stops a channel idle_timeout after its last viewer, not before', async () => {
     const m = track(manager({ idle: 60 }));
     const one = new FakeSession(1);
-    m.add(asSession(one));
+    m.add(asChannel(one));
     m.watchIdle();
     await m.touch(1);
     expect(one.state).toBe('live');
@@ -82,7 +84,7 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
   it('never calls a channel idle between two playlist reloads of an HLS player, however short idle_timeout is', async () => {
     const m = track(manager({ idle: 5, reloadGrace: 20 }));
     const one = new FakeSession(1);
-    m.add(asSession(one));
+    m.add(asChannel(one));
     m.watchIdle();
     await m.touch(1);
     await vi.advanceTimersByTimeAsync(10_000); // a player reloading every 10 s (10 s segments)
@@ -96,7 +98,7 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
   it('a .ts viewer holding the stream open keeps the channel on however long', async () => {
     const m = track(manager({ idle: 5 }));
     const one = new FakeSession(1);
-    m.add(asSession(one));
+    m.add(asChannel(one));
     m.watchIdle();
     await m.touch(1);
     one.fanout.viewerCount = 1;
@@ -112,7 +114,7 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
   it('spares a cold start longer than idle_timeout (up to 30 s): the viewer who asked is still waiting', async () => {
     const m = track(manager({ idle: 2 }));
     const slow = new FakeSession(1, 10_000);
-    m.add(asSession(slow));
+    m.add(asChannel(slow));
     m.watchIdle();
     await m.touch(1);
     await vi.advanceTimersByTimeAsync(9_000);
@@ -130,8 +132,8 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
   it('INV-IDLE-1: never stops always-on channels; idle_timeout 0 makes every channel always on', async () => {
     const m = track(manager({ idle: 1, alwaysOn: [2] }));
     const [one, two] = [new FakeSession(1), new FakeSession(2)];
-    m.add(asSession(one));
-    m.add(asSession(two));
+    m.add(asChannel(one));
+    m.add(asChannel(two));
     await m.startAlwaysOn();
     expect([one.starts, two.starts]).toEqual([0, 1]);
     m.watchIdle();
@@ -141,7 +143,7 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
 
     const always = track(manager({ idle: 0 }));
     const three = new FakeSession(3);
-    always.add(asSession(three));
+    always.add(asChannel(three));
     await always.startAlwaysOn();
     always.watchIdle();
     await vi.advanceTimersByTimeAsync(120_000);
