@@ -102,7 +102,8 @@ export class ChannelFactory {
    * also the rung of the same profile if there is one, and a session for every other rung, joined
    * in one RunLockstep. The channel's own session, when it is no rung, runs on its own (its
    * playlist is not offered: the master playlist lists the rungs). With the cache on, each rung's
-   * view of it knows its siblings' (a rung may be filled from another's file).
+   * view of it knows its siblings': a rung copies an airing only when every rung has it cached,
+   * or the rungs would cut different segments.
    */
   private ladderChannel(channelNumber: number, timeline: ChannelTimeline, profile: OutputProfile, ladder: readonly LadderRung[], channelDir: string, log: Logger): Channel {
     const { mediaCache, settings } = this.options;
