@@ -136,7 +136,7 @@ export interface HostileWalkReport {
   /** /api/health latency in each phase of the walk (stream URLs, path parameters, bodies, query parameters). */
   healthByPhase: Array<{ phase: string } & LatencySummary>;
   /** The two slowest /api/health polls of each phase, with the walk's requests in flight while each waited. */
-  healthStalls: Array<{ ms: number; during: string[] }>;
+  healthStalls: Array<{ ms: number; serverCpuMs: number | null; during: string[] }>;
   violations: Violation[];
   /** Writes with hostile values the server accepted (legitimately, by the documented schema). */
   accepted: string[];
@@ -259,6 +259,16 @@ function sendOnce(baseUrl: string, agent: http.Agent | false, request: WireReque
 const POLLER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
+const fs = require('node:fs');
+// The server's CPU time (ms) so far, when its pid is known: a slow poll that the server spent
+// little CPU on was waiting for a machine too busy to run it, not on the server's own work.
+const serverCpu = () => {
+  if (!workerData.pid) return 0;
+  try {
+    const fields = fs.readFileSync('/proc/' + workerData.pid + '/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch { return 0; }
+};
 const agent = new http.Agent({ keepAlive: true });
 const samples = [];
 let failures = 0;
@@ -271,8 +281,9 @@ const tick = () => {
   outstanding++;
   const started = performance.now();
   const startedAt = Date.now();
+  const cpuBefore = serverCpu();
   const done = (ok) => {
-    samples.push([startedAt, performance.now() - started]);
+    samples.push([startedAt, performance.now() - started, serverCpu() - cpuBefore]);
     if (!ok) failures++;
     outstanding--;
     if (stopping && outstanding === 0) report();
@@ -303,8 +314,8 @@ parentPort.on('message', () => {
 `;
 
 export interface HealthPoller {
-  /** The latency summary, and every sample as [sent at (epoch ms), latency (ms)]. */
-  stop(): Promise<{ summary: LatencySummary; samples: Array<[number, number]> }>;
+  /** The latency summary, and every sample as [sent at (epoch ms), latency (ms), server CPU meanwhile (ms; 0 unknown)]. */
+  stop(): Promise<{ summary: LatencySummary; samples: Array<[number, number, number]> }>;
 }
 
 export function summarise(samples: number[], failures = 0): LatencySummary {
@@ -314,12 +325,12 @@ export function summarise(samples: number[], failures = 0): LatencySummary {
   return { samples: sorted.length, failures, p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0) };
 }
 
-export function startHealthPoller(baseUrl: string, everyMs = 50): HealthPoller {
-  const worker = new Worker(POLLER_SOURCE, { eval: true, workerData: { url: `${baseUrl}/api/health`, everyMs } });
+export function startHealthPoller(baseUrl: string, everyMs = 50, serverPid?: number): HealthPoller {
+  const worker = new Worker(POLLER_SOURCE, { eval: true, workerData: { url: `${baseUrl}/api/health`, everyMs, pid: serverPid } });
   return {
     stop: () =>
       new Promise((resolve, reject) => {
-        worker.once('message', (result: { samples: Array<[number, number]>; failures: number }) => {
+        worker.once('message', (result: { samples: Array<[number, number, number]>; failures: number }) => {
           void worker.terminate();
           resolve({ summary: summarise(result.samples.map(([, ms]) => ms), result.failures), samples: result.samples });
         });
@@ -653,7 +664,8 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
     for (const c of (channels.json?.channels ?? []) as Array<{ number: number }>) parts.set(`graphics ${c.number}`, (await plain('GET', `/api/channels/${c.number}/graphics`)).text);
     parts.set('alerts', (await plain('GET', '/api/alerts?limit=500')).text);
     parts.set('media', (await plain('GET', '/api/media?limit=500')).text);
-    for (const id of fixture.mediaIds) parts.set(`chapters ${id}`, (await plain('GET', `/api/media/${id}/chapters`)).text);
+    // Writes aim at the fixture's file (other files are only read): its chapters are what may change.
+    parts.set(`chapters ${fixture.mediaId}`, (await plain('GET', `/api/media/${fixture.mediaId}/chapters`)).text);
     parts.set('folders', (await plain('GET', '/api/library/folders')).text);
     parts.set('scan', (await plain('GET', '/api/library/scan')).text);
     return parts;
@@ -1010,10 +1022,12 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
 
   const started = performance.now();
   const rssBefore = await monitorRss();
-  const poller = startHealthPoller(base);
-  let health: { summary: LatencySummary; samples: Array<[number, number]> };
+  const poller = startHealthPoller(base, 50, options.serverPid);
+  let health: { summary: LatencySummary; samples: Array<[number, number, number]> };
   const nowMs = Date.now();
-  const fcParams = (salt: number) => ({ numRuns: propertyRuns, seed: seed + salt, endOnFailure: true });
+  // Each property its own seed (derived from the walk's), so no two parameters get the same values.
+  let properties = 0;
+  const fcParams = () => ({ numRuns: propertyRuns, seed: seed * 1000 + properties++, endOnFailure: true });
 
   try {
     // 1. The stream, guide and tuner URLs beside the API, with hostile path pieces.
@@ -1056,8 +1070,8 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
     await checkpoint();
     // Property: any string as a channel file or segment name.
     const anyPiece = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.stringMatching(/^[0-9a-z.%-]{1,20}$/)).map(percentEncode).filter((p) => !tunesARealChannel(p));
-    await fc.check(fc.asyncProperty(anyPiece, async (piece) => (await send(openCase('GET', `/channel/${piece}.m3u8`, `playlist (property): ${shorten(piece, 40)}`, isTraversal(piece)))).length === 0), fcParams(1));
-    await fc.check(fc.asyncProperty(anyPiece, async (piece) => (await send(openCase('GET', `/channel/${fixture.configChannels[0]}/${piece}`, `segment (property): ${shorten(piece, 40)}`, isTraversal(piece)))).length === 0), fcParams(2));
+    await fc.check(fc.asyncProperty(anyPiece, async (piece) => (await send(openCase('GET', `/channel/${piece}.m3u8`, `playlist (property): ${shorten(piece, 40)}`, isTraversal(piece)))).length === 0), fcParams());
+    await fc.check(fc.asyncProperty(anyPiece, async (piece) => (await send(openCase('GET', `/channel/${fixture.configChannels[0]}/${piece}`, `segment (property): ${shorten(piece, 40)}`, isTraversal(piece)))).length === 0), fcParams());
     await checkpoint();
 
     // 2. Every path parameter of every operation.
@@ -1079,7 +1093,7 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
           const n = Number(v);
           return !op.write || !(Number.isFinite(n) && (others.has(n) || n === target || Number.isInteger(n)));
         });
-        await fc.check(fc.asyncProperty(anyId, async (value) => (await send(pathCase(op, parameter.name, percentEncode(value), `path ${parameter.name} (property) = ${shorten(JSON.stringify(value), 40)}`))).length === 0), fcParams(3));
+        await fc.check(fc.asyncProperty(anyId, async (value) => (await send(pathCase(op, parameter.name, percentEncode(value), `path ${parameter.name} (property) = ${shorten(JSON.stringify(value), 40)}`))).length === 0), fcParams());
         await checkpoint();
       }
     }
@@ -1139,7 +1153,7 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
             if (!harmless(op, text)) return true;
             return (await send({ ...bodyCase(op, { contentType: 'application/json', body: text }, `body (property) = ${shorten(text, 60)}`), checkOutputs: outputsToCheck(text) })).length === 0;
           }),
-          fcParams(4),
+          fcParams(),
         );
         await fc.check(
           fc.asyncProperty(fc.constantFrom(...fields), json, async (field, value) => {
@@ -1147,7 +1161,7 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
             if (!harmless(op, text)) return true;
             return (await send({ ...bodyCase(op, { contentType: 'application/json', body: text }, `body.${field} (property) = ${shorten(JSON.stringify(value) ?? 'null', 60)}`), checkOutputs: outputsToCheck(JSON.stringify(value) ?? '') })).length === 0;
           }),
-          fcParams(5),
+          fcParams(),
         );
         await checkpoint();
       }
@@ -1179,7 +1193,7 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
         fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
         fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => String(d.getTime())),
       );
-      await fc.check(fc.asyncProperty(anyValue, async (value) => (await send(queryCase(op, parameter.name, value, undefined, `query ${parameter.name} (property) = ${shorten(JSON.stringify(value), 50)}`))).length === 0), fcParams(6));
+      await fc.check(fc.asyncProperty(anyValue, async (value) => (await send(queryCase(op, parameter.name, value, undefined, `query ${parameter.name} (property) = ${shorten(JSON.stringify(value), 50)}`))).length === 0), fcParams());
       await checkpoint();
     }
     // Operations with no query parameter still get unknown ones.
@@ -1191,6 +1205,12 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
     health = await poller.stop();
     rmSync(fixture.emptyFolder, { recursive: true, force: true });
   }
+  if (!aborted) {
+    // Leave the station as the walk found it: no scratch channel, fixture alert or chapter.
+    await plain('DELETE', `/api/alerts/${fixture.alertId}`);
+    await plain('DELETE', `/api/media/${fixture.mediaId}/chapters/${fixture.chapterId}`);
+    await plain('DELETE', `/api/channels/${fixture.scratch}`);
+  }
   const rssAfter = aborted ? null : await monitorRss();
   agent.destroy();
   // The two slowest polls of each phase, with what the server was doing meanwhile.
@@ -1200,7 +1220,7 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
       .filter(([at]) => at >= from && at < to)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 2)
-      .map(([at, ms]) => ({ ms: Math.round(ms), during: inFlight.filter((r) => r.from <= at + ms && r.to >= at).map((r) => r.request).slice(0, 4) }));
+      .map(([at, ms, cpu]) => ({ ms: Math.round(ms), serverCpuMs: options.serverPid === undefined ? null : cpu, during: inFlight.filter((r) => r.from <= at + ms && r.to >= at).map((r) => r.request).slice(0, 4) }));
   });
   const healthByPhase = phases.map(({ phase: name, from }, i) => {
     const to = phases[i + 1]?.from ?? Infinity;
@@ -1237,7 +1257,7 @@ export function formatHostileReport(report: HostileWalkReport, maxPerKind = 25):
     `/api/health during it: p50 ${report.health.p50} ms, p95 ${report.health.p95} ms, p99 ${report.health.p99} ms, max ${report.health.max} ms (${report.health.samples} samples, ${report.health.failures} failed)`,
     ...report.healthByPhase.map((p) => `  while sending ${p.phase}: p50 ${p.p50} ms, p99 ${p.p99} ms, max ${p.max} ms (${p.samples} samples)`),
     `slowest request: ${report.slowest.ms} ms ${report.slowest.request}`,
-    ...report.healthStalls.map((stall) => `  /api/health waited ${stall.ms} ms during: ${stall.during.join(' | ') || '(no walk request)'}`),
+    ...report.healthStalls.map((stall) => `  /api/health waited ${stall.ms} ms${stall.serverCpuMs === null ? '' : ` (server CPU meanwhile ${stall.serverCpuMs} ms)`} during: ${stall.during.join(' | ') || '(no walk request)'}`),
     `server memory: ${report.rssBytes.before === null ? '?' : Math.round(report.rssBytes.before / 1e6)} MB before, ${report.rssBytes.after === null ? '?' : Math.round(report.rssBytes.after / 1e6)} MB after`,
     `hostile values accepted by writes (valid by the documented schema): ${report.accepted.length}`,
   ];

@@ -96,9 +96,10 @@ describe('hostile input: every documented operation and open URL, boundary and h
     expect(report.health.p99).toBeLessThan(100);
   });
 
-  it('keeps its memory: under 150 MB more after the walk than before', () => {
+  it('keeps its memory: under 250 MB more after the walk than before', () => {
+    // Megabyte bodies leave the heap larger for a while; the far-future stall of issue 20 added ~600 MB.
     expect(report.rssBytes.after).not.toBeNull();
-    expect(report.rssBytes.after! - report.rssBytes.before!).toBeLessThan(150e6);
+    expect(report.rssBytes.after! - report.rssBytes.before!).toBeLessThan(250e6);
   });
 
   it(`cuts off a body sent one byte a second with 408 after server.request_timeout (${REQUEST_TIMEOUT_SECONDS} s)`, () => {
