@@ -37,7 +37,6 @@ import {
   hostileQueryShapes,
   hostileQueryValues,
   type JsonPiece,
-  type Labelled,
   type PathPiece,
   type RawBody,
 } from './hostile-values.js';
@@ -658,17 +657,19 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
 
   // ---- station snapshots: what a refused request must leave as it was
   const snapshot = async (): Promise<Map<string, string>> => {
-    const parts = new Map<string, string>();
     const channels = await plain('GET', '/api/channels?limit=10000');
-    parts.set('channels', channels.text);
-    for (const c of (channels.json?.channels ?? []) as Array<{ number: number }>) parts.set(`graphics ${c.number}`, (await plain('GET', `/api/channels/${c.number}/graphics`)).text);
-    parts.set('alerts', (await plain('GET', '/api/alerts?limit=500')).text);
-    parts.set('media', (await plain('GET', '/api/media?limit=500')).text);
-    // Writes aim at the fixture's file (other files are only read): its chapters are what may change.
-    parts.set(`chapters ${fixture.mediaId}`, (await plain('GET', `/api/media/${fixture.mediaId}/chapters`)).text);
-    parts.set('folders', (await plain('GET', '/api/library/folders')).text);
-    parts.set('scan', (await plain('GET', '/api/library/scan')).text);
-    return parts;
+    const reads: Array<[string, string]> = [
+      ...((channels.json?.channels ?? []) as Array<{ number: number }>).map((c): [string, string] => [`graphics ${c.number}`, `/api/channels/${c.number}/graphics`]),
+      ['alerts', '/api/alerts?limit=500'],
+      ['media', '/api/media?limit=500'],
+      // Writes aim at the fixture's file (other files are only read): its chapters are what may change.
+      [`chapters ${fixture.mediaId}`, `/api/media/${fixture.mediaId}/chapters`],
+      ['folders', '/api/library/folders'],
+      ['scan', '/api/library/scan'],
+    ];
+    // Side by side (the agent's few sockets): a snapshot is taken hundreds of times a walk.
+    const texts = await Promise.all(reads.map(async ([, p]) => (await plain('GET', p)).text));
+    return new Map([['channels', channels.text], ...reads.map(([key], i): [string, string] => [key, texts[i]!])]);
   };
   const differences = (a: Map<string, string>, b: Map<string, string>): string[] =>
     [...new Set([...a.keys(), ...b.keys()])].filter((key) => a.get(key) !== b.get(key));
@@ -775,6 +776,7 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
     while (Date.now() < deadline) {
       const health = await sendWire(base, agent, { method: 'GET', path: '/api/health' }, 2000);
       if (health.status === 200) return true;
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a refused connection answers at once
     }
     return false;
   };
@@ -782,6 +784,9 @@ export async function runHostileWalk(options: HostileWalkOptions): Promise<Hosti
   /** Sends one case and checks its answer; returns the problems found (also recorded). */
   const send = async (c: HostileCase): Promise<string[]> => {
     if (aborted) return [];
+    // A write the schema allows may well be accepted and change the station: compare the
+    // refusals before it first, or its change would hide theirs.
+    if (c.write && !c.mustRefuse && pending.length > 0) await checkpoint();
     requests++;
     perOperation[c.op] = (perOperation[c.op] ?? 0) + 1;
     const sentAt = Date.now();
