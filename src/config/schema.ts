@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { MEDIA_KINDS, QUALITY_NAMES } from './choices.js';
 import { graphicsOverrideSchema } from './graphics-settings.js';
 
 /**
@@ -7,7 +8,6 @@ import { graphicsOverrideSchema } from './graphics-settings.js';
  * fresh clone runs with no file at all; `.strict()` everywhere so a typo such as
  * `segment_duraton` is refused instead of silently ignored.
  */
-export const QUALITY_NAMES = ['low', 'medium', 'high'] as const;
 export const MODES = ['loop', 'concat', 'schedule'] as const;
 
 const bitrate = z
@@ -97,9 +97,6 @@ export const ffmpegSchema = z
     loudness_target: z.number().min(-70).max(-5).nullable().default(-23),
   })
   .strict();
-
-/** Kinds of media the library knows (see src/library/catalog.ts MediaKind). */
-export const MEDIA_KINDS = ['episode', 'movie', 'commercial', 'bumper', 'station_id', 'promo', 'other'] as const;
 
 /** Per-folder settings: everything under `path` gets this kind and these tags. */
 export const libraryFolderSchema = z

@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import type { Database } from 'better-sqlite3';
 import path from 'node:path';
 import { z } from 'zod';
-import { MEDIA_KINDS } from '../config/schema.js';
+import { MEDIA_KINDS } from '../config/choices.js';
 import type { MediaKind } from './catalog.js';
 import type { FolderRule } from './folder-rules.js';
 

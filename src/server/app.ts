@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ChannelDirectory } from '../channels/channel-info.js';
 import type { ChannelTimelines } from '../channels/channel-timelines.js';
@@ -18,6 +19,7 @@ import { registerSecurityHeaders } from './access/security-headers.js';
 import { registerWriteGuard } from './access/write-guard.js';
 import { registerCors } from './cors.js';
 import { codeForStatus, sendError } from './errors.js';
+import { ApiOperationRegistry } from './openapi/route-table.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
@@ -30,6 +32,10 @@ import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
 
+/**
+ * What serve hands the HTTP app. Each route file is given only the parts it uses (its own
+ * `…RoutesContext`), picked out in buildApp.
+ */
 export interface AppContext {
   config: RetrovueConfig;
   toolchain: Toolchain;
@@ -81,6 +87,10 @@ export function buildApp(context: AppContext): FastifyInstance {
     },
   });
 
+  // Before any route: every route declared with defineRoute, here or added later by serve, is
+  // recorded for the OpenAPI document.
+  const apiOperations = new ApiOperationRegistry(app);
+
   app.setNotFoundHandler((request, reply) => {
     void sendError(reply, 404, 'not_found', `no such resource: ${request.method} ${request.url}`);
   });
@@ -101,16 +111,23 @@ export function buildApp(context: AppContext): FastifyInstance {
     log: app.log,
   });
   registerCors(app);
+  const { config, channels, timelines, alerts } = context;
   registerChannelRoutes(app, context);
-  registerApiRoutes(app, context);
-  registerScheduleRoutes(app, context);
+  registerApiRoutes(app, { channels, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, ...(context.mediaCache ? { mediaCache: context.mediaCache } : {}) });
+  registerScheduleRoutes(app, { timelines, guide: config.guide, alerts });
   registerGuideRoutes(app, context);
-  registerMediaRoutes(app, context);
+  registerMediaRoutes(app, {
+    db: context.db,
+    thumbnails: { dir: path.join(config.data_dir, 'thumbnails'), ffmpegPath: context.toolchain.ffmpegPath },
+    timelines,
+    log: context.log,
+    ...(context.libraryScan ? { libraryScan: context.libraryScan } : {}),
+  });
   registerLivetvRoutes(app, context);
-  registerAlertRoutes(app, context.alerts);
-  registerLogoRoutes(app, context);
-  registerMonitorRoutes(app, context);
-  registerDocsRoutes(app, context);
+  registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
+  registerLogoRoutes(app, timelines.store, config.data_dir);
+  registerMonitorRoutes(app, { channels, startedAtMs: context.startedAtMs, ...(context.logTail ? { logTail: context.logTail } : {}) });
+  registerDocsRoutes(app, apiOperations);
   registerWebRoutes(app);
   return app;
 }

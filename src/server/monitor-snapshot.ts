@@ -1,13 +1,12 @@
 import { freemem, loadavg, totalmem } from 'node:os';
-import type { AppContext } from './app.js';
-import { channelStatus } from './routes/api-routes.js';
+import type { LogTail } from '../logging/log-tail.js';
+import type { ChannelManager } from '../playout/channel-manager.js';
+import { channelStatus, type ChannelStatus } from './channel-status.js';
 
 /** Slower than this share of real time, a live channel is falling behind (viewers will stall). */
 export const BEHIND_SPEED = 0.97;
 /** This many encoder restarts since the channel started is "restarting repeatedly". */
 export const RESTART_WARNING = 3;
-
-type ChannelStatus = ReturnType<typeof channelStatus>;
 
 /** What an operator should look at on a channel, in words (empty when all is well). */
 export function channelWarnings(status: ChannelStatus): string[] {
@@ -34,14 +33,22 @@ class ProcessCpu {
   }
 }
 
+/** What a monitor snapshot reads: the running channels, the server's start, the last log lines. */
+export interface MonitorSources {
+  channels: Pick<ChannelManager, 'all' | 'lastActivity'>;
+  startedAtMs: number;
+  /** Absent in tools that build the app without serve. */
+  logTail?: Pick<LogTail, 'last'>;
+}
+
 export class MonitorSnapshots {
   private readonly cpu = new ProcessCpu();
 
-  constructor(private readonly context: AppContext) {}
+  constructor(private readonly context: MonitorSources) {}
 
   take(logLines = 50) {
     const channels = this.context.channels.all().map((session) => {
-      const status = channelStatus(session, this.context);
+      const status = channelStatus(session, this.context.channels);
       return { ...status, warnings: channelWarnings(status) };
     });
     return {

@@ -1,15 +1,18 @@
-import { PREVIEW_CARDS } from '../../graphics/preview.js';
-import { graphicsOverrideSchema } from '../../config/graphics-settings.js';
 import { z } from 'zod';
 import { ALERT_TYPES } from '../../alerts/alert.js';
-import { channelConfigSchema, MEDIA_KINDS, QUALITY_NAMES } from '../../config/schema.js';
+import { MEDIA_KINDS, QUALITY_NAMES } from '../../config/choices.js';
+import { graphicsOverrideSchema, graphicsSchema } from '../../config/graphics-settings.js';
 import { scheduleSchema } from '../../schedule/model.js';
 
 /**
- * The API's request and response shapes. Request schemas are the ones the routes (and the
- * stores behind them) validate with; response schemas describe what the routes send and are
- * checked against real answers by test/integration/server/openapi.test.ts. Responses are
+ * The API's shared request and response shapes, declared with the routes that use them
+ * (defineRoute in route-table.ts). Response schemas describe what the routes send and are
+ * checked against real answers by test/integration/server/api-openapi.test.ts. Responses are
  * loose objects: a field may be added without breaking a client, never removed or retyped.
+ *
+ * The control room and the CLI import the types inferred here (type-only), so this module and
+ * everything it imports stay free of Node modules: web/tsconfig.json type-checks them for the
+ * browser. Request bodies that need server modules live beside their routes.
  */
 
 const isoTime = z.string().describe('ISO 8601 instant, UTC');
@@ -20,15 +23,6 @@ export const idParams = z.object({ id: z.string().regex(/^\d+$/).describe('numer
 export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+$/).describe('chapter marker id') });
 
 // ---- channels ---------------------------------------------------------------------------
-
-/** POST /api/channels: the config file's channel entry (its schedule validated by the schedule model). */
-// A channel's own ladder is config-file only (channels[].ladder).
-export const channelCreateBody = channelConfigSchema.omit({ ladder: true }).extend({
-  schedule: scheduleSchema.optional(),
-  logo: z.string().min(1).max(255).optional().describe('a file name in the server\'s logo folder (server.logo_folder), a PNG, JPEG, GIF or WebP; no paths. Or upload the image: PUT /api/channels/{n}/logo'),
-});
-/** PATCH /api/channels/{n}: any field; `number` renumbers the channel (it keeps its clock, timeline and graphics). */
-export const channelPatchBody = channelCreateBody.partial();
 
 export const channelSchema = z.looseObject({
   number: z.number().int(),
@@ -264,8 +258,23 @@ export const monitorSnapshotSchema = z.looseObject({
 /** PUT /api/channels/{n}/logo: the image file itself, as the body. */
 export const logoBodySchema = z.string().describe('the image bytes (binary)');
 
-/** POST /api/channels/{n}/graphics/preview: draft settings (the stored ones when absent) and the card to show. */
-export const graphicsPreviewBody = z.object({
-  graphics: graphicsOverrideSchema.optional(),
-  card: z.enum(PREVIEW_CARDS).default('lower_third'),
-});
+// ---- graphics -------------------------------------------------------------------------
+
+/** What the graphics routes answer: the channel's override and the merged, effective settings. */
+export const graphicsResultSchema = z.looseObject({ channel: z.number().int(), graphics: graphicsOverrideSchema, effective: graphicsSchema });
+
+// ---- the types clients read (the control room, `retrovue alert`) ----------------------
+
+export type ApiChannel = z.output<typeof channelSchema>;
+export type ApiChannelList = z.output<typeof channelListSchema>;
+export type ApiTimelineChange = z.output<typeof timelineChangeSchema>;
+export type ApiProgrammeChange = ApiTimelineChange['added'][number];
+export type ApiMediaItem = z.output<typeof mediaSummarySchema>;
+export type ApiMediaList = z.output<typeof mediaListSchema>;
+export type ApiChapter = z.output<typeof chapterSchema>;
+export type ApiScanStatus = z.output<typeof scanStatusSchema>;
+export type ApiLibraryFolderList = z.output<typeof libraryFolderListSchema>;
+export type ApiAlert = z.output<typeof alertSchema>;
+export type ApiAlertList = z.output<typeof alertListSchema>;
+export type ApiMonitorSnapshot = z.output<typeof monitorSnapshotSchema>;
+export type ApiGraphicsResult = z.output<typeof graphicsResultSchema>;

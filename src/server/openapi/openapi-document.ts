@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiErrorSchema } from '../errors.js';
-import type { ApiOperation } from './api-operations.js';
+import { API_TAGS, type ApiOperation } from './route-table.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -46,8 +46,8 @@ export interface OpenApiInfo {
   version: string;
 }
 
-/** The OpenAPI 3.1 document of the JSON API, from the operations' zod schemas. */
-export function buildOpenApiDocument(operations: ApiOperation[], info: OpenApiInfo) {
+/** The OpenAPI 3.1 document of the JSON API, from the registered operations' zod schemas. */
+export function buildOpenApiDocument(operations: readonly ApiOperation[], info: OpenApiInfo) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const write = op.method !== 'get';
@@ -94,7 +94,7 @@ export function buildOpenApiDocument(operations: ApiOperation[], info: OpenApiIn
         'from other sites and with form content types.',
     },
     servers: [{ url: '/' }],
-    tags: ['Channels', 'Schedules', 'Graphics', 'Guide', 'Library', 'Alerts', 'Monitor'].map((name) => ({ name })),
+    tags: API_TAGS.map((name) => ({ name })),
     paths,
     components: {
       schemas: { Error: jsonSchema(apiErrorSchema, 'output') },

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import { apiOperations } from '../openapi/api-operations.js';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
-import type { AppContext } from '../app.js';
+import type { ApiOperationRegistry } from '../openapi/route-table.js';
 
 const require = createRequire(import.meta.url);
 const packageVersion = (require('../../../package.json') as { version: string }).version;
@@ -34,12 +33,15 @@ const DOCS_PAGE = `<!doctype html>
 // "Try it out" sends the token the Authorize button holds; on this machine none is needed.
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#reference', deepLinking: true, persistAuthorization: false, tryItOutEnabled: false });\n`;
 
-/** `/api/openapi.json` (generated from the routes' zod schemas) and `/api/docs` (Swagger UI). */
-export function registerDocsRoutes(app: FastifyInstance, context: AppContext): void {
-  const document = buildOpenApiDocument(apiOperations(context.config.alerts.max_duration), { version: packageVersion });
-  const documentText = JSON.stringify(document);
-
-  app.get('/api/openapi.json', async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-cache').send(documentText));
+/** `/api/openapi.json` (generated from the registered routes' zod schemas) and `/api/docs` (Swagger UI). */
+export function registerDocsRoutes(app: FastifyInstance, registry: ApiOperationRegistry): void {
+  // Written on first request: routes registered after this one (serve adds the graphics and
+  // library-folder routes to the built app) are in it, and nothing can be added once listening.
+  let documentText: string | undefined;
+  app.get('/api/openapi.json', async (_request, reply) => {
+    documentText ??= JSON.stringify(buildOpenApiDocument(registry.operations(), { version: packageVersion }));
+    return reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-cache').send(documentText);
+  });
   app.get('/api/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE));
   app.get('/api/docs/init.js', async (_request, reply) => reply.header('content-type', 'text/javascript; charset=utf-8').send(INIT_SCRIPT));
   for (const [name, contentType] of Object.entries(SWAGGER_FILES)) {
