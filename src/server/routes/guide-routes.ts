@@ -5,22 +5,46 @@ import type { AppContext } from '../app.js';
 /** How far beyond the guide window a programme that straddles its edge may reach (a long movie). */
 const PROGRAMME_REACH_MS = 6 * 3600_000;
 
+/**
+ * How long a built guide is reused when nothing changed the station. `/xmltv.xml` is open to any
+ * client and page (CORS), and building it for a few channels costs tens to hundreds of
+ * milliseconds of the one event loop; so a burst of requests costs one build, not one each.
+ */
+const GUIDE_REUSE_MS = 30_000;
+
 /** `/xmltv.xml`: the guide, from the same published airings the channels play. */
 export function registerGuideRoutes(app: FastifyInstance, context: AppContext): void {
+  // Any successful write may change channels, schedules or chapters: the next guide is built afresh.
+  let stationVersion = 0;
+  // (onSend, not onResponse: counted before the client can read the answer and ask for the guide.)
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) stationVersion += 1;
+    return payload;
+  });
+  let built: { version: number; baseUrl: string; atMs: number; document: string } | undefined;
+
   app.get('/xmltv.xml', async (request, reply) => {
     const now = Date.now();
-    const from = now - context.config.guide.history_hours * 3600_000;
-    const to = now + context.config.guide.days * 24 * 3600_000;
-    // Read past both edges so a programme straddling one is folded whole (breaks included).
-    const [readFrom, readTo] = [from - PROGRAMME_REACH_MS, to + PROGRAMME_REACH_MS];
-    const listed = context.directory.list();
-    // Soon after a start or an edit the background compile may still be on its way to the horizon.
-    await Promise.all(listed.map((channel) => context.timelines.whenCompiled(channel.number, readTo)));
-    const channels = listed.map((channel) => ({
-      channel,
-      airings: context.timelines.guideAirings(channel.number, readFrom, readTo),
-    }));
     const baseUrl = `${request.protocol}://${request.host}`;
-    return reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-cache').send(buildXmltv(channels, baseUrl, { fromMs: from, toMs: to }));
+    const version = stationVersion;
+    if (!built || built.version !== version || built.baseUrl !== baseUrl || now - built.atMs > GUIDE_REUSE_MS) {
+      built = { version, baseUrl, atMs: now, document: await buildGuide(context, baseUrl, now) };
+    }
+    return reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-cache').send(built.document);
   });
+}
+
+async function buildGuide(context: AppContext, baseUrl: string, now: number): Promise<string> {
+  const from = now - context.config.guide.history_hours * 3600_000;
+  const to = now + context.config.guide.days * 24 * 3600_000;
+  // Read past both edges so a programme straddling one is folded whole (breaks included).
+  const [readFrom, readTo] = [from - PROGRAMME_REACH_MS, to + PROGRAMME_REACH_MS];
+  const listed = context.directory.list();
+  // Soon after a start or an edit the background compile may still be on its way to the horizon.
+  await Promise.all(listed.map((channel) => context.timelines.whenCompiled(channel.number, readTo)));
+  const channels = listed.map((channel) => ({
+    channel,
+    airings: context.timelines.guideAirings(channel.number, readFrom, readTo),
+  }));
+  return buildXmltv(channels, baseUrl, { fromMs: from, toMs: to });
 }
