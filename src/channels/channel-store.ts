@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { bounded, someOf } from '../config/message-text.js';
 import { channelConfigSchema, type QualityName } from '../config/schema.js';
 import { emptySchedule, parseSchedule, ScheduleError, type ChannelSchedule } from '../schedule/model.js';
 import type { ChannelDirectory, ChannelInfo } from './channel-info.js';
@@ -38,15 +39,16 @@ function zodMessage(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-      return issue.code === 'unrecognized_keys' ? `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : `${where}${issue.message}`;
+      return issue.code === 'unrecognized_keys' ? `${where}unknown key(s) ${someOf(issue.keys.map((k) => `"${k}"`))}` : `${where}${issue.message}`;
     })
+    .slice(0, 10)
     .join('; ');
 }
 
 const firstField = (error: z.ZodError): string | undefined => error.issues[0]?.path.map(String).join('.') || undefined;
 
 function checkZone(zone: string): void {
-  if (!IANAZone.isValidZone(zone)) throw new ChannelRequestError(400, 'invalid_channel', `time_zone: "${zone}" is not an IANA time zone (e.g. "America/New_York")`, 'time_zone');
+  if (!IANAZone.isValidZone(zone)) throw new ChannelRequestError(400, 'invalid_channel', `time_zone: ${JSON.stringify(bounded(zone, 60))} is not an IANA time zone (e.g. "America/New_York")`, 'time_zone');
 }
 
 function scheduleOrError(input: unknown, where = 'schedule'): ChannelSchedule {

@@ -1,3 +1,4 @@
+import { bounded } from '../config/message-text.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import { LoopTimeline, type LoopItem } from '../timeline/loop-timeline.js';
 import type { Airing, AiringProgram, ChannelTimeline } from '../timeline/types.js';
@@ -138,7 +139,7 @@ export class ChannelTimelines {
     if (patch && typeof patch === 'object' && !Array.isArray(patch) && 'number' in patch) {
       const { number, ...rest } = patch as Record<string, unknown>;
       this.options.store.patched(channelNumber, rest); // the rest is validated before anything moves
-      if (typeof number !== 'number') throw new ChannelRequestError(400, 'invalid_channel', `number: must be a whole number from 1 to 9999 (got ${JSON.stringify(number)})`, 'number');
+      if (typeof number !== 'number') throw new ChannelRequestError(400, 'invalid_channel', `number: must be a whole number from 1 to 9999 (got ${describeValue(number)})`, 'number');
       // The same number (a client sending the whole channel back) is no renumber: nothing restarts.
       if (number !== channelNumber) await this.renumberChannel(channelNumber, number);
       return this.updateChannel(number, rest);
@@ -220,4 +221,12 @@ export class ChannelTimelines {
     const timeline = this.scheduled ? this.compiled(channelNumber) : undefined;
     return timeline ? timeline.reschedule().change : { effectiveFromMs: this.now(), removed: [], added: [] };
   }
+}
+
+/** A value a client sent, for an error message: short, whatever it is (never the whole of a hostile one). */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  return JSON.stringify(typeof value === 'string' ? bounded(value, 40) : value) ?? String(value);
 }

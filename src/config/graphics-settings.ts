@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { someOf } from './message-text.js';
 import { TEMPLATE_FIELDS, templateProblem } from './graphics-template.js';
 
 /**
@@ -174,9 +175,10 @@ export function describeZodError(error: z.ZodError, prefix = ''): string {
   return error.issues
     .map((issue) => {
       const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+      const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${someOf(issue.keys.map((k) => `"${k}"`))}` : issue.message;
       return where ? `${where}: ${message}` : message;
     })
+    .slice(0, 10)
     .join('; ');
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchema, type RetrovueConfig } from './schema.js';
+import { someOf } from './message-text.js';
 
 /** Command-line options of `retrovue serve` that map onto config keys. */
 export interface ServeFlags {
@@ -38,7 +39,7 @@ export class ConfigError extends Error {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${someOf(issue.keys.map((k) => `"${k}"`))}`;
   return issue.message;
 }
 

@@ -240,14 +240,25 @@ export const cacheSchema = z
   })
   .strict();
 
+/**
+ * A name shown in guides, lineups and players: no control characters (XML 1.0 forbids most,
+ * and a tab or newline breaks an M3U line or an HDHomeRun lineup).
+ */
+const displayText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
 /** A channel defined in the config file (issue #4); its schedule is validated by src/schedule/model.ts. */
 export const channelConfigSchema = z
   .object({
     number: z.number().int().min(1).max(9999),
-    name: z.string().min(1).max(100),
-    call_sign: z.string().min(1).max(16).optional(),
+    name: displayText(100),
+    call_sign: displayText(16).optional(),
     logo: z.string().min(1).optional(),
-    group: z.string().min(1).max(100).default('Retrovue'),
+    group: displayText(100).default('Retrovue'),
     quality: z.enum(QUALITY_NAMES).optional(),
     enabled: z.boolean().default(true),
     /** Keep this channel's encoder running with no viewers (instant tune-in, at the cost of its CPU). */

@@ -33,7 +33,9 @@ export function onscreenEpisode(season?: number, episode?: number): string | und
  * same published airings the channel plays, so the guide tells what really airs.
  */
 export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: { fromMs: number; toMs: number }): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' })
+  // A title or name with characters XML 1.0 forbids (control characters from a file's tags, say)
+  // would make the whole guide unreadable: they are dropped, the rest of the text kept.
+  const doc = create({ version: '1.0', encoding: 'UTF-8', invalidCharReplacement: '' })
     .dtd({ sysID: 'xmltv.dtd' })
     .ele('tv', { 'generator-info-name': 'Retrovue', 'source-info-name': 'Retrovue' });
   for (const { channel } of channels) {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { MEDIA_KINDS } from '../config/choices.js';
 import type { MediaKind } from './catalog.js';
 import type { FolderRule } from './folder-rules.js';
+import { someOf } from '../config/message-text.js';
 
 /** A media folder added from the control room (the config file's `library` holds the others). */
 export interface AddedFolder {
@@ -73,7 +74,7 @@ export class LibraryFolders {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.map(String).join('.') || undefined;
-      throw new FolderRequestError(400, `${field ? `${field}: ` : ''}${issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message}`, field);
+      throw new FolderRequestError(400, `${field ? `${field}: ` : ''}${issue.code === 'unrecognized_keys' ? `unknown key(s) ${someOf(issue.keys)}` : issue.message}`, field);
     }
     const { kind } = parsed.data;
     if (!path.isAbsolute(parsed.data.path)) throw new FolderRequestError(400, `path: "${parsed.data.path}" is not absolute (start it with /)`, 'path');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { someOf } from '../config/message-text.js';
 
 /**
  * A channel's coarse schedule: blocks anchored to wall-clock time in the channel's IANA
@@ -197,7 +198,7 @@ export function parseSchedule(input: unknown): ChannelSchedule {
   throw new ScheduleError(
     listedProblems(result.error.issues.map((issue) => {
       const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-      if (issue.code === 'unrecognized_keys') return `${where}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys') return `${where}unknown key(s) ${someOf(issue.keys.map((k) => `"${k}"`))}`;
       return `${where}${issue.message}`;
     })),
     result.error.issues[0]?.path.map(String).join('.') || undefined,

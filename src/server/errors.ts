@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { bounded, someOf } from '../config/message-text.js';
 
 /**
  * The one error shape of every route: a stable machine code, a sentence for people, and the
@@ -14,8 +15,13 @@ export const apiErrorSchema = z
 
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
+/** The longest message and field an error carries (src/config/message-text.ts says why). */
+const MAX_MESSAGE_CHARS = 2000;
+const MAX_FIELD_CHARS = 200;
+
 export function sendError(reply: FastifyReply, status: number, error: string, message: string, field?: string): FastifyReply {
-  return reply.code(status).send({ error, message, ...(field ? { field } : {}) } satisfies ApiError);
+  const answer: ApiError = { error, message: bounded(message, MAX_MESSAGE_CHARS), ...(field ? { field: bounded(field, MAX_FIELD_CHARS) } : {}) };
+  return reply.code(status).send(answer);
 }
 
 /** A zod failure as one sentence and the first field at fault. */
@@ -23,9 +29,10 @@ export function zodProblem(error: z.ZodError): { message: string; field?: string
   const message = error.issues
     .map((issue) => {
       const where = issue.path.map(String).join('.');
-      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${someOf(issue.keys)}` : issue.message;
       return where ? `${where}: ${what}` : what;
     })
+    .slice(0, 10)
     .join('; ');
   const first = error.issues[0]?.path.map(String).join('.');
   return { message, ...(first ? { field: first } : {}) };
