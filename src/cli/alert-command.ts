@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import { adminTokenPath, readAdminToken } from '../server/access/admin-token.js';
+import type { ApiAlert as AlertView, ApiAlertList } from '../server/openapi/api-schemas.js';
 
 /**
  * `retrovue alert`: talks to the running server (it is the server that breaks into the
@@ -20,19 +21,6 @@ export interface AlertFlags {
   list?: boolean;
   cancel?: string;
   json?: boolean;
-}
-
-interface AlertView {
-  id: number;
-  message: string;
-  type: string;
-  priority: number;
-  channels: number[];
-  issuedAtMs: number;
-  endsAtMs: number;
-  cancelledAtMs?: number;
-  state: string;
-  onAirChannels: number[];
 }
 
 class AlertCommandError extends Error {}
@@ -161,7 +149,7 @@ export async function runAlertCommand(message: string | undefined, flags: AlertF
     const base = serverUrl(flags);
     const credential = credentialFor(flags, base);
     if (flags.list) {
-      const list = (await call(base, 'GET', '/api/alerts')) as { active: AlertView[]; queued: AlertView[]; history: AlertView[] };
+      const list = (await call(base, 'GET', '/api/alerts')) as ApiAlertList;
       const section = (title: string, alerts: AlertView[]) => `${title}:\n${alerts.length ? alerts.map((a) => `  ${describe(a)}`).join('\n') : '  none'}`;
       print(list, [section('On the air', list.active), section('Waiting', list.queued), section('Recent', list.history.slice(0, 10))].join('\n'));
       return 0;

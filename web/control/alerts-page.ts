@@ -1,12 +1,12 @@
 import { api, ApiError } from './api.js';
 import { clockText, h, toast } from './dom.js';
-import type { AlertView, Channel } from './types.js';
+import type { AlertList, AlertView, ChannelList } from './types.js';
 
 const STATE_TEXT: Record<AlertView['state'], string> = { on_air: 'ON AIR', queued: 'waiting', ended: 'ended', cancelled: 'cancelled' };
 
 /** Compose and send alerts; watch them on the air, waiting and past; end one early. */
 export async function renderAlertsPage(root: HTMLElement, isCurrent: () => boolean): Promise<void> {
-  const channels = (await api<{ channels: Channel[] }>('GET', '/api/channels')).channels.filter((c) => c.enabled);
+  const channels = (await api<ChannelList>('GET', '/api/channels')).channels.filter((c) => c.enabled);
   const message = h('textarea', { id: 'alert-message', rows: 3, maxlength: 1000, required: true, placeholder: 'Severe thunderstorm warning for the county until 9 PM.' });
   const type = h('select', { id: 'alert-type' }, ...['emergency', 'weather', 'system', 'custom'].map((t) => h('option', { value: t }, t)));
   const priority = h('input', { id: 'alert-priority', type: 'number', min: 1, max: 10, value: 5 });
@@ -39,7 +39,7 @@ export async function renderAlertsPage(root: HTMLElement, isCurrent: () => boole
     alerts.length ? h('ul', { class: 'alert-list' }, ...alerts.map(row)) : h('p', { class: 'dim' }, 'none'));
 
   async function refresh(): Promise<void> {
-    const list = await api<{ active: AlertView[]; queued: AlertView[]; history: AlertView[] }>('GET', '/api/alerts');
+    const list = await api<AlertList>('GET', '/api/alerts');
     lists.replaceChildren(section('On the air', 'alerts-active', list.active), section('Waiting', 'alerts-queued', list.queued), section('History', 'alerts-history', list.history.slice(0, 20)));
   }
   await refresh();

@@ -1,4 +1,5 @@
-import type { MediaItem } from './types.js';
+import type { ApiError as ServerApiError } from '../../src/server/errors.js';
+import type { MediaItem, MediaList } from './types.js';
 /**
  * Talking to the Retrovue API from the control room. Reads need nothing; writes from another
  * machine need the admin token, which the page asks for once (on a 401) and keeps in this
@@ -7,11 +8,8 @@ import type { MediaItem } from './types.js';
  */
 const TOKEN_KEY = 'retrovue.adminToken';
 
-export interface ApiErrorBody {
-  error: string;
-  message: string;
-  field?: string;
-}
+/** The one error shape of every route (src/server/errors.ts). */
+export type ApiErrorBody = ServerApiError;
 
 export class ApiError extends Error {
   constructor(
@@ -96,7 +94,7 @@ export async function apiBlob(method: string, path: string, body?: unknown): Pro
 export async function allMedia(query: string): Promise<MediaItem[]> {
   const items: MediaItem[] = [];
   for (let offset = 0; ; offset += 500) {
-    const page = await api<{ total: number; items: MediaItem[] }>('GET', `/api/media?${query}&limit=500&offset=${offset}`);
+    const page = await api<MediaList>('GET', `/api/media?${query}&limit=500&offset=${offset}`);
     items.push(...page.items);
     if (items.length >= page.total || page.items.length === 0) return items;
   }

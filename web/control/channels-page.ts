@@ -1,7 +1,7 @@
 import { api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
 import { graphicsEditor } from './graphics-editor.js';
-import type { Channel } from './types.js';
+import type { Channel, ChannelList } from './types.js';
 
 const MAX_LOGO_BYTES = 1024 * 1024;
 const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
@@ -68,7 +68,7 @@ export async function renderChannelsPage(root: HTMLElement): Promise<void> {
     root.replaceChildren();
     void renderChannelsPage(root);
   };
-  const channels = (await api<{ channels: Channel[] }>('GET', '/api/channels')).channels;
+  const channels = (await api<ChannelList>('GET', '/api/channels')).channels;
   const formSlot = h('div', { id: 'channel-form-slot' });
   root.append(
     h('div', { class: 'toolbar' }, h('h2', {}, 'Channels'), h('span', { class: 'dim' }, `${channels.length} channel${channels.length === 1 ? '' : 's'}`),

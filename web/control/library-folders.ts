@@ -1,12 +1,6 @@
 import { api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
-
-interface Folder {
-  path: string;
-  kind: string | null;
-  source: 'config' | 'control_room';
-  exists: boolean;
-}
+import type { LibraryFolder as Folder, LibraryFolderList, LibraryFolderRemoved } from './types.js';
 
 const KINDS: Array<[string, string]> = [
   ['', 'from the names (shows, movies…)'],
@@ -34,7 +28,7 @@ export async function foldersPanel(onScanStarted: () => void, onRemoved: () => v
     h('p', { class: 'dim small' }, 'A path on the machine Retrovue runs on. Show folders are read from their names (Show/Season 1/Show - S01E02.mkv, Movie (1987).mkv); a folder of commercials or bumpers can say so here.'));
 
   async function draw(): Promise<void> {
-    const { folders } = await api<{ folders: Folder[] }>('GET', '/api/library/folders');
+    const { folders } = await api<LibraryFolderList>('GET', '/api/library/folders');
     summary.textContent = `Media folders (${folders.length})`;
     list.replaceChildren(...folders.map((folder) => h('li', { 'data-folder': folder.path },
       h('span', { class: 'mono' }, folder.path), ' ',
@@ -46,7 +40,7 @@ export async function foldersPanel(onScanStarted: () => void, onRemoved: () => v
   async function remove(folder: Folder): Promise<void> {
     if (!confirm(`Take ${folder.path} out of the library? Its files stop airing from the next programmes compiled (nothing is deleted from disk).`)) return;
     try {
-      const result = await api<{ filesMissing: number }>('DELETE', `/api/library/folders?path=${encodeURIComponent(folder.path)}`);
+      const result = await api<LibraryFolderRemoved>('DELETE', `/api/library/folders?path=${encodeURIComponent(folder.path)}`);
       toast(`${folder.path} removed: ${result.filesMissing} file(s) no longer air`);
       await draw();
       onRemoved();

@@ -1,7 +1,7 @@
 import { allMedia, api, ApiError } from './api.js';
 import { foldersPanel } from './library-folders.js';
 import { durationText, h, toast } from './dom.js';
-import type { Chapter, MediaItem, ScanStatus } from './types.js';
+import type { Chapter, ChapterEdit, ChapterList, MediaItem, ScanStatus } from './types.js';
 
 
 const label = (m: MediaItem) => m.title ?? m.path.split('/').pop() ?? m.path;
@@ -11,7 +11,6 @@ export function scanSummaryText(summary: NonNullable<ScanStatus['summary']>): st
   return `${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.missing} missing, ${summary.unplayable} unplayable (${summary.found} files, ${(summary.elapsedMs / 1000).toFixed(1)} s)`;
 }
 
-type ChapterEdit = Chapter & { rescheduled?: Array<{ channel: number; effectiveFrom: string }> };
 
 /** "; channel 1 breaks there from Fri 00:00" — where a chapter edit reaches the air. */
 function rescheduledText(edit: ChapterEdit): string {
@@ -121,7 +120,7 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
   else if (scan.state === 'done') drawScan(scan);
 
   async function showFile(media: MediaItem, focusChapter?: number): Promise<void> {
-    const { chapters } = await api<{ chapters: Chapter[] }>('GET', `/api/media/${media.id}/chapters`);
+    const { chapters } = await api<ChapterList>('GET', `/api/media/${media.id}/chapters`);
     const duration = media.durationMs ?? 1;
     const percent = (ms: number) => `${(ms / duration) * 100}%`;
     const strip = h('div', { class: 'chapter-strip', id: 'chapter-strip', title: 'Click to add a chapter mark here' });

@@ -1,19 +1,5 @@
 import { bytesText, h } from './dom.js';
-
-interface ChannelSnapshot {
-  number: number;
-  state: string;
-  encoder: { speed: number | null; cpuPercent: number | null; memoryBytes: number | null; restarts: number; lastError: string | null };
-  onAir: { title: string; kind: string; offsetMs: number; start: string; end: string } | null;
-  viewers: { ts: number; lastActivity: string | null };
-  warnings: string[];
-}
-interface Snapshot {
-  at: string;
-  server: { cpuPercent: number | null; memoryBytes: number; systemMemory: { totalBytes: number; freeBytes: number }; loadAverage: number[]; uptimeSeconds?: number };
-  channels: ChannelSnapshot[];
-  log: Array<{ time: string; level: string; msg: string; component?: string }>;
-}
+import type { MonitorSnapshot as Snapshot } from './types.js';
 
 const percent = (value: number | null) => (value === null ? '–' : `${value.toFixed(0)}%`);
 

@@ -1,7 +1,7 @@
 import { allMedia, api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
 import { clockOf, DAY_MINUTES, gapsOf, minutesOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, snap, SNAP_MINUTES, uniqueName } from './schedule-model.js';
-import { WEEKDAY_NAMES, WEEKDAYS, type Block, type BlockContent, type Channel, type Schedule, type TimelineChange } from './types.js';
+import { WEEKDAY_NAMES, WEEKDAYS, type Block, type BlockContent, type Channel, type ChannelList, type Schedule, type ScheduleResult, type TimelineChange } from './types.js';
 
 /** Pixels per hour in the week grid: the whole day fits on a laptop screen. */
 export const HOUR_PX = 32;
@@ -29,7 +29,7 @@ async function paletteItems(): Promise<PaletteItem[]> {
  * until Save, which answers with what changed in the guide.
  */
 export async function renderSchedulePage(root: HTMLElement, channelNumber: number | undefined): Promise<void> {
-  const channels = (await api<{ channels: Channel[] }>('GET', '/api/channels')).channels;
+  const channels = (await api<ChannelList>('GET', '/api/channels')).channels;
   if (channels.length === 0) {
     root.append(h('p', { class: 'empty' }, 'No channels yet: create one on the Channels page first.'));
     return;
@@ -250,7 +250,7 @@ export async function renderSchedulePage(root: HTMLElement, channelNumber: numbe
   async function save(): Promise<void> {
     const schedule: Schedule = { ...channel.schedule, blocks };
     try {
-      const result = await api<{ schedule: Schedule; changes: TimelineChange }>('PUT', `/api/channels/${channel.number}/schedule`, schedule);
+      const result = await api<ScheduleResult>('PUT', `/api/channels/${channel.number}/schedule`, schedule);
       blocks = structuredClone(result.schedule.blocks);
       saved = JSON.stringify(blocks);
       draw();

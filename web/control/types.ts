@@ -1,79 +1,55 @@
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+/**
+ * The API's answers as the control room reads them: inferred from the zod schemas the routes
+ * are declared with (src/server/openapi/api-schemas.ts), so a change there is a type error
+ * here. Type-only imports: no server code reaches the bundle.
+ */
+import type { ScheduleInput, Weekday as ScheduleWeekday } from '../../src/schedule/model.js';
+import type {
+  ApiAlert,
+  ApiAlertList,
+  ApiChannel,
+  ApiChannelList,
+  ApiChapter,
+  ApiChapterEdit,
+  ApiChapterList,
+  ApiLibraryFolder,
+  ApiLibraryFolderList,
+  ApiLibraryFolderRemoved,
+  ApiMediaItem,
+  ApiMediaList,
+  ApiMonitorSnapshot,
+  ApiScanStatus,
+  ApiScheduleResult,
+  ApiTimelineChange,
+} from '../../src/server/openapi/api-schemas.js';
+
+export type Weekday = ScheduleWeekday;
+// The bundle needs the days as values; the type keeps them the schedule model's.
 export const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 export const WEEKDAY_NAMES: Record<Weekday, string> = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
 
-export type BlockContent = { type: 'show'; show: string; order?: string; season?: number; episode?: number } | { type: 'movies'; tag?: string } | { type: 'tag'; tag: string };
+/**
+ * A block as the editor builds and sends it: the server fills in the defaults (overrun,
+ * breaks, a show's order), and the editor always says which days.
+ */
+type SentBlock = NonNullable<ScheduleInput['blocks']>[number];
+export type Block = Omit<SentBlock, 'days'> & { days: Weekday[] };
+export type BlockContent = Block['content'];
+export type Schedule = Omit<ScheduleInput, 'blocks'> & { blocks: Block[] };
+export type ScheduleResult = ApiScheduleResult;
 
-export interface Block {
-  name: string;
-  days: Weekday[];
-  start: string;
-  minutes: number;
-  content: BlockContent;
-  overrun?: 'cut' | 'shift';
-  breaks?: boolean;
-}
-
-export interface Schedule {
-  blocks: Block[];
-  commercial_cooldown?: number;
-}
-
-export interface Channel {
-  number: number;
-  name: string;
-  callSign: string;
-  group: string;
-  logoPath?: string;
-  quality?: 'low' | 'medium' | 'high';
-  enabled: boolean;
-  alwaysOn: boolean;
-  timeZone: string;
-  schedule: Schedule;
-  source: 'config' | 'api';
-}
-
-export interface Programme { start: string; end: string; title: string; subtitle?: string }
-export interface TimelineChange { effectiveFrom: string; removed: Programme[]; added: Programme[] }
-
-export interface MediaItem {
-  id: number;
-  path: string;
-  status: 'ok' | 'missing' | 'unplayable';
-  reason: string | null;
-  kind: string;
-  title: string | null;
-  show: string | null;
-  season: number | null;
-  episode: number | null;
-  year: number | null;
-  durationMs: number | null;
-  tags: string[];
-}
-
-export interface ScanStatus {
-  state: 'idle' | 'running' | 'done' | 'failed';
-  startedAt: string | null;
-  finishedAt: string | null;
-  processed: number;
-  total: number;
-  found: number;
-  currentFile: string | null;
-  summary: { found: number; added: number; updated: number; unchanged: number; missing: number; unplayable: number; probed: number; elapsedMs: number; unplayableFiles: Array<{ path: string; reason: string }> } | null;
-  error: string | null;
-}
-
-export interface Chapter { id: number; title: string; timestampMs: number; source: string }
-
-export interface AlertView {
-  id: number;
-  message: string;
-  type: string;
-  priority: number;
-  channels: number[];
-  issuedAtMs: number;
-  endsAtMs: number;
-  cancelledAtMs?: number;
-  state: 'on_air' | 'queued' | 'ended' | 'cancelled';
-  onAirChannels: number[];
-}
+export type Channel = ApiChannel;
+export type ChannelList = ApiChannelList;
+export type TimelineChange = ApiTimelineChange;
+export type MediaItem = ApiMediaItem;
+export type MediaList = ApiMediaList;
+export type ScanStatus = ApiScanStatus;
+export type Chapter = ApiChapter;
+export type ChapterList = ApiChapterList;
+export type ChapterEdit = ApiChapterEdit;
+export type AlertView = ApiAlert;
+export type AlertList = ApiAlertList;
+export type LibraryFolder = ApiLibraryFolder;
+export type LibraryFolderList = ApiLibraryFolderList;
+export type LibraryFolderRemoved = ApiLibraryFolderRemoved;
+export type MonitorSnapshot = ApiMonitorSnapshot;

@@ -211,7 +211,7 @@ export const scanStatusSchema = z.looseObject({
   error: z.string().nullable(),
 });
 
-const libraryFolderSchema = z.looseObject({
+export const libraryFolderSchema = z.looseObject({
   path: z.string(),
   kind: z.enum(MEDIA_KINDS).nullable().describe('what every file inside is; null: from folder and file names'),
   source: z.enum(['config', 'control_room']).describe('config: in the config file (change it there); control_room: added over the API'),
@@ -247,12 +247,13 @@ export const serverStatsSchema = z.looseObject({
   memoryBytes: z.number().describe('Retrovue process resident memory'),
   systemMemory: z.looseObject({ totalBytes: z.number(), freeBytes: z.number() }),
   loadAverage: z.array(z.number()),
+  uptimeSeconds: z.number().describe('since the server started'),
 });
 export const monitorSnapshotSchema = z.looseObject({
   at: isoTime,
   server: serverStatsSchema,
   channels: z.array(channelStatusSchema.extend({ warnings: z.array(z.string()) })),
-  log: z.array(z.looseObject({ time: isoTime, level: z.string(), msg: z.string() })),
+  log: z.array(z.looseObject({ time: isoTime, level: z.string(), msg: z.string(), component: z.string().optional().describe('the part of the server that logged it') })),
 });
 
 /** PUT /api/channels/{n}/logo: the image file itself, as the body. */
@@ -265,16 +266,32 @@ export const graphicsResultSchema = z.looseObject({ channel: z.number().int(), g
 
 // ---- the types clients read (the control room, `retrovue alert`) ----------------------
 
-export type ApiChannel = z.output<typeof channelSchema>;
-export type ApiChannelList = z.output<typeof channelListSchema>;
-export type ApiTimelineChange = z.output<typeof timelineChangeSchema>;
-export type ApiProgrammeChange = ApiTimelineChange['added'][number];
-export type ApiMediaItem = z.output<typeof mediaSummarySchema>;
-export type ApiMediaList = z.output<typeof mediaListSchema>;
-export type ApiChapter = z.output<typeof chapterSchema>;
-export type ApiScanStatus = z.output<typeof scanStatusSchema>;
-export type ApiLibraryFolderList = z.output<typeof libraryFolderListSchema>;
-export type ApiAlert = z.output<typeof alertSchema>;
-export type ApiAlertList = z.output<typeof alertListSchema>;
-export type ApiMonitorSnapshot = z.output<typeof monitorSnapshotSchema>;
-export type ApiGraphicsResult = z.output<typeof graphicsResultSchema>;
+/**
+ * A documented shape without the index signatures of loose objects: every documented field,
+ * typed as documented, and nothing else. A route's answer must have at least these (it may
+ * carry more, as the schemas allow); a client reads only these.
+ */
+export type DocumentedFields<T> = T extends readonly (infer Item)[]
+  ? DocumentedFields<Item>[]
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: DocumentedFields<T[K]> }
+    : T;
+type Answer<Schema extends z.ZodType> = DocumentedFields<z.output<Schema>>;
+
+export type ApiChannel = Answer<typeof channelSchema>;
+export type ApiChannelList = Answer<typeof channelListSchema>;
+export type ApiTimelineChange = Answer<typeof timelineChangeSchema>;
+export type ApiScheduleResult = Answer<typeof scheduleResult>;
+export type ApiMediaItem = Answer<typeof mediaSummarySchema>;
+export type ApiMediaList = Answer<typeof mediaListSchema>;
+export type ApiChapter = Answer<typeof chapterSchema>;
+export type ApiChapterEdit = Answer<typeof chapterEditResult>;
+export type ApiChapterList = Answer<typeof chapterListSchema>;
+export type ApiScanStatus = Answer<typeof scanStatusSchema>;
+export type ApiLibraryFolder = Answer<typeof libraryFolderSchema>;
+export type ApiLibraryFolderList = Answer<typeof libraryFolderListSchema>;
+export type ApiLibraryFolderRemoved = Answer<typeof libraryFolderRemoved>;
+export type ApiAlert = Answer<typeof alertSchema>;
+export type ApiAlertList = Answer<typeof alertListSchema>;
+export type ApiMonitorSnapshot = Answer<typeof monitorSnapshotSchema>;
+export type ApiGraphicsResult = Answer<typeof graphicsResultSchema>;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { z } from 'zod';
 import { sendQueryError } from '../errors.js';
+import type { DocumentedFields } from './api-schemas.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export const API_TAGS = ['Channels', 'Schedules', 'Graphics', 'Guide', 'Library', 'Alerts', 'Monitor'] as const;
@@ -55,16 +56,6 @@ export type ApiRequest<S extends ApiRouteSpec> = FastifyRequest<{
   Querystring: S['queryReadByHandler'] extends true ? Partial<Record<keyof Input<S['query']>, unknown>> : Output<S['query']>;
   Body: unknown;
 }>;
-
-/**
- * A documented shape without the index signatures of loose objects: an answer must carry
- * every documented field (typed as documented) and may carry more, as the schemas allow.
- */
-export type DocumentedFields<T> = T extends readonly (infer Item)[]
-  ? DocumentedFields<Item>[]
-  : T extends object
-    ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: DocumentedFields<T[K]> }
-    : T;
 
 /** Any of the JSON bodies the route documents for success. */
 export type ApiResponseBody<S extends ApiRouteSpec> = {
