@@ -52,6 +52,10 @@ function checkZone(zone: string): void {
 }
 
 function scheduleOrError(input: unknown, where = 'schedule'): ChannelSchedule {
+  // null is not "no schedule": a client sending it by mistake must not wipe the channel's blocks.
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ChannelRequestError(400, 'invalid_schedule', `${where}: must be an object such as { "blocks": [] }`, where);
+  }
   try {
     return parseSchedule(input);
   } catch (error) {
@@ -190,6 +194,9 @@ export class ChannelStore implements ChannelDirectory {
   /** The channel as `patch` would leave it, validated, without writing anything. */
   patched(channelNumber: number, patch: unknown): StoredChannel {
     const current = this.require(channelNumber);
+    if (patch !== undefined && (patch === null || typeof patch !== 'object' || Array.isArray(patch))) {
+      throw new ChannelRequestError(400, 'invalid_channel', 'the body must be a JSON object of the fields to change', 'body');
+    }
     const parsed = channelPatchSchema.safeParse(patch ?? {});
     if (!parsed.success) throw new ChannelRequestError(400, 'invalid_channel', zodMessage(parsed.error), firstField(parsed.error));
     const p = parsed.data;
