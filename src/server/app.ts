@@ -112,21 +112,21 @@ export function buildApp(context: AppContext): FastifyInstance {
   });
   registerCors(app);
   const { config, channels, timelines, alerts } = context;
-  registerChannelRoutes(app, context);
-  registerApiRoutes(app, { channels, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, ...(context.mediaCache ? { mediaCache: context.mediaCache } : {}) });
+  registerChannelRoutes(app, { channels, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners });
+  registerApiRoutes(app, { channels, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache });
   registerScheduleRoutes(app, { timelines, guide: config.guide, alerts });
-  registerGuideRoutes(app, context);
+  registerGuideRoutes(app, { guide: config.guide, directory: context.directory, timelines });
   registerMediaRoutes(app, {
     db: context.db,
     thumbnails: { dir: path.join(config.data_dir, 'thumbnails'), ffmpegPath: context.toolchain.ffmpegPath },
     timelines,
     log: context.log,
-    ...(context.libraryScan ? { libraryScan: context.libraryScan } : {}),
+    libraryScan: context.libraryScan,
   });
-  registerLivetvRoutes(app, context);
+  registerLivetvRoutes(app, { config, liveTv: context.liveTv, directory: context.directory, log: context.log });
   registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
   registerLogoRoutes(app, timelines.store, config.data_dir);
-  registerMonitorRoutes(app, { channels, startedAtMs: context.startedAtMs, ...(context.logTail ? { logTail: context.logTail } : {}) });
+  registerMonitorRoutes(app, { channels, startedAtMs: context.startedAtMs, logTail: context.logTail });
   registerDocsRoutes(app, apiOperations);
   registerWebRoutes(app);
   return app;

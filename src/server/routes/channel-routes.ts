@@ -3,9 +3,19 @@ import { stat } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pathNumber } from './path-number.js';
 import { tuneOrRefuse } from './tuner-reply.js';
+import type { TunerPool } from '../../livetv/tuner-pool.js';
+import type { ChannelManager } from '../../playout/channel-manager.js';
 import type { ChannelRenditions } from '../../playout/channel-renditions.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
-import type { AppContext } from '../app.js';
+
+export interface StreamRoutesContext {
+  /** The running channels: looked up, started by a viewer, kept on by activity. */
+  channels: Pick<ChannelManager, 'all' | 'get' | 'touch' | 'noteActivity'>;
+  /** streaming.segment_duration: how long a blocking playlist reload may be held. */
+  segmentDurationSeconds: number;
+  /** A .ts viewer holds one of these (hdhr.tuner_count). */
+  tuners: TunerPool;
+}
 
 export const HLS_PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 /** HLS segments (RFC 8216 §3.2). */
@@ -24,12 +34,12 @@ const SEGMENT_FILE = /^r\d+-\d+\.ts$/;
 /** A ladder rung's media playlist beside its channel's master playlist (`/channel/1/low.m3u8`). */
 const VARIANT_FILE = /^([a-z]+)\.m3u8$/;
 
-function unknownChannel(reply: FastifyReply, what: string, context: AppContext): FastifyReply {
+function unknownChannel(reply: FastifyReply, what: string, context: StreamRoutesContext): FastifyReply {
   const known = context.channels.all().map((s) => s.channelNumber);
   return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${what}; channels are ${known.join(', ')}` });
 }
 
-async function liveSession(context: AppContext, channelNumber: number, reply: FastifyReply): Promise<ChannelSession | undefined> {
+async function liveSession(context: StreamRoutesContext, channelNumber: number, reply: FastifyReply): Promise<ChannelSession | undefined> {
   const session = await context.channels.touch(channelNumber);
   if (!session) return undefined;
   try {
@@ -65,12 +75,12 @@ function blockingReloadTarget(query: Record<string, string | undefined>): number
  * the next two is refused (RFC 8216bis). no-cache lets a proxy in front keep it but ask again
  * every time; the ETag makes that ask a cheap 304.
  */
-async function sendMediaPlaylist(session: ChannelSession, request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply, context: AppContext): Promise<FastifyReply> {
+async function sendMediaPlaylist(session: ChannelSession, request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply, context: StreamRoutesContext): Promise<FastifyReply> {
   const wanted = blockingReloadTarget(request.query);
   if (wanted !== undefined) {
     const last = session.playlist.lastPublishedSequence ?? -1;
     if (wanted > last + 2) return reply.code(400).send({ error: 'bad_request', field: '_HLS_msn', message: `segment ${wanted} is more than two past the newest (${last})` });
-    await session.waitForSequence(wanted, blockingReloadHoldMs(context.config.streaming.segment_duration));
+    await session.waitForSequence(wanted, blockingReloadHoldMs(context.segmentDurationSeconds));
   }
   return sendPlaylistText(request, reply, session.playlist.etag, () => session.playlist.render());
 }
@@ -85,7 +95,7 @@ function sendPlaylistText(request: FastifyRequest, reply: FastifyReply, etag: st
  * With an adaptive-bitrate ladder, every rung must have a segment before the master playlist is
  * answered: a player may pick any variant at once, and the CODECS come from the rungs' segments.
  */
-async function liveRenditions(session: ChannelSession, reply: FastifyReply, context: AppContext): Promise<ChannelRenditions | undefined> {
+async function liveRenditions(session: ChannelSession, reply: FastifyReply, context: StreamRoutesContext): Promise<ChannelRenditions | undefined> {
   const renditions = session.renditions;
   if (!renditions) return undefined;
   try {
@@ -102,7 +112,7 @@ async function liveRenditions(session: ChannelSession, reply: FastifyReply, cont
  * A segment: immutable once cut, so cacheable by any proxy or CDN in front; served while listed
  * (from memory) or recently listed (from disk).
  */
-async function sendSegment(session: ChannelSession, segment: string, request: FastifyRequest, reply: FastifyReply, context: AppContext): Promise<FastifyReply> {
+async function sendSegment(session: ChannelSession, segment: string, request: FastifyRequest, reply: FastifyReply, context: StreamRoutesContext): Promise<FastifyReply> {
   if (!SEGMENT_FILE.test(segment) || !session.isServableSegment(segment)) {
     return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is not (or no longer) available` });
   }
@@ -126,7 +136,7 @@ async function sendSegment(session: ChannelSession, segment: string, request: Fa
   }
 }
 
-export function registerChannelRoutes(app: FastifyInstance, context: AppContext): void {
+export function registerChannelRoutes(app: FastifyInstance, context: StreamRoutesContext): void {
   // /channel/1.m3u8 (live HLS) and /channel/1.ts (continuous MPEG-TS).
   app.get<{ Params: { file: string }; Querystring: Record<string, string | undefined> }>('/channel/:file', async (request, reply) => {
     const match = CHANNEL_FILE.exec(request.params.file);
@@ -134,7 +144,7 @@ export function registerChannelRoutes(app: FastifyInstance, context: AppContext)
     const channelNumber = Number(match[1]);
     if (!context.channels.get(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
     // A .ts viewer holds a tuner (hdhr.tuner_count) until it hangs up; HLS is not limited.
-    const tuner = match[2] === 'ts' ? tuneOrRefuse(context, channelNumber, reply) : undefined;
+    const tuner = match[2] === 'ts' ? tuneOrRefuse(context.tuners, channelNumber, reply) : undefined;
     if (match[2] === 'ts' && !tuner) return reply;
     reply.raw.once('close', () => tuner?.release());
     const session = await liveSession(context, channelNumber, reply);

@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import type { ChannelDirectory } from '../../channels/channel-info.js';
+import type { ChannelTimelines } from '../../channels/channel-timelines.js';
+import type { RetrovueConfig } from '../../config/schema.js';
 import { buildXmltv } from '../../guide/xmltv.js';
-import type { AppContext } from '../app.js';
+
+export interface GuideRoutesContext {
+  /** guide.history_hours and guide.days: the window the guide covers. */
+  guide: RetrovueConfig['guide'];
+  directory: Pick<ChannelDirectory, 'list'>;
+  timelines: Pick<ChannelTimelines, 'whenCompiled' | 'guideAirings'>;
+}
 
 /** How far beyond the guide window a programme that straddles its edge may reach (a long movie). */
 const PROGRAMME_REACH_MS = 6 * 3600_000;
@@ -13,7 +22,7 @@ const PROGRAMME_REACH_MS = 6 * 3600_000;
 const GUIDE_REUSE_MS = 30_000;
 
 /** `/xmltv.xml`: the guide, from the same published airings the channels play. */
-export function registerGuideRoutes(app: FastifyInstance, context: AppContext): void {
+export function registerGuideRoutes(app: FastifyInstance, context: GuideRoutesContext): void {
   // Any successful write may change channels, schedules or chapters: the next guide is built afresh.
   let stationVersion = 0;
   // (onSend, not onResponse: counted before the client can read the answer and ask for the guide.)
@@ -34,9 +43,9 @@ export function registerGuideRoutes(app: FastifyInstance, context: AppContext): 
   });
 }
 
-async function buildGuide(context: AppContext, baseUrl: string, now: number): Promise<string> {
-  const from = now - context.config.guide.history_hours * 3600_000;
-  const to = now + context.config.guide.days * 24 * 3600_000;
+async function buildGuide(context: GuideRoutesContext, baseUrl: string, now: number): Promise<string> {
+  const from = now - context.guide.history_hours * 3600_000;
+  const to = now + context.guide.days * 24 * 3600_000;
   // Read past both edges so a programme straddling one is folded whole (breaks included).
   const [readFrom, readTo] = [from - PROGRAMME_REACH_MS, to + PROGRAMME_REACH_MS];
   const listed = context.directory.list();

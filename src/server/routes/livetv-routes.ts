@@ -11,13 +11,24 @@ import { HdhrDiscoveryResponder } from '../../livetv/hdhr-discovery-responder.js
 import { localAddressFacing } from '../../livetv/lan-address.js';
 import { buildM3u, M3U_FORMATS, type M3uFormat } from '../../livetv/m3u.js';
 import { SsdpResponder } from '../../livetv/ssdp-responder.js';
-import type { AppContext } from '../app.js';
+import type { ChannelDirectory } from '../../channels/channel-info.js';
+import type { RetrovueConfig } from '../../config/schema.js';
+import type { LiveTv } from '../../livetv/live-tv.js';
+import type { Logger } from '../../logging/logger.js';
 import { pathNumber } from './path-number.js';
 
 const LINEUP_SCAN_ACTIONS = ['start', 'abort'] as const;
 
+export interface LivetvRoutesContext {
+  /** hdhr (tuner and discovery), server.public_url, and streaming.port before the port is known. */
+  config: Pick<RetrovueConfig, 'hdhr' | 'server' | 'streaming'>;
+  liveTv: Pick<LiveTv, 'identity' | 'logos'>;
+  directory: Pick<ChannelDirectory, 'list' | 'get'>;
+  log: Logger;
+}
+
 /** Starts the discovery responders the config asks for once the HTTP port is known. */
-function registerDiscovery(app: FastifyInstance, context: AppContext): void {
+function registerDiscovery(app: FastifyInstance, context: LivetvRoutesContext): void {
   const { hdhr, server } = context.config;
   if (!hdhr.ssdp && !hdhr.udp_discovery) return;
   const { identity } = context.liveTv;
@@ -68,7 +79,7 @@ function registerDiscovery(app: FastifyInstance, context: AppContext): void {
  * Live TV for media servers and IPTV apps: HDHomeRun emulation (discover.json, lineup.json,
  * lineup_status.json, lineup.post, device.xml), the M3U playlist and channel logos.
  */
-export function registerLivetvRoutes(app: FastifyInstance, context: AppContext): void {
+export function registerLivetvRoutes(app: FastifyInstance, context: LivetvRoutesContext): void {
   registerDiscovery(app, context);
 
   const tunerFor = (baseUrl: string): TunerDescription => ({

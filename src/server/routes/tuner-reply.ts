@@ -1,13 +1,11 @@
 import type { FastifyReply } from 'fastify';
-import { ALL_TUNERS_BUSY_HEADER, type TunerLease } from '../../livetv/tuner-pool.js';
-import type { AppContext } from '../app.js';
+import { ALL_TUNERS_BUSY_HEADER, type TunerLease, type TunerPool } from '../../livetv/tuner-pool.js';
 
 /**
  * Takes a tuner for a .ts viewer of `channelNumber`, or answers 503 the way a busy HDHomeRun
  * does and returns undefined. Checked before the channel starts, so a refused tune costs nothing.
  */
-export function tuneOrRefuse(context: AppContext, channelNumber: number, reply: FastifyReply): TunerLease | undefined {
-  const { tuners } = context.liveTv;
+export function tuneOrRefuse(tuners: TunerPool, channelNumber: number, reply: FastifyReply): TunerLease | undefined {
   const lease = tuners.acquire(channelNumber);
   if (lease) return lease;
   void reply
