@@ -18,9 +18,11 @@ import { scheduleSchema } from '../../schedule/model.js';
 const isoTime = z.string().describe('ISO 8601 instant, UTC');
 
 /** `{n}`: a channel number. */
-export const channelParams = z.object({ n: z.string().regex(/^\d+$/).describe('channel number') });
-export const idParams = z.object({ id: z.string().regex(/^\d+$/).describe('numeric id') });
-export const chapterParams = idParams.extend({ chapterId: z.string().regex(/^\d+$/).describe('chapter marker id') });
+/** A number in a URL path: digits only, so one resource has one URL (src/server/routes/path-number.ts). */
+const pathDigits = () => z.string().regex(/^\d+$/, 'must be a positive whole number (digits only)');
+export const channelParams = z.object({ n: pathDigits().describe('channel number') });
+export const idParams = z.object({ id: pathDigits().describe('numeric id') });
+export const chapterParams = idParams.extend({ chapterId: pathDigits().describe('chapter marker id') });
 
 // ---- channels ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { z } from 'zod';
-import { sendQueryError } from '../errors.js';
+import { bounded } from '../../config/message-text.js';
+import { sendError, sendQueryError } from '../errors.js';
 import type { DocumentedFields } from './api-schemas.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -88,6 +89,17 @@ export function defineRoute<const S extends ApiRouteSpec>(app: FastifyInstance, 
     url: fastifyPath(spec.path),
     config: { apiOperation: operation },
     handler: async (request, reply) => {
+      // A path parameter not spelled as documented (`/api/channels/0x5a`) is refused before any
+      // handler reads it with Number() and finds channel 90 under a second name.
+      if (spec.params) {
+        const parsed = spec.params.safeParse(request.params ?? {});
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const name = String(issue.path[0] ?? 'path');
+          const value = (request.params as Record<string, unknown> | undefined)?.[name];
+          return sendError(reply, 400, 'bad_request', `${name} ${JSON.stringify(bounded(String(value), 40))} ${issue.message}`, name);
+        }
+      }
       if (querySchema) {
         const parsed = querySchema.safeParse(request.query ?? {});
         if (!parsed.success) return sendQueryError(reply, parsed.error);

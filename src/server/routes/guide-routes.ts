@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ChannelDirectory } from '../../channels/channel-info.js';
 import type { ChannelTimelines } from '../../channels/channel-timelines.js';
 import type { RetrovueConfig } from '../../config/schema.js';
-import { buildXmltv } from '../../guide/xmltv.js';
+import { GuideBuilder } from '../../guide/guide-builder.js';
 
 export interface GuideRoutesContext {
   /** guide.history_hours and guide.days: the window the guide covers. */
@@ -31,19 +31,21 @@ export function registerGuideRoutes(app: FastifyInstance, context: GuideRoutesCo
     return payload;
   });
   let built: { version: number; baseUrl: string; atMs: number; document: string } | undefined;
+  const builder = new GuideBuilder();
+  app.addHook('onClose', async () => builder.close());
 
   app.get('/xmltv.xml', async (request, reply) => {
     const now = Date.now();
     const baseUrl = `${request.protocol}://${request.host}`;
     const version = stationVersion;
     if (!built || built.version !== version || built.baseUrl !== baseUrl || now - built.atMs > GUIDE_REUSE_MS) {
-      built = { version, baseUrl, atMs: now, document: await buildGuide(context, baseUrl, now) };
+      built = { version, baseUrl, atMs: now, document: await buildGuide(context, builder, baseUrl, now) };
     }
     return reply.header('content-type', 'application/xml; charset=utf-8').header('cache-control', 'no-cache').send(built.document);
   });
 }
 
-async function buildGuide(context: GuideRoutesContext, baseUrl: string, now: number): Promise<string> {
+async function buildGuide(context: GuideRoutesContext, builder: GuideBuilder, baseUrl: string, now: number): Promise<string> {
   const from = now - context.guide.history_hours * 3600_000;
   const to = now + context.guide.days * 24 * 3600_000;
   // Read past both edges so a programme straddling one is folded whole (breaks included).
@@ -55,5 +57,5 @@ async function buildGuide(context: GuideRoutesContext, baseUrl: string, now: num
     channel,
     airings: context.timelines.guideAirings(channel.number, readFrom, readTo),
   }));
-  return buildXmltv(channels, baseUrl, { fromMs: from, toMs: to });
+  return builder.build(channels, baseUrl, { fromMs: from, toMs: to });
 }
