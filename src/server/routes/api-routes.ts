@@ -19,32 +19,24 @@ export interface HealthRoutesContext {
 
 /** `/api/health` and one channel's status. */
 export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesContext): void {
-  defineRoute(
-    app,
-    { method: 'get', path: '/api/health', operationId: 'health', tag: 'Monitor', summary: "ffmpeg, uptime and every channel's status", responses: { 200: { description: 'health', schema: healthSchema } } },
-    async () => ({
-      status: 'ok' as const,
-      uptimeSeconds: Math.round((Date.now() - context.startedAtMs) / 1000),
-      mode: context.mode,
-      ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
-      cache: context.mediaCache?.summary() ?? null,
-      channels: context.channels.all().map((session) => channelStatus(session, context.channels)),
-    }),
-  );
+  defineRoute(app, { method: 'get', path: '/api/health', operationId: 'health', tag: 'Monitor', summary: "ffmpeg, uptime and every channel's status", responses: { 200: { description: 'health', schema: healthSchema } } }, async () => ({
+    status: 'ok' as const,
+    uptimeSeconds: Math.round((Date.now() - context.startedAtMs) / 1000),
+    mode: context.mode,
+    ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
+    cache: context.mediaCache?.summary() ?? null,
+    channels: context.channels.all().map((session) => channelStatus(session, context.channels)),
+  }));
 
-  defineRoute(
-    app,
-    {
-      method: 'get', path: '/api/channels/{n}/status', operationId: 'channelStatus', tag: 'Monitor', summary: "A channel's state, viewers, on-air airing, encoder speed, CPU, memory, restarts, last error",
-      params: channelParams, errors: [404], responses: { 200: { description: 'the status', schema: channelStatusSchema } },
-    },
-    async (request, reply) => {
-      const n = pathNumber(request.params.n);
-      const session = n === undefined ? undefined : context.channels.get(n);
-      if (!session) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
-      return channelStatus(session, context.channels);
-    },
-  );
+  defineRoute(app, {
+    method: 'get', path: '/api/channels/{n}/status', operationId: 'channelStatus', tag: 'Monitor', summary: "A channel's state, viewers, on-air airing, encoder speed, CPU, memory, restarts, last error",
+    params: channelParams, errors: [404], responses: { 200: { description: 'the status', schema: channelStatusSchema } },
+  }, async (request, reply) => {
+    const n = pathNumber(request.params.n);
+    const session = n === undefined ? undefined : context.channels.get(n);
+    if (!session) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
+    return channelStatus(session, context.channels);
+  });
 
   // `/api/channels/:n/now` (now, offset, next, programme) lives in schedule-routes.ts.
 }

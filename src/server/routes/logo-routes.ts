@@ -21,46 +21,37 @@ export function registerLogoRoutes(app: FastifyInstance, store: Pick<ChannelStor
   void app.register(async (scope) => {
     scope.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: MAX_LOGO_BYTES }, (_request, body, done) => done(null, body));
 
-    defineRoute(
-      scope,
-      {
-        method: 'put', path: '/api/channels/{n}/logo', operationId: 'uploadLogo', tag: 'Channels', summary: 'Upload the channel logo (PNG, JPEG, GIF or WebP, at most 1 MiB, as the raw body)',
-        params: channelParams, body: { schema: logoBodySchema, contentType: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] }, errors: [400, 404, 413, 415],
-        responses: { 200: { description: 'the channel, with its logo', schema: channelSchema } },
-      },
-      async (request, reply) => {
-        const n = Number(request.params.n);
-        if (!Number.isInteger(n) || !store.get(n)) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
-        const body = request.body;
-        if (!Buffer.isBuffer(body) || body.length === 0) return sendError(reply, 400, 'bad_request', 'send the image file as the body, with its image content type (image/png, image/jpeg, image/gif or image/webp)', 'body');
-        const image = sniffImage(body);
-        if (!image) return sendError(reply, 415, 'unsupported_media_type', 'the file is not a PNG, JPEG, GIF or WebP image', 'body');
-        await mkdir(logoDir, { recursive: true });
-        await removeUploads(n);
-        const file = path.resolve(logoDir, `channel-${n}${image.ext}`);
-        await writeFile(file, body);
-        return store.setLogo(n, file);
-      },
-    );
+    defineRoute(scope, {
+      method: 'put', path: '/api/channels/{n}/logo', operationId: 'uploadLogo', tag: 'Channels', summary: 'Upload the channel logo (PNG, JPEG, GIF or WebP, at most 1 MiB, as the raw body)',
+      params: channelParams, body: { schema: logoBodySchema, contentType: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] }, errors: [400, 404, 413, 415], responses: { 200: { description: 'the channel, with its logo', schema: channelSchema } },
+    }, async (request, reply) => {
+      const n = Number(request.params.n);
+      if (!Number.isInteger(n) || !store.get(n)) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) return sendError(reply, 400, 'bad_request', 'send the image file as the body, with its image content type (image/png, image/jpeg, image/gif or image/webp)', 'body');
+      const image = sniffImage(body);
+      if (!image) return sendError(reply, 415, 'unsupported_media_type', 'the file is not a PNG, JPEG, GIF or WebP image', 'body');
+      await mkdir(logoDir, { recursive: true });
+      await removeUploads(n);
+      const file = path.resolve(logoDir, `channel-${n}${image.ext}`);
+      await writeFile(file, body);
+      return store.setLogo(n, file);
+    });
 
-    defineRoute(
-      scope,
-      {
-        method: 'delete', path: '/api/channels/{n}/logo', operationId: 'deleteLogo', tag: 'Channels', summary: 'Remove the uploaded logo (the call-sign card is shown again)',
-        params: channelParams, errors: [404], responses: { 200: { description: 'the channel', schema: channelSchema } },
-      },
-      async (request, reply) => {
-        try {
-          const n = Number(request.params.n);
-          const channel = store.require(n);
-          // Only our own uploads are deleted; a logo the config points at stays on disk.
-          if (channel.logoPath?.startsWith(path.resolve(logoDir))) await removeUploads(n);
-          return store.setLogo(n, undefined);
-        } catch (error) {
-          if (error instanceof ChannelRequestError) return sendError(reply, error.status, error.code, error.message);
-          throw error;
-        }
-      },
-    );
+    defineRoute(scope, {
+      method: 'delete', path: '/api/channels/{n}/logo', operationId: 'deleteLogo', tag: 'Channels', summary: 'Remove the uploaded logo (the call-sign card is shown again)',
+      params: channelParams, errors: [404], responses: { 200: { description: 'the channel', schema: channelSchema } },
+    }, async (request, reply) => {
+      try {
+        const n = Number(request.params.n);
+        const channel = store.require(n);
+        // Only our own uploads are deleted; a logo the config points at stays on disk.
+        if (channel.logoPath?.startsWith(path.resolve(logoDir))) await removeUploads(n);
+        return store.setLogo(n, undefined);
+      } catch (error) {
+        if (error instanceof ChannelRequestError) return sendError(reply, error.status, error.code, error.message);
+        throw error;
+      }
+    });
   });
 }

@@ -7,7 +7,7 @@ import { channelConfigSchema, type RetrovueConfig } from '../../config/schema.js
 import { timelineSpans, type TimelineChange } from '../../schedule/compiled-timeline.js';
 import { scheduleSchema } from '../../schedule/model.js';
 import type { Airing } from '../../timeline/types.js';
-import { sendError as sendApiError } from '../errors.js';
+import { sendError } from '../errors.js';
 import {
   channelDeleteResult,
   channelListQuery,
@@ -100,9 +100,19 @@ function parseCount(value: unknown, name: string, min: number, max: number): num
 
 const given = (value: unknown): boolean => value !== undefined && value !== '';
 
-function sendError(reply: FastifyReply, error: unknown) {
-  if (error instanceof ChannelRequestError) return sendApiError(reply, error.status, error.code, error.message, error.field);
-  throw error;
+/**
+ * A handler whose refusals — a ChannelRequestError: an unknown channel, a bad edit, a time
+ * outside the window — are answered in the one error shape; anything else is a 500.
+ */
+function refusalsAnswered<Request, Answer>(handler: (request: Request, reply: FastifyReply) => Promise<Answer>) {
+  return async (request: Request, reply: FastifyReply): Promise<Answer | FastifyReply> => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      if (error instanceof ChannelRequestError) return sendError(reply, error.status, error.code, error.message, error.field);
+      throw error;
+    }
+  };
 }
 
 export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRoutesContext): void {
@@ -118,177 +128,103 @@ export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRo
   };
 
   // What is on at an instant (default now) and what is next, from the timeline playout plays.
-  defineRoute(
-    app,
-    {
-      method: 'get', path: '/api/channels/{n}/now', operationId: 'nowNext', tag: 'Guide', summary: 'What airs now (or at `at`) and next',
-      params: channelParams, query: nowQuery, queryReadByHandler: true, errors: [400, 404], responses: { 200: { description: 'now and next', schema: nowSchema } },
-    },
-    async (request, reply) => {
-      try {
-        const n = Number(request.params.n);
-        const timeline = Number.isInteger(n) ? timelines.timelineFor(n) : undefined;
-        if (!timeline) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${request.params.n}`);
-        const nowMs = Date.now();
-        const at = given(request.query.at) ? parseInstant(request.query.at, 'at', windowOf(n, nowMs)) : nowMs;
-        // The background compile reaches `at` soon after a start or an edit; wait for it, never compile here.
-        await timelines.whenCompiled(n, at + 1);
-        const position = timeline.at(at);
-        if (!position) return { channel: n, at: iso(at), onAir: false, now: null, next: null };
-        await timelines.whenCompiled(n, position.airing.endMs + 1);
-        const next = timeline.at(position.airing.endMs);
-        const programme = timelines.programmeAt(n, at);
-        // An emergency alert airs over the timeline without changing it: said here, beside it.
-        const alert = context.alerts.onAirAt(n, at);
-        return {
-          channel: n,
-          at: iso(at),
-          onAir: true,
-          override: alert ? { kind: 'alert' as const, alert: alert.alert, start: iso(alert.startMs), end: iso(alert.endMs) } : null,
-          now: { ...describeAiring(position.airing), offsetMs: position.offsetMs },
-          next: next ? describeAiring(next.airing) : null,
-          programme: programme ? { ...programme.program, start: iso(programme.startMs), end: iso(programme.endMs) } : null,
-        };
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'get', path: '/api/channels/{n}/now', operationId: 'nowNext', tag: 'Guide', summary: 'What airs now (or at `at`) and next',
+    params: channelParams, query: nowQuery, queryReadByHandler: true, errors: [400, 404], responses: { 200: { description: 'now and next', schema: nowSchema } },
+  }, refusalsAnswered(async (request) => {
+    const n = Number(request.params.n);
+    const timeline = Number.isInteger(n) ? timelines.timelineFor(n) : undefined;
+    if (!timeline) throw new ChannelRequestError(404, 'unknown_channel', `no channel ${request.params.n}`);
+    const nowMs = Date.now();
+    const at = given(request.query.at) ? parseInstant(request.query.at, 'at', windowOf(n, nowMs)) : nowMs;
+    // The background compile reaches `at` soon after a start or an edit; wait for it, never compile here.
+    await timelines.whenCompiled(n, at + 1);
+    const position = timeline.at(at);
+    if (!position) return { channel: n, at: iso(at), onAir: false, now: null, next: null };
+    await timelines.whenCompiled(n, position.airing.endMs + 1);
+    const next = timeline.at(position.airing.endMs);
+    const programme = timelines.programmeAt(n, at);
+    // An emergency alert airs over the timeline without changing it: said here, beside it.
+    const alert = context.alerts.onAirAt(n, at);
+    return {
+      channel: n,
+      at: iso(at),
+      onAir: true,
+      override: alert ? { kind: 'alert' as const, alert: alert.alert, start: iso(alert.startMs), end: iso(alert.endMs) } : null,
+      now: { ...describeAiring(position.airing), offsetMs: position.offsetMs },
+      next: next ? describeAiring(next.airing) : null,
+      programme: programme ? { ...programme.program, start: iso(programme.startMs), end: iso(programme.endMs) } : null,
+    };
+  }));
 
-  defineRoute(
-    app,
-    {
-      method: 'get', path: '/api/channels', operationId: 'listChannels', tag: 'Channels', summary: 'Channels by number, enabled or not; filtered and paged',
-      query: channelListQuery, errors: [400], responses: { 200: { description: 'one page of channels and how many match', schema: channelListSchema } },
-    },
-    async (request) => {
-      const { enabled, q, limit, offset } = request.query;
-      const needle = q?.toLowerCase();
-      const matching = store.all().filter((c) => (enabled === undefined || String(c.enabled) === enabled) && (!needle || c.name.toLowerCase().includes(needle) || c.callSign.toLowerCase().includes(needle)));
-      return { channels: matching.slice(offset, offset + limit), total: matching.length, limit, offset };
-    },
-  );
+  defineRoute(app, {
+    method: 'get', path: '/api/channels', operationId: 'listChannels', tag: 'Channels', summary: 'Channels by number, enabled or not; filtered and paged',
+    query: channelListQuery, errors: [400], responses: { 200: { description: 'one page of channels and how many match', schema: channelListSchema } },
+  }, async (request) => {
+    const { enabled, q, limit, offset } = request.query;
+    const needle = q?.toLowerCase();
+    const matching = store.all().filter((c) => (enabled === undefined || String(c.enabled) === enabled) && (!needle || c.name.toLowerCase().includes(needle) || c.callSign.toLowerCase().includes(needle)));
+    return { channels: matching.slice(offset, offset + limit), total: matching.length, limit, offset };
+  });
 
-  defineRoute(
-    app,
-    {
-      method: 'post', path: '/api/channels', operationId: 'createChannel', tag: 'Channels', summary: 'Create a channel',
-      body: { schema: channelCreateBody }, errors: [400, 409], responses: { 201: { description: 'the new channel', schema: channelSchema } },
-    },
-    async (request, reply) => {
-      try {
-        const channel = timelines.createChannel(request.body);
-        return reply.code(201).send(channel);
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'post', path: '/api/channels', operationId: 'createChannel', tag: 'Channels', summary: 'Create a channel',
+    body: { schema: channelCreateBody }, errors: [400, 409], responses: { 201: { description: 'the new channel', schema: channelSchema } },
+  }, refusalsAnswered(async (request, reply) => {
+    const channel = timelines.createChannel(request.body);
+    return reply.code(201).send(channel);
+  }));
 
-  defineRoute(
-    app,
-    { method: 'get', path: '/api/channels/{n}', operationId: 'getChannel', tag: 'Channels', summary: 'One channel', params: channelParams, errors: [404], responses: { 200: { description: 'the channel', schema: channelSchema } } },
-    async (request, reply) => {
-      try {
-        return store.require(Number(request.params.n));
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, { method: 'get', path: '/api/channels/{n}', operationId: 'getChannel', tag: 'Channels', summary: 'One channel', params: channelParams, errors: [404], responses: { 200: { description: 'the channel', schema: channelSchema } } }, refusalsAnswered(async (request) => store.require(Number(request.params.n))));
 
-  defineRoute(
-    app,
-    {
-      method: 'patch', path: '/api/channels/{n}', operationId: 'updateChannel', tag: 'Channels', summary: 'Change a channel (name, call sign, quality, time zone, enabled, schedule…)',
-      description: 'A change of time zone or schedule reschedules the future from the next unit boundary and says what changed in the guide.',
-      params: channelParams, body: { schema: channelPatchBody }, errors: [400, 404],
-      responses: { 200: { description: 'the channel and what changed in the guide', schema: channelPatchResult } },
-    },
-    async (request, reply) => {
-      try {
-        const { channel, change } = await timelines.updateChannel(Number(request.params.n), request.body);
-        return { channel, changes: change ? describeChange(change) : null };
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'patch', path: '/api/channels/{n}', operationId: 'updateChannel', tag: 'Channels', summary: 'Change a channel (name, call sign, quality, time zone, enabled, schedule…)',
+    description: 'A change of time zone or schedule reschedules the future from the next unit boundary and says what changed in the guide.',
+    params: channelParams, body: { schema: channelPatchBody }, errors: [400, 404], responses: { 200: { description: 'the channel and what changed in the guide', schema: channelPatchResult } },
+  }, refusalsAnswered(async (request) => {
+    const { channel, change } = await timelines.updateChannel(Number(request.params.n), request.body);
+    return { channel, changes: change ? describeChange(change) : null };
+  }));
 
-  defineRoute(
-    app,
-    {
-      method: 'delete', path: '/api/channels/{n}', operationId: 'deleteChannel', tag: 'Channels', summary: 'Delete a channel',
-      params: channelParams, errors: [404], responses: { 200: { description: 'which channel was deleted', schema: channelDeleteResult } },
-    },
-    async (request, reply) => {
-      try {
-        const channel = await timelines.deleteChannel(Number(request.params.n));
-        return { deleted: channel.number };
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'delete', path: '/api/channels/{n}', operationId: 'deleteChannel', tag: 'Channels', summary: 'Delete a channel',
+    params: channelParams, errors: [404], responses: { 200: { description: 'which channel was deleted', schema: channelDeleteResult } },
+  }, refusalsAnswered(async (request) => {
+    const channel = await timelines.deleteChannel(Number(request.params.n));
+    return { deleted: channel.number };
+  }));
 
-  defineRoute(
-    app,
-    {
-      method: 'get', path: '/api/channels/{n}/schedule', operationId: 'getSchedule', tag: 'Schedules', summary: "A channel's weekly schedule (blocks)",
-      params: channelParams, errors: [404], responses: { 200: { description: 'the schedule', schema: scheduleSchema } },
-    },
-    async (request, reply) => {
-      try {
-        return store.require(Number(request.params.n)).schedule;
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'get', path: '/api/channels/{n}/schedule', operationId: 'getSchedule', tag: 'Schedules', summary: "A channel's weekly schedule (blocks)",
+    params: channelParams, errors: [404], responses: { 200: { description: 'the schedule', schema: scheduleSchema } },
+  }, refusalsAnswered(async (request) => store.require(Number(request.params.n)).schedule));
 
-  defineRoute(
-    app,
-    {
-      method: 'put', path: '/api/channels/{n}/schedule', operationId: 'putSchedule', tag: 'Schedules', summary: "Replace a channel's schedule",
-      description: 'Blocks may not overlap (the answer names the conflict). The future is recompiled from the next unit boundary; the answer lists the programmes removed and added.',
-      params: channelParams, body: { schema: scheduleSchema }, errors: [400, 404],
-      responses: { 200: { description: 'the stored schedule and what changed in the guide', schema: scheduleResult } },
-    },
-    async (request, reply) => {
-      try {
-        const { channel, change } = await timelines.setSchedule(Number(request.params.n), request.body);
-        return { schedule: channel.schedule, changes: describeChange(change) };
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'put', path: '/api/channels/{n}/schedule', operationId: 'putSchedule', tag: 'Schedules', summary: "Replace a channel's schedule",
+    description: 'Blocks may not overlap (the answer names the conflict). The future is recompiled from the next unit boundary; the answer lists the programmes removed and added.',
+    params: channelParams, body: { schema: scheduleSchema }, errors: [400, 404], responses: { 200: { description: 'the stored schedule and what changed in the guide', schema: scheduleResult } },
+  }, refusalsAnswered(async (request) => {
+    const { channel, change } = await timelines.setSchedule(Number(request.params.n), request.body);
+    return { schedule: channel.schedule, changes: describeChange(change) };
+  }));
 
-  defineRoute(
-    app,
-    {
-      method: 'get', path: '/api/channels/{n}/timeline', operationId: 'timeline', tag: 'Guide', summary: 'The airings between two instants',
-      params: channelParams, query: timelineQuery, queryReadByHandler: true, errors: [400, 404], responses: { 200: { description: 'the airings', schema: timelineSchema } },
-    },
-    async (request, reply) => {
-      try {
-        const n = Number(request.params.n);
-        store.require(n);
-        const nowMs = Date.now();
-        const window = windowOf(n, nowMs);
-        const { query } = request;
-        const from = given(query.from) ? parseInstant(query.from, 'from', window) : nowMs;
-        // Without `to`, six hours, as far as the horizon reaches.
-        const to = given(query.to) ? parseInstant(query.to, 'to', window) : Math.max(Math.min(from + 6 * 3600_000, window.toMs), from + 1);
-        if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from', 'to');
-        if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days', 'to');
-        const limit = given(query.limit) ? parseCount(query.limit, 'limit', 1, 20_000) : 5000;
-        await timelines.whenCompiled(n, to);
-        const airings = timelines.timelineFor(n)?.airingsBetween(from, to, limit) ?? [];
-        return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
-      } catch (error) {
-        return sendError(reply, error);
-      }
-    },
-  );
+  defineRoute(app, {
+    method: 'get', path: '/api/channels/{n}/timeline', operationId: 'timeline', tag: 'Guide', summary: 'The airings between two instants',
+    params: channelParams, query: timelineQuery, queryReadByHandler: true, errors: [400, 404], responses: { 200: { description: 'the airings', schema: timelineSchema } },
+  }, refusalsAnswered(async (request) => {
+    const n = Number(request.params.n);
+    store.require(n);
+    const nowMs = Date.now();
+    const window = windowOf(n, nowMs);
+    const { query } = request;
+    const from = given(query.from) ? parseInstant(query.from, 'from', window) : nowMs;
+    // Without `to`, six hours, as far as the horizon reaches.
+    const to = given(query.to) ? parseInstant(query.to, 'to', window) : Math.max(Math.min(from + 6 * 3600_000, window.toMs), from + 1);
+    if (to <= from) throw new ChannelRequestError(400, 'bad_request', 'to: must be after from', 'to');
+    if (to - from > 8 * 24 * 3600_000) throw new ChannelRequestError(400, 'bad_request', 'to: the window may span at most 8 days', 'to');
+    const limit = given(query.limit) ? parseCount(query.limit, 'limit', 1, 20_000) : 5000;
+    await timelines.whenCompiled(n, to);
+    const airings = timelines.timelineFor(n)?.airingsBetween(from, to, limit) ?? [];
+    return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
+  }));
 }
