@@ -122,7 +122,8 @@ export class ApiOperationRegistry {
   constructor(app: FastifyInstance) {
     app.addHook('onRoute', (route) => {
       const operation = route.config?.apiOperation;
-      if (operation) this.recorded.push(operation);
+      // Fastify's automatic HEAD for a GET (exposeHeadRoutes) carries the GET's config: one operation, not two.
+      if (operation && route.method === operation.method.toUpperCase()) this.recorded.push(operation);
     });
   }
 
