@@ -1,15 +1,7 @@
 import { api, apiBlob, ApiError } from './api.js';
 import { h, toast } from './dom.js';
-import type { Channel } from './types.js';
+import type { Channel, GraphicsResult } from './types.js';
 
-/** The parts of the effective graphics settings this form edits (the rest: "Advanced (JSON)"). */
-interface Effective {
-  enabled: boolean;
-  branding: { primary: string; accent: string; text: string };
-  bug: { enabled: boolean; corner: string; opacity: number; size_percent: number; mode: string };
-  lower_third: { enabled: boolean };
-  up_next: { enabled: boolean; back_after_break: boolean };
-}
 type Override = Record<string, unknown>;
 
 const CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
@@ -37,7 +29,7 @@ export async function graphicsEditor(channel: Channel): Promise<HTMLElement> {
     section.append(h('p', { class: 'dim' }, 'Graphics are not available on this server.'));
     return section;
   }
-  const loaded = (await response.json()) as { graphics: Override; effective: Effective };
+  const loaded = (await response.json()) as GraphicsResult;
   let override: Override = loaded.graphics;
   const e = loaded.effective;
 

@@ -12,6 +12,7 @@ import type {
   ApiChapter,
   ApiChapterEdit,
   ApiChapterList,
+  ApiGraphicsResult,
   ApiLibraryFolder,
   ApiLibraryFolderList,
   ApiLibraryFolderRemoved,
@@ -53,3 +54,4 @@ export type LibraryFolder = ApiLibraryFolder;
 export type LibraryFolderList = ApiLibraryFolderList;
 export type LibraryFolderRemoved = ApiLibraryFolderRemoved;
 export type MonitorSnapshot = ApiMonitorSnapshot;
+export type GraphicsResult = ApiGraphicsResult;
