@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { alertRequestSchema } from '../../alerts/alert.js';
-import { AlertLimitError, AlertRequestError, type AlertService } from '../../alerts/alert-service.js';
+import { AlertLimitError, AlertRequestError, type AlertService, type AlertView } from '../../alerts/alert-service.js';
 import { sendError } from '../errors.js';
 import { alertListQuery, alertListSchema, alertSchema, idParams } from '../openapi/api-schemas.js';
 import { defineRoute } from '../openapi/route-table.js';
@@ -33,15 +33,21 @@ export function registerAlertRoutes(app: FastifyInstance, { alerts, maxAlertSeco
     }
   });
 
-  defineRoute(app, { method: 'get', path: '/api/alerts/{id}', operationId: 'getAlert', tag: 'Alerts', summary: 'One alert', params: idParams, errors: [404], responses: { 200: { description: 'the alert', schema: alertSchema } } }, async (request, reply) => {
-    const id = pathNumber(request.params.id);
-    const alert = id === undefined ? undefined : alerts.get(id);
-    return alert ?? sendError(reply, 404, 'not_found', `no alert ${request.params.id}`);
-  });
+  /** Answers the alert `find` returns for `{id}` (read or cancelled), or 404. */
+  const alertById =
+    (find: (id: number) => AlertView | undefined) =>
+    async (request: { params: { id: string } }, reply: FastifyReply): Promise<AlertView | FastifyReply> => {
+      const id = pathNumber(request.params.id);
+      return (id === undefined ? undefined : find(id)) ?? sendError(reply, 404, 'not_found', `no alert ${request.params.id}`);
+    };
 
-  defineRoute(app, { method: 'delete', path: '/api/alerts/{id}', operationId: 'cancelAlert', tag: 'Alerts', summary: 'End an alert early', params: idParams, errors: [404], responses: { 200: { description: 'the cancelled alert', schema: alertSchema } } }, async (request, reply) => {
-    const id = pathNumber(request.params.id);
-    const alert = id === undefined ? undefined : alerts.cancel(id);
-    return alert ?? sendError(reply, 404, 'not_found', `no alert ${request.params.id}`);
-  });
+  defineRoute(app, {
+    method: 'get', path: '/api/alerts/{id}', operationId: 'getAlert', tag: 'Alerts', summary: 'One alert',
+    params: idParams, errors: [404], responses: { 200: { description: 'the alert', schema: alertSchema } },
+  }, alertById((id) => alerts.get(id)));
+
+  defineRoute(app, {
+    method: 'delete', path: '/api/alerts/{id}', operationId: 'cancelAlert', tag: 'Alerts', summary: 'End an alert early',
+    params: idParams, errors: [404], responses: { 200: { description: 'the cancelled alert', schema: alertSchema } },
+  }, alertById((id) => alerts.cancel(id)));
 }
