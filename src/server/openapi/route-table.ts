@@ -24,7 +24,7 @@ export interface ApiOperation {
   tag: ApiTag;
   summary: string;
   description?: string;
-  /** The path's parameters, as raw strings (each route answers a malformed one in its own words: 404 or 400). */
+  /** The path's parameters: checked with this schema before the handler runs, and handed on as the strings sent. */
   params?: z.ZodObject;
   /** The query string: parsed with this schema before the handler runs, unless `queryReadByHandler`. */
   query?: z.ZodObject;
@@ -77,8 +77,9 @@ declare module 'fastify' {
 const fastifyPath = (template: string): string => template.replace(/\{(\w+)\}/g, ':$1');
 
 /**
- * Declares one API route once: registers it with Fastify (the query parsed with its zod
- * schema, a refusal answered in the one error shape) and records it for the OpenAPI document.
+ * Declares one API route once: registers it with Fastify (path parameters checked and the query
+ * parsed with their zod schemas, a refusal answered in the one error shape) and records it for
+ * the OpenAPI document.
  * Request and answer types are inferred from the same schemas the document is generated from.
  */
 export function defineRoute<const S extends ApiRouteSpec>(app: FastifyInstance, spec: S, handler: ApiHandler<S>): void {
