@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * INV-ARCH-1: no folder of src/ imports a folder that imports it back (directly or round a
- * longer loop). Type-only imports count too: a type cycle is a design cycle.
+ * longer loop), and no file a file that imports it back. Type-only imports count too: a type
+ * cycle is a design cycle.
  */
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
@@ -35,6 +36,20 @@ export function folderGraph(): Map<string, Set<string>> {
   return graph;
 }
 
+/** file → files it imports (relative to src/; type-only imports included). */
+export function fileGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of sourceFiles(SRC)) {
+    const edges = new Set<string>();
+    graph.set(path.relative(SRC, file), edges);
+    for (const match of readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'(\.[^']+)'/g)) {
+      const target = path.resolve(path.dirname(file), match[1]!).replace(/\.js$/, '.ts');
+      if (target.startsWith(SRC + path.sep)) edges.add(path.relative(SRC, target));
+    }
+  }
+  return graph;
+}
+
 /** Every cycle's folders, as `a → b → a` strings (each cycle found from each of its members). */
 function cycles(graph: Map<string, Set<string>>): string[] {
   const found = new Set<string>();
@@ -53,6 +68,10 @@ describe('src/ folder structure', () => {
     expect(cycles(folderGraph())).toEqual([]);
   });
 
+  it('no file imports a file that imports it back, types included (a type cycle is a design cycle)', () => {
+    expect(cycles(fileGraph())).toEqual([]);
+  });
+
   it('the check sees a cycle when there is one', () => {
     const graph = new Map([
       ['a', new Set(['b'])],
@@ -66,5 +85,6 @@ describe('src/ folder structure', () => {
 
   it('reads real edges (cli imports server)', () => {
     expect(folderGraph().get('cli')?.has('server')).toBe(true);
+    expect(fileGraph().get(path.join('playout', 'airing-chain.ts'))?.has(path.join('playout', 'render-plan.ts'))).toBe(true);
   });
 });
