@@ -55,7 +55,8 @@ describe('security: thumbnails are bounded, logos are only images the operator p
     // What an older version left: a picture per distinct millisecond asked for (400 of them, of
     // this very version of the file). The first request cuts them down to the cap.
     const clip = statSync(pilot.path);
-    const identity = `${clip.size}-${Math.round(clip.mtimeMs)}`;
+    // The library stores whole milliseconds, truncated (src/library/file-walker.ts).
+    const identity = `${clip.size}-${Math.trunc(clip.mtimeMs)}`;
     mkdirSync(folder, { recursive: true });
     const leftBehind = Array.from({ length: 400 }, (_, i) => `${identity}-${i * 701 + 3}.jpg`);
     for (const name of leftBehind) writeFileSync(path.join(folder, name), PNG_1x1);
