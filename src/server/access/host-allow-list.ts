@@ -34,11 +34,6 @@ export class HostAllowList {
     }
   }
 
-  /** The names accepted besides IP literals (for the refusal message and the docs). */
-  get names(): string[] {
-    return [...this.exact, ...this.suffixes.map((suffix) => `*${suffix}`)];
-  }
-
   /** Whether a `Host` header (with or without a port) names this server. */
   allows(hostHeader: string | undefined): boolean {
     const name = hostNameOf(hostHeader);

@@ -101,7 +101,8 @@ export function registerWriteGuard(app: FastifyInstance, options: WriteGuardOpti
         reply,
         403,
         'unknown_host',
-        `this server does not answer as "${String(request.headers.host ?? '').slice(0, 100)}" (DNS-rebinding protection): use its address or one of ${options.hosts.names.join(', ')}, or add the name to server.allowed_hosts`,
+        // The accepted names are not listed: a rebinding page can read this answer.
+        `this server does not answer as "${String(request.headers.host ?? '').slice(0, 100)}" (DNS-rebinding protection): use its address, localhost or its host name, or add the name to server.allowed_hosts`,
       );
     }
 
