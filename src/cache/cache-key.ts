@@ -26,6 +26,9 @@ export function profileKey(profile: OutputProfile, loudnessTarget: number | null
     `${p.audioCodec}:${p.audioBitrate}:${p.audioSampleRate}:${p.audioChannels}`,
     `lufs=${loudnessTarget ?? 'off'}`,
     `gop=${keyframeIntervalSeconds}`,
+    // A channel with language slots caches the file with those audio streams (a cached airing
+    // keeps all its slots); without, the key is what it always was.
+    ...(p.audioLanguages?.length ? [`audio=${p.audioLanguages.join('+')}`] : []),
   ].join('|');
 }
 

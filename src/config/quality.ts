@@ -12,6 +12,12 @@ export interface OutputProfile {
   audioSampleRate: 48000;
   audioChannels: 2;
   preset: string;
+  /**
+   * The channel's audio language slots (ISO 639-2/B, `languages.audio`): one audio stream per
+   * slot on every airing (src/ffmpeg/audio-slots.ts). Absent or empty: one stream, the file's
+   * default track.
+   */
+  audioLanguages?: readonly string[];
 }
 
 const PRESETS: Record<QualityName, { width: number; height: number; videoBitrate: string; audioBitrate: string }> = {
@@ -74,7 +80,8 @@ export function allLadderRungs(config: RetrovueConfig): LadderRung[] {
 
 /** Whether two profiles produce the same stream (a ladder rung equal to the channel's own profile is that channel's run). */
 export function sameProfile(a: OutputProfile, b: OutputProfile): boolean {
-  return (Object.keys(a) as Array<keyof OutputProfile>).every((key) => a[key] === b[key]);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof OutputProfile>);
+  return [...keys].every((key) => (key === 'audioLanguages' ? (a[key] ?? []).join() === (b[key] ?? []).join() : a[key] === b[key]));
 }
 
 /** Every distinct profile a channel airs at: its own (`.ts`), then its ladder's rungs (what the cache fills). */

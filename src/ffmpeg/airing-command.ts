@@ -1,5 +1,6 @@
 import type { OutputProfile } from '../config/quality.js';
 import { keyframeGridExpression, type SegmentGrid } from '../hls/segment-grid.js';
+import { mapAudioSlots, type SlotSource, type SourceAudioTrack } from './audio-slots.js';
 import { drawtext } from './drawtext.js';
 
 /**
@@ -16,6 +17,11 @@ import { drawtext } from './drawtext.js';
 export interface SourceFacts {
   hasAudio: boolean;
   interlaced: boolean;
+  /**
+   * The file's audio tracks in ffmpeg's order (`0:a:k`), when the check read them: which one
+   * fills each of the channel's language slots (src/ffmpeg/audio-slots.ts). Absent: the first.
+   */
+  audioTracks?: SourceAudioTrack[];
 }
 
 export interface AiringRenderSpec {
@@ -205,36 +211,51 @@ export function audioLevelChain(loudnessTarget: number | null, sampleRate: numbe
   return steps.join(',');
 }
 
+/** The source track (or silence) of each of the profile's audio slots for this airing. */
+export function audioSlotsOf(spec: Pick<AiringRenderSpec, 'source' | 'profile'>): SlotSource[] {
+  const languages = spec.profile.audioLanguages ?? [];
+  const facts = spec.source?.facts;
+  const tracks: SourceAudioTrack[] = facts?.audioTracks ?? (facts?.hasAudio ? [{ default: true }] : []);
+  return mapAudioSlots(languages, facts?.hasAudio === false ? [] : tracks);
+}
+
+/** Filter label suffix of slot k: the first keeps the name `[a]` the golden command lines have. */
+const slotLabel = (k: number): string => (k === 0 ? '' : String(k));
+
 /** One airing (or slate) rendered to the channel's profile as MPEG-TS on stdout. */
 export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   const { profile } = spec;
   const grid = placeOnGrids(spec.clockSeconds, spec.durationSeconds, profile.frameRate, profile.audioSampleRate);
   const inputs: string[] = [];
   let videoIn: string;
-  let audioIn: string;
+  // One sound per language slot (src/ffmpeg/audio-slots.ts): the same count and order on every
+  // airing, slates and cards included, so the packager maps stream k onto one PID for the run.
+  const slots = audioSlotsOf(spec);
+  let audioIns: string[];
   if (spec.source) {
     if (spec.source.startSeconds > 0) inputs.push('-ss', spec.source.startSeconds.toFixed(3));
     inputs.push('-i', spec.source.path);
     videoIn = `[0:v:0]${normaliseVideoChain(profile, spec.source.facts.interlaced)}`;
-    if (spec.source.facts.hasAudio) {
+    if (slots.some((slot) => slot.track !== undefined)) {
       // async=1 stretches/pads audio to its timestamps so a source whose audio is shorter
-      // than its video cannot pull picture and sound apart.
-      audioIn = `[0:a:0]aresample=${profile.audioSampleRate}:async=1:first_pts=0,${audioLevelChain(spec.loudnessTarget, profile.audioSampleRate)}`;
+      // than its video cannot pull picture and sound apart. Each slot is levelled on its own
+      // (loudness differs between a dub and the original).
+      audioIns = slots.map((slot) => `[0:a:${slot.track ?? 0}]aresample=${profile.audioSampleRate}:async=1:first_pts=0,${audioLevelChain(spec.loudnessTarget, profile.audioSampleRate)}`);
     } else {
-      // A silent source still gets an audio track: players expect one stream layout throughout.
+      // A silent source still gets its audio tracks: players expect one stream layout throughout.
       inputs.push('-f', 'lavfi', '-i', `anullsrc=r=${profile.audioSampleRate}:cl=stereo`);
-      audioIn = '[1:a]anull';
+      audioIns = slots.map(() => '[1:a]anull');
     }
   } else if (spec.card) {
     inputs.push('-f', 'lavfi', '-i', spec.card.video);
     inputs.push('-f', 'lavfi', '-i', spec.card.audio);
     videoIn = '[0:v]format=yuv420p';
-    audioIn = '[1:a]aformat=sample_fmts=fltp:channel_layouts=stereo';
+    audioIns = slots.map(() => '[1:a]aformat=sample_fmts=fltp:channel_layouts=stereo');
   } else {
     inputs.push('-f', 'lavfi', '-i', slateVideoSource(spec));
     inputs.push('-f', 'lavfi', '-i', `anullsrc=r=${profile.audioSampleRate}:cl=stereo`);
     videoIn = '[0:v]format=yuv420p';
-    audioIn = '[1:a]anull';
+    audioIns = slots.map(() => '[1:a]anull');
   }
   // tpad/apad extend a source that ends early (its slot is the timeline's, not the file's);
   // trim ends exactly on the slot, so the next airing starts on its timeline second.
@@ -250,15 +271,18 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   // Graphics sit between normalisation and tpad/trim: drawn in the renderer's own time, and a
   // source that ends early is padded with its last frame as broadcast (graphics included).
   const picture = spec.graphics ? `${videoIn}[gin];${spec.graphics.filter};[gout]` : `${videoIn},`;
-  const graph =
-    `${picture}tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v];` +
-    `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples + lead},asetpts=${audioStart}[a]`;
+  const graph = [
+    `${picture}tpad=stop=-1:stop_mode=clone,trim=end_frame=${grid.frames},setpts=${videoStart}[v]`,
+    ...audioIns.map((audioIn, k) => `${audioIn}${lineUp},apad,atrim=end_sample=${grid.audioSamples + lead},asetpts=${audioStart}[a${slotLabel(k)}]`),
+  ].join(';');
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'level+error', '-nostats',
     '-progress', 'pipe:3',
     ...inputs,
     '-filter_complex', graph,
-    '-map', '[v]', '-map', '[a]',
+    '-map', '[v]', ...audioIns.flatMap((_, k) => ['-map', `[a${slotLabel(k)}]`]),
+    // ISO 639 language descriptors in the PMT: Plex, TVs and the HLS renditions read them.
+    ...slots.flatMap((slot, k) => (slot.language ? [`-metadata:s:a:${k}`, `language=${slot.language}`] : [])),
     // The keyframe grid is run-relative; this output's zero is `base`, up to a frame before the airing.
     ...encoderArgs(spec, spec.runSeconds - (spec.clockSeconds - grid.baseSeconds)),
     // Microseconds: a grid point (k/fps) rounded to milliseconds would be off the 90 kHz grid.
@@ -285,7 +309,8 @@ export function buildPackagerArgs(): string[] {
     '-copyts',
     '-probesize', '1000000', '-analyzeduration', '1000000',
     '-f', 'mpegts', '-i', 'pipe:0',
-    '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy',
+    // Every audio stream: one per language slot (src/ffmpeg/audio-slots.ts).
+    '-map', '0:v:0', '-map', '0:a', '-c', 'copy',
     '-flush_packets', '1',
     '-f', 'mpegts', 'pipe:1',
   ];

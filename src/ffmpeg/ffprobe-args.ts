@@ -11,5 +11,5 @@ export function buildProbeArgs(filePath: string): string[] {
 
 /** Streams and field order of one file, just before it airs (fast: no frame decoding). */
 export function buildSourceCheckArgs(filePath: string): string[] {
-  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_disposition=attached_pic', filePath];
+  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_tags=language,title:stream_disposition=attached_pic,default', filePath];
 }

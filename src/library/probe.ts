@@ -84,7 +84,7 @@ interface FfprobeStream {
   channel_layout?: string;
   sample_rate?: string;
   duration?: string;
-  disposition?: { attached_pic?: number };
+  disposition?: { attached_pic?: number; default?: number; forced?: number };
   tags?: Record<string, string>;
 }
 
@@ -237,7 +237,15 @@ export function interpretSourceStreams(json: Pick<FfprobeJson, 'streams'>): Sour
   const streams = json.streams ?? [];
   const video = pictureStream(streams);
   if (!video) return { ok: false, reason: 'no video stream' };
-  return { ok: true, facts: { hasAudio: streams.some((s) => s.codec_type === 'audio'), interlaced: isInterlaced(video.field_order) } };
+  const audio = streams.filter((s) => s.codec_type === 'audio');
+  // Every audio track with its language and default flag: which fills each of the channel's
+  // language slots is decided from these (src/ffmpeg/audio-slots.ts).
+  const audioTracks = audio.map((s) => {
+    const tags = lowerKeys(s.tags);
+    const code = language(s.tags)?.toLowerCase();
+    return { default: s.disposition?.default === 1, ...(code ? { language: code } : {}), ...(tags.title ? { title: tags.title } : {}) };
+  });
+  return { ok: true, facts: { hasAudio: audio.length > 0, interlaced: isInterlaced(video.field_order), audioTracks } };
 }
 
 /**

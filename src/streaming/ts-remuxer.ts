@@ -9,7 +9,8 @@ import { shiftPcr, shiftPesTimestamps } from './ts-timestamps.js';
  * `ffmpeg -copyts -f mpegts -i pipe:0 -c copy -f mpegts pipe:1` did:
  *
  *  - stable PIDs: the first input's PMT is the output's for the whole run; every later input's
- *    elementary streams are mapped onto it by kind (video, audio). Input PAT/PMT/SDT are
+ *    elementary streams are mapped onto it by kind and order (the video; audio 1, 2, … — one per
+ *    language slot, with the first input's language descriptors). Input PAT/PMT/SDT are
  *    dropped and the first input's copies are re-sent every 100 ms of stream (SDT every
  *    500 ms) and before every video keyframe, where ffmpeg's muxer sends them;
  *  - continuity counters run on per output PID across every splice, and the inputs'
@@ -34,25 +35,31 @@ const TABLE_PERIOD_TICKS = 0.1 * TS_CLOCK_HZ;
 const SDT_PERIOD_TICKS = 0.5 * TS_CLOCK_HZ;
 const SDT_PID = 0x11;
 
-type Kind = 'video' | 'audio';
+/**
+ * An elementary stream's place in a program: `video`, or `audio<k>` for the k-th audio stream
+ * (a channel with language slots has several, in the same order on every airing: the k-th
+ * audio of every input goes to the k-th audio PID of the output).
+ */
+type Slot = string;
 
 const VIDEO_STREAM_TYPES = new Set([0x01, 0x02, 0x10, 0x1b, 0x24, 0x42, 0xea]);
 const AUDIO_STREAM_TYPES = new Set([0x03, 0x04, 0x0f, 0x11, 0x80, 0x81, 0x82, 0x87]);
 
-/** The elementary PIDs of a single-packet PMT, by kind (the first of each kind). */
-export function elementaryPids(data: Buffer, offset: number): Map<Kind, number> {
-  const found = new Map<Kind, number>();
+/** The elementary PIDs of a single-packet PMT by slot: the first video, and every audio in order. */
+export function elementaryPids(data: Buffer, offset: number): Map<Slot, number> {
+  const found = new Map<Slot, number>();
   const p = payloadOffset(data, offset);
   const section = p + 1 + data[p]!;
   const sectionLength = ((data[section + 1]! & 0x0f) << 8) | data[section + 2]!;
   const sectionEnd = Math.min(section + 3 + sectionLength - 4, offset + TS_PACKET_SIZE);
   const programInfoLength = ((data[section + 10]! & 0x0f) << 8) | data[section + 11]!;
+  let audio = 0;
   for (let entry = section + 12 + programInfoLength; entry + 5 <= sectionEnd; ) {
     const streamType = data[entry]!;
     const pid = ((data[entry + 1]! & 0x1f) << 8) | data[entry + 2]!;
     const infoLength = ((data[entry + 3]! & 0x0f) << 8) | data[entry + 4]!;
-    const kind: Kind | undefined = VIDEO_STREAM_TYPES.has(streamType) ? 'video' : AUDIO_STREAM_TYPES.has(streamType) ? 'audio' : undefined;
-    if (kind && !found.has(kind)) found.set(kind, pid);
+    if (VIDEO_STREAM_TYPES.has(streamType) && !found.has('video')) found.set('video', pid);
+    else if (AUDIO_STREAM_TYPES.has(streamType)) found.set(`audio${audio++}`, pid);
     entry += 5 + infoLength;
   }
   return found;
@@ -81,7 +88,7 @@ export class TsRemuxer extends Transform {
   private pmt: Buffer | undefined;
   private sdt: Buffer | undefined;
   private outputPmtPid: number | undefined;
-  private outputPids = new Map<Kind, number>();
+  private outputPids = new Map<Slot, number>();
   /** The current input's PMT PID and its elementary PID → output PID. */
   private inputPmtPid: number | undefined;
   private inputMap = new Map<number, number>();
@@ -203,8 +210,8 @@ export class TsRemuxer extends Transform {
       this.outputPids = pids;
     }
     this.inputMap = new Map();
-    for (const [kind, inputPid] of pids) {
-      const outPid = this.outputPids.get(kind);
+    for (const [slot, inputPid] of pids) {
+      const outPid = this.outputPids.get(slot);
       if (outPid !== undefined) this.inputMap.set(inputPid, outPid);
     }
   }

@@ -101,8 +101,19 @@ describe('interpretSourceStreams', () => {
   it('needs a real picture (cover art is not one), notes sound and field order', () => {
     expect(interpretSourceStreams({ streams: [{ codec_type: 'audio' }] })).toEqual({ ok: false, reason: 'no video stream' });
     expect(interpretSourceStreams({ streams: [{ codec_type: 'video', disposition: { attached_pic: 1 } }, { codec_type: 'audio' }] }).ok).toBe(false);
-    expect(interpretSourceStreams({ streams: [{ codec_type: 'video', field_order: 'tt' }] })).toEqual({ ok: true, facts: { hasAudio: false, interlaced: true } });
-    expect(interpretSourceStreams({ streams: [{ codec_type: 'video', field_order: 'progressive' }, { codec_type: 'audio' }] })).toEqual({ ok: true, facts: { hasAudio: true, interlaced: false } });
+    expect(interpretSourceStreams({ streams: [{ codec_type: 'video', field_order: 'tt' }] })).toEqual({ ok: true, facts: { hasAudio: false, interlaced: true, audioTracks: [] } });
+    expect(interpretSourceStreams({ streams: [{ codec_type: 'video', field_order: 'progressive' }, { codec_type: 'audio' }] })).toEqual({ ok: true, facts: { hasAudio: true, interlaced: false, audioTracks: [{ default: false }] } });
+  });
+
+  it('lists every audio track with its language ("und" is none), title and default flag', () => {
+    const streams = [
+      { codec_type: 'video' },
+      { codec_type: 'audio', tags: { language: 'jpn' }, disposition: { default: 1 } },
+      { codec_type: 'audio', tags: { LANGUAGE: 'eng', title: 'Commentary' }, disposition: { default: 0 } },
+      { codec_type: 'audio', tags: { language: 'und' } },
+    ];
+    const check = interpretSourceStreams({ streams });
+    expect(check.ok && check.facts.audioTracks).toEqual([{ default: true, language: 'jpn' }, { default: false, language: 'eng', title: 'Commentary' }, { default: false }]);
   });
 });
 

@@ -57,7 +57,7 @@ describe('the packager: one continuous remuxed MPEG-TS (Node cuts HLS and paces 
         "-map",
         "0:v:0",
         "-map",
-        "0:a:0",
+        "0:a",
         "-c",
         "copy",
         "-flush_packets",

@@ -14,7 +14,7 @@ describe('one playability rule for the scanner and for playout', () => {
   it('tt is interlaced for both; a file with no audio stream is silent', () => {
     const probed = interpretProbe(interlaced);
     expect(probed.ok && probed.probe.video?.interlaced).toBe(true);
-    expect(interpretSourceStreams(interlaced)).toEqual({ ok: true, facts: { hasAudio: false, interlaced: true } });
+    expect(interpretSourceStreams(interlaced)).toEqual({ ok: true, facts: { hasAudio: false, interlaced: true, audioTracks: [] } });
   });
 
   it('the pre-air check never throws: a missing ffprobe is a reason to show the slate', async () => {
