@@ -268,7 +268,7 @@ function buildFillQueue(
       );
       return perChannel.flat();
     },
-    mayRun: () => manager().all().every((session) => session.state !== 'live' || (session.workingAheadSeconds ?? 1) >= 0.5),
+    mayRun: () => manager().all().every(({ session }) => session.state !== 'live' || (session.workingAheadSeconds ?? 1) >= 0.5),
   });
 }
 

@@ -1,6 +1,5 @@
 import type { Logger } from '../logging/logger.js';
 import type { Channel } from './channel.js';
-import type { ChannelSession } from './channel-session.js';
 
 /** How long a starting channel is spared by the idle watch (the HTTP cold-start wait is 20 s). */
 const COLD_START_GRACE_MS = 30_000;
@@ -53,11 +52,6 @@ export class ChannelManager {
     return created;
   }
 
-  /** Channel n's own session (what its `.ts`, playlist and status are served from). */
-  get(channelNumber: number): ChannelSession | undefined {
-    return this.channel(channelNumber)?.session;
-  }
-
   /** A channel was deleted: its encoders stop and its number is free again. */
   async remove(channelNumber: number): Promise<void> {
     const channel = this.channels.get(channelNumber);
@@ -67,12 +61,8 @@ export class ChannelManager {
     await channel.close();
   }
 
-  /** Every channel's own session, by channel number. */
-  all(): ChannelSession[] {
-    return this.sortedChannels().map((channel) => channel.session);
-  }
-
-  private sortedChannels(): Channel[] {
+  /** Every channel, by channel number. */
+  all(): Channel[] {
     return [...this.channels.values()].sort((a, b) => a.number - b.number);
   }
 
@@ -92,16 +82,16 @@ export class ChannelManager {
 
   /** Starts every channel that runs without viewers. */
   async startAlwaysOn(): Promise<void> {
-    await Promise.all(this.sortedChannels().filter((c) => this.isAlwaysOn(c.number)).map((c) => c.start()));
+    await Promise.all(this.all().filter((c) => this.isAlwaysOn(c.number)).map((c) => c.start()));
   }
 
   /** Someone is watching: start the channel if needed and reset its idle clock. */
-  async touch(channelNumber: number): Promise<ChannelSession | undefined> {
+  async touch(channelNumber: number): Promise<Channel | undefined> {
     const channel = this.channel(channelNumber);
     if (!channel) return undefined;
     this.lastActivityMs.set(channelNumber, this.now());
     await channel.start();
-    return channel.session;
+    return channel;
   }
 
   /** Someone was served just now (idle time counts from the end of a cold start, not its beginning). */
@@ -143,6 +133,6 @@ export class ChannelManager {
 
   async closeAll(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
-    await Promise.all(this.sortedChannels().map((channel) => channel.close()));
+    await Promise.all(this.all().map((channel) => channel.close()));
   }
 }

@@ -19,7 +19,6 @@ import { TsRemuxer } from '../streaming/ts-remuxer.js';
 import { TsStreamFanout } from '../streaming/ts-stream-fanout.js';
 import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
-import type { ChannelRenditions } from './channel-renditions.js';
 import { commonCachedStart, latestStart, type RunLockstep } from './run-lockstep.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS, runClockSeconds } from './stream-clock.js';
 
@@ -91,12 +90,6 @@ export class ChannelSession extends EventEmitter {
   private readonly segmentsInMemory = new Map<string, CutSegment>();
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
-  /**
-   * The channel's adaptive-bitrate renditions, on the channel's own session only, for the HTTP
-   * routes that serve them (src/server/routes). Set by the Channel, which starts, stops and breaks
-   * in every one of them (src/playout/channel.ts); this session never drives the others.
-   */
-  renditions: ChannelRenditions<ChannelSession> | undefined;
 
   constructor(private readonly options: ChannelSessionOptions) {
     super();

@@ -4,21 +4,20 @@ import type { ChannelSession } from './channel-session.js';
 /**
  * One channel on the air: its own session (the configured profile: `/channel/N.ts`, the
  * HDHomeRun lineup, and without a ladder `/channel/N.m3u8`) and, with an adaptive-bitrate
- * ladder, its renditions. Everything that starts, stops or changes what a channel airs goes
+ * ladder, its renditions (the HTTP routes and the status find the ladder here, never through a
+ * session, so no run knows the others). Everything that starts, stops or changes what a channel airs goes
  * through here, so every run of the channel follows at once; made by ChannelFactory, started
  * and stopped by ChannelManager.
  */
 export class Channel {
   /** The channel's own run first, then every rung that is not it. */
-  private readonly runs: readonly ChannelSession[];
+  readonly runs: readonly ChannelSession[];
 
   constructor(
     readonly session: ChannelSession,
     readonly renditions?: ChannelRenditions<ChannelSession>,
   ) {
     this.runs = [session, ...(renditions?.followersOf(session) ?? [])];
-    // The HTTP routes find the ladder through the channel's own session.
-    session.renditions = renditions;
   }
 
   get number(): number {

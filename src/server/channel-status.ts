@@ -1,5 +1,5 @@
+import type { Channel } from '../playout/channel.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
-import type { ChannelSession } from '../playout/channel-session.js';
 import { CpuMeter, readProcessStats } from '../playout/process-stats.js';
 
 /** When each channel last had a viewer (the channel manager keeps it). */
@@ -11,13 +11,14 @@ const cpuMeter = new CpuMeter();
  * Everything an operator asks about a running channel: state, viewers, what airs and how far
  * in, the encoder processes with their speed, CPU and memory, restarts and the last error.
  */
-export function channelStatus(session: ChannelSession, channels: ChannelActivity) {
+export function channelStatus(channel: Channel, channels: ChannelActivity) {
+  // The channel's own run answers for the channel; the ladder's rungs add their processes and status.
+  const { session, renditions } = channel;
   const progress = session.encoderProgress;
   const lastActivity = channels.lastActivity(session.channelNumber);
   const rendering = session.nowRendering;
   // With a ladder the channel is every rung's run: its CPU and memory are theirs together.
-  const runs = [session, ...(session.renditions?.followersOf(session) ?? [])];
-  const processes = runs
+  const processes = channel.runs
     .flatMap((run) => [
       { role: 'packager', stats: readProcessStats(run.encoderPid) },
       { role: 'renderer', stats: readProcessStats(run.nowRendering?.pid) },
@@ -65,7 +66,7 @@ export function channelStatus(session: ChannelSession, channels: ChannelActivity
     // Media cache: seconds of media copy-spliced vs rendered live this run (null: cache off).
     cache: session.cacheSummary ?? null,
     // Adaptive bitrate (streaming.ladder): every rung's run, its cache hits and its playlist.
-    ladder: session.renditions?.status() ?? null,
+    ladder: renditions?.status() ?? null,
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
   };

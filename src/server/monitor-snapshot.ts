@@ -47,8 +47,8 @@ export class MonitorSnapshots {
   constructor(private readonly context: MonitorSources) {}
 
   take(logLines = 50) {
-    const channels = this.context.channels.all().map((session) => {
-      const status = channelStatus(session, this.context.channels);
+    const channels = this.context.channels.all().map((channel) => {
+      const status = channelStatus(channel, this.context.channels);
       return { ...status, warnings: channelWarnings(status) };
     });
     return {

@@ -8,7 +8,7 @@ import { defineRoute } from '../openapi/route-table.js';
 import { pathNumber } from './path-number.js';
 
 export interface HealthRoutesContext {
-  channels: Pick<ChannelManager, 'all' | 'get' | 'lastActivity'>;
+  channels: Pick<ChannelManager, 'all' | 'channel' | 'lastActivity'>;
   toolchain: Pick<Toolchain, 'version' | 'ffmpegPath' | 'hwaccels'>;
   /** streaming.mode. */
   mode: string;
@@ -25,7 +25,7 @@ export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesCon
     mode: context.mode,
     ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
     cache: context.mediaCache?.summary() ?? null,
-    channels: context.channels.all().map((session) => channelStatus(session, context.channels)),
+    channels: context.channels.all().map((channel) => channelStatus(channel, context.channels)),
   }));
 
   defineRoute(app, {
@@ -33,9 +33,9 @@ export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesCon
     params: channelParams, errors: [404], responses: { 200: { description: 'the status', schema: channelStatusSchema } },
   }, async (request, reply) => {
     const n = pathNumber(request.params.n);
-    const session = n === undefined ? undefined : context.channels.get(n);
-    if (!session) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
-    return channelStatus(session, context.channels);
+    const channel = n === undefined ? undefined : context.channels.channel(n);
+    if (!channel) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
+    return channelStatus(channel, context.channels);
   });
 
   // `/api/channels/:n/now` (now, offset, next, programme) lives in schedule-routes.ts.

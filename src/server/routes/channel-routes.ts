@@ -4,13 +4,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pathNumber } from './path-number.js';
 import { tuneOrRefuse } from './tuner-reply.js';
 import type { TunerPool } from '../../livetv/tuner-pool.js';
+import type { Channel } from '../../playout/channel.js';
 import type { ChannelManager } from '../../playout/channel-manager.js';
 import type { ChannelRenditions } from '../../playout/channel-renditions.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 
 export interface StreamRoutesContext {
   /** The running channels: looked up, started by a viewer, kept on by activity. */
-  channels: Pick<ChannelManager, 'all' | 'get' | 'touch' | 'noteActivity'>;
+  channels: Pick<ChannelManager, 'all' | 'channel' | 'touch' | 'noteActivity'>;
   /** streaming.segment_duration: how long a blocking playlist reload may be held. */
   segmentDurationSeconds: number;
   /** A .ts viewer holds one of these (hdhr.tuner_count). */
@@ -35,21 +36,22 @@ const SEGMENT_FILE = /^r\d+-\d+\.ts$/;
 const VARIANT_FILE = /^([a-z]+)\.m3u8$/;
 
 function unknownChannel(reply: FastifyReply, what: string, context: StreamRoutesContext): FastifyReply {
-  const known = context.channels.all().map((s) => s.channelNumber);
+  const known = context.channels.all().map((channel) => channel.number);
   return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${what}; channels are ${known.join(', ')}` });
 }
 
-async function liveSession(context: StreamRoutesContext, channelNumber: number, reply: FastifyReply): Promise<ChannelSession | undefined> {
-  const session = await context.channels.touch(channelNumber);
-  if (!session) return undefined;
+/** Channel n, started and with its own run live (its first segment published); undefined when it answered 503. */
+async function liveChannel(context: StreamRoutesContext, channelNumber: number, reply: FastifyReply): Promise<Channel | undefined> {
+  const channel = await context.channels.touch(channelNumber);
+  if (!channel) return undefined;
   try {
-    await session.waitUntilLive(COLD_START_TIMEOUT_MS);
+    await channel.session.waitUntilLive(COLD_START_TIMEOUT_MS);
     context.channels.noteActivity(channelNumber);
   } catch (error) {
     void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
     return undefined;
   }
-  return session;
+  return channel;
 }
 
 /**
@@ -95,12 +97,12 @@ function sendPlaylistText(request: FastifyRequest, reply: FastifyReply, etag: st
  * With an adaptive-bitrate ladder, every rung must have a segment before the master playlist is
  * answered: a player may pick any variant at once, and the CODECS come from the rungs' segments.
  */
-async function liveRenditions(session: ChannelSession, reply: FastifyReply, context: StreamRoutesContext): Promise<ChannelRenditions | undefined> {
-  const renditions = session.renditions;
+async function liveRenditions(channel: Channel, reply: FastifyReply, context: StreamRoutesContext): Promise<ChannelRenditions | undefined> {
+  const renditions = channel.renditions;
   if (!renditions) return undefined;
   try {
     await renditions.waitUntilLive(COLD_START_TIMEOUT_MS);
-    context.channels.noteActivity(session.channelNumber);
+    context.channels.noteActivity(channel.number);
   } catch (error) {
     void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
     return undefined;
@@ -142,18 +144,19 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
     const match = CHANNEL_FILE.exec(request.params.file);
     if (!match) return unknownChannel(reply, `"${request.params.file}" (use /channel/N.m3u8 or /channel/N.ts)`, context);
     const channelNumber = Number(match[1]);
-    if (!context.channels.get(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
+    if (!context.channels.channel(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
     // A .ts viewer holds a tuner (hdhr.tuner_count) until it hangs up; HLS is not limited.
     const tuner = match[2] === 'ts' ? tuneOrRefuse(context.tuners, channelNumber, reply) : undefined;
     if (match[2] === 'ts' && !tuner) return reply;
     reply.raw.once('close', () => tuner?.release());
-    const session = await liveSession(context, channelNumber, reply);
-    if (!session) return reply;
+    const channel = await liveChannel(context, channelNumber, reply);
+    if (!channel) return reply;
+    const session = channel.session;
 
     if (match[2] === 'm3u8') {
-      if (!session.renditions) return sendMediaPlaylist(session, request, reply, context);
+      if (!channel.renditions) return sendMediaPlaylist(session, request, reply, context);
       // A ladder: the master playlist, one variant per rung (src/playout/channel-renditions.ts).
-      const renditions = await liveRenditions(session, reply, context);
+      const renditions = await liveRenditions(channel, reply, context);
       if (!renditions) return reply;
       const master = renditions.masterPlaylist();
       return sendPlaylistText(request, reply, master.etag, () => master.text);
@@ -171,31 +174,31 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
   // Probes (Plex, Jellyfin) ask HEAD first; answer without starting an encoder.
   app.head<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
     const match = CHANNEL_FILE.exec(request.params.file);
-    if (!match || !context.channels.get(Number(match[1]))) return reply.code(404).send();
+    if (!match || !context.channels.channel(Number(match[1]))) return reply.code(404).send();
     return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : TUNER_STREAM_TYPE).send();
   });
 
   // The channel's segments (`/channel/1/r1-5.ts`), or with a ladder a rung's media playlist (`/channel/1/low.m3u8`).
   app.get<{ Params: { channel: string; segment: string }; Querystring: Record<string, string | undefined> }>('/channel/:channel/:segment', async (request, reply) => {
     const channelNumber = pathNumber(request.params.channel);
-    const session = channelNumber === undefined ? undefined : context.channels.get(channelNumber);
-    if (!session) return unknownChannel(reply, request.params.channel, context);
+    const channel = channelNumber === undefined ? undefined : context.channels.channel(channelNumber);
+    if (!channel) return unknownChannel(reply, request.params.channel, context);
     const variant = VARIANT_FILE.exec(request.params.segment);
-    if (!variant) return sendSegment(session, request.params.segment, request, reply, context);
-    const rendition = session.renditions?.find(variant[1]!);
-    if (!rendition) return reply.code(404).send({ error: 'unknown_variant', message: `channel ${channelNumber} has no variant ${variant[1]}${session.renditions ? '' : ' (no streaming.ladder)'}` });
+    if (!variant) return sendSegment(channel.session, request.params.segment, request, reply, context);
+    const rendition = channel.renditions?.find(variant[1]!);
+    if (!rendition) return reply.code(404).send({ error: 'unknown_variant', message: `channel ${channelNumber} has no variant ${variant[1]}${channel.renditions ? '' : ' (no streaming.ladder)'}` });
     // Any rung's viewer keeps the whole ladder running (they start and stop together).
-    await context.channels.touch(session.channelNumber);
-    if (!(await liveRenditions(session, reply, context))) return reply;
+    await context.channels.touch(channel.number);
+    if (!(await liveRenditions(channel, reply, context))) return reply;
     return sendMediaPlaylist(rendition.session, request, reply, context);
   });
 
   // A ladder rung's segments (`/channel/1/low/r1-5.ts`, relative to its media playlist).
   app.get<{ Params: { channel: string; rung: string; segment: string } }>('/channel/:channel/:rung/:segment', async (request, reply) => {
     const channelNumber = pathNumber(request.params.channel);
-    const session = channelNumber === undefined ? undefined : context.channels.get(channelNumber);
-    if (!session) return unknownChannel(reply, request.params.channel, context);
-    const rendition = session.renditions?.find(request.params.rung);
+    const channel = channelNumber === undefined ? undefined : context.channels.channel(channelNumber);
+    if (!channel) return unknownChannel(reply, request.params.channel, context);
+    const rendition = channel.renditions?.find(request.params.rung);
     if (!rendition) return reply.code(404).send({ error: 'segment_not_found', message: `channel ${channelNumber} has no variant ${request.params.rung}` });
     return sendSegment(rendition.session, request.params.segment, request, reply, context);
   });

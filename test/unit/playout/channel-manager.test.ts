@@ -153,10 +153,10 @@ describe('ChannelManager (fake timers, fake sessions)', () => {
   it('makes a session on first use, and afresh after remove() (a channel edited or deleted)', async () => {
     const made: FakeSession[] = [];
     const m = track(manager({ create: (n) => (n === 7 ? (made.push(new FakeSession(7)), made.at(-1)) : undefined) }));
-    expect(m.get(8)).toBeUndefined();
-    expect(m.get(1.5)).toBeUndefined();
-    const first = m.get(7);
-    expect(m.get(7)).toBe(first);
+    expect(m.channel(8)).toBeUndefined();
+    expect(m.channel(1.5)).toBeUndefined();
+    const first = m.channel(7);
+    expect(m.channel(7)).toBe(first);
     expect(made).toHaveLength(1);
     await m.touch(7);
     await m.remove(7);

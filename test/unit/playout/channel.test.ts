@@ -10,7 +10,6 @@ import type { ChannelSession } from '../../../src/playout/channel-session.js';
 function fakeRun(name: string, calls: string[]) {
   const run = {
     channelNumber: 4,
-    renditions: undefined as unknown,
     start: async () => void calls.push(`${name} start`),
     stop: async () => void calls.push(`${name} stop`),
     close: async () => void calls.push(`${name} close`),
@@ -32,7 +31,8 @@ describe('Channel (owns its runs: the ladder follows the channel)', () => {
     const renditions = new ChannelRenditions(own, [{ rung: rung('low'), session: low }, { rung: rung('high'), session: high }], 2);
     const channel = new Channel(own, renditions);
     expect(channel.number).toBe(4);
-    expect(own.renditions).toBe(renditions); // the routes find the ladder through the channel's own run
+    expect(channel.renditions).toBe(renditions); // the routes find the ladder through the channel, not a run
+    expect(channel.runs).toEqual([own, low, high]);
     await channel.start();
     await channel.stop();
     channel.breakIn();
@@ -64,7 +64,8 @@ describe('Channel (owns its runs: the ladder follows the channel)', () => {
     channel.breakIn();
     await channel.close();
     expect(calls).toEqual(['own start', 'own breakIn', 'own close']);
-    expect(own.renditions).toBeUndefined();
+    expect(channel.renditions).toBeUndefined();
+    expect(channel.runs).toEqual([own]);
   });
 });
 
