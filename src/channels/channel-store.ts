@@ -3,6 +3,7 @@ import type { Database } from 'better-sqlite3';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { bounded, someOf } from '../config/message-text.js';
+import { languagesOverrideSchema, type LanguagesOverride } from '../config/languages.js';
 import { channelConfigSchema, type QualityName } from '../config/schema.js';
 import { emptySchedule, parseSchedule, ScheduleError, type ChannelSchedule } from '../schedule/model.js';
 import type { ChannelDirectory, ChannelInfo } from './channel-info.js';
@@ -14,6 +15,8 @@ export interface StoredChannel extends ChannelInfo {
   /** Runs with no viewer (instant tune-in, at the cost of its encoder's CPU all the time). */
   alwaysOn: boolean;
   schedule: ChannelSchedule;
+  /** The channel's own languages (only what differs from the server-wide `languages`). */
+  languages?: LanguagesOverride;
   /** 'config': defined in the config file (re-applied at each start); 'api': created over REST. */
   source: 'config' | 'api';
 }
@@ -75,6 +78,7 @@ interface ChannelRow {
   always_on: number;
   time_zone: string;
   schedule_json: string;
+  languages_json: string | null;
   source: 'config' | 'api';
 }
 
@@ -90,8 +94,16 @@ function fromRow(row: ChannelRow): StoredChannel {
     alwaysOn: row.always_on === 1,
     timeZone: row.time_zone,
     schedule: parseSchedule(JSON.parse(row.schedule_json)),
+    ...storedLanguages(row.languages_json),
     source: row.source,
   };
+}
+
+/** The stored languages, read leniently: a value no longer valid is dropped (the defaults apply), never a crash at start. */
+function storedLanguages(json: string | null): { languages?: LanguagesOverride } {
+  if (!json) return {};
+  const parsed = languagesOverrideSchema.safeParse(JSON.parse(json));
+  return parsed.success ? { languages: parsed.data } : {};
 }
 
 /** Channels in SQLite (migration 3); also the server's ChannelDirectory (guide, M3U, lineup). */
@@ -132,11 +144,11 @@ export class ChannelStore implements ChannelDirectory {
   private write(channel: StoredChannel): void {
     this.db
       .prepare(
-        `INSERT INTO channels (number, name, call_sign, logo_path, group_title, quality, enabled, always_on, time_zone, schedule_json, source)
-         VALUES (@number, @name, @callSign, @logoPath, @group, @quality, @enabled, @alwaysOn, @timeZone, @schedule, @source)
+        `INSERT INTO channels (number, name, call_sign, logo_path, group_title, quality, enabled, always_on, time_zone, schedule_json, languages_json, source)
+         VALUES (@number, @name, @callSign, @logoPath, @group, @quality, @enabled, @alwaysOn, @timeZone, @schedule, @languages, @source)
          ON CONFLICT(number) DO UPDATE SET name = excluded.name, call_sign = excluded.call_sign, logo_path = excluded.logo_path,
            group_title = excluded.group_title, quality = excluded.quality, enabled = excluded.enabled, always_on = excluded.always_on, time_zone = excluded.time_zone,
-           schedule_json = excluded.schedule_json, source = excluded.source,
+           schedule_json = excluded.schedule_json, languages_json = excluded.languages_json, source = excluded.source,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       )
       .run({
@@ -150,6 +162,7 @@ export class ChannelStore implements ChannelDirectory {
         alwaysOn: channel.alwaysOn ? 1 : 0,
         timeZone: channel.timeZone,
         schedule: JSON.stringify(channel.schedule),
+        languages: channel.languages && Object.keys(channel.languages).length > 0 ? JSON.stringify(channel.languages) : null,
         source: channel.source,
       });
   }
@@ -174,6 +187,7 @@ export class ChannelStore implements ChannelDirectory {
       alwaysOn: c.always_on,
       timeZone,
       schedule: c.schedule === undefined ? emptySchedule() : scheduleOrError(c.schedule),
+      ...(c.languages ? { languages: c.languages } : {}),
       source,
     };
   }
@@ -212,6 +226,8 @@ export class ChannelStore implements ChannelDirectory {
       ...(p.always_on !== undefined ? { alwaysOn: p.always_on } : {}),
       ...(p.time_zone !== undefined ? { timeZone: p.time_zone } : {}),
       ...(p.schedule !== undefined ? { schedule: scheduleOrError(p.schedule) } : {}),
+      // The channel's own languages as sent, whole: `{}` puts it back on the server-wide ones.
+      ...(p.languages !== undefined ? { languages: p.languages } : {}),
     };
     return next;
   }

@@ -68,6 +68,11 @@ export class ChannelTimelines {
     return this.scheduled ? this.options.store.get(channelNumber)?.quality : undefined;
   }
 
+  /** The channel's own languages (schedule mode only; loop channels use the server-wide `languages`). */
+  languagesOf(channelNumber: number): StoredChannel['languages'] {
+    return this.scheduled ? this.options.store.get(channelNumber)?.languages : undefined;
+  }
+
   /** The channel's clock origin (its stored epoch), created on first use. */
   epochOf(channelNumber: number): number {
     return this.options.store.epoch(channelNumber, this.now());
@@ -147,8 +152,10 @@ export class ChannelTimelines {
     const before = this.options.store.require(channelNumber);
     const channel = this.options.store.update(channelNumber, patch);
     const affectsAiring = channel.timeZone !== before.timeZone || JSON.stringify(channel.schedule) !== JSON.stringify(before.schedule);
-    // A channel switched off, or to another quality, gets a fresh encoder from its next viewer on.
-    if (channel.enabled !== before.enabled || channel.quality !== before.quality) await this.options.stopChannel(channelNumber);
+    // A channel switched off, or to another quality or languages, gets a fresh encoder from its next viewer on.
+    // New languages change the streams every airing carries (audio slots, captions).
+    const languagesChanged = JSON.stringify(channel.languages ?? {}) !== JSON.stringify(before.languages ?? {});
+    if (channel.enabled !== before.enabled || channel.quality !== before.quality || languagesChanged) await this.options.stopChannel(channelNumber);
     if (channel.alwaysOn !== before.alwaysOn) this.options.alwaysOnChanged?.(channelNumber, channel.alwaysOn && channel.enabled);
     return { channel, change: affectsAiring ? await this.reschedule(channelNumber) : null };
   }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MEDIA_KINDS, QUALITY_NAMES } from './choices.js';
 import { graphicsOverrideSchema } from './graphics-settings.js';
+import { languagesOverrideSchema, languagesSchema } from './languages.js';
 
 /**
  * The config file's shape (README.md, "Configuration"). Every key has a default so a
@@ -270,6 +271,8 @@ export const channelConfigSchema = z
     graphics: graphicsOverrideSchema.optional(),
     /** This channel's adaptive-bitrate ladder instead of `streaming.ladder` (`[]`: none); config-file channels only. */
     ladder: ladderSchema.optional(),
+    /** This channel's audio and subtitle languages (src/config/languages.ts): only what differs from the server-wide `languages`. */
+    languages: languagesOverrideSchema.optional(),
   })
   .strict();
 
@@ -296,6 +299,8 @@ export const configSchema = z
     guide: guideSchema.default(() => guideSchema.parse({})),
     /** Server-wide station graphics defaults (bug, lower third, up next, branding); channels override them. */
     graphics: graphicsOverrideSchema.default({}),
+    /** Server-wide audio and subtitle languages (src/config/languages.ts); channels override them. */
+    languages: languagesSchema.default(() => languagesSchema.parse({})),
     data_dir: z.string().min(1).default('./data'),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })

@@ -224,4 +224,14 @@ export const MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE channels ADD COLUMN always_on INTEGER NOT NULL DEFAULT 0');
     },
   },
+  {
+    version: 8,
+    name: 'channel languages',
+    up(db) {
+      // A channel's own audio/subtitle languages (src/config/languages.ts), as the API sets
+      // them: JSON of only the keys that differ from the server-wide `languages`; NULL = none.
+      // (Version 7 is the library's subtitle tracks; versions apply by number, not in a row.)
+      db.exec('ALTER TABLE channels ADD COLUMN languages_json TEXT');
+    },
+  },
 ];

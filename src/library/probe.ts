@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
 import { buildProbeArgs, buildSourceCheckArgs } from '../ffmpeg/ffprobe-args.js';
+import { normaliseLanguage } from '../subtitles/languages.js';
 
 /**
  * "Is this file playable", decided in one place: the scanner's full probe (probeMedia) and
@@ -242,7 +243,9 @@ export function interpretSourceStreams(json: Pick<FfprobeJson, 'streams'>): Sour
   // language slots is decided from these (src/ffmpeg/audio-slots.ts).
   const audioTracks = audio.map((s) => {
     const tags = lowerKeys(s.tags);
-    const code = language(s.tags)?.toLowerCase();
+    // "en", "deu" and "ger" all become the channel config's form ("eng", "ger").
+    const tagged = language(s.tags);
+    const code = tagged ? (normaliseLanguage(tagged) ?? tagged.toLowerCase()) : undefined;
     return { default: s.disposition?.default === 1, ...(code ? { language: code } : {}), ...(tags.title ? { title: tags.title } : {}) };
   });
   return { ok: true, facts: { hasAudio: audio.length > 0, interlaced: isInterlaced(video.field_order), audioTracks } };

@@ -1,3 +1,4 @@
+import { resolveLanguages, type ChannelLanguages, type LanguagesOverride } from '../config/languages.js';
 import { channelProfiles, resolveLadder, resolveOutputProfile, type LadderRung, type OutputProfile } from '../config/quality.js';
 import type { QualityName, RetrovueConfig } from '../config/schema.js';
 
@@ -12,17 +13,31 @@ import type { QualityName, RetrovueConfig } from '../config/schema.js';
 export class ChannelOutputs {
   constructor(
     private readonly config: RetrovueConfig,
-    private readonly timelines: { qualityOf(channelNumber: number): QualityName | undefined },
+    private readonly timelines: { qualityOf(channelNumber: number): QualityName | undefined; languagesOf?(channelNumber: number): LanguagesOverride | undefined },
   ) {}
 
-  /** The channel's own profile. */
-  profileOf(channelNumber: number): OutputProfile {
-    return resolveOutputProfile(this.config, this.timelines.qualityOf(channelNumber));
+  /**
+   * The channel's languages: the server-wide `languages` with the channel's own over them (a
+   * stored channel's, else its config-file entry's).
+   */
+  languagesOf(channelNumber: number): ChannelLanguages {
+    const own = this.timelines.languagesOf?.(channelNumber) ?? this.config.channels?.find((c) => c.number === channelNumber)?.languages;
+    return resolveLanguages(this.config.languages, own);
   }
 
-  /** The channel's ladder (empty: none): its `channels[].ladder`, else `streaming.ladder`. */
+  /** The channel's own profile (with its audio language slots). */
+  profileOf(channelNumber: number): OutputProfile {
+    return this.withLanguages(channelNumber, resolveOutputProfile(this.config, this.timelines.qualityOf(channelNumber)));
+  }
+
+  /** The channel's ladder (empty: none): its `channels[].ladder`, else `streaming.ladder`; every rung carries the channel's audio slots. */
   ladderOf(channelNumber: number): LadderRung[] {
-    return resolveLadder(this.config, channelNumber);
+    return resolveLadder(this.config, channelNumber).map((rung) => ({ ...rung, profile: this.withLanguages(channelNumber, rung.profile) }));
+  }
+
+  private withLanguages(channelNumber: number, profile: OutputProfile): OutputProfile {
+    const audio = this.languagesOf(channelNumber).audio;
+    return audio.length > 0 ? { ...profile, audioLanguages: audio } : profile;
   }
 
   /** Every distinct profile the channel airs at: its own, then its rungs' (what the cache fills). */
