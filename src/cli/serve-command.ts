@@ -24,8 +24,8 @@ import { LibraryScanJob } from '../library/scan-job.js';
 import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
-import { FillQueue } from '../cache/fill-queue.js';
-import { fillJobsForAirings } from '../cache/library-jobs.js';
+import type { FillQueue } from '../cache/fill-queue.js';
+import { stationFillQueue } from '../cache/fill-wiring.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ChannelFactory, playoutSettings } from '../playout/channel-factory.js';
 import { ChannelOutputs } from '../playout/channel-outputs.js';
@@ -224,54 +224,6 @@ function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog,
   });
 }
 
-/**
- * The background fill (src/cache/fill-queue.ts): what every channel airs in the next
- * `cache.fill_ahead_hours`, at each channel's own profile; waits while a live channel is behind
- * real time (its packager has nothing ahead of the wall clock).
- */
-function buildFillQueue(
-  config: RetrovueConfig,
-  cache: MediaCache,
-  catalog: Catalog,
-  timelines: ChannelTimelines,
-  manager: () => ChannelManager,
-  outputs: ChannelOutputs,
-  factory: ChannelFactory,
-  log: Logger,
-): FillQueue {
-  return new FillQueue({
-    cache,
-    log: log.child({ component: 'cache-fill' }),
-    upcoming: async () => {
-      const now = Date.now();
-      const itemsByPath = new Map(catalog.playable().map((item) => [item.path, item]));
-      const perChannel = await Promise.all(
-        timelines.channelNumbers().map(async (n) => {
-          const timeline = timelines.plays(n) ? timelines.timelineFor(n) : undefined;
-          if (!timeline) return [];
-          const airings = timeline.airingsBetween(now, now + config.cache.fill_ahead_hours * 3600_000, 5000);
-          // One fill per profile the channel airs at: its own, and every rung of the ladder.
-          const perProfile = await Promise.all(
-            outputs.profilesOf(n).map(async (profile) => {
-              const jobs = fillJobsForAirings(airings, itemsByPath, profile, config.ffmpeg.loudness_target);
-              // A channel with an always-on bug airs what shows the bug from a variant with it burned
-              // in, and breaks that hide it from the bare copy: each airing's file where it airs.
-              const bug = await factory.staticBugOf(n, profile);
-              if (!bug) return jobs;
-              const variant = { key: bug.key, filter: bug.filter };
-              // (As src/graphics/windows.ts plans it: anything but a programme is a break.)
-              return jobs.map((job) => (job.kind !== 'program' && !bug.showDuring.includes(job.kind) ? job : { ...job, variant }));
-            }),
-          );
-          return perProfile.flat();
-        }),
-      );
-      return perChannel.flat();
-    },
-    mayRun: () => manager().all().every(({ session }) => session.state !== 'live' || (session.workingAheadSeconds ?? 1) >= 0.5),
-  });
-}
-
 /** `retrovue serve`: returns the process exit code. */
 export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let config: RetrovueConfig;
@@ -353,7 +305,19 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       : undefined;
     let factory: ChannelFactory;
     ({ manager, timelines, planner, outputs, factory } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
-    if (mediaCache && config.cache.fill_ahead) fillQueue = buildFillQueue(config, mediaCache, catalog, timelines, () => manager, outputs, factory, log);
+    if (mediaCache && config.cache.fill_ahead) {
+      fillQueue = stationFillQueue({
+        cache: mediaCache,
+        timelines,
+        outputs,
+        bugs: factory,
+        playable: () => catalog.playable(),
+        runs: () => manager.all().map((channel) => channel.session),
+        fillAheadHours: config.cache.fill_ahead_hours,
+        loudnessTarget: config.ffmpeg.loudness_target,
+        log,
+      });
+    }
   } catch (error) {
     db?.close();
     if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Airing } from '../timeline/types.js';
+import type { Airing, AiringKind } from '../timeline/types.js';
 import type { GraphicsSettings } from '../config/graphics-settings.js';
 import { renderTemplate, type TemplateValues } from '../config/graphics-template.js';
 
@@ -55,6 +55,15 @@ export function continues(before: Airing, after: Airing): boolean {
   return before.mediaPath === after.mediaPath && after.inPointMs > 0 && Math.abs(before.outPointMs - after.inPointMs) < 1000;
 }
 
+/**
+ * Whether the bug is on during an airing of this kind: always during a programme; anything else
+ * is a break, where it shows only if `bug.show_during` names the kind. The one home of the rule:
+ * the renderers' plan (below) and the cache's choice of a bug variant for a break both ask here.
+ */
+export function bugShowsDuring(kind: AiringKind, showDuring: readonly string[]): boolean {
+  return kind === 'program' || showDuring.includes(kind);
+}
+
 const lastPiece = (airings: Airing[]) => [...airings].reverse().find((a) => a.kind === 'program');
 const firstPiece = (airings: Airing[]) => airings.find((a) => a.kind === 'program');
 
@@ -104,7 +113,7 @@ export function planGraphics(input: PlanInput): GraphicsPlan {
 
   const isBreak = airing.kind !== 'program';
   if (settings.bug.enabled) {
-    if (isBreak && !(settings.bug.show_during as string[]).includes(airing.kind)) plan.dropped.push(`bug hidden during ${airing.kind}`);
+    if (!bugShowsDuring(airing.kind, settings.bug.show_during)) plan.dropped.push(`bug hidden during ${airing.kind}`);
     else plan.bug = settings.bug.mode === 'always' ? [{ ...input.slice }] : intermittentWindows(input.slice, settings.bug.every_minutes, settings.bug.for_seconds);
   }
   if (isBreak) return plan;

@@ -10,8 +10,9 @@ import type { AlertStyles, RetrovueConfig } from '../config/schema.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { GraphicsStore } from '../graphics/graphics-store.js';
 import type { GraphicsChannel, GraphicsPlanner, StaticBug } from '../graphics/planner.js';
+import { bugShowsDuring } from '../graphics/windows.js';
 import type { Logger } from '../logging/logger.js';
-import type { ChannelTimeline } from '../timeline/types.js';
+import type { AiringKind, ChannelTimeline } from '../timeline/types.js';
 import { Channel } from './channel.js';
 import type { ChannelOutputs } from './channel-outputs.js';
 import { ChannelRenditions, type Rendition } from './channel-renditions.js';
@@ -44,8 +45,8 @@ export function playoutSettings(config: RetrovueConfig): PlayoutSettings {
   };
 }
 
-/** A channel's always-on bug as the background fill needs it: its cache variant, and the break kinds it stays on during. */
-type ChannelBug = StaticBug & { showDuring: readonly string[] };
+/** A channel's always-on bug as the background fill needs it: its cache variant, and whether it stays on during an airing of a kind. */
+type ChannelBug = StaticBug & { showsDuring(kind: AiringKind): boolean };
 
 export interface ChannelFactoryOptions {
   /** Which timeline each channel plays, whether it plays now, and its clock's origin. */
@@ -141,13 +142,14 @@ export class ChannelFactory {
 
   /**
    * The channel's always-on bug as a cache variant at `profile` (default the channel's; a ladder
-   * rung's bug is drawn at its size: a variant of its own), and the break kinds it stays on during.
+   * rung's bug is drawn at its size: a variant of its own), and when it shows (the graphics rule, bound to the channel's settings).
    */
   async staticBugOf(channelNumber: number, profile?: OutputProfile): Promise<ChannelBug | undefined> {
     const channel = this.graphicsChannel(channelNumber);
     if (!channel) return undefined;
     const bug = await this.options.planner.staticBugFor(channel, profile ?? this.options.outputs.profileOf(channelNumber));
-    return bug ? { ...bug, showDuring: channel.settings.bug.show_during } : undefined;
+    const showDuring = channel.settings.bug.show_during;
+    return bug ? { ...bug, showsDuring: (kind) => bugShowsDuring(kind, showDuring) } : undefined;
   }
 
   /** A session playing `timeline` at `profile`: the channel's own, or one rung of its ladder (its own workDir, log, cache view, lockstep and segment URIs). */
