@@ -1,6 +1,7 @@
 import { api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
 import { graphicsEditor } from './graphics-editor.js';
+import { languageName, normaliseLanguage } from '../../src/subtitles/languages.js';
 import type { Channel, ChannelList } from './types.js';
 
 const MAX_LOGO_BYTES = 1024 * 1024;
@@ -9,6 +10,16 @@ const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 function zones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
   return intl.supportedValuesOf?.('timeZone') ?? ['UTC'];
+}
+
+/** "jpn, eng" or "jpn eng" as a list of codes. */
+const codesOf = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
+
+/** " · audio Japanese, English · subtitles English" for a channel with languages of its own. */
+function languageSummary(channel: Channel): string {
+  const own = channel.languages;
+  const names = (codes: string[] | undefined) => (codes ?? []).map((c) => languageName(c)).join(', ');
+  return [own?.audio?.length ? ` · audio ${names(own.audio)}` : '', own?.subtitles?.length ? ` · subtitles ${names(own.subtitles)}` : ''].join('');
 }
 
 /** The channel form, for a new channel (no `channel`) or an existing one. */
@@ -23,6 +34,21 @@ function channelForm(channel: Channel | undefined, onDone: () => void): HTMLForm
   const timeZone = h('input', { name: 'time_zone', list: 'zones', value: channel?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
   const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: channel?.enabled ?? true });
   const alwaysOn = h('input', { type: 'checkbox', name: 'always_on', checked: channel?.alwaysOn ?? false });
+  // Languages (issue 22): empty lists and "server default" keep the server-wide `languages`.
+  const own = channel?.languages;
+  const audioLanguages = h('input', { name: 'audio_languages', value: (own?.audio ?? []).join(', '), placeholder: 'server default, e.g. jpn, eng' });
+  const subtitleLanguages = h('input', { name: 'subtitle_languages', value: (own?.subtitles ?? []).join(', '), placeholder: 'server default, e.g. eng' });
+  const subtitleMode = h('select', { name: 'subtitle_mode' }, h('option', { value: '' }, 'server default'),
+    ...(['off', 'forced', 'on', 'burn_in'] as const).map((m) => h('option', { value: m, selected: own?.subtitle_mode === m }, { off: 'offered, off by default', forced: 'forced only (signs, foreign dialogue)', on: 'on by default', burn_in: 'burned into the picture' }[m])));
+  const captions = h('select', { name: 'captions' }, h('option', { value: '' }, 'server default'),
+    h('option', { value: 'true', selected: own?.captions === true }, 'on (CEA-608 in the video)'), h('option', { value: 'false', selected: own?.captions === false }, 'off'));
+  const languageHint = (input: HTMLInputElement) => {
+    const hint = h('small', { class: 'dim' });
+    const show = () => { hint.textContent = codesOf(input.value).map((c) => normaliseLanguage(c) ? languageName(c) : `"${c}"?`).join(', ') || 'ISO 639 codes, in order'; };
+    input.addEventListener('input', show);
+    show();
+    return hint;
+  };
   const error = h('p', { class: 'form-error', role: 'alert' });
   const field = (label: string, input: HTMLElement, hint?: string) => h('label', {}, h('span', {}, label), input, hint ? h('small', { class: 'dim' }, hint) : null);
 
@@ -31,6 +57,10 @@ function channelForm(channel: Channel | undefined, onDone: () => void): HTMLForm
     h('datalist', { id: 'zones' }, ...zones().map((z) => h('option', { value: z }))),
     h('div', { class: 'form-grid' }, field('Number', number), field('Name', name), field('Call sign', callSign, 'shown on the logo card and in the guide'),
       field('Group', group, 'M3U group-title'), field('Quality', quality), field('Time zone', timeZone, 'the schedule\'s clock')),
+    h('div', { class: 'form-grid' },
+      h('label', {}, h('span', {}, 'Audio languages'), audioLanguages, languageHint(audioLanguages)),
+      h('label', {}, h('span', {}, 'Subtitle languages'), subtitleLanguages, languageHint(subtitleLanguages)),
+      field('Subtitles', subtitleMode), field('Closed captions', captions)),
     h('label', { class: 'inline' }, enabled, ' On the air (listed in the guide, M3U and tuner lineup)'),
     h('label', { class: 'inline' }, alwaysOn, ' Always on (encodes with no viewer: instant tune-in, costs its CPU all the time)'),
     error,
@@ -42,6 +72,12 @@ function channelForm(channel: Channel | undefined, onDone: () => void): HTMLForm
     if (renumberTo !== undefined) body.number = renumberTo;
     if (callSign.value.trim()) body.call_sign = callSign.value.trim();
     if (quality.value) body.quality = quality.value;
+    const languages: Record<string, unknown> = {};
+    if (codesOf(audioLanguages.value).length) languages.audio = codesOf(audioLanguages.value);
+    if (codesOf(subtitleLanguages.value).length) languages.subtitles = codesOf(subtitleLanguages.value);
+    if (subtitleMode.value) languages.subtitle_mode = subtitleMode.value;
+    if (captions.value) languages.captions = captions.value === 'true';
+    if (channel || Object.keys(languages).length) body.languages = languages;
     void (async () => {
       try {
         if (channel) await api('PATCH', `/api/channels/${channel.number}`, body);
@@ -87,7 +123,7 @@ export async function renderChannelsPage(root: HTMLElement): Promise<void> {
       h('img', { class: 'channel-logo', src: `/channel/${channel.number}/logo?v=${encodeURIComponent(channel.logoPath ?? 'card')}`, alt: `${channel.callSign} logo` }),
       h('div', { class: 'channel-main' },
         h('div', {}, h('span', { class: 'chan-number' }, channel.number), ' ', h('strong', {}, channel.name), ' ', h('span', { class: 'dim' }, channel.callSign)),
-        h('div', { class: 'dim small' }, `${channel.quality ?? 'default'} quality · ${channel.timeZone} · ${channel.schedule.blocks.length} block${channel.schedule.blocks.length === 1 ? '' : 's'} · ${channel.enabled ? 'on the air' : 'off'}${channel.alwaysOn ? ' · always on' : ''}${channel.source === 'config' ? ' · from the config file (re-applied at start)' : ''}`)),
+        h('div', { class: 'dim small' }, `${channel.quality ?? 'default'} quality · ${channel.timeZone} · ${channel.schedule.blocks.length} block${channel.schedule.blocks.length === 1 ? '' : 's'} · ${channel.enabled ? 'on the air' : 'off'}${channel.alwaysOn ? ' · always on' : ''}${languageSummary(channel)}${channel.source === 'config' ? ' · from the config file (re-applied at start)' : ''}`)),
       h('div', { class: 'actions' },
         h('a', { class: 'button', href: `#/schedule/${channel.number}` }, 'Schedule'),
         h('button', { onclick: () => formSlot.replaceChildren(channelForm(channel, rerender)) }, 'Edit'),

@@ -3,6 +3,7 @@ import { ALERT_TYPES } from '../../alerts/alert.js';
 import { MEDIA_KINDS, QUALITY_NAMES } from '../../config/choices.js';
 import { graphicsOverrideSchema, graphicsSchema } from '../../config/graphics-settings.js';
 import { scheduleSchema } from '../../schedule/model.js';
+import { SUBTITLE_MODES } from '../../config/languages.js';
 
 /**
  * The API's shared request and response shapes, declared with the routes that use them
@@ -37,6 +38,15 @@ export const channelSchema = z.looseObject({
   alwaysOn: z.boolean(),
   timeZone: z.string(),
   schedule: scheduleSchema,
+  /** The channel's own languages (only what differs from the server-wide `languages`). */
+  languages: z
+    .looseObject({
+      audio: z.array(z.string()).optional(),
+      subtitles: z.array(z.string()).optional(),
+      subtitle_mode: z.enum(SUBTITLE_MODES).optional(),
+      captions: z.boolean().optional(),
+    })
+    .optional(),
   source: z.enum(['config', 'api']),
 });
 /**
