@@ -39,6 +39,13 @@ const ladderSchema = z
   .refine((rungs) => new Set(rungs.map(rungQuality)).size === rungs.length, 'each quality may appear only once')
   .refine((rungs) => rungs.length !== 1, 'a ladder needs at least two rungs (leave it empty for one media playlist)');
 
+/**
+ * The channels and how they reach viewers: where the server listens (`port`, `host`), what the
+ * channels air, the HLS playlists and the pacing. The listen address and the HLS keys stay here
+ * rather than under `server` or an `hls` section: they are the keys every existing config and
+ * script uses (`streaming.port`, `streaming.segment_duration`, `streaming.playlist_size` are
+ * promised stable), and one name per setting is simpler than a second, deprecated one.
+ */
 export const streamingSchema = z
   .object({
     mode: z.enum(MODES).default('loop'),
