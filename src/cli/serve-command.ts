@@ -116,11 +116,11 @@ function loopItemsOf(items: CatalogItem[]): LoopItem[] {
  * at, and the encoders that play them. Channels are made for those that play at start, and
  * later for a channel created over the API, from its first viewer on.
  */
-function buildChannels(
+function buildPlayout(
   config: RetrovueConfig,
   toolchain: Toolchain,
   log: Logger,
-  channels: ChannelStore,
+  channelStore: ChannelStore,
   items: CatalogItem[],
   scheduling: SchedulingService,
   alerts: AlertSource,
@@ -129,7 +129,7 @@ function buildChannels(
 ): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; outputs: ChannelOutputs; factory: ChannelFactory } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
-    store: channels,
+    store: channelStore,
     scheduling,
     loop: {
       items: loopItemsOf(items),
@@ -150,7 +150,7 @@ function buildChannels(
   const factory = new ChannelFactory({
     timelines,
     outputs,
-    directory: channels,
+    directory: channelStore,
     graphics,
     planner,
     alerts,
@@ -163,7 +163,7 @@ function buildChannels(
     idleTimeoutSeconds: config.streaming.idle_timeout,
     // Players reload a live playlist about every target duration: two of them is still watching.
     playlistReloadGraceSeconds: 2 * config.streaming.segment_duration,
-    isChannelAlwaysOn: (channelNumber) => timelines.plays(channelNumber) && channels.get(channelNumber)?.alwaysOn === true,
+    isChannelAlwaysOn: (channelNumber) => timelines.plays(channelNumber) && channelStore.get(channelNumber)?.alwaysOn === true,
     log,
     factory,
   });
@@ -194,15 +194,15 @@ function announceAdminToken(dataDir: string, log: Logger): void {
  */
 function buildChannelStore(config: RetrovueConfig, db: Database, graphics: GraphicsStore, demoStation: boolean, log: Logger): ChannelStore {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const channels = new ChannelStore(db, zone, { logoFolder: config.server.logo_folder });
-  const released = channels.releaseForeignLogos(path.join(config.data_dir, 'logos'));
+  const channelStore = new ChannelStore(db, zone, { logoFolder: config.server.logo_folder });
+  const released = channelStore.releaseForeignLogos(path.join(config.data_dir, 'logos'));
   if (released.length) log.warn({ channels: released }, 'channel logos outside the data folder\'s logos/ and server.logo_folder were set over the API before logos were confined there: those channels show their call-sign card until a logo is uploaded');
-  if (demoStation && seedDemoStation(channels, graphics, config.data_dir, zone)) {
+  if (demoStation && seedDemoStation(channelStore, graphics, config.data_dir, zone)) {
     log.info('first run: the demo station (three scheduled channels) is on the air; change it at /control');
   }
   // The demo station replaces the default "Retrovue 1..N" channels for good, even once edited away.
-  if (!(demoStation && demoStationWasSeeded(config.data_dir))) channels.seed(config.channels, config.streaming.channels);
-  return channels;
+  if (!(demoStation && demoStationWasSeeded(config.data_dir))) channelStore.seed(config.channels, config.streaming.channels);
+  return channelStore;
 }
 
 /**
@@ -214,10 +214,10 @@ function isDemoStation(config: RetrovueConfig, flags: ServeFlags): boolean {
 }
 
 /** The stored channels' compiled timelines (made on first use; played in schedule mode). */
-function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog, channels: ChannelStore): SchedulingService {
+function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog, channelStore: ChannelStore): SchedulingService {
   return new SchedulingService({
     db,
-    channel: (channelNumber) => channels.get(channelNumber),
+    channel: (channelNumber) => channelStore.get(channelNumber),
     catalog: () => catalog.playable(),
     // The same spans the API's time window is checked against (schedule-routes.ts).
     ...timelineSpans(config.guide),
@@ -256,7 +256,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let catalog: Catalog;
   let scanJob: LibraryScanJob;
   let libraryFolders: LibraryFolders;
-  let channels: ChannelStore;
+  let channelStore: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
   let mediaCache: MediaCache | undefined;
@@ -290,8 +290,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       return summary;
     });
     graphics = new GraphicsStore(db, config.graphics);
-    channels = buildChannelStore(config, db, graphics, demoStation, log);
-    const scheduling = buildScheduling(config, db, catalog, channels);
+    channelStore = buildChannelStore(config, db, graphics, demoStation, log);
+    const scheduling = buildScheduling(config, db, catalog, channelStore);
     graphics.seed(config.channels);
     alerts = new AlertService({
       store: new AlertStore(db),
@@ -304,7 +304,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
       : undefined;
     let factory: ChannelFactory;
-    ({ manager, timelines, planner, outputs, factory } = buildChannels(config, toolchain, log, channels, catalog.playable(), scheduling, alerts, graphics, mediaCache));
+    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache));
     if (mediaCache && config.cache.fill_ahead) {
       fillQueue = stationFillQueue({
         cache: mediaCache,
@@ -332,7 +332,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     const liveTv = createLiveTv(config, toolchain, log, (n) => graphics.brandColour(n));
     const cacheForHealth = mediaCache;
     app = buildApp({
-      config, toolchain, channels: manager, directory: channels, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
+      config, toolchain, playout: manager, directory: channelStore, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
       ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null }) } } : {}),
     });
   } catch (error) {
@@ -351,10 +351,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   });
   registerGraphicsRoutes(app, {
     store: graphics,
-    hasChannel: (n) => channels.get(n) !== undefined,
+    hasChannel: (n) => channelStore.get(n) !== undefined,
     changed: (n) => manager.channel(n)?.graphicsChanged(),
     preview: (n, settings, card) => {
-      const channel = channels.require(n);
+      const channel = channelStore.require(n);
       // Drawn at the size the channel airs at.
       const frame = outputs.profileOf(n);
       return renderGraphicsPreview(planner, { number: n, name: channel.name, callSign: channel.callSign, timeZone: channel.timeZone, logoPath: channel.logoPath, settings }, card, frame, toolchain.ffmpegPath);

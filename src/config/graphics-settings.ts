@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { someOf } from './message-text.js';
-import { TEMPLATE_FIELDS, templateProblem } from './graphics-template.js';
+import { TEMPLATE_FIELDS, templateProblem } from './template-language.js';
 
 /**
  * Station graphics settings (issue 12): what the bug, the lower third and the "up next" card

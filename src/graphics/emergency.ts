@@ -1,6 +1,6 @@
 import { drawtext } from '../ffmpeg/drawtext.js';
 import { FONTS } from '../ffmpeg/filter-text.js';
-import { cleanText } from '../config/graphics-template.js';
+import { cleanText } from '../config/template-language.js';
 
 /**
  * Emergency graphics for the alert system (issue 13): a full-screen alert card and a text

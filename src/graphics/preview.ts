@@ -1,5 +1,5 @@
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
-import { renderTemplate, type TemplateValues } from '../config/graphics-template.js';
+import { renderTemplate, type TemplateValues } from '../config/template-language.js';
 import { buildOverlayFilter, type FrameSize } from './filter-graph.js';
 import type { CardPlan } from './windows.js';
 import { overlaySpecFor, type GraphicsChannel, type GraphicsPlanner } from './planner.js';

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Airing, AiringKind } from '../timeline/types.js';
 import type { GraphicsSettings } from '../config/graphics-settings.js';
-import { renderTemplate, type TemplateValues } from '../config/graphics-template.js';
+import { renderTemplate, type TemplateValues } from '../config/template-language.js';
 
 /**
  * Where each element is on the air, computed from the airing's place on the timeline (never

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { OutputProfile } from '../config/quality.js';
 import type { Readable, Writable } from 'node:stream';
 import { buildPackagerArgs } from '../ffmpeg/airing-command.js';
-import { FfmpegSupervisor, type FfmpegProgress, type InProcessRun, type LaunchSpec } from '../ffmpeg/supervisor.js';
+import { RunSupervisor, type FfmpegProgress, type InProcessRun, type LaunchSpec } from '../ffmpeg/run-supervisor.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import { LivePlaylist } from '../hls/live-playlist.js';
 import { cachedStartGrid, channelGrid, MAX_KEYFRAME_INTERVAL_SECONDS } from '../hls/segment-grid.js';
@@ -76,7 +76,7 @@ const HAND_OVER_MARGIN_SECONDS = 3;
 export class ChannelSession extends EventEmitter {
   readonly playlist: LivePlaylist;
   readonly fanout: TsStreamFanout;
-  private readonly supervisor: FfmpegSupervisor;
+  private readonly supervisor: RunSupervisor;
   private readonly hlsDir: string;
   private readonly now: () => number;
   private janitorTimer: NodeJS.Timeout | undefined;
@@ -102,7 +102,7 @@ export class ChannelSession extends EventEmitter {
       uriFor: (segment) => `${options.segmentUriPrefix ?? options.channelNumber}/${segment.fileName}`,
     });
     this.fanout = new TsStreamFanout({ log: options.log, burstSeconds: options.tsBurstSeconds, now: this.now });
-    this.supervisor = new FfmpegSupervisor({
+    this.supervisor = new RunSupervisor({
       name: `channel ${options.channelNumber}`,
       log: options.log,
       prepare: (runId) => this.prepareRun(runId),

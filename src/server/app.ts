@@ -39,7 +39,11 @@ import { registerWebRoutes } from './routes/web-routes.js';
 export interface AppContext {
   config: RetrovueConfig;
   toolchain: Toolchain;
-  channels: ChannelManager;
+  /**
+   * The channels on the air (started by viewers, stopped when idle). Named for its folder:
+   * "channels" alone would be the stored channels (`directory`, `timelines.store`) or the config list.
+   */
+  playout: ChannelManager;
   /** Channel identities (name, call sign, logo, group) for the guide, M3U and lineup. */
   directory: ChannelDirectory;
   log: Logger;
@@ -111,9 +115,9 @@ export function buildApp(context: AppContext): FastifyInstance {
     log: app.log,
   });
   registerCors(app);
-  const { config, channels, timelines, alerts } = context;
-  registerChannelRoutes(app, { channels, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners });
-  registerApiRoutes(app, { channels, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache });
+  const { config, playout, timelines, alerts } = context;
+  registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners });
+  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache });
   registerScheduleRoutes(app, { timelines, guide: config.guide, alerts });
   registerGuideRoutes(app, { guide: config.guide, directory: context.directory, timelines });
   registerMediaRoutes(app, {
@@ -126,7 +130,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerLivetvRoutes(app, { config, liveTv: context.liveTv, directory: context.directory, log: context.log });
   registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
   registerLogoRoutes(app, timelines.store, config.data_dir);
-  registerMonitorRoutes(app, { channels, startedAtMs: context.startedAtMs, logTail: context.logTail });
+  registerMonitorRoutes(app, { playout, startedAtMs: context.startedAtMs, logTail: context.logTail });
   registerDocsRoutes(app, apiOperations);
   registerWebRoutes(app);
   return app;

@@ -11,11 +11,11 @@ const cpuMeter = new CpuMeter();
  * Everything an operator asks about a running channel: state, viewers, what airs and how far
  * in, the encoder processes with their speed, CPU and memory, restarts and the last error.
  */
-export function channelStatus(channel: Channel, channels: ChannelActivity) {
+export function channelStatus(channel: Channel, activity: ChannelActivity) {
   // The channel's own run answers for the channel; the ladder's rungs add their processes and status.
   const { session, renditions } = channel;
   const progress = session.encoderProgress;
-  const lastActivity = channels.lastActivity(session.channelNumber);
+  const lastActivity = activity.lastActivity(session.channelNumber);
   const rendering = session.nowRendering;
   // With a ladder the channel is every rung's run: its CPU and memory are theirs together.
   const processes = channel.runs

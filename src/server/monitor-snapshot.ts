@@ -35,7 +35,8 @@ class ProcessCpu {
 
 /** What a monitor snapshot reads: the running channels, the server's start, the last log lines. */
 export interface MonitorSources {
-  channels: Pick<ChannelManager, 'all' | 'lastActivity'>;
+  /** The channels on the air (playout's ChannelManager). */
+  playout: Pick<ChannelManager, 'all' | 'lastActivity'>;
   startedAtMs: number;
   /** Absent in tools that build the app without serve. */
   logTail?: Pick<LogTail, 'last'>;
@@ -47,8 +48,8 @@ export class MonitorSnapshots {
   constructor(private readonly context: MonitorSources) {}
 
   take(logLines = 50) {
-    const channels = this.context.channels.all().map((channel) => {
-      const status = channelStatus(channel, this.context.channels);
+    const channels = this.context.playout.all().map((channel) => {
+      const status = channelStatus(channel, this.context.playout);
       return { ...status, warnings: channelWarnings(status) };
     });
     return {

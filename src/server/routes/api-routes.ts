@@ -8,7 +8,8 @@ import { defineRoute } from '../openapi/route-table.js';
 import { pathNumber } from './path-number.js';
 
 export interface HealthRoutesContext {
-  channels: Pick<ChannelManager, 'all' | 'channel' | 'lastActivity'>;
+  /** The channels on the air (playout's ChannelManager). */
+  playout: Pick<ChannelManager, 'all' | 'channel' | 'lastActivity'>;
   toolchain: Pick<Toolchain, 'version' | 'ffmpegPath' | 'hwaccels'>;
   /** streaming.mode. */
   mode: string;
@@ -25,7 +26,7 @@ export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesCon
     mode: context.mode,
     ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
     cache: context.mediaCache?.summary() ?? null,
-    channels: context.channels.all().map((channel) => channelStatus(channel, context.channels)),
+    channels: context.playout.all().map((channel) => channelStatus(channel, context.playout)),
   }));
 
   defineRoute(app, {
@@ -33,9 +34,9 @@ export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesCon
     params: channelParams, errors: [404], responses: { 200: { description: 'the status', schema: channelStatusSchema } },
   }, async (request, reply) => {
     const n = pathNumber(request.params.n);
-    const channel = n === undefined ? undefined : context.channels.channel(n);
+    const channel = n === undefined ? undefined : context.playout.channel(n);
     if (!channel) return sendError(reply, 404, 'unknown_channel', `no channel ${request.params.n}`);
-    return channelStatus(channel, context.channels);
+    return channelStatus(channel, context.playout);
   });
 
   // `/api/channels/:n/now` (now, offset, next, programme) lives in schedule-routes.ts.

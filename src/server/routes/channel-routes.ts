@@ -10,8 +10,8 @@ import type { ChannelRenditions } from '../../playout/channel-renditions.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
 
 export interface StreamRoutesContext {
-  /** The running channels: looked up, started by a viewer, kept on by activity. */
-  channels: Pick<ChannelManager, 'all' | 'channel' | 'touch' | 'noteActivity'>;
+  /** The channels on the air (playout's ChannelManager): looked up, started by a viewer, kept on by activity. */
+  playout: Pick<ChannelManager, 'all' | 'channel' | 'touch' | 'noteActivity'>;
   /** streaming.segment_duration: how long a blocking playlist reload may be held. */
   segmentDurationSeconds: number;
   /** A .ts viewer holds one of these (hdhr.tuner_count). */
@@ -36,17 +36,17 @@ const SEGMENT_FILE = /^r\d+-\d+\.ts$/;
 const VARIANT_FILE = /^([a-z]+)\.m3u8$/;
 
 function unknownChannel(reply: FastifyReply, what: string, context: StreamRoutesContext): FastifyReply {
-  const known = context.channels.all().map((channel) => channel.number);
+  const known = context.playout.all().map((channel) => channel.number);
   return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${what}; channels are ${known.join(', ')}` });
 }
 
 /** Channel n, started and with its own run live (its first segment published); undefined when it answered 503. */
 async function liveChannel(context: StreamRoutesContext, channelNumber: number, reply: FastifyReply): Promise<Channel | undefined> {
-  const channel = await context.channels.touch(channelNumber);
+  const channel = await context.playout.touch(channelNumber);
   if (!channel) return undefined;
   try {
     await channel.session.waitUntilLive(COLD_START_TIMEOUT_MS);
-    context.channels.noteActivity(channelNumber);
+    context.playout.noteActivity(channelNumber);
   } catch (error) {
     void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
     return undefined;
@@ -102,7 +102,7 @@ async function liveRenditions(channel: Channel, reply: FastifyReply, context: St
   if (!renditions) return undefined;
   try {
     await renditions.waitUntilLive(COLD_START_TIMEOUT_MS);
-    context.channels.noteActivity(channel.number);
+    context.playout.noteActivity(channel.number);
   } catch (error) {
     void reply.code(503).header('retry-after', '2').send({ error: 'channel_starting', message: (error as Error).message });
     return undefined;
@@ -118,7 +118,7 @@ async function sendSegment(session: ChannelSession, segment: string, request: Fa
   if (!SEGMENT_FILE.test(segment) || !session.isServableSegment(segment)) {
     return reply.code(404).send({ error: 'segment_not_found', message: `segment ${segment} is not (or no longer) available` });
   }
-  await context.channels.touch(session.channelNumber);
+  await context.playout.touch(session.channelNumber);
   // A segment's name is unique to its run and position, so the name is a strong validator.
   // (Rungs of a ladder have names of their own runs: the URL's rung makes the ETag unique.)
   const etag = `"${segment.slice(0, -3)}"`;
@@ -144,7 +144,7 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
     const match = CHANNEL_FILE.exec(request.params.file);
     if (!match) return unknownChannel(reply, `"${request.params.file}" (use /channel/N.m3u8 or /channel/N.ts)`, context);
     const channelNumber = Number(match[1]);
-    if (!context.channels.channel(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
+    if (!context.playout.channel(channelNumber)) return unknownChannel(reply, String(channelNumber), context);
     // A .ts viewer holds a tuner (hdhr.tuner_count) until it hangs up; HLS is not limited.
     const tuner = match[2] === 'ts' ? tuneOrRefuse(context.tuners, channelNumber, reply) : undefined;
     if (match[2] === 'ts' && !tuner) return reply;
@@ -174,21 +174,21 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
   // Probes (Plex, Jellyfin) ask HEAD first; answer without starting an encoder.
   app.head<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
     const match = CHANNEL_FILE.exec(request.params.file);
-    if (!match || !context.channels.channel(Number(match[1]))) return reply.code(404).send();
+    if (!match || !context.playout.channel(Number(match[1]))) return reply.code(404).send();
     return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : TUNER_STREAM_TYPE).send();
   });
 
   // The channel's segments (`/channel/1/r1-5.ts`), or with a ladder a rung's media playlist (`/channel/1/low.m3u8`).
   app.get<{ Params: { channel: string; segment: string }; Querystring: Record<string, string | undefined> }>('/channel/:channel/:segment', async (request, reply) => {
     const channelNumber = pathNumber(request.params.channel);
-    const channel = channelNumber === undefined ? undefined : context.channels.channel(channelNumber);
+    const channel = channelNumber === undefined ? undefined : context.playout.channel(channelNumber);
     if (!channel) return unknownChannel(reply, request.params.channel, context);
     const variant = VARIANT_FILE.exec(request.params.segment);
     if (!variant) return sendSegment(channel.session, request.params.segment, request, reply, context);
     const rendition = channel.renditions?.find(variant[1]!);
     if (!rendition) return reply.code(404).send({ error: 'unknown_variant', message: `channel ${channelNumber} has no variant ${variant[1]}${channel.renditions ? '' : ' (no streaming.ladder)'}` });
     // Any rung's viewer keeps the whole ladder running (they start and stop together).
-    await context.channels.touch(channel.number);
+    await context.playout.touch(channel.number);
     if (!(await liveRenditions(channel, reply, context))) return reply;
     return sendMediaPlaylist(rendition.session, request, reply, context);
   });
@@ -196,7 +196,7 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
   // A ladder rung's segments (`/channel/1/low/r1-5.ts`, relative to its media playlist).
   app.get<{ Params: { channel: string; rung: string; segment: string } }>('/channel/:channel/:rung/:segment', async (request, reply) => {
     const channelNumber = pathNumber(request.params.channel);
-    const channel = channelNumber === undefined ? undefined : context.channels.channel(channelNumber);
+    const channel = channelNumber === undefined ? undefined : context.playout.channel(channelNumber);
     if (!channel) return unknownChannel(reply, request.params.channel, context);
     const rendition = channel.renditions?.find(request.params.rung);
     if (!rendition) return reply.code(404).send({ error: 'segment_not_found', message: `channel ${channelNumber} has no variant ${request.params.rung}` });

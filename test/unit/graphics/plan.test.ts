@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { effectiveGraphics, GraphicsConfigError, parseGraphicsOverride } from '../../../src/config/graphics-settings.js';
 import { buildOverlayFilter } from '../../../src/graphics/filter-graph.js';
 import { overlaySpecFor } from '../../../src/graphics/planner.js';
-import { renderTemplate, templateProblem } from '../../../src/config/graphics-template.js';
+import { renderTemplate, templateProblem } from '../../../src/config/template-language.js';
 import { planGraphics } from '../../../src/graphics/windows.js';
 import { wrapText } from '../../../src/graphics/emergency.js';
 import type { Airing } from '../../../src/timeline/types.js';

@@ -7,7 +7,7 @@ import type { ChannelSession } from '../../../src/playout/channel-session.js';
 /**
  * ChannelManager with fake timers and fake sessions (what the manager reads of a session:
  * number, state, start time, .ts viewers; what it calls: start, stop, close). No ffmpeg.
- * (Restart backoff of a crashed packager is the supervisor's: test/integration/ffmpeg/supervisor.test.ts.)
+ * (Restart backoff of a crashed packager is the supervisor's: test/integration/ffmpeg/run-supervisor.test.ts.)
  */
 class FakeSession {
   state: 'idle' | 'starting' | 'live' | 'stopped' = 'idle';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FfmpegSupervisor, type ExitInfo, type LaunchSpec, type SupervisorOptions } from '../../../src/ffmpeg/supervisor.js';
+import { RunSupervisor, type ExitInfo, type LaunchSpec, type SupervisorOptions } from '../../../src/ffmpeg/run-supervisor.js';
 
 /**
  * The supervisor runs real (short-lived, harmless) processes here instead of ffmpeg: what
@@ -33,10 +33,10 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 10
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const supervisors: FfmpegSupervisor[] = [];
+const supervisors: RunSupervisor[] = [];
 function supervise(options: Partial<SupervisorOptions> & Pick<SupervisorOptions, 'prepare'>) {
   const { log, lines } = capturingLogger();
-  const supervisor = new FfmpegSupervisor({ name: 'test', log, restartAfterCleanExit: () => false, ...options });
+  const supervisor = new RunSupervisor({ name: 'test', log, restartAfterCleanExit: () => false, ...options });
   supervisors.push(supervisor);
   const spawns: Array<{ runId: number; pid: number; at: number }> = [];
   const exits: Array<ExitInfo & { at: number }> = [];

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FfmpegSupervisor, type ExitInfo, type InProcessRun } from '../../../src/ffmpeg/supervisor.js';
+import { RunSupervisor, type ExitInfo, type InProcessRun } from '../../../src/ffmpeg/run-supervisor.js';
 
 /**
  * The Node packager's runs have no process: the supervisor must restart, replace and stop them
@@ -21,14 +21,14 @@ class FakeRun implements InProcessRun {
   }
 }
 
-describe('FfmpegSupervisor with in-process runs', () => {
+describe('RunSupervisor with in-process runs', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   function supervise(restartAfterCleanExit = () => true) {
     const runs: FakeRun[] = [];
     const exits: ExitInfo[] = [];
-    const supervisor = new FfmpegSupervisor({
+    const supervisor = new RunSupervisor({
       name: 'test',
       log: pino({ level: 'silent' }),
       restartAfterCleanExit,

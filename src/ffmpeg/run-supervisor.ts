@@ -71,7 +71,7 @@ export type SupervisorState = 'idle' | 'starting' | 'running' | 'backoff' | 'sto
  * dies, and kills it on stop. Events: 'spawn' (runId, pid), 'exit' (ExitInfo),
  * 'progress' (FfmpegProgress), 'finished' (clean exit with no restart wanted).
  */
-export class FfmpegSupervisor extends EventEmitter {
+export class RunSupervisor extends EventEmitter {
   private child: ChildProcess | undefined;
   private inProcess: InProcessRun | undefined;
   private runId = 0;
