@@ -28,8 +28,9 @@ export interface CaptionCue {
 export interface LateCaption {
   text: string;
   startPts: number;
-  /** The stream time its EOC is planned for. */
+  /** When it will appear (stream time): startPts + lateTicks. */
   shownPts: number;
+  /** How late, in whole slots (frames at up to 30 fps). */
   lateTicks: number;
 }
 
@@ -74,8 +75,9 @@ export class Cea608Track {
     this.cursor = this.slotOf(options.startPts) - 1;
   }
 
+  /** The nearest slot (halves go down, so the two frames of a 59.94 fps slot pair up). */
   private slotOf(pts: number): number {
-    return Math.round(pts / this.slotTicks);
+    return Math.ceil(pts / this.slotTicks - 0.5);
   }
 
   /** Pairs planned and not yet sent (a cue's EDM included). */
@@ -108,7 +110,8 @@ export class Cea608Track {
     const eocPair = control(this.channel, EOC);
     const eoc = this.place([eocPair, eocPair], Math.max(start, at));
     if (eoc > start && start >= from) {
-      this.onLate?.({ text: cue.text, startPts: cue.startPts, shownPts: eoc * this.slotTicks, lateTicks: eoc * this.slotTicks - cue.startPts });
+      const lateTicks = (eoc - start) * this.slotTicks;
+      this.onLate?.({ text: cue.text, startPts: cue.startPts, shownPts: cue.startPts + lateTicks, lateTicks });
     }
     const edmPair = control(this.channel, EDM);
     this.prevEdm = this.place([edmPair, edmPair], Math.max(end, eoc + 2));
