@@ -20,6 +20,8 @@ export interface PublishedSegment extends IncomingSegment {
   sequence: number;
   discontinuity: boolean;
   runId: number;
+  /** Channel-clock instant the segment's run started at (with the channel's epoch: its stream clock, for WebVTT maps). */
+  runStartMs: number;
   publishedAtMs: number;
   /** Channel-clock instant of the segment's first frame (EXT-X-PROGRAM-DATE-TIME). */
   airedAtMs: number;
@@ -44,12 +46,15 @@ export class LivePlaylist {
   private lastSequence: number | undefined;
   private discontinuitySequence = 0;
   private runId = 0;
+  private runStartMs = 0;
   /** Where the next segment of this run starts on the channel's clock. */
   private runCursorMs = 0;
   private pendingDiscontinuity = false;
   private ended = false;
   /** The rendered text, kept until the playlist changes: a request costs a lookup, not a render. */
   private rendered: string | undefined;
+  /** Sibling renditions' texts (subtitles, audio-only), kept like `rendered`, by key. */
+  private readonly renderedSiblings = new Map<string, string>();
   /** Bumped on every change; with the boot instant it makes the playlist's ETag. */
   private version = 0;
   private readonly bootId = Date.now().toString(36);
@@ -63,6 +68,7 @@ export class LivePlaylist {
   beginRun(runId: number, runStartMs: number): void {
     this.changed();
     this.runId = runId;
+    this.runStartMs = runStartMs;
     this.runCursorMs = runStartMs;
     this.ended = false;
     if (this.lastSequence !== undefined) this.pendingDiscontinuity = true;
@@ -91,6 +97,7 @@ export class LivePlaylist {
       sequence,
       discontinuity: this.pendingDiscontinuity,
       runId: this.runId,
+      runStartMs: this.runStartMs,
       publishedAtMs: nowMs,
       airedAtMs: Math.round(this.runCursorMs),
     };
@@ -143,6 +150,7 @@ export class LivePlaylist {
 
   private changed(): void {
     this.rendered = undefined;
+    this.renderedSiblings.clear();
     this.version += 1;
   }
 
@@ -186,11 +194,27 @@ export class LivePlaylist {
   }
 
   render(): string {
-    this.rendered ??= this.renderText();
+    this.rendered ??= this.renderText(this.options.uriFor ?? ((segment) => segment.fileName));
     return this.rendered;
   }
 
-  private renderText(): string {
+  /**
+   * The media playlist of a sibling rendition cut from the same segments (a WebVTT subtitle
+   * rendition, an audio-only rendition): the same media sequence, EXTINF durations,
+   * discontinuities, discontinuity sequence, program date-times and target duration, so players
+   * line its segments up with the video's (RFC 8216 §6.2.4); only each segment's URI differs.
+   * Rendered once per change and `key` (one per rendition), like `render()`; same ETag.
+   */
+  renderSibling(key: string, uriFor: (segment: PublishedSegment) => string): string {
+    let text = this.renderedSiblings.get(key);
+    if (text === undefined) {
+      text = this.renderText(uriFor);
+      this.renderedSiblings.set(key, text);
+    }
+    return text;
+  }
+
+  private renderText(uriFor: (segment: PublishedSegment) => string): string {
     const first = this.window[0];
     const lines = [
       '#EXTM3U',
@@ -208,7 +232,7 @@ export class LivePlaylist {
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
       lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.airedAtMs).toISOString()}`);
       lines.push(`#EXTINF:${segment.durationSeconds.toFixed(3)},`);
-      lines.push(this.options.uriFor ? this.options.uriFor(segment) : segment.fileName);
+      lines.push(uriFor(segment));
     }
     if (this.ended) lines.push('#EXT-X-ENDLIST');
     return `${lines.join('\n')}\n`;
