@@ -3,7 +3,7 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
- * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile), --capacity-minutes M (window per step,
+ * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile, captions), --capacity-minutes M (window per step,
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -111,6 +111,11 @@ async function main(): Promise<void> {
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
+  }
+  if (wants('captions')) {
+    process.stderr.write('captions bench\n');
+    const { runCaptionBench } = await import('./caption-bench.js');
+    rows.push(...(await runCaptionBench(quick ? { streamSeconds: 60 } : {})).map((row) => ({ ...row, group: 'captions' })));
   }
   if (wants('graphics')) {
     process.stderr.write('graphics bench\n');
