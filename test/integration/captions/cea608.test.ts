@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptionInserter } from '../../../src/captions/caption-inserter.js';
 import type { CaptionCue, LateCaption } from '../../../src/captions/cea608-schedule.js';
 import { isVideoStreamId, pesStart, TS_PACKET_SIZE } from '../../../src/streaming/mpegts.js';
+import { TsRemuxer } from '../../../src/streaming/ts-remuxer.js';
 
 const run = promisify(execFile);
 
@@ -53,19 +54,25 @@ async function countFrames(file: string): Promise<number> {
   return Number(stdout.trim());
 }
 
-/** The inserter fed like the packager feeds it: arrays of whole-packet slices, in chunks. */
-async function insert(input: Buffer, cues: CaptionCue[], onLate: (late: LateCaption) => void): Promise<{ out: Buffer; inserter: CaptionInserter }> {
+/**
+ * The inserter fed like the packager feeds it: arrays of whole-packet slices, in chunks; or
+ * behind the Node packager itself (`remuxer`), as a channel would run it.
+ */
+async function insert(input: Buffer, cues: CaptionCue[], onLate: (late: LateCaption) => void, remuxer?: TsRemuxer): Promise<{ out: Buffer; inserter: CaptionInserter }> {
   const inserter = new CaptionInserter({
     cuesBetween: (from, to) => cues.filter((cue) => cue.endPts > from && cue.startPts < to),
     onLate,
   });
   const chunk = 188 * 300;
-  const parts: Buffer[][] = [];
-  for (let at = 0; at < input.length; at += chunk) parts.push([Buffer.from(input.subarray(at, at + chunk))]);
+  const parts: Buffer[] = [];
+  for (let at = 0; at < input.length; at += chunk) parts.push(Buffer.from(input.subarray(at, at + chunk)));
   const output: Buffer[] = [];
   inserter.on('data', (part: Buffer[]) => output.push(...part));
   const done = new Promise((resolve) => inserter.on('end', resolve));
-  Readable.from(parts, { objectMode: true }).pipe(inserter);
+  if (remuxer) {
+    remuxer.pipe(inserter);
+    Readable.from(parts).pipe(remuxer);
+  } else Readable.from(parts.map((part) => [part]), { objectMode: true }).pipe(inserter);
   await done;
   return { out: Buffer.concat(output), inserter };
 }
@@ -123,6 +130,25 @@ describe('CEA-608 captions in the H.264 stream, read back by ffmpeg (issue 22)',
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'movie=out.ts[out0+subcc]', '-map', '0:s', '-f', 'srt', 'out.srt'], { cwd: work });
     const decoded = parseSrt(readFileSync(path.join(work, 'out.srt'), 'utf8'));
     expect(decoded.map((c) => c.text)).toEqual(['Hello from Retrovue', 'Café au lait, señor', 'Two lines of text\nand the second one', '♪ Music ♪']);
+    expectOnTime(decoded, cues, firstPts, 1 / 29.97);
+  });
+
+  it('behind the Node packager (TsRemuxer), on its clock', async () => {
+    const input = readFileSync(path.join(work, 'in.ts'));
+    // The packager adds its muxer offset (1.4 s) to every timestamp: cues come in that clock.
+    const firstPts = Math.round(videoPts(input)[0]! * 90_000) + 1.4 * 90_000;
+    const cues: CaptionCue[] = [
+      { startPts: firstPts + 1.5 * 90_000, endPts: firstPts + 3 * 90_000, text: 'Through the packager' },
+      { startPts: firstPts + 4 * 90_000, endPts: firstPts + 5.5 * 90_000, text: 'Ça marche très bien' },
+    ];
+    const late: LateCaption[] = [];
+    const { out } = await insert(input, cues, (l) => late.push(l), new TsRemuxer({ offsetSeconds: 1.4 }));
+    expect(late).toEqual([]);
+    writeFileSync(path.join(work, 'remuxed.ts'), out);
+    expect(await countFrames(path.join(work, 'remuxed.ts'))).toBe(await countFrames(path.join(work, 'in.ts')));
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'movie=remuxed.ts[out0+subcc]', '-map', '0:s', '-f', 'srt', 'remuxed.srt'], { cwd: work });
+    const decoded = parseSrt(readFileSync(path.join(work, 'remuxed.srt'), 'utf8'));
+    expect(decoded.map((c) => c.text)).toEqual(['Through the packager', 'Ça marche très bien']);
     expectOnTime(decoded, cues, firstPts, 1 / 29.97);
   });
 
