@@ -225,6 +225,49 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   {
+    version: 7,
+    name: 'subtitle tracks',
+    up(db) {
+      // Subtitle tracks of a file: its own streams ('embedded') and the subtitle files beside it
+      // ('sidecar', issue 22), with the flags a player chooses by, whether the track is a picture
+      // (burn-in only), and why it cannot be used (`problem`) or which of its cues were dropped
+      // (`warning`). stream_index becomes nullable (a sidecar has none), so the table is rebuilt;
+      // existing rows are embedded streams, and `disposition_known = 0` has the next scan probe
+      // their files again to learn the forced/default flags (the media cache keys stay valid).
+      db.exec(`
+        CREATE TABLE media_subtitle_streams_v7 (
+          id INTEGER PRIMARY KEY,
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+          origin TEXT NOT NULL DEFAULT 'embedded' CHECK (origin IN ('embedded', 'sidecar')),
+          stream_index INTEGER,
+          sidecar_path TEXT,
+          codec TEXT NOT NULL,
+          language TEXT,
+          title TEXT,
+          forced INTEGER NOT NULL DEFAULT 0,
+          is_default INTEGER NOT NULL DEFAULT 0,
+          hearing_impaired INTEGER NOT NULL DEFAULT 0,
+          picture_only INTEGER NOT NULL DEFAULT 0,
+          problem TEXT,
+          warning TEXT,
+          sidecar_size INTEGER,
+          sidecar_mtime_ms INTEGER,
+          disposition_known INTEGER NOT NULL DEFAULT 1,
+          CHECK ((origin = 'embedded') = (stream_index IS NOT NULL)),
+          CHECK ((origin = 'sidecar') = (sidecar_path IS NOT NULL))
+        );
+        INSERT INTO media_subtitle_streams_v7 (id, media_file_id, origin, stream_index, codec, language, title, picture_only, disposition_known)
+          SELECT id, media_file_id, 'embedded', stream_index, codec, language, title,
+            codec IN ('hdmv_pgs_subtitle', 'dvd_subtitle', 'dvb_subtitle', 'xsub', 'dvb_teletext'), 0
+          FROM media_subtitle_streams;
+        DROP TABLE media_subtitle_streams;
+        ALTER TABLE media_subtitle_streams_v7 RENAME TO media_subtitle_streams;
+        CREATE INDEX media_subtitle_streams_file ON media_subtitle_streams (media_file_id);
+        CREATE UNIQUE INDEX media_subtitle_sidecars ON media_subtitle_streams (media_file_id, sidecar_path) WHERE sidecar_path IS NOT NULL;
+      `);
+    },
+  },
+  {
     version: 8,
     name: 'channel languages',
     up(db) {

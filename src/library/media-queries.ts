@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3';
+import { languageName } from '../subtitles/languages.js';
 import type { MediaKind } from './catalog.js';
 import { chaptersOf } from './chapters.js';
 import type { MediaRow, MediaStatus } from './sqlite-catalog.js';
+import { subtitleTracksOf, type LibrarySubtitleTrack } from './subtitles/tracks.js';
 
 export interface MediaFilter {
   kind?: MediaKind;
@@ -57,9 +59,6 @@ export function mediaDetail(db: Database, id: number) {
   const audio = db
     .prepare('SELECT stream_index, codec, language, channels, channel_layout, sample_rate, title FROM media_audio_streams WHERE media_file_id = ? ORDER BY stream_index')
     .all(id) as Array<{ stream_index: number; codec: string; language: string | null; channels: number; channel_layout: string | null; sample_rate: number; title: string | null }>;
-  const subtitles = db
-    .prepare('SELECT stream_index, codec, language, title FROM media_subtitle_streams WHERE media_file_id = ? ORDER BY stream_index')
-    .all(id) as Array<{ stream_index: number; codec: string; language: string | null; title: string | null }>;
   return {
     ...mediaSummary(row),
     sizeBytes: row.size_bytes,
@@ -84,8 +83,32 @@ export function mediaDetail(db: Database, id: number) {
     audio: audio.map((a) => ({
       index: a.stream_index, codec: a.codec, language: a.language, channels: a.channels, channelLayout: a.channel_layout, sampleRate: a.sample_rate, title: a.title,
     })),
-    subtitles: subtitles.map((s) => ({ index: s.stream_index, codec: s.codec, language: s.language, title: s.title })),
+    subtitles: subtitleTracksOf(db, id).map(subtitleTrackJson),
     chapters: chaptersOf(db, id).map(chapterJson),
+  };
+}
+
+/**
+ * A subtitle track as the API shows it: where it comes from (the file's stream `index`, or the
+ * `sidecarPath` beside it), its language as a code and a readable name, its flags, and why it
+ * cannot be used (`problem`) or which cues were dropped (`warning`).
+ */
+export function subtitleTrackJson(track: LibrarySubtitleTrack) {
+  return {
+    id: track.id,
+    origin: track.origin,
+    index: track.streamIndex,
+    sidecarPath: track.sidecarPath,
+    codec: track.codec,
+    language: track.language,
+    languageName: languageName(track.language),
+    title: track.title,
+    forced: track.forced,
+    default: track.default,
+    hearingImpaired: track.hearingImpaired,
+    pictureOnly: track.pictureOnly,
+    problem: track.problem,
+    warning: track.warning,
   };
 }
 

@@ -48,6 +48,10 @@ export interface ProbedSubtitleStream {
   codec: string;
   language: string | null;
   title: string | null;
+  /** The container's dispositions: forced (signs, foreign dialogue only), default, for the hard of hearing. */
+  forced: boolean;
+  default: boolean;
+  hearingImpaired: boolean;
 }
 
 export interface ProbedChapter {
@@ -85,7 +89,7 @@ interface FfprobeStream {
   channel_layout?: string;
   sample_rate?: string;
   duration?: string;
-  disposition?: { attached_pic?: number; default?: number; forced?: number };
+  disposition?: { attached_pic?: number; default?: number; forced?: number; hearing_impaired?: number };
   tags?: Record<string, string>;
 }
 
@@ -196,7 +200,15 @@ export function interpretProbe(json: FfprobeJson): ProbeResult {
         })),
       subtitles: streams
         .filter((s) => s.codec_type === 'subtitle')
-        .map((s) => ({ index: s.index ?? 0, codec: s.codec_name ?? 'unknown', language: language(s.tags), title: lowerKeys(s.tags).title ?? null })),
+        .map((s) => ({
+          index: s.index ?? 0,
+          codec: s.codec_name ?? 'unknown',
+          language: language(s.tags),
+          title: lowerKeys(s.tags).title ?? null,
+          forced: s.disposition?.forced === 1,
+          default: s.disposition?.default === 1,
+          hearingImpaired: s.disposition?.hearing_impaired === 1,
+        })),
       chapters: (json.chapters ?? []).map((c, i) => ({
         title: c.tags?.title?.trim() || `Chapter ${i + 1}`,
         startMs: Math.round(Number(c.start_time ?? 0) * 1000),

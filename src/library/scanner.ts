@@ -2,10 +2,14 @@ import type { Database } from 'better-sqlite3';
 import path from 'node:path';
 import type { MediaKind } from './catalog.js';
 import { syncFileChapters } from './chapters.js';
-import { mapWithConcurrency, walkVideoFiles, type FoundFile } from './file-walker.js';
+import type { Logger } from '../logging/logger.js';
+import { normaliseLanguage } from '../subtitles/languages.js';
+import { mapWithConcurrency, walkLibraryFiles, type FoundFile } from './file-walker.js';
 import { classify, type FolderRule } from './folder-rules.js';
 import { parseMediaName, type ParsedName } from './name-parser.js';
-import { probeMedia, type MediaProbe, type ProbeResult } from './probe.js';
+import { probeMedia, type MediaProbe, type ProbedSubtitleStream, type ProbeResult } from './probe.js';
+import { isPictureSubtitle, isTextSubtitle } from './subtitles/codecs.js';
+import { syncSidecars } from './subtitles/sidecar-sync.js';
 
 export interface ScanProgress {
   /** Files probed so far and files to probe in this scan (unchanged files are not probed). */
@@ -40,6 +44,8 @@ export interface ScanOptions {
   /** ffprobe processes at once; default 4. */
   concurrency?: number;
   onProgress?: (progress: ScanProgress) => void;
+  /** Subtitle files with dropped cues or that cannot be used are logged here, one line each. */
+  log?: Pick<Logger, 'warn'>;
 }
 
 interface KnownRow {
@@ -97,7 +103,7 @@ export async function scanLibrary(options: ScanOptions): Promise<ScanSummary> {
   const { db } = options;
   const rules = options.rules ?? [];
   const roots = options.roots.map((root) => path.resolve(root));
-  const found = await walkVideoFiles(roots);
+  const { videos: found, subtitles } = await walkLibraryFiles(roots);
 
   const known = new Map<string, KnownRow>();
   for (const row of db.prepare('SELECT id, path, size_bytes, mtime_ms, status, status_reason, kind, tags_json FROM media_files').iterate() as Iterable<KnownRow>) {
@@ -107,6 +113,10 @@ export async function scanLibrary(options: ScanOptions): Promise<ScanSummary> {
   const summary: ScanSummary = {
     found: found.length, added: 0, updated: 0, unchanged: 0, missing: 0, unplayable: 0, unplayableFiles: [], probed: 0, elapsedMs: 0,
   };
+  // Files whose subtitle streams were recorded before their flags were (migration 7): probed again.
+  const flagsUnknown = new Set(
+    (db.prepare('SELECT DISTINCT media_file_id AS id FROM media_subtitle_streams WHERE disposition_known = 0').all() as Array<{ id: number }>).map((r) => r.id),
+  );
   const identities = new Map<string, Identity>();
   const identify = (file: FoundFile): Identity => {
     const parsed = parseMediaName(file.path);
@@ -121,7 +131,7 @@ export async function scanLibrary(options: ScanOptions): Promise<ScanSummary> {
   db.transaction(() => {
     for (const file of found) {
       const row = known.get(file.path);
-      if (!row || row.status === 'missing' || row.size_bytes !== file.sizeBytes || row.mtime_ms !== file.mtimeMs) {
+      if (!row || row.status === 'missing' || row.size_bytes !== file.sizeBytes || row.mtime_ms !== file.mtimeMs || flagsUnknown.has(row.id)) {
         toProbe.push(file);
         continue;
       }
@@ -152,6 +162,9 @@ export async function scanLibrary(options: ScanOptions): Promise<ScanSummary> {
     options.onProgress?.({ probed: probedCount, toProbe: toProbe.length, found: found.length, currentFile: file.path });
   });
   summary.probed = probedCount;
+
+  // Subtitle files beside the videos: for every file found, probed or not (they change on their own).
+  await syncSidecars(db, found, subtitles, { log: options.log, concurrency: options.concurrency });
 
   // Known files under the scanned folders that were not found: missing, never deleted.
   const onDisk = new Set(found.map((file) => file.path));
@@ -200,11 +213,14 @@ function createWriter(db: Database) {
       updated_at = ${now}
     RETURNING id`);
   const clearAudio = db.prepare('DELETE FROM media_audio_streams WHERE media_file_id = ?');
-  const clearSubtitles = db.prepare('DELETE FROM media_subtitle_streams WHERE media_file_id = ?');
+  // The file's own streams are replaced; the sidecars beside it are the sidecar step's.
+  const clearSubtitles = db.prepare("DELETE FROM media_subtitle_streams WHERE media_file_id = ? AND origin = 'embedded'");
   const insertAudio = db.prepare(
     'INSERT INTO media_audio_streams (media_file_id, stream_index, codec, language, channels, channel_layout, sample_rate, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const insertSubtitle = db.prepare('INSERT INTO media_subtitle_streams (media_file_id, stream_index, codec, language, title) VALUES (?, ?, ?, ?, ?)');
+  const insertSubtitle = db.prepare(`
+    INSERT INTO media_subtitle_streams (media_file_id, origin, stream_index, codec, language, title, forced, is_default, hearing_impaired, picture_only, problem)
+    VALUES (@mediaFileId, 'embedded', @index, @codec, @language, @title, @forced, @isDefault, @hearingImpaired, @pictureOnly, @problem)`);
 
   const record = db.transaction((file: FoundFile, identity: Identity, result: ProbeResult) => {
     const probe = result.ok ? result.probe : undefined;
@@ -238,8 +254,30 @@ function createWriter(db: Database) {
     clearAudio.run(id);
     clearSubtitles.run(id);
     for (const a of result.probe.audio) insertAudio.run(id, a.index, a.codec, a.language, a.channels, a.channelLayout, a.sampleRate, a.title);
-    for (const s of result.probe.subtitles) insertSubtitle.run(id, s.index, s.codec, s.language, s.title);
+    for (const s of result.probe.subtitles) insertSubtitle.run({ mediaFileId: id, ...embeddedSubtitle(s) });
     syncFileChapters(db, id, result.probe.chapters);
   });
   return { record: (file: FoundFile, identity: Identity, result: ProbeResult): void => record(file, identity, result) };
+}
+
+/**
+ * An embedded subtitle stream as the library records it: its language as ISO 639-2/B (an unknown
+ * tag kept as it is), forced and SDH also from a title that says so (many files name a forced
+ * track "Forced" without flagging it), pictures marked, a codec without a reader marked.
+ */
+export function embeddedSubtitle(stream: ProbedSubtitleStream) {
+  const title = stream.title ?? '';
+  const text = isTextSubtitle(stream.codec);
+  const picture = isPictureSubtitle(stream.codec);
+  return {
+    index: stream.index,
+    codec: stream.codec,
+    language: stream.language ? (normaliseLanguage(stream.language) ?? stream.language) : null,
+    title: stream.title,
+    forced: Number(stream.forced || /\bforced\b/i.test(title)),
+    isDefault: Number(stream.default),
+    hearingImpaired: Number(stream.hearingImpaired || /\b(sdh|cc)\b/i.test(title)),
+    pictureOnly: Number(picture),
+    problem: text || picture ? null : `no reader for ${stream.codec} subtitles`,
+  };
 }

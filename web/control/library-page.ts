@@ -1,7 +1,8 @@
 import { allMedia, api, ApiError } from './api.js';
 import { foldersPanel } from './library-folders.js';
 import { durationText, h, toast } from './dom.js';
-import type { Chapter, ChapterEdit, ChapterList, MediaItem, ScanStatus } from './types.js';
+import { subtitleList } from './subtitle-list.js';
+import type { Chapter, ChapterEdit, ChapterList, MediaDetail, MediaItem, ScanStatus } from './types.js';
 
 
 const label = (m: MediaItem) => m.title ?? m.path.split('/').pop() ?? m.path;
@@ -27,7 +28,8 @@ const thumbnailUrl = (mediaId: number, atMs: number) => `/api/media/${mediaId}/t
  * The library as Retrovue sees it: shows → seasons → episodes, movies, the break material,
  * and the files that cannot air with the reason; Rescan runs the server's scan with a progress
  * bar. Selecting a file opens its chapter strip, with a picture at every mark: click the strip
- * to add a break point, drag a mark (or ←/→ on a focused one) to move it, × to remove it.
+ * to add a break point, drag a mark (or ←/→ on a focused one) to move it, × to remove it;
+ * below it, the file's subtitle tracks (languages, forced/SDH, pictures and problems marked).
  */
 export async function renderLibraryPage(root: HTMLElement): Promise<void> {
   const tree = h('nav', { class: 'panel library-tree', id: 'library-tree', 'aria-label': 'Library' });
@@ -120,7 +122,7 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
   else if (scan.state === 'done') drawScan(scan);
 
   async function showFile(media: MediaItem, focusChapter?: number): Promise<void> {
-    const { chapters } = await api<ChapterList>('GET', `/api/media/${media.id}/chapters`);
+    const [{ chapters }, { subtitles }] = await Promise.all([api<ChapterList>('GET', `/api/media/${media.id}/chapters`), api<MediaDetail>('GET', `/api/media/${media.id}`)]);
     const duration = media.durationMs ?? 1;
     const percent = (ms: number) => `${(ms / duration) * 100}%`;
     const strip = h('div', { class: 'chapter-strip', id: 'chapter-strip', title: 'Click to add a chapter mark here' });
@@ -224,6 +226,7 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
       h('h3', {}, label(media)), h('p', { class: 'dim small' }, `${media.kind} · ${durationText(media.durationMs)} · ${media.path}`),
       h('h4', {}, 'Chapter marks'), thumbs, h('div', { class: 'strip-wrap' }, strip, preview), h('div', { class: 'strip-scale dim small' }, h('span', {}, '0:00'), h('span', {}, durationText(duration))),
       chapters.length ? list : h('p', { class: 'dim' }, 'No chapter marks: breaks go after the programme. Click the strip to add one.'),
+      h('h4', {}, 'Subtitles'), subtitleList(subtitles),
     );
     if (focusChapter !== undefined) (detail.querySelector(`.chapter-mark[data-chapter="${focusChapter}"]`) as HTMLElement | null)?.focus();
   }

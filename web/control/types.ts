@@ -16,11 +16,13 @@ import type {
   ApiLibraryFolder,
   ApiLibraryFolderList,
   ApiLibraryFolderRemoved,
+  ApiMediaDetail,
   ApiMediaItem,
   ApiMediaList,
   ApiMonitorSnapshot,
   ApiScanStatus,
   ApiScheduleResult,
+  ApiSubtitleTrack,
   ApiTimelineChange,
 } from '../../src/server/openapi/api-schemas.js';
 
@@ -44,6 +46,8 @@ export type ChannelList = ApiChannelList;
 export type TimelineChange = ApiTimelineChange;
 export type MediaItem = ApiMediaItem;
 export type MediaList = ApiMediaList;
+export type MediaDetail = ApiMediaDetail;
+export type SubtitleTrack = ApiSubtitleTrack;
 export type ScanStatus = ApiScanStatus;
 export type Chapter = ApiChapter;
 export type ChapterList = ApiChapterList;

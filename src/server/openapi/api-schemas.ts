@@ -178,7 +178,24 @@ export const mediaSummarySchema = z.looseObject({
 });
 export const mediaListSchema = z.looseObject({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), items: z.array(mediaSummarySchema) });
 export const chapterSchema = z.looseObject({ id: z.number().int(), title: z.string(), timestampMs: z.number(), source: z.string() });
-export const mediaDetailSchema = mediaSummarySchema.extend({ chapters: z.array(chapterSchema) });
+/** A file's subtitle track (issue 22): one of its own streams, or a subtitle file beside it. */
+export const subtitleTrackSchema = z.looseObject({
+  id: z.number().int(),
+  origin: z.enum(['embedded', 'sidecar']),
+  index: z.number().int().nullable().describe("the stream's index in the file (embedded); null for a sidecar"),
+  sidecarPath: z.string().nullable().describe('the subtitle file beside the video (sidecar); null for an embedded stream'),
+  codec: z.string().describe('ffprobe codec name: subrip, ass, webvtt, mov_text, hdmv_pgs_subtitle, dvd_subtitle, dvb_subtitle…'),
+  language: z.string().describe("ISO 639-2/B code; 'und' when the file does not say"),
+  languageName: z.string().describe('the language, readable ("Japanese")'),
+  title: z.string().nullable(),
+  forced: z.boolean().describe('only signs and foreign dialogue'),
+  default: z.boolean(),
+  hearingImpaired: z.boolean().describe('SDH/CC: sounds described as well as speech'),
+  pictureOnly: z.boolean().describe('a picture track (PGS, VobSub, DVB): no text, burn-in only'),
+  problem: z.string().nullable().describe('why the track cannot be used (unreadable, too large, no cue), else null'),
+  warning: z.string().nullable().describe('cues dropped or cut when it was last read (by line), else null'),
+});
+export const mediaDetailSchema = mediaSummarySchema.extend({ subtitles: z.array(subtitleTrackSchema), chapters: z.array(chapterSchema) });
 export const chapterListSchema = z.looseObject({ mediaId: z.number().int(), chapters: z.array(chapterSchema) });
 /** What a chapter edit answers: the marker, and the channels whose future was recompiled for it (from when). */
 export const chapterEditResult = chapterSchema.extend({
@@ -296,6 +313,8 @@ export type ApiTimelineChange = Answer<typeof timelineChangeSchema>;
 export type ApiScheduleResult = Answer<typeof scheduleResult>;
 export type ApiMediaItem = Answer<typeof mediaSummarySchema>;
 export type ApiMediaList = Answer<typeof mediaListSchema>;
+export type ApiMediaDetail = Answer<typeof mediaDetailSchema>;
+export type ApiSubtitleTrack = Answer<typeof subtitleTrackSchema>;
 export type ApiChapter = Answer<typeof chapterSchema>;
 export type ApiChapterEdit = Answer<typeof chapterEditResult>;
 export type ApiChapterList = Answer<typeof chapterListSchema>;
