@@ -32,6 +32,8 @@ interface SidecarRow {
   hearing_impaired: number;
   sidecar_size: number | null;
   sidecar_mtime_ms: number | null;
+  problem: string | null;
+  warning: string | null;
 }
 
 interface Wanted {
@@ -50,6 +52,13 @@ const sameFacts = (row: SidecarRow, wanted: Wanted) =>
   row.is_default === Number(wanted.name.default) &&
   row.hearing_impaired === Number(wanted.name.hearingImpaired);
 
+const sameRead = (row: SidecarRow, wanted: Wanted) =>
+  sameFacts(row, wanted) &&
+  row.problem === wanted.read!.problem &&
+  row.warning === wanted.read!.warning &&
+  row.sidecar_size === wanted.file.sizeBytes &&
+  row.sidecar_mtime_ms === wanted.file.mtimeMs;
+
 export async function syncSidecars(
   db: Database,
   videos: FoundFile[],
@@ -61,7 +70,7 @@ export async function syncSidecars(
   const existing = new Map<number, Map<string, SidecarRow>>();
   const rows = db
     .prepare(
-      `SELECT id, media_file_id, sidecar_path, codec, language, title, forced, is_default, hearing_impaired, sidecar_size, sidecar_mtime_ms
+      `SELECT id, media_file_id, sidecar_path, codec, language, title, forced, is_default, hearing_impaired, sidecar_size, sidecar_mtime_ms, problem, warning
        FROM media_subtitle_streams WHERE origin = 'sidecar'`,
     )
     .iterate() as Iterable<SidecarRow>;
@@ -88,7 +97,8 @@ export async function syncSidecars(
     for (const [sidecarPath, row] of had) if (!kept.has(sidecarPath)) gone.push(row.id);
   }
 
-  const changed = (w: Wanted) => !w.existing || w.existing.sidecar_size !== w.file.sizeBytes || w.existing.sidecar_mtime_ms !== w.file.mtimeMs;
+  // New and changed files are read; so is one that could not be used (its permissions may be fixed now).
+  const changed = (w: Wanted) => !w.existing || w.existing.sidecar_size !== w.file.sizeBytes || w.existing.sidecar_mtime_ms !== w.file.mtimeMs || w.existing.problem !== null;
   await mapWithConcurrency(wanted.filter(changed), options.concurrency ?? 4, async (w) => {
     const read = await readSubtitleFile(w.file.path, w.name.format);
     if (read.fatal) options.log?.warn({ file: w.file.path, problem: read.fatal }, 'subtitle file cannot be used');
@@ -123,7 +133,7 @@ export async function syncSidecars(
       if (!w.existing) {
         insert.run({ mediaFileId: w.mediaFileId, path: w.file.path, ...facts, ...w.read!, size: w.file.sizeBytes, mtime: w.file.mtimeMs });
         summary.added += 1;
-      } else if (w.read) {
+      } else if (w.read && !sameRead(w.existing, w)) {
         update.run({ id: w.existing.id, ...facts, ...w.read, size: w.file.sizeBytes, mtime: w.file.mtimeMs });
         summary.updated += 1;
       } else if (!sameFacts(w.existing, w)) {

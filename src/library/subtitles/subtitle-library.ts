@@ -106,7 +106,12 @@ export class SubtitleLibrary implements SubtitleCueSource {
       const info = await stat(file).catch((error: NodeJS.ErrnoException) => error);
       if (info instanceof Error) return { label: file, fatal: `cannot be read (${info.code ?? info.message})` };
       const format = formatOf(file) ?? 'srt';
-      return { key: `sidecar:${file}:${info.size}:${Math.trunc(info.mtimeMs)}`, label: file, load: async () => ({ read: await readSubtitleFile(file, format), lasting: true }) };
+      const load = async () => {
+        const read = await readSubtitleFile(file, format);
+        // A file that cannot be opened now (permissions, a disk gone) may be readable later: not marked.
+        return { read, lasting: !read.fatal?.startsWith('cannot be read') };
+      };
+      return { key: `sidecar:${file}:${info.size}:${Math.trunc(info.mtimeMs)}`, label: file, load };
     }
     const row = this.options.db.prepare('SELECT path, size_bytes, mtime_ms FROM media_files WHERE id = ?').get(track.mediaFileId) as
       | { path: string; size_bytes: number; mtime_ms: number }
@@ -120,6 +125,9 @@ export class SubtitleLibrary implements SubtitleCueSource {
       label,
       load: async () => {
         try {
+          // A video that is not there now (a network share offline) says nothing about its tracks.
+          const present = await stat(row.path).catch(() => undefined);
+          if (!present?.isFile()) throw new ExtractionInterrupted(`${row.path} is not on disk`);
           const file = await this.oneExtractionAtATime(() => extractTrack(this.options.ffmpegPath, this.options.dir, embedded, format, this.options.extractTimeoutMs ?? 300_000));
           return { read: await readSubtitleFile(file, format), lasting: true };
         } catch (error) {

@@ -29,8 +29,10 @@ describe('SubtitleLibrary', () => {
   const runs = () => (existsSync(path.join(dir, 'runs')) ? readFileSync(path.join(dir, 'runs'), 'utf8').trim().split('\n').length : 0);
   const library = (ffmpegPath: string, extra: Partial<ConstructorParameters<typeof SubtitleLibrary>[0]> = {}) =>
     new SubtitleLibrary({ db, dir: path.join(dir, 'cache'), ffmpegPath, log, ...extra });
-  const addFile = (name: string) =>
-    (db.prepare("INSERT INTO media_files (path, size_bytes, mtime_ms, status, title, kind) VALUES (?, 1000, 5, 'ok', 't', 'movie') RETURNING id").get(path.join(dir, name)) as { id: number }).id;
+  const addFile = (name: string) => {
+    writeFileSync(path.join(dir, name), 'a video');
+    return (db.prepare("INSERT INTO media_files (path, size_bytes, mtime_ms, status, title, kind) VALUES (?, 1000, 5, 'ok', 't', 'movie') RETURNING id").get(path.join(dir, name)) as { id: number }).id;
+  };
   const addEmbedded = (mediaId: number, index: number, facts: { codec?: string; language?: string; pictureOnly?: boolean; forced?: boolean } = {}) =>
     (db
       .prepare("INSERT INTO media_subtitle_streams (media_file_id, origin, stream_index, codec, language, picture_only, forced) VALUES (?, 'embedded', ?, ?, ?, ?, ?) RETURNING id")
@@ -101,6 +103,18 @@ describe('SubtitleLibrary', () => {
     expect(warnings.map((w) => w.message)).toEqual(['subtitle track cannot be used', 'subtitle track cannot be used']);
     // The broken track is not run again.
     expect(await subtitles.cuesFor(id, 'eng')).toBeUndefined();
+    expect(runs()).toBe(1);
+  });
+
+  it('a video not on disk now is not marked: its tracks are tried again later', async () => {
+    const id = addFile('Gone.mkv');
+    const track = addEmbedded(id, 2);
+    rmSync(path.join(dir, 'Gone.mkv'));
+    const subtitles = library(fakeFfmpeg(), { retryAfterMs: 0 });
+    expect(await subtitles.cuesFor(id, 'eng')).toBeUndefined();
+    expect(problemOf(track)).toEqual({ problem: null, warning: null });
+    writeFileSync(path.join(dir, 'Gone.mkv'), 'back');
+    expect(await subtitles.cuesFor(id, 'eng')).toHaveLength(1);
     expect(runs()).toBe(1);
   });
 
