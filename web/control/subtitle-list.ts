@@ -29,7 +29,7 @@ export function subtitleList(tracks: SubtitleTrack[]): HTMLElement {
       const facts = subtitleTrackFacts(track);
       return h(
         'li',
-        { 'data-subtitle': track.id, class: facts.problem ? 'problem' : undefined },
+        { 'data-subtitle': track.id, class: facts.problem ? 'unusable' : undefined },
         h('strong', {}, facts.language),
         track.title ? ` “${track.title}”` : '',
         ' ',
