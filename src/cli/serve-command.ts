@@ -44,6 +44,8 @@ import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.j
 import { AlertService } from '../alerts/alert-service.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import type { AlertSource } from '../alerts/alert-timeline.js';
+import { SubtitleLibrary, subtitleCacheDir } from '../library/subtitles/subtitle-library.js';
+import type { SubtitleCueSource } from '../subtitles/cue.js';
 
 class StartupError extends Error {}
 
@@ -77,7 +79,8 @@ function libraryScanner(config: RetrovueConfig, currentLayout: () => LibraryLayo
   return async (onProgress) => {
     // Read afresh: folders added or removed from the control room count from the next scan.
     const layout = currentLayout();
-    const options = { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency };
+    // The log names each subtitle file with cues dropped or cut (the control room shows them too).
+    const options = { db, roots: layout.roots, rules: layout.rules, ffprobePath: toolchain.ffprobePath, concurrency: config.library.probe_concurrency, log: log.child({ component: 'library' }) };
     const summary = onProgress ? await scanLibrary({ ...options, onProgress }) : await scanWithProgressBar(options, process.stderr);
     for (const file of summary.unplayableFiles) log.warn({ file: file.path, reason: file.reason }, 'unplayable file: it will not air');
     const { unplayableFiles: _listed, ...counts } = summary;
@@ -108,7 +111,7 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
 
 /** The library as loop mode airs it: every playable file, back to back. */
 function loopItemsOf(items: CatalogItem[]): LoopItem[] {
-  return items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind) }));
+  return items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind), mediaId: item.id }));
 }
 
 /**
@@ -126,6 +129,7 @@ function buildPlayout(
   alerts: AlertSource,
   graphics: GraphicsStore,
   mediaCache: MediaCache | undefined,
+  subtitleCues: SubtitleCueSource,
 ): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; outputs: ChannelOutputs; factory: ChannelFactory } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -155,6 +159,7 @@ function buildPlayout(
     planner,
     alerts,
     ...(mediaCache ? { mediaCache } : {}),
+    subtitleCues,
     toolchain,
     settings: playoutSettings(config),
     log,
@@ -303,8 +308,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     mediaCache = config.cache.enabled
       ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
       : undefined;
+    // Subtitle cues for the channels' WebVTT renditions and captions, read from the library on demand.
+    const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
     let factory: ChannelFactory;
-    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache));
+    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues));
     if (mediaCache && config.cache.fill_ahead) {
       fillQueue = stationFillQueue({
         cache: mediaCache,

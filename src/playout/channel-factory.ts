@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline.js';
+import { alertAiring, AlertOverlayTimeline, type AlertSource } from '../alerts/alert-timeline.js';
 import { ChannelCache, type LadderSibling } from '../cache/channel-cache.js';
 import type { MediaCache } from '../cache/media-cache.js';
 import type { ChannelStore } from '../channels/channel-store.js';
@@ -12,11 +12,15 @@ import type { GraphicsStore } from '../graphics/graphics-store.js';
 import type { GraphicsChannel, GraphicsPlanner, StaticBug } from '../graphics/planner.js';
 import { bugShowsDuring } from '../graphics/windows.js';
 import type { Logger } from '../logging/logger.js';
+import type { SubtitleCueSource } from '../subtitles/cue.js';
+import { SubtitleTimeline } from '../subtitles/subtitle-timeline.js';
 import type { AiringKind, ChannelTimeline } from '../timeline/types.js';
 import { Channel } from './channel.js';
 import type { ChannelOutputs } from './channel-outputs.js';
-import { ChannelRenditions, type Rendition } from './channel-renditions.js';
+import type { CaptionLanguage } from './caption-feed.js';
+import { ChannelRenditions, MAIN_VARIANT, type Rendition } from './channel-renditions.js';
 import { ChannelSession } from './channel-session.js';
+import { declaresLanguages, LanguageRenditions } from './language-renditions.js';
 import { RunLockstep } from './run-lockstep.js';
 
 /** How every channel's runs are made: the same for all channels, read from the config once. */
@@ -62,6 +66,8 @@ export interface ChannelFactoryOptions {
   alerts: AlertSource;
   /** Absent: the cache is off and every airing is rendered live. */
   mediaCache?: MediaCache;
+  /** The library's subtitle cues (src/library/subtitles); absent: no subtitle renditions or captions. */
+  subtitleCues?: SubtitleCueSource;
   toolchain: Toolchain;
   settings: PlayoutSettings;
   log: Logger;
@@ -74,6 +80,7 @@ interface SessionPlace {
   lockstep?: RunLockstep;
   segmentUriPrefix?: string;
   cache?: ChannelCache;
+  captions?: readonly CaptionLanguage[];
 }
 
 /**
@@ -94,8 +101,42 @@ export class ChannelFactory {
     const channelDir = path.join(settings.dataDir, 'channels', String(channelNumber));
     const log = this.options.log.child({ channel: channelNumber });
     const ladder = outputs.ladderOf(channelNumber);
-    if (ladder.length === 0) return new Channel(this.session(channelNumber, timeline, profile, { workDir: channelDir, log }));
-    return this.ladderChannel(channelNumber, timeline, profile, ladder, channelDir, log);
+    const subtitles = this.subtitleTimeline(channelNumber, timeline, log);
+    const captions = this.captionsOf(channelNumber, subtitles);
+    const withLanguages = (channel: Channel) =>
+      new Channel(channel.session, channel.renditions, new LanguageRenditions({ channelNumber, languages: outputs.languagesOf(channelNumber), run: channel.session, ...(subtitles ? { subtitles } : {}) }));
+    if (ladder.length > 0) return withLanguages(this.ladderChannel(channelNumber, timeline, profile, ladder, channelDir, log, captions));
+    if (!declaresLanguages(outputs.languagesOf(channelNumber), subtitles !== undefined)) return new Channel(this.session(channelNumber, timeline, profile, { workDir: channelDir, log, captions }));
+    // Languages to declare and no ladder: `/channel/N.m3u8` is a master playlist whose one
+    // variant is the channel's own run, served as `N/main.m3u8` with its segments under `N/main/`.
+    const session = this.session(channelNumber, timeline, profile, { workDir: channelDir, log, segmentUriPrefix: MAIN_VARIANT, captions });
+    return withLanguages(new Channel(session, new ChannelRenditions(session, [{ rung: { name: MAIN_VARIANT, profile }, session }], settings.segmentDurationSeconds)));
+  }
+
+  /**
+   * The channel's closed captions (CEA-608 from its subtitle cues): CC1 for its first subtitle
+   * language, CC3 for its second; none when `captions` is off or it offers no subtitles.
+   */
+  private captionsOf(channelNumber: number, subtitles: SubtitleTimeline | undefined): CaptionLanguage[] {
+    const languages = this.options.outputs.languagesOf(channelNumber);
+    if (!subtitles || !languages.captions) return [];
+    return languages.subtitles.slice(0, 2).map((language, i) => ({ channel: i === 0 ? 1 : 3, cuesBetween: (fromMs: number, toMs: number) => subtitles.cuesBetween(fromMs, toMs, language, 'on') }));
+  }
+
+  /**
+   * The channel's subtitle cues on the wall clock (src/subtitles/subtitle-timeline.ts), shared by
+   * its WebVTT renditions and its captions; undefined when it offers no subtitle language.
+   */
+  private subtitleTimeline(channelNumber: number, timeline: ChannelTimeline, log: Logger): SubtitleTimeline | undefined {
+    const cues = this.options.subtitleCues;
+    if (!cues || this.options.outputs.languagesOf(channelNumber).subtitles.length === 0) return undefined;
+    return new SubtitleTimeline({
+      timeline,
+      cues,
+      // An alert's message is captioned over its span, in place of the programme's cues.
+      alerts: (fromMs, toMs) => this.options.alerts.spansFor(channelNumber, fromMs, toMs).map(alertAiring),
+      onError: (error, mediaId) => log.warn({ err: error, mediaId }, 'subtitles: could not read the cues of a file; its airings show none for now'),
+    });
   }
 
   /**
@@ -106,7 +147,7 @@ export class ChannelFactory {
    * view of it knows its siblings': a rung copies an airing only when every rung has it cached,
    * or the rungs would cut different segments.
    */
-  private ladderChannel(channelNumber: number, timeline: ChannelTimeline, profile: OutputProfile, ladder: readonly LadderRung[], channelDir: string, log: Logger): Channel {
+  private ladderChannel(channelNumber: number, timeline: ChannelTimeline, profile: OutputProfile, ladder: readonly LadderRung[], channelDir: string, log: Logger, captions: readonly CaptionLanguage[]): Channel {
     const { mediaCache, settings } = this.options;
     const lockstep = new RunLockstep(log);
     const own = ladder.find((rung) => sameProfile(rung.profile, profile));
@@ -118,10 +159,11 @@ export class ChannelFactory {
         caches.set(rung.name, new ChannelCache(mediaCache, mediaCache.profileKeyOf(rung.profile, settings.loudnessTarget), siblings));
       }
     }
-    const rungCache = (rung: LadderRung) => (caches.has(rung.name) ? { cache: caches.get(rung.name)! } : {});
+    const rungCache = (rung: LadderRung) => ({ captions, ...(caches.has(rung.name) ? { cache: caches.get(rung.name)! } : {}) });
     const channelSession = this.session(channelNumber, timeline, profile, {
       workDir: channelDir,
       log,
+      captions,
       ...(own ? { lockstep, segmentUriPrefix: own.name, ...rungCache(own) } : {}),
     });
     const renditions: Rendition<ChannelSession>[] = ladder.map((rung) => ({
@@ -181,6 +223,7 @@ export class ChannelFactory {
       ...(cache ? { cache } : {}),
       ...(place.lockstep ? { lockstep: place.lockstep } : {}),
       ...(place.segmentUriPrefix ? { segmentUriPrefix: place.segmentUriPrefix } : {}),
+      ...(place.captions?.length ? { captions: place.captions } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
       graphics: (slice) =>
         planner.graphicsFor(this.graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { LadderRung } from '../config/quality.js';
-import { renderMasterPlaylist, rungBandwidth, type VariantStream } from '../hls/master-playlist.js';
+import type { OutputProfile } from '../config/quality.js';
+import { bitsPerSecond, renderMasterPlaylist, rungBandwidth, type MasterRenditions, type VariantStream } from '../hls/master-playlist.js';
 import type { ChannelCache } from '../cache/channel-cache.js';
 import type { LivePlaylist } from '../hls/live-playlist.js';
 import { avcCodecString } from '../streaming/h264-codec.js';
@@ -27,10 +27,29 @@ interface RenditionRun {
   readonly cacheSummary: ReturnType<ChannelCache['summary']> | undefined;
 }
 
-/** One rung of a channel's ladder and the run that plays it. */
+/**
+ * A variant of the master playlist: a ladder rung (named by its quality), or, for a channel with
+ * languages and no ladder, its own run as the one variant (`main`).
+ */
+export interface VariantRung {
+  name: string;
+  profile: OutputProfile;
+}
+
+/** The name of a channel's own run when it is the master playlist's one variant (no ladder). */
+export const MAIN_VARIANT = 'main';
+
+/** One variant of a channel and the run that plays it. */
 export interface Rendition<Run extends RenditionRun = RenditionRun> {
-  rung: LadderRung;
+  rung: VariantRung;
   session: Run;
+}
+
+/** What the master playlist declares beside the variants (src/playout/language-renditions.ts). */
+export interface MasterExtras {
+  /** Audio streams in each variant's segments (one per language slot). */
+  audioSlots: number;
+  renditions: MasterRenditions;
 }
 
 /**
@@ -81,20 +100,26 @@ export class ChannelRenditions<Run extends RenditionRun = RenditionRun> {
     return video ? [video, AAC_LC] : [];
   }
 
-  /** The master playlist: one variant per rung, its media playlist at `N/<rung>.m3u8`. */
-  masterPlaylist(): { text: string; etag: string } {
+  /**
+   * The master playlist: one variant per rung, its media playlist at `N/<rung>.m3u8`, and the
+   * channel's language renditions (EXT-X-MEDIA) when it has any.
+   */
+  masterPlaylist(extras?: MasterExtras): { text: string; etag: string } {
+    const slots = extras?.audioSlots ?? 1;
     const variants: VariantStream[] = this.renditions.map((rendition) => {
       const { profile } = rendition.rung;
+      // Every audio slot travels in the variant's segments too: BANDWIDTH counts them all.
+      const audioBitrate = String(bitsPerSecond(profile.audioBitrate) * slots);
       return {
         uri: `${this.channel.channelNumber}/${rendition.rung.name}.m3u8`,
-        ...rungBandwidth(profile, this.segmentDurationSeconds),
+        ...rungBandwidth({ videoBitrate: profile.videoBitrate, audioBitrate }, this.segmentDurationSeconds),
         width: profile.width,
         height: profile.height,
         frameRate: profile.frameRate,
         codecs: this.codecsOf(rendition),
       };
     });
-    const text = renderMasterPlaylist(variants);
+    const text = renderMasterPlaylist(variants, extras?.renditions);
     return { text, etag: `"${createHash('sha1').update(text).digest('base64url').slice(0, 16)}"` };
   }
 

@@ -21,6 +21,8 @@ import type { ChannelTimeline } from '../timeline/types.js';
 import { AiringChain, type AiringChainOptions, type RendererInfo } from './airing-chain.js';
 import { commonCachedStart, latestStart, type RunLockstep } from './run-lockstep.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS, runClockSeconds } from './stream-clock.js';
+import { CaptionInserter } from '../captions/caption-inserter.js';
+import { CaptionFeed, type CaptionLanguage } from './caption-feed.js';
 
 type ChannelState = 'stopped' | 'starting' | 'live' | 'ended';
 
@@ -58,6 +60,12 @@ export interface ChannelSessionOptions {
    * (src/playout/run-lockstep.ts): every run starts where all of them agree.
    */
   lockstep?: RunLockstep;
+  /**
+   * Closed captions made from the channel's subtitle cues (issue 22): CEA-608 inserted into the
+   * video as it leaves the packager, for rendered and copied airings alike. Absent: none added
+   * (captions the sources carry still pass through the renderers).
+   */
+  captions?: readonly CaptionLanguage[];
   /** Segment URIs are `<this>/<file>`, relative to the playlist; default the channel number (`/channel/N.m3u8` → `N/r1-5.ts`). */
   segmentUriPrefix?: string;
   /** Test hook: the wall clock. */
@@ -222,7 +230,7 @@ export class ChannelSession extends EventEmitter {
       this.output?.close();
       this.runStartedAtMs = this.now();
       this.output = new PackagerOutput({
-        source: output,
+        source: this.withCaptions(output, runStartMs),
         runStartMs,
         workAheadSeconds: this.options.workAheadSeconds,
         now: this.now,
@@ -270,6 +278,24 @@ export class ChannelSession extends EventEmitter {
       };
     }
     return { inProcess: () => this.startNodeRun(startRun) };
+  }
+
+  /**
+   * The packager's output with the channel's captions inserted (src/captions/caption-inserter.ts),
+   * or as it is when the channel adds none. The inserter ends when the packager's output does.
+   */
+  private withCaptions(output: Readable, runStartMs: number): Readable {
+    const languages = this.options.captions;
+    if (!languages?.length) return output;
+    const log = this.options.log;
+    const feed = new CaptionFeed(languages, runStartMs, this.options.epochMs, (error) => log.warn({ err: error }, 'captions: could not read cues'));
+    const inserter = new CaptionInserter({
+      cuesBetween: feed.cuesBetween,
+      frameRate: this.options.profile.frameRate,
+      onLate: (late) => log.debug({ text: late.text.slice(0, 40), lateMs: Math.round(late.lateTicks / 90) }, 'captions: a cue was shown late (too little time to load it)'),
+    });
+    output.once('error', (error) => inserter.destroy(error));
+    return output.pipe(inserter);
   }
 
   /**
@@ -369,6 +395,11 @@ export class ChannelSession extends EventEmitter {
   private forgetSegmentsNotListed(): void {
     const listed = new Set(this.playlist.segments.map((s) => s.fileName));
     for (const fileName of this.segmentsInMemory.keys()) if (!listed.has(fileName)) this.segmentsInMemory.delete(fileName);
+  }
+
+  /** The channel's clock origin: with a segment's run start, its stream clock (language renditions time their cues by it). */
+  get epochMs(): number {
+    return this.options.epochMs;
   }
 
   /** A listed segment's bytes, or undefined when it is only on disk (retired) or gone. */

@@ -1,5 +1,6 @@
 import type { ChannelRenditions } from './channel-renditions.js';
 import type { ChannelSession } from './channel-session.js';
+import type { LanguageRenditions } from './language-renditions.js';
 
 /**
  * One channel on the air: its own session (the configured profile: `/channel/N.ts`, the
@@ -15,7 +16,10 @@ export class Channel {
 
   constructor(
     readonly session: ChannelSession,
+    /** The master playlist's variants: the ladder's rungs, or the channel's own run alone when it has languages to declare. */
     readonly renditions?: ChannelRenditions<ChannelSession>,
+    /** Audio-language and subtitle renditions (issue 22), derived from the channel's own run. */
+    readonly languages?: LanguageRenditions,
   ) {
     this.runs = [session, ...(renditions?.followersOf(session) ?? [])];
   }
@@ -37,6 +41,13 @@ export class Channel {
   async close(): Promise<void> {
     await Promise.all(this.runs.slice(1).map((run) => run.close()));
     await this.session.close();
+  }
+
+  /** `/channel/N.m3u8`: the master playlist (variants and language renditions), or undefined when it is the own run's media playlist. */
+  masterPlaylist(): { text: string; etag: string } | undefined {
+    if (!this.renditions) return undefined;
+    const languages = this.languages?.offered ? this.languages : undefined;
+    return this.renditions.masterPlaylist(languages ? { audioSlots: languages.audioSlots, renditions: languages.masterRenditions() } : undefined);
   }
 
   /** What airs from now on changed (an alert): every run restarts from this instant. */

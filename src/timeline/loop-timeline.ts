@@ -5,6 +5,8 @@ export interface LoopItem {
   durationMs: number;
   title: string;
   kind: AiringKind;
+  /** Library id (media_files.id): what subtitles and the guide look the file up by. */
+  mediaId?: number;
 }
 
 export interface LoopTimelineOptions {
@@ -67,6 +69,7 @@ export class LoopTimeline implements ChannelTimeline {
       outPointMs: durationMs,
       kind: item.kind,
       title: item.title,
+      ...(item.mediaId !== undefined ? { mediaId: item.mediaId } : {}),
     };
   }
 

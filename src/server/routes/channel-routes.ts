@@ -8,6 +8,7 @@ import type { Channel } from '../../playout/channel.js';
 import type { ChannelManager } from '../../playout/channel-manager.js';
 import type { ChannelRenditions } from '../../playout/channel-renditions.js';
 import type { ChannelSession } from '../../playout/channel-session.js';
+import { LanguageRenditions } from '../../playout/language-renditions.js';
 
 export interface StreamRoutesContext {
   /** The channels on the air (playout's ChannelManager): looked up, started by a viewer, kept on by activity. */
@@ -138,6 +139,36 @@ async function sendSegment(session: ChannelSession, segment: string, request: Fa
   }
 }
 
+/**
+ * A language rendition's playlist (`/channel/1/aud-1.m3u8`, `/channel/1/sub-eng.m3u8`, with
+ * blocking reload like the video's: same sequence numbers) or segment (`r3-17.aud-1.ts`,
+ * `r3-17.sub-eng.vtt`), derived from the channel's own run (src/playout/language-renditions.ts).
+ */
+async function sendSibling(channel: Channel, request: FastifyRequest<{ Params: { segment: string }; Querystring: Record<string, string | undefined> }>, reply: FastifyReply, context: StreamRoutesContext): Promise<FastifyReply> {
+  const languages = channel.languages!;
+  const name = request.params.segment;
+  const notFound = () => reply.code(404).send({ error: 'segment_not_found', message: `channel ${channel.number} has no ${name.endsWith('.m3u8') ? 'rendition' : 'segment'} ${name}` });
+  if (name.endsWith('.m3u8')) {
+    if (!languages.playlist(name)) return notFound();
+    const live = await liveChannel(context, channel.number, reply);
+    if (!live) return reply;
+    const wanted = blockingReloadTarget(request.query);
+    if (wanted !== undefined) {
+      const last = live.session.playlist.lastPublishedSequence ?? -1;
+      if (wanted > last + 2) return reply.code(400).send({ error: 'bad_request', field: '_HLS_msn', message: `segment ${wanted} is more than two past the newest (${last})` });
+      await live.session.waitForSequence(wanted, blockingReloadHoldMs(context.segmentDurationSeconds));
+    }
+    const playlist = languages.playlist(name)!;
+    return sendPlaylistText(request, reply, playlist.etag, () => playlist.text);
+  }
+  const segment = await languages.segment(name);
+  if (!segment) return notFound();
+  await context.playout.touch(channel.number);
+  reply.header('content-type', segment.contentType).header('cache-control', 'public, max-age=3600').header('etag', segment.etag);
+  if (request.headers['if-none-match'] === segment.etag) return reply.code(304).send();
+  return reply.send(segment.body);
+}
+
 export function registerChannelRoutes(app: FastifyInstance, context: StreamRoutesContext): void {
   // /channel/1.m3u8 (live HLS) and /channel/1.ts (continuous MPEG-TS).
   app.get<{ Params: { file: string }; Querystring: Record<string, string | undefined> }>('/channel/:file', async (request, reply) => {
@@ -155,10 +186,10 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
 
     if (match[2] === 'm3u8') {
       if (!channel.renditions) return sendMediaPlaylist(session, request, reply, context);
-      // A ladder: the master playlist, one variant per rung (src/playout/channel-renditions.ts).
-      const renditions = await liveRenditions(channel, reply, context);
-      if (!renditions) return reply;
-      const master = renditions.masterPlaylist();
+      // A ladder or languages: the master playlist, one variant per rung (or the channel's own
+      // run) and its language renditions (src/playout/channel-renditions.ts, language-renditions.ts).
+      if (!(await liveRenditions(channel, reply, context))) return reply;
+      const master = channel.masterPlaylist()!;
       return sendPlaylistText(request, reply, master.etag, () => master.text);
     }
     if (session.state === 'ended') return reply.code(410).send({ error: 'off_air', message: `channel ${channelNumber} has ended` });
@@ -183,6 +214,7 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
     const channelNumber = pathNumber(request.params.channel);
     const channel = channelNumber === undefined ? undefined : context.playout.channel(channelNumber);
     if (!channel) return unknownChannel(reply, request.params.channel, context);
+    if (channel.languages && LanguageRenditions.isSiblingName(request.params.segment)) return sendSibling(channel, request, reply, context);
     const variant = VARIANT_FILE.exec(request.params.segment);
     if (!variant) return sendSegment(channel.session, request.params.segment, request, reply, context);
     const rendition = channel.renditions?.find(variant[1]!);
