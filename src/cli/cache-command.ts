@@ -85,7 +85,10 @@ export function runCacheStatus(flags: CacheFlags): Promise<number> {
 export function runCacheFill(flags: CacheFlags): Promise<number> {
   return withCache(flags, async (cache, { config, db }) => {
     // `--quality` fills that one; otherwise the channel quality and every rung of every ladder.
-    const profiles = flags.quality ? [resolveOutputProfile(config, flags.quality)] : channelProfiles(resolveOutputProfile(config), allLadderRungs(config));
+    const qualities = flags.quality ? [resolveOutputProfile(config, flags.quality)] : channelProfiles(resolveOutputProfile(config), allLadderRungs(config));
+    // Cached with the server-wide audio language slots, as the channels air them (a channel with
+    // languages of its own is filled by the server's background fill, which knows each channel's).
+    const profiles = config.languages.audio.length > 0 ? qualities.map((p) => ({ ...p, audioLanguages: config.languages.audio })) : qualities;
     const only = flags.files?.length ? new Set(flags.files.map((f) => path.resolve(f))) : undefined;
     const items = createSqliteCatalog(db).playable().filter((item) => !only || only.has(path.resolve(item.path)));
     const jobs = orderFillJobs(
