@@ -13,7 +13,7 @@ import type { GraphicsChannel, GraphicsPlanner, StaticBug } from '../graphics/pl
 import { bugShowsDuring } from '../graphics/windows.js';
 import type { Logger } from '../logging/logger.js';
 import type { SubtitleCueSource } from '../subtitles/cue.js';
-import { SubtitleTimeline } from '../subtitles/subtitle-timeline.js';
+import { alertCue, SubtitleTimeline } from '../subtitles/subtitle-timeline.js';
 import type { AiringKind, ChannelTimeline } from '../timeline/types.js';
 import { Channel } from './channel.js';
 import type { ChannelOutputs } from './channel-outputs.js';
@@ -115,11 +115,18 @@ export class ChannelFactory {
 
   /**
    * The channel's closed captions (CEA-608 from its subtitle cues): CC1 for its first subtitle
-   * language, CC3 for its second; none when `captions` is off or it offers no subtitles.
+   * language, CC3 for its second, alerts on CC1 when it offers no subtitles; none when
+   * `captions` is off.
    */
   private captionsOf(channelNumber: number, subtitles: SubtitleTimeline | undefined): CaptionLanguage[] {
     const languages = this.options.outputs.languagesOf(channelNumber);
-    if (!subtitles || !languages.captions) return [];
+    if (!languages.captions) return [];
+    if (!subtitles) {
+      // No subtitle languages: CC1 still carries emergency alerts, for viewers who cannot hear them.
+      const alertCues = async (fromMs: number, toMs: number) =>
+        this.options.alerts.spansFor(channelNumber, fromMs, toMs).flatMap((span) => alertCue(alertAiring(span)) ?? []);
+      return [{ channel: 1, cuesBetween: alertCues }];
+    }
     return languages.subtitles.slice(0, 2).map((language, i) => ({ channel: i === 0 ? 1 : 3, cuesBetween: (fromMs: number, toMs: number) => subtitles.cuesBetween(fromMs, toMs, language, 'on') }));
   }
 
