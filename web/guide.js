@@ -72,6 +72,7 @@
       if (program && last && last.id === program.id && last.end === start) {
         last.end = end;
         last.airings += 1;
+        addSubtitles(last, airing.subtitles);
         continue;
       }
       blocks.push({
@@ -87,9 +88,42 @@
         description: program ? program.description : undefined,
         kind: program ? 'program' : airing.kind,
         airings: 1,
+        subtitles: [],
       });
+      addSubtitles(blocks[blocks.length - 1], airing.subtitles);
     }
     return blocks;
+  }
+
+  /** A programme's subtitle languages (ISO 639-2 codes from the timeline API), each once, in order. */
+  function addSubtitles(block, languages) {
+    if (!Array.isArray(languages)) return;
+    for (const code of languages) if (typeof code === 'string' && !block.subtitles.includes(code)) block.subtitles.push(code);
+  }
+
+  let languageNames;
+  try {
+    languageNames = new Intl.DisplayNames([], { type: 'language' });
+  } catch {
+    languageNames = undefined;
+  }
+  /** ISO 639-2/B codes whose 639-2/T form the browser's language names know. */
+  const TERMINOLOGIC = { alb: 'sqi', arm: 'hye', baq: 'eus', bur: 'mya', chi: 'zho', cze: 'ces', dut: 'nld', fre: 'fra', geo: 'kat', ger: 'deu', gre: 'ell', ice: 'isl', mac: 'mkd', mao: 'mri', may: 'msa', per: 'fas', rum: 'ron', slo: 'slk', tib: 'bod', wel: 'cym' };
+
+  /** "English" for "eng" (the browser's own names), the code itself where it has none. */
+  function languageLabel(code) {
+    try {
+      const name = languageNames && languageNames.of(TERMINOLOGIC[code] || code);
+      if (name && name.toLowerCase() !== code) return name;
+    } catch {
+      // an unknown code: shown as it is
+    }
+    return code;
+  }
+
+  /** "Subtitles: English, Japanese", or '' when the programme has none. */
+  function subtitlesLabel(block) {
+    return block.subtitles && block.subtitles.length ? `Subtitles: ${block.subtitles.map(languageLabel).join(', ')}` : '';
   }
 
   /**
@@ -133,7 +167,8 @@
       return {
         title: block.title,
         episode: episode || extra,
-        tooltip: [block.title, episode, extra, `${clockTime(block.start)} – ${clockTime(block.end)}`, block.description].filter(Boolean).join('\n'),
+        tooltip: [block.title, episode, extra, `${clockTime(block.start)} – ${clockTime(block.end)}`, subtitlesLabel(block), block.description].filter(Boolean).join('\n'),
+        subtitles: block.subtitles || [],
       };
     }
     const titles = [...new Set(cell.blocks.map((b) => b.title))];
@@ -142,7 +177,28 @@
       title: shown,
       episode: `${cell.blocks.length} programmes`,
       tooltip: `${shown}\n${cell.blocks.length} short programmes, ${clockTime(cell.start)} – ${clockTime(cell.end)}`,
+      subtitles: [],
     };
+  }
+
+  /** The "CC" badge of a programme with subtitles, and its languages' codes ("CC ENG·JPN"); names in its tooltip. */
+  function captionBadge(languages) {
+    const badge = element('span', 'guide-cc');
+    badge.title = `Subtitles and captions: ${languages.map(languageLabel).join(', ')}`;
+    badge.append(element('abbr', 'guide-cc-mark', 'CC'), element('span', 'guide-cc-languages', languages.map((code) => code.toUpperCase()).join('·')));
+    return badge;
+  }
+
+  /** The badge's look, once per page (the page's own stylesheet knows nothing of it). */
+  function addBadgeStyle() {
+    if (document.getElementById('guide-cc-style')) return;
+    const style = document.createElement('style');
+    style.id = 'guide-cc-style';
+    style.textContent = [
+      '.guide-cc { display: inline-flex; align-items: center; gap: 3px; margin-left: 4px; font-size: 10px; letter-spacing: 0.02em; }',
+      '.guide-cc-mark { text-decoration: none; font-weight: 700; padding: 0 3px; border: 1px solid currentColor; border-radius: 2px; line-height: 12px; }',
+    ].join('\n');
+    document.head.append(style);
   }
 
   /**
@@ -160,6 +216,7 @@
     const body = element('div', 'guide-body');
     grid.append(head, body);
     root.replaceChildren(grid);
+    addBadgeStyle();
 
     /** The visible window: from the current half hour, spanMs long. */
     function windowNow(now = Date.now()) {
@@ -235,7 +292,9 @@
           node.title = text.tooltip;
           node.append(element('span', 'guide-title', text.title));
           if (text.episode) node.append(element('span', 'guide-episode', text.episode));
-          node.append(element('span', 'guide-time', cellTimes(cell.start, cell.end)));
+          const time = element('span', 'guide-time', cellTimes(cell.start, cell.end));
+          if (text.subtitles.length) time.append(' ', captionBadge(text.subtitles));
+          node.append(time);
           node.onclick = () => onTune(channel.number);
           return node;
         });
@@ -299,5 +358,5 @@
     return { setChannels, setTuned, refresh, programmesAt };
   }
 
-  window.RetrovueGuide = { create, foldProgrammes, layoutRow, episodeLabel, clockTime, spanTimes, timeOfDay };
+  window.RetrovueGuide = { create, foldProgrammes, layoutRow, episodeLabel, clockTime, spanTimes, timeOfDay, subtitlesLabel, languageLabel };
 })();

@@ -2,13 +2,20 @@ import { DateTime } from 'luxon';
 import { create } from 'xmlbuilder2';
 import { guideChannelId, type ChannelInfo } from '../channels/channel-info.js';
 import { foldProgrammes } from '../schedule/compiled-timeline.js';
+import { languageName } from '../subtitles/languages.js';
 import type { Airing } from '../timeline/types.js';
+import { programmeLanguages, type ChannelGuideLanguages } from './programme-languages.js';
 
 /** One channel's part of the guide: its identity and the published airings in the window. */
 export interface GuideChannel {
   channel: ChannelInfo;
   airings: Airing[];
+  /** Its programmes' languages (src/guide/programme-languages.ts); absent: none said. */
+  languages?: ChannelGuideLanguages;
 }
+
+/** Every channel airs stereo AAC (src/config/quality.ts: `audioChannels: 2`), in each audio slot. */
+const AUDIO_STEREO = 'stereo';
 
 /** XMLTV time: "YYYYMMDDhhmmss +hhmm" in the channel's own zone, as viewers' guides show it. */
 export function xmltvTime(ms: number, zone: string): string {
@@ -31,6 +38,9 @@ export function onscreenEpisode(season?: number, episode?: number): string | und
  * The XMLTV document: channels with display names and logos, then one programme per show
  * airing with its breaks folded in (a 30-minute slot reads as 30 minutes). Built from the
  * same published airings the channel plays, so the guide tells what really airs.
+ *
+ * Inside <programme> the elements follow the XMLTV DTD's order: title, sub-title, desc, date,
+ * category, language, length, episode-num, audio, subtitles.
  */
 export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: { fromMs: number; toMs: number }): string {
   // A title or name with characters XML 1.0 forbids (control characters from a file's tags, say)
@@ -46,7 +56,7 @@ export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: {
     element.ele('display-name').txt(String(channel.number));
     element.ele('icon', { src: `${baseUrl}/channel/${channel.number}/logo` });
   }
-  for (const { channel, airings } of channels) {
+  for (const { channel, airings, languages: annotation } of channels) {
     for (const slot of foldProgrammes(airings)) {
       // Programmes are listed whole: one in progress at either edge of the window keeps its real start and stop.
       if (window && (slot.startMs >= window.toMs || slot.endMs <= window.fromMs)) continue;
@@ -61,11 +71,21 @@ export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: {
       if (p.description) programme.ele('desc', { lang: 'en' }).txt(p.description);
       if (p.year) programme.ele('date').txt(String(p.year));
       if (p.category) programme.ele('category', { lang: 'en' }).txt(p.category);
+      const languages = programmeLanguages(slot.airings, annotation);
+      // The DTD allows one <language>: the one a viewer hears by default (the first audio slot's, when
+      // the file has it; else the track standing in). The other slots are a choice, like subtitles.
+      if (languages?.audio) programme.ele('language', { lang: 'en' }).txt(languageName(languages.audio));
       programme.ele('length', { units: 'seconds' }).txt(String(Math.round((slot.endMs - slot.startMs) / 1000)));
       const ns = xmltvNs(p.season, p.episode);
       if (ns) programme.ele('episode-num', { system: 'xmltv_ns' }).txt(ns);
       const onscreen = onscreenEpisode(p.season, p.episode);
       if (onscreen) programme.ele('episode-num', { system: 'onscreen' }).txt(onscreen);
+      programme.ele('audio').ele('stereo').txt(AUDIO_STEREO);
+      if (languages) {
+        // One <subtitles> per language (the DTD allows one <language> in each): burned in first, then those a viewer can turn on.
+        for (const code of languages.onscreen) programme.ele('subtitles', { type: 'onscreen' }).ele('language', { lang: 'en' }).txt(languageName(code));
+        for (const code of languages.teletext) programme.ele('subtitles', { type: 'teletext' }).ele('language', { lang: 'en' }).txt(languageName(code));
+      }
     }
   }
   return doc.end({ prettyPrint: true });

@@ -26,7 +26,8 @@ import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { registerLogoRoutes } from './routes/logo-routes.js';
 import { registerMonitorRoutes } from './routes/monitor-routes.js';
-import { registerGuideRoutes } from './routes/guide-routes.js';
+import { libraryLanguageLookup, registerGuideRoutes } from './routes/guide-routes.js';
+import { ChannelOutputs } from '../playout/channel-outputs.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
@@ -118,8 +119,11 @@ export function buildApp(context: AppContext): FastifyInstance {
   const { config, playout, timelines, alerts } = context;
   registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners });
   registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache });
-  registerScheduleRoutes(app, { timelines, guide: config.guide, alerts });
-  registerGuideRoutes(app, { guide: config.guide, directory: context.directory, timelines });
+  // What the guide and the timeline say of a programme's subtitles and language: the library's tracks under each channel's languages.
+  const outputs = new ChannelOutputs(config, timelines);
+  const languages = libraryLanguageLookup(context.db, (n) => outputs.languagesOf(n));
+  registerScheduleRoutes(app, { timelines, guide: config.guide, alerts, languages });
+  registerGuideRoutes(app, { guide: config.guide, directory: context.directory, timelines, languages });
   registerMediaRoutes(app, {
     db: context.db,
     thumbnails: { dir: path.join(config.data_dir, 'thumbnails'), ffmpegPath: context.toolchain.ffmpegPath },

@@ -94,6 +94,10 @@ export const airingSchema = z.looseObject({
   inPointMs: z.number(),
   outPointMs: z.number(),
   program: z.looseObject({ title: z.string() }).optional(),
+  subtitles: z
+    .array(z.string())
+    .optional()
+    .describe('timeline only: the subtitle languages (ISO 639-2/B) of a programme airing on this channel, shown in the picture or ready to turn on (WebVTT, CEA-608); absent when none'),
 });
 /** A time in a viewer's query: what the timeline and now/next routes accept (longer or other forms are a 400). */
 const instantParam = (what: string) =>

@@ -7,6 +7,7 @@ import { channelConfigSchema, type RetrovueConfig } from '../../config/schema.js
 import { timelineSpans, type TimelineChange } from '../../schedule/compiled-timeline.js';
 import { scheduleSchema } from '../../schedule/model.js';
 import type { Airing } from '../../timeline/types.js';
+import { annotateChannels, programmeLanguages, subtitleLanguagesOf, type ProgrammeLanguageLookup } from '../../guide/programme-languages.js';
 import { sendError } from '../errors.js';
 import {
   channelDeleteResult,
@@ -41,6 +42,8 @@ export interface ScheduleRoutesContext {
   guide: RetrovueConfig['guide'];
   /** The alert on the air at an instant, said beside the timeline's airing. */
   alerts: Pick<AlertService, 'onAirAt'>;
+  /** Each channel's languages and each file's subtitle tracks: a programme airing's `subtitles` in the timeline (absent: not said). */
+  languages?: ProgrammeLanguageLookup;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -225,6 +228,17 @@ export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRo
     const limit = given(query.limit) ? parseCount(query.limit, 'limit', 1, 20_000) : 5000;
     await timelines.whenCompiled(n, to);
     const airings = timelines.timelineFor(n)?.airingsBetween(from, to, limit) ?? [];
-    return { channel: n, from: iso(from), to: iso(to), airings: airings.map(describeAiring) };
+    // The subtitle languages a viewer sees or can turn on, per programme airing (the web guide's "CC" badge).
+    const annotation = context.languages ? (await annotateChannels(context.languages, [{ number: n, airings }])).get(n) : undefined;
+    const subtitlesOf = (airing: Airing): string[] => subtitleLanguagesOf(programmeLanguages([airing], annotation));
+    return {
+      channel: n,
+      from: iso(from),
+      to: iso(to),
+      airings: airings.map((airing) => {
+        const subtitles = annotation ? subtitlesOf(airing) : [];
+        return subtitles.length > 0 ? { ...describeAiring(airing), subtitles } : describeAiring(airing);
+      }),
+    };
   }));
 }
