@@ -229,6 +229,7 @@ export class ChannelStore implements ChannelDirectory {
       // The channel's own languages as sent, whole: `{}` puts it back on the server-wide ones.
       ...(p.languages !== undefined ? { languages: p.languages } : {}),
     };
+    if (next.languages && Object.keys(next.languages).length === 0) delete next.languages;
     return next;
   }
 
