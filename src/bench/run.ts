@@ -3,14 +3,16 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
- * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile, captions), --capacity-minutes M (window per step,
+ * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile, captions, languages), --capacity-minutes M (window per step,
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
  * drift run is cut and extrapolated; default 240), --cache-minutes M (the cache group's capacity window per step;
  * default 10, 2 with --quick), --cache-steps N[,N] (channel counts it tries; default 10,25,50,64, quick 10,25,50),
  * --cache-parts cost,capacity,cold (which parts of the cache group run; default all),
- * --hostile-runs N (fast-check runs per property in the hostile-input walk; default 12, 4 with --quick).
+ * --hostile-runs N (fast-check runs per property in the hostile-input walk; default 12, 4 with --quick),
+ * --languages-seconds S (the languages group's CPU window per case; default 60, 20 with --quick),
+ * --languages-parts cost,captions,timing (which parts of the languages group run; default all).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions', 'languages'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -116,6 +118,19 @@ async function main(): Promise<void> {
     process.stderr.write('captions bench\n');
     const { runCaptionBench } = await import('./caption-bench.js');
     rows.push(...(await runCaptionBench(quick ? { streamSeconds: 60 } : {})).map((row) => ({ ...row, group: 'captions' })));
+  }
+  if (wants('languages')) {
+    process.stderr.write('languages bench\n');
+    const { runLanguagesBench } = await import('./languages-bench.js');
+    const parts = value('--languages-parts')?.split(',') as Array<'cost' | 'captions' | 'timing'> | undefined;
+    if (parts?.some((part) => !['cost', 'captions', 'timing'].includes(part))) throw new Error('--languages-parts takes cost, captions and/or timing, e.g. timing');
+    const languages = await runLanguagesBench({
+      costWindowSeconds: number('--languages-seconds') ?? (quick ? 20 : undefined),
+      warmupSeconds: quick ? 8 : undefined,
+      captionStreamSeconds: quick ? 60 : undefined,
+      parts,
+    });
+    rows.push(...languages.map((row) => ({ ...row, group: 'languages' })));
   }
   if (wants('graphics')) {
     process.stderr.write('graphics bench\n');
