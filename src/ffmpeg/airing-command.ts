@@ -2,6 +2,7 @@ import type { OutputProfile } from '../config/quality.js';
 import { keyframeGridExpression, type SegmentGrid } from '../hls/segment-grid.js';
 import { mapAudioSlots, type SlotSource, type SourceAudioTrack } from './audio-slots.js';
 import { drawtext } from './drawtext.js';
+import { escapeFilterValue } from './filter-text.js';
 
 /**
  * Command lines of the playout engine (see docs/architecture.md):
@@ -48,6 +49,15 @@ export interface AiringRenderSpec {
    * `[gout]`, drawn on the normalised picture before tpad/trim. Absent = the bare picture.
    */
   graphics?: { filter: string };
+  /**
+   * Subtitles drawn into the source's picture (src/subtitles/burn-in.ts), only with a source:
+   *  - `text`: an ASS script (our file, cue times from the renderer's time zero) drawn by libass
+   *    at the channel's frame size, after normalisation (crisp, placed on the channel's frame);
+   *  - `picture`: the file's picture subtitle stream `[0:<streamIndex>]` (PGS, VobSub, DVB),
+   *    scaled to the source picture's size and laid over it before normalisation, so it is
+   *    letterboxed and scaled exactly as the video is.
+   */
+  burnIn?: { kind: 'text'; file: string } | { kind: 'picture'; streamIndex: number };
   /**
    * A drawn card instead of a source (an emergency alert): lavfi graphs for the picture and the
    * sound, at the profile's size, rate and sample rate. Without it and without a source: a slate.
@@ -219,6 +229,21 @@ export function audioSlotsOf(spec: Pick<AiringRenderSpec, 'source' | 'profile'>)
   return mapAudioSlots(languages, facts?.hasAudio === false ? [] : tracks);
 }
 
+/**
+ * The source's picture, normalised to the channel's frame, with burned-in subtitles if any. Text:
+ * libass's `subtitles` filter on the normalised picture, its file path escaped for the filter
+ * graph (the cue text is in the file, never in the graph). Pictures: the subtitle stream (its
+ * canvas, e.g. a PGS stream's 1920x1080 or a DVD's 720x576) scaled to the video's size by
+ * scale2ref, then overlaid; at its end the video passes on alone (eof_action=pass, repeatlast=0).
+ */
+function sourcePicture(burnIn: AiringRenderSpec['burnIn'], normalise: string): string {
+  if (burnIn?.kind === 'text') return `[0:v:0]${normalise},subtitles=filename=${escapeFilterValue(burnIn.file)}`;
+  if (burnIn?.kind === 'picture') {
+    return `[0:${burnIn.streamIndex}][0:v:0]scale2ref=w=main_w:h=main_h[bsub][bvid];[bvid][bsub]overlay=eof_action=pass:repeatlast=0,${normalise}`;
+  }
+  return `[0:v:0]${normalise}`;
+}
+
 /** Filter label suffix of slot k: the first keeps the name `[a]` the golden command lines have. */
 const slotLabel = (k: number): string => (k === 0 ? '' : String(k));
 
@@ -235,7 +260,7 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   if (spec.source) {
     if (spec.source.startSeconds > 0) inputs.push('-ss', spec.source.startSeconds.toFixed(3));
     inputs.push('-i', spec.source.path);
-    videoIn = `[0:v:0]${normaliseVideoChain(profile, spec.source.facts.interlaced)}`;
+    videoIn = sourcePicture(spec.burnIn, normaliseVideoChain(profile, spec.source.facts.interlaced));
     if (slots.some((slot) => slot.track !== undefined)) {
       // async=1 stretches/pads audio to its timestamps so a source whose audio is shorter
       // than its video cannot pull picture and sound apart. Each slot is levelled on its own

@@ -158,21 +158,20 @@ function groupLines(tags: readonly MediaTag[]): string[] {
 
 /**
  * The subtitle renditions of a channel's subtitle languages under its `subtitle_mode`: `off` offers
- * them, none shown; `on` shows the first language; `forced` offers them and adds, per language,
- * the forced-only track, the first one shown (a viewer sees signs and foreign dialogue, and can
- * still turn the full track on); `burn_in` offers none (the text is in the picture).
+ * them, none shown; `on` shows the first language; `forced` offers them, none shown — the forced
+ * subtitles (signs, foreign dialogue) of the first language are burned into the picture by the
+ * airing's renderer (src/subtitles/burn-in.ts), so every client shows them, and a soft forced
+ * rendition shown by default would draw them a second time over the burned ones (so none is
+ * offered, for any language); `burn_in` offers none (the text is in the picture).
+ * (`uriFor`'s `forced` stays for the sibling playlists' names; no mode asks for it now.)
  */
 export function subtitleRenditionsFor(
   languages: readonly LanguageCode[],
   mode: 'off' | 'on' | 'forced' | 'burn_in',
   uriFor: (language: LanguageCode, forced: boolean) => string,
-  nameOf: (code: LanguageCode) => string = languageName,
 ): SubtitleRenditionEntry[] {
   if (mode === 'burn_in') return [];
-  const full = languages.map((language, i) => ({ language, uri: uriFor(language, false), forced: false, default: mode === 'on' && i === 0 }));
-  if (mode !== 'forced') return full;
-  const forced = languages.map((language, i) => ({ language, uri: uriFor(language, true), forced: true, default: i === 0, name: `${nameOf(language)} (forced)` }));
-  return [...full, ...forced];
+  return languages.map((language, i) => ({ language, uri: uriFor(language, false), forced: false, default: mode === 'on' && i === 0 }));
 }
 
 /**

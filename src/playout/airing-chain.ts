@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { OutputProfile } from '../config/quality.js';
@@ -16,6 +18,10 @@ import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
 import { airsFile } from '../timeline/airing-kind.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS } from './stream-clock.js';
+import type { SubtitleMode } from '../config/languages.js';
+import type { LanguageCode, SubtitleCueSource } from '../subtitles/cue.js';
+import { assScript, describeBurnIn, type BurnInFacts } from '../subtitles/burn-in.js';
+import type { AiringRenderSpec } from '../ffmpeg/airing-command.js';
 import { planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
@@ -68,6 +74,13 @@ export interface AiringChainOptions {
    * every slice is rendered live, exactly as without a cache.
    */
   cache?: ChannelCache;
+  /**
+   * Subtitles burned into programmes' pictures (src/subtitles/burn-in.ts): the channel's subtitle
+   * mode and first subtitle language, the library's tracks and cues, and the folder the cue
+   * files of text burn-ins are written to (one small ASS file per renderer, removed when it
+   * exits). Absent: nothing is burned.
+   */
+  burnIn?: { mode: SubtitleMode; language: LanguageCode; cues: SubtitleCueSource; dir: string };
   /** Seams for unit tests: how a renderer is started and how a file is checked before air. */
   spawnRenderer?: SpawnRenderer;
   checkSource?: (ffprobePath: string, filePath: string) => Promise<SourceCheck>;
@@ -88,6 +101,8 @@ export interface RendererInfo {
   reason?: string;
   /** The renderer draws station graphics. */
   graphics?: boolean;
+  /** The renderer burns subtitles into the picture. */
+  burnIn?: boolean;
   /** The slice is copy-spliced from the media cache (no ffmpeg). */
   cached?: boolean;
 }
@@ -143,6 +158,19 @@ class SplicedSlice implements Playing {
     }
   }
 }
+
+/** What a retry leaves out: a renderer that failed at once is tried again without what most likely broke it. */
+interface Retry {
+  withoutGraphics?: boolean;
+  withoutBurnIn?: boolean;
+}
+
+/**
+ * How long the chain waits for a text track's cues before an airing's renderer starts (an embedded
+ * track is extracted by ffmpeg once, which may take minutes for a film): past it, the slice airs
+ * without them rather than late. The read goes on and is cached, so later slices have them.
+ */
+const CUES_WAIT_MS = 3000;
 
 /** The slice of the timeline that is on the air at `tMs`, up to the end of its airing. */
 function sliceAt(timeline: ChannelTimeline, tMs: number): AiringSlice | undefined {
@@ -216,7 +244,18 @@ export class AiringChain {
   /** Set when even the plain slate failed: the slot went unfilled (the channel's lastError). */
   lastError: string | undefined;
 
-  constructor(private readonly options: AiringChainOptions) {}
+  /** ffmpeg has libass's `subtitles` filter: text can be burned (pictures need only overlay). */
+  private readonly textFilter: boolean;
+  private cueFiles = 0;
+
+  constructor(private readonly options: AiringChainOptions) {
+    // (Read only for a channel that burns: some callers hand over a toolchain without its listings.)
+    this.textFilter = options.burnIn ? options.toolchain.filters?.has('subtitles') === true : false;
+    const mode = options.burnIn?.mode;
+    if ((mode === 'burn_in' || mode === 'forced') && !this.textFilter) {
+      options.log.warn({ mode }, "ffmpeg has no 'subtitles' filter (built without libass): text subtitles are not burned in, picture subtitles still are");
+    }
+  }
 
   /** What is being rendered now (for status): airing, renderer pid, slate or not. */
   get nowRendering(): RendererInfo | undefined {
@@ -308,8 +347,8 @@ export class AiringChain {
   }
 
   /** Decides how the slice airs (src/playout/render-plan.ts) and starts what the plan says. */
-  private async prepare(slice: AiringSlice, forcedSlate?: RenderFacts['forcedSlate'], withoutGraphics = false): Promise<Playing> {
-    const plan = await this.plan(slice, forcedSlate, withoutGraphics);
+  private async prepare(slice: AiringSlice, forcedSlate?: RenderFacts['forcedSlate'], retry: Retry = {}): Promise<Playing> {
+    const plan = await this.plan(slice, forcedSlate, retry);
     const playing = plan.kind === 'copy' ? this.copy(plan) : await this.render(plan);
     if (this.stopped) playing.kill();
     this.ahead = playing;
@@ -317,8 +356,19 @@ export class AiringChain {
   }
 
   /** Gathers the facts the render plan needs: the cache's file and the graphics first, the file's check only when it is rendered. */
-  private async plan(slice: AiringSlice, forcedSlate: RenderFacts['forcedSlate'], withoutGraphics: boolean): Promise<RenderPlan> {
-    const facts: RenderFacts = { slice, frameRate: this.options.profile.frameRate, ...(forcedSlate ? { forcedSlate } : {}), ...(withoutGraphics ? { withoutGraphics } : {}) };
+  private async plan(slice: AiringSlice, forcedSlate: RenderFacts['forcedSlate'], retry: Retry): Promise<RenderPlan> {
+    const withoutGraphics = retry.withoutGraphics === true;
+    const facts: RenderFacts = {
+      slice,
+      frameRate: this.options.profile.frameRate,
+      ...(forcedSlate ? { forcedSlate } : {}),
+      ...(withoutGraphics ? { withoutGraphics } : {}),
+      ...(retry.withoutBurnIn ? { withoutBurnIn: true } : {}),
+    };
+    if (!forcedSlate && !retry.withoutBurnIn) {
+      const subtitles = await this.subtitleFacts(slice);
+      if (subtitles) facts.subtitles = subtitles;
+    }
     const { cache, grid } = this.options;
     // The segmenter cuts a copied stretch at its keyframes: they must come at least once a segment.
     if (cache && !forcedSlate && !withoutGraphics && airsFile(slice.airing) && grid.segmentDuration >= MAX_KEYFRAME_INTERVAL_SECONDS) {
@@ -346,6 +396,56 @@ export class AiringChain {
     return plan;
   }
 
+  /**
+   * The airing's subtitle tracks for the burn-in choice, and the cues of the text track the mode
+   * would burn (read only when a text track could be burned). Never fails: a library that cannot
+   * answer means nothing is burned into this slice.
+   */
+  private async subtitleFacts(slice: AiringSlice): Promise<BurnInFacts | undefined> {
+    const burnIn = this.options.burnIn;
+    const mediaId = slice.airing.mediaId;
+    if (!burnIn || burnIn.mode === 'off' || slice.airing.kind !== 'program' || mediaId === undefined) return undefined;
+    try {
+      const tracks = burnIn.cues.tracksOf(mediaId);
+      if (tracks.length === 0) return undefined;
+      const facts: BurnInFacts = { mode: burnIn.mode, language: burnIn.language, tracks, textFilter: this.textFilter };
+      // `on` burns pictures only; text is read for `burn_in` and `forced` when a text track exists.
+      const text = this.textFilter && burnIn.mode !== 'on' && tracks.some((t) => !t.pictureOnly && t.problem === null);
+      if (!text) return facts;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), CUES_WAIT_MS);
+        timer.unref?.();
+      });
+      const read = burnIn.cues.cuesFor(mediaId, burnIn.language, burnIn.mode === 'forced' ? { forced: true } : undefined);
+      const cues = await Promise.race([read, late]).finally(() => clearTimeout(timer));
+      if (cues === 'late') {
+        read.catch(() => undefined);
+        this.options.log.warn({ title: slice.airing.title, mediaId }, 'subtitles: cues not read in time; this slice airs without burned-in text');
+        return facts;
+      }
+      return cues ? { ...facts, textCues: cues } : facts;
+    } catch (error) {
+      this.options.log.warn({ err: error, title: slice.airing.title, mediaId }, 'subtitles: could not read the tracks of a file; nothing burned in');
+      return undefined;
+    }
+  }
+
+  /** Writes a text burn-in's cues as the ASS script the renderer draws; undefined (logged) when it cannot. */
+  private async writeCueFile(slice: AiringSlice, cues: Parameters<typeof assScript>[0]): Promise<string | undefined> {
+    const dir = this.options.burnIn!.dir;
+    this.cueFiles += 1;
+    const file = path.join(dir, `${slice.fromMs}-${process.pid}-${this.cueFiles}.ass`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, assScript(cues, this.options.profile));
+      return file;
+    } catch (error) {
+      this.options.log.warn({ err: error, file }, 'subtitles: could not write the cue file; the slice airs without burned-in text');
+      return undefined;
+    }
+  }
+
   private graphicsFor(slice: AiringSlice): Promise<SliceGraphics | undefined> {
     return this.options.graphics ? this.options.graphics(slice).catch(() => undefined) : Promise.resolve(undefined);
   }
@@ -357,6 +457,17 @@ export class AiringChain {
     // Graphics go on real airings only (a slate says "technical difficulties" on its own).
     const graphics = plan.kind === 'render' && plan.drawGraphics ? await this.graphicsFor(slice) : undefined;
     // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
+    // Subtitles burned in: a picture stream is read from the file itself; text from a cue file.
+    let burnIn: AiringRenderSpec['burnIn'];
+    let cueFile: string | undefined;
+    if (plan.kind === 'render' && plan.burnIn) {
+      if (plan.burnIn.kind === 'picture') burnIn = { kind: 'picture', streamIndex: plan.burnIn.streamIndex };
+      else {
+        cueFile = await this.writeCueFile(slice, plan.burnIn.cues);
+        if (cueFile) burnIn = { kind: 'text', file: cueFile };
+      }
+      if (burnIn) this.options.log.debug({ title: airing.title, burnIn: describeBurnIn(plan.burnIn) }, 'subtitles burned in');
+    }
     const card = plan.kind === 'card'
       ? alertCard({ alert: plan.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone, styles: this.options.alertStyles })
       : undefined;
@@ -372,15 +483,21 @@ export class AiringChain {
       profile: this.options.profile,
       loudnessTarget: this.options.loudnessTarget,
       ...(graphics ? { graphics } : {}),
+      ...(burnIn ? { burnIn } : {}),
       ...(card ? { card } : {}),
     });
     const slate = plan.kind === 'slate';
-    const info: RendererInfo = { slice, pid: undefined, slate, reason: slate ? plan.reason : undefined, ...(graphics ? { graphics: true } : {}) };
+    const info: RendererInfo = { slice, pid: undefined, slate, reason: slate ? plan.reason : undefined, ...(graphics ? { graphics: true } : {}), ...(burnIn ? { burnIn: true } : {}) };
     if (slate) this.slatesShown += 1;
     const picture: Picture = slate ? plan.picture : 'source';
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
     if (plan.kind === 'render') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
-    return new Renderer(info, picture, child, this.options.log);
+    const renderer = new Renderer(info, picture, child, this.options.log);
+    if (cueFile) {
+      const file = cueFile;
+      void renderer.exited.then(() => unlink(file).catch(() => undefined));
+    }
+    return renderer;
   }
 
   /** A copy plan: the cached file spliced onto the channel's clock (src/cache/ts-splicer.ts). */
@@ -493,12 +610,22 @@ export class AiringChain {
       return;
     }
     const rest: AiringSlice = { airing: slice.airing, fromMs: Math.round(doneUntilMs), toMs: slice.toMs };
-    // A renderer with graphics that made nothing at all most likely choked on its graphics
-    // (a font or image that went bad after it was checked): the airing plays on without them.
-    const retryBare = renderer.info.graphics === true && renderer.outSeconds === 0 && renderer.picture === 'source';
+    const failedAtOnce = renderer.outSeconds === 0 && renderer.picture === 'source';
+    // A renderer that made nothing at all with burned-in subtitles most likely choked on them (a
+    // picture stream ffmpeg cannot decode, a cue file libass refuses): the airing plays on without
+    // them, graphics kept. Never dead air because of a subtitle.
+    const retryWithoutBurnIn = failedAtOnce && renderer.info.burnIn === true;
+    // One with graphics (and, by now, no subtitles) most likely choked on its graphics (a font or
+    // image that went bad after it was checked): the airing plays on without either.
+    const retryBare = failedAtOnce && !retryWithoutBurnIn && renderer.info.graphics === true;
+    if (retryWithoutBurnIn) this.options.log.warn({ title: slice.airing.title, lastError: renderer.lastError }, 'renderer with burned-in subtitles failed at once: playing the airing without them');
     if (retryBare) this.options.log.warn({ title: slice.airing.title, lastError: renderer.lastError }, 'renderer with graphics failed at once: playing the airing without graphics');
     const picture = renderer.picture === 'source' ? 'drawn slate' : 'plain slate';
-    const slate = retryBare ? await this.prepare(rest, undefined, true) : await this.prepare(rest, { reason, picture });
+    const slate = retryWithoutBurnIn
+      ? await this.prepare(rest, undefined, { withoutBurnIn: true })
+      : retryBare
+        ? await this.prepare(rest, undefined, { withoutGraphics: true, withoutBurnIn: true })
+        : await this.prepare(rest, { reason, picture });
     if (this.stopped) {
       slate.kill();
       return;

@@ -19,7 +19,7 @@ import { Channel } from './channel.js';
 import type { ChannelOutputs } from './channel-outputs.js';
 import type { CaptionLanguage } from './caption-feed.js';
 import { ChannelRenditions, MAIN_VARIANT, type Rendition } from './channel-renditions.js';
-import { ChannelSession } from './channel-session.js';
+import { ChannelSession, type ChannelSessionOptions } from './channel-session.js';
 import { declaresLanguages, LanguageRenditions } from './language-renditions.js';
 import { RunLockstep } from './run-lockstep.js';
 
@@ -81,6 +81,7 @@ interface SessionPlace {
   segmentUriPrefix?: string;
   cache?: ChannelCache;
   captions?: readonly CaptionLanguage[];
+  burnIn?: ChannelSessionOptions['burnIn'];
 }
 
 /**
@@ -103,13 +104,14 @@ export class ChannelFactory {
     const ladder = outputs.ladderOf(channelNumber);
     const subtitles = this.subtitleTimeline(channelNumber, timeline, log);
     const captions = this.captionsOf(channelNumber, subtitles);
+    const burnIn = this.burnInOf(channelNumber);
     const withLanguages = (channel: Channel) =>
       new Channel(channel.session, channel.renditions, new LanguageRenditions({ channelNumber, languages: outputs.languagesOf(channelNumber), run: channel.session, ...(subtitles ? { subtitles } : {}) }));
-    if (ladder.length > 0) return withLanguages(this.ladderChannel(channelNumber, timeline, profile, ladder, channelDir, log, captions));
-    if (!declaresLanguages(outputs.languagesOf(channelNumber), subtitles !== undefined)) return new Channel(this.session(channelNumber, timeline, profile, { workDir: channelDir, log, captions }));
+    if (ladder.length > 0) return withLanguages(this.ladderChannel(channelNumber, timeline, profile, ladder, channelDir, log, captions, burnIn));
+    if (!declaresLanguages(outputs.languagesOf(channelNumber), subtitles !== undefined)) return new Channel(this.session(channelNumber, timeline, profile, { workDir: channelDir, log, captions, burnIn }));
     // Languages to declare and no ladder: `/channel/N.m3u8` is a master playlist whose one
     // variant is the channel's own run, served as `N/main.m3u8` with its segments under `N/main/`.
-    const session = this.session(channelNumber, timeline, profile, { workDir: channelDir, log, segmentUriPrefix: MAIN_VARIANT, captions });
+    const session = this.session(channelNumber, timeline, profile, { workDir: channelDir, log, segmentUriPrefix: MAIN_VARIANT, captions, burnIn });
     return withLanguages(new Channel(session, new ChannelRenditions(session, [{ rung: { name: MAIN_VARIANT, profile }, session }], settings.segmentDurationSeconds)));
   }
 
@@ -128,6 +130,19 @@ export class ChannelFactory {
       return [{ channel: 1, cuesBetween: alertCues }];
     }
     return languages.subtitles.slice(0, 2).map((language, i) => ({ channel: i === 0 ? 1 : 3, cuesBetween: (fromMs: number, toMs: number) => subtitles.cuesBetween(fromMs, toMs, language, 'on') }));
+  }
+
+  /**
+   * What the channel's renderers may burn into programmes (src/subtitles/burn-in.ts): its subtitle
+   * mode and first subtitle language; none when it offers no subtitles, its mode is `off`, or the
+   * library's cues are not at hand.
+   */
+  private burnInOf(channelNumber: number): SessionPlace['burnIn'] {
+    const cues = this.options.subtitleCues;
+    const { subtitles, subtitleMode } = this.options.outputs.languagesOf(channelNumber);
+    const language = subtitles[0];
+    if (!cues || !language || subtitleMode === 'off') return undefined;
+    return { mode: subtitleMode, language, cues };
   }
 
   /**
@@ -154,7 +169,16 @@ export class ChannelFactory {
    * view of it knows its siblings': a rung copies an airing only when every rung has it cached,
    * or the rungs would cut different segments.
    */
-  private ladderChannel(channelNumber: number, timeline: ChannelTimeline, profile: OutputProfile, ladder: readonly LadderRung[], channelDir: string, log: Logger, captions: readonly CaptionLanguage[]): Channel {
+  private ladderChannel(
+    channelNumber: number,
+    timeline: ChannelTimeline,
+    profile: OutputProfile,
+    ladder: readonly LadderRung[],
+    channelDir: string,
+    log: Logger,
+    captions: readonly CaptionLanguage[],
+    burnIn: SessionPlace['burnIn'],
+  ): Channel {
     const { mediaCache, settings } = this.options;
     const lockstep = new RunLockstep(log);
     const own = ladder.find((rung) => sameProfile(rung.profile, profile));
@@ -166,11 +190,13 @@ export class ChannelFactory {
         caches.set(rung.name, new ChannelCache(mediaCache, mediaCache.profileKeyOf(rung.profile, settings.loudnessTarget), siblings));
       }
     }
-    const rungCache = (rung: LadderRung) => ({ captions, ...(caches.has(rung.name) ? { cache: caches.get(rung.name)! } : {}) });
+    // Every rung burns the same subtitles, each at its own frame size (its own cue files).
+    const rungCache = (rung: LadderRung) => ({ captions, burnIn, ...(caches.has(rung.name) ? { cache: caches.get(rung.name)! } : {}) });
     const channelSession = this.session(channelNumber, timeline, profile, {
       workDir: channelDir,
       log,
       captions,
+      burnIn,
       ...(own ? { lockstep, segmentUriPrefix: own.name, ...rungCache(own) } : {}),
     });
     const renditions: Rendition<ChannelSession>[] = ladder.map((rung) => ({
@@ -231,6 +257,7 @@ export class ChannelFactory {
       ...(place.lockstep ? { lockstep: place.lockstep } : {}),
       ...(place.segmentUriPrefix ? { segmentUriPrefix: place.segmentUriPrefix } : {}),
       ...(place.captions?.length ? { captions: place.captions } : {}),
+      ...(place.burnIn ? { burnIn: place.burnIn } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
       graphics: (slice) =>
         planner.graphicsFor(this.graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),

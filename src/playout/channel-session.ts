@@ -66,6 +66,12 @@ export interface ChannelSessionOptions {
    * (captions the sources carry still pass through the renderers).
    */
   captions?: readonly CaptionLanguage[];
+  /**
+   * Subtitles burned into programmes' pictures (issue 22): the channel's subtitle mode, its first
+   * subtitle language and the library's cues (src/subtitles/burn-in.ts decides per slice). The
+   * cue files go under `<workDir>/burn-in`. Absent: nothing is burned.
+   */
+  burnIn?: Omit<NonNullable<AiringChainOptions['burnIn']>, 'dir'>;
   /** Segment URIs are `<this>/<file>`, relative to the playlist; default the channel number (`/channel/N.m3u8` → `N/r1-5.ts`). */
   segmentUriPrefix?: string;
   /** Test hook: the wall clock. */
@@ -256,6 +262,7 @@ export class ChannelSession extends EventEmitter {
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),
+        ...(this.options.burnIn ? { burnIn: { ...this.options.burnIn, dir: path.join(this.options.workDir, 'burn-in') } } : {}),
         timeZone: this.options.timeZone,
         alertStyles: this.options.alertStyles,
         slateStyle: this.options.slateStyle,

@@ -2,6 +2,7 @@ import type { CacheEntry } from '../cache/cache-store.js';
 import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
 import type { SourceCheck } from '../library/probe.js';
+import { chooseBurnIn, describeBurnIn, type BurnIn, type BurnInFacts } from '../subtitles/burn-in.js';
 import { airsFile } from '../timeline/airing-kind.js';
 import type { Airing, AiringAlert } from '../timeline/types.js';
 
@@ -15,7 +16,9 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  *
  * Plans (docs/architecture.md, "Render plan"):
  *  - `copy`: spliced from the media cache from keyframe `keyframeIndex` (no encoder);
- *  - `render`: the file rendered live by ffmpeg, with the channel's graphics unless told not;
+ *  - `render`: the file rendered live by ffmpeg, with the channel's graphics unless told not,
+ *    and `burnIn` when subtitles are drawn into its picture (src/subtitles/burn-in.ts: which
+ *    track, and a text track's cues in the slice);
  *  - `card`: an emergency alert drawn by ffmpeg (no file);
  *  - `slate`: the slate — the timeline's own slate airing, or a file that cannot play, or what
  *    is left of a slot after a renderer failed;
@@ -28,10 +31,12 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  *  - INV-PLAN-2: a plan's slice starts where the slice asked starts and never ends later.
  *  - INV-PLAN-3: a file airing is copied only when the cache holds the picture the viewer must
  *    see (the bare copy, or the channel's static-bug variant outside any card's span).
+ *  - INV-PLAN-4: a slice with subtitles to burn is never copied (the cache holds no picture with
+ *    them): it is rendered live, and its `why` says so.
  */
 export type RenderPlan =
   | { kind: 'copy'; slice: AiringSlice; entry: CacheEntry; keyframeIndex: number; why: string }
-  | { kind: 'render'; slice: AiringSlice; source: SourceFacts; drawGraphics: boolean; why: string }
+  | { kind: 'render'; slice: AiringSlice; source: SourceFacts; drawGraphics: boolean; burnIn?: BurnIn; why: string }
   | { kind: 'card'; slice: AiringSlice; alert: AiringAlert; why: string }
   | { kind: 'slate'; slice: AiringSlice; picture: SlatePicture; text?: string; reason?: string; why: string };
 
@@ -80,6 +85,13 @@ export interface RenderFacts {
   };
   /** The file's check (ffprobe), once a `probe` plan asked for it. */
   source?: SourceCheck;
+  /**
+   * The airing's subtitle tracks and the channel's subtitle mode, when the channel may burn
+   * subtitles in (src/subtitles/burn-in.ts decides which, if any). Absent: nothing is burned.
+   */
+  subtitles?: BurnInFacts;
+  /** The chain retries the airing without burned-in subtitles (its renderer failed at once with them). */
+  withoutBurnIn?: boolean;
 }
 
 export function planRender(facts: RenderFacts): PlanOrProbe {
@@ -91,18 +103,22 @@ export function planRender(facts: RenderFacts): PlanOrProbe {
   if (airing.kind === 'alert' && airing.alert) return { kind: 'card', slice, alert: airing.alert, why: `emergency alert ${airing.alert.id}` };
   if (!airsFile(airing)) return { kind: 'slate', slice, picture: 'drawn slate', text: 'Retrovue', why: 'the timeline airs a slate here' };
 
+  const burnIn = facts.withoutBurnIn ? undefined : chooseBurnIn(slice, facts.subtitles);
   let live = slice;
   let whyLive = 'no media cache';
-  if (facts.cache && !facts.withoutGraphics) {
+  // Burned-in subtitles are in no cached picture: the whole slice is rendered live.
+  if (burnIn) whyLive = `subtitles are burned in (${describeBurnIn(burnIn)})`;
+  else if (facts.cache && !facts.withoutGraphics) {
     const decision = fromCache(slice, facts.cache, facts.frameRate);
     if (decision.kind === 'copy') return decision;
     live = decision.slice;
     whyLive = decision.why;
   } else if (facts.withoutGraphics) whyLive = 'retried without graphics';
+  else if (facts.withoutBurnIn) whyLive = 'retried without burned-in subtitles';
 
   if (!facts.source) return { kind: 'probe', slice: live, why: 'the file is checked before it airs' };
   if (!facts.source.ok) return { kind: 'slate', slice: live, picture: 'drawn slate', reason: facts.source.reason, why: `the file cannot play (${facts.source.reason})` };
-  return { kind: 'render', slice: live, source: facts.source.facts, drawGraphics: !facts.withoutGraphics, why: whyLive };
+  return { kind: 'render', slice: live, source: facts.source.facts, drawGraphics: !facts.withoutGraphics, ...(burnIn ? { burnIn } : {}), why: whyLive };
 }
 
 /**

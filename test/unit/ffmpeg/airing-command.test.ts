@@ -131,3 +131,30 @@ describe('the slate wears the channel\'s branding', () => {
     expect(slate({ plainSlate: true, slateStyle: { background: '0x222222', accent: '0xff8800', text: '0xeeeeee' } })).toMatch(/^color=c=black:s=320x180:r=30$/);
   });
 });
+
+describe('buildAiringRenderArgs: subtitles burned into the picture', () => {
+  it('text: libass draws the cue file on the normalised picture, its path escaped for the graph (the cue text is never in it)', () => {
+    const file = "/data/channels/1/burn-in/a'b:c,[d];e.ass";
+    const graph = arg(buildAiringRenderArgs(spec({ burnIn: { kind: 'text', file } })), '-filter_complex');
+    expect(graph.startsWith('[0:v:0]scale=320:180:force_original_aspect_ratio=decrease,pad=320:180:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=30,format=yuv420p,subtitles=filename=')).toBe(true);
+    expect(graph).toContain("subtitles=filename=/data/channels/1/burn-in/a\\\\\\'b\\\\:c\\,\\[d\\]\\;e.ass,tpad=");
+  });
+
+  it('text with graphics: the subtitles are drawn before the graphics fragment reads the picture', () => {
+    const graph = arg(buildAiringRenderArgs(spec({ burnIn: { kind: 'text', file: '/w/c.ass' }, graphics: { filter: '[gin]null[gout]' } })), '-filter_complex');
+    expect(graph).toContain('format=yuv420p,subtitles=filename=/w/c.ass[gin];[gin]null[gout];[gout]tpad=');
+  });
+
+  it('picture: the subtitle stream is scaled to the source picture, overlaid, then normalised with it', () => {
+    const graph = arg(buildAiringRenderArgs(spec({ burnIn: { kind: 'picture', streamIndex: 3 } })), '-filter_complex');
+    expect(graph.split(';').slice(0, 2)).toEqual([
+      '[0:3][0:v:0]scale2ref=w=main_w:h=main_h[bsub][bvid]',
+      '[bvid][bsub]overlay=eof_action=pass:repeatlast=0,scale=320:180:force_original_aspect_ratio=decrease,pad=320:180:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=30,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=76,setpts=PTS-STARTPTS+1[v]',
+    ]);
+  });
+
+  it('a slate or a card never burns anything', () => {
+    const graph = arg(buildAiringRenderArgs(spec({ source: undefined, slateText: 'x', burnIn: { kind: 'picture', streamIndex: 3 } })), '-filter_complex');
+    expect(graph).not.toContain('overlay');
+  });
+});

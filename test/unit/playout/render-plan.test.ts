@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CacheEntry } from '../../../src/cache/cache-store.js';
 import type { SourceFacts } from '../../../src/ffmpeg/airing-command.js';
 import { planRender, type AiringSlice, type RenderFacts, type SliceGraphics } from '../../../src/playout/render-plan.js';
+import type { BurnInFacts } from '../../../src/subtitles/burn-in.js';
+import type { SubtitleTrack } from '../../../src/subtitles/cue.js';
 import type { Airing } from '../../../src/timeline/types.js';
 
 /**
@@ -119,5 +121,77 @@ describe('render plan: how one slice of an airing reaches the air', () => {
         }
       }
     }
+  });
+});
+
+describe('render plan: subtitles burned into the picture (issue 22)', () => {
+  const base = { mediaFileId: 7, origin: 'embedded' as const, sidecarPath: null, title: null, default: false, problem: null, language: 'eng' };
+  const srt: SubtitleTrack = { ...base, id: 1, streamIndex: 2, codec: 'subrip', forced: false, pictureOnly: false };
+  const signs: SubtitleTrack = { ...base, id: 2, streamIndex: 3, codec: 'subrip', forced: true, pictureOnly: false };
+  const pgs: SubtitleTrack = { ...base, id: 3, streamIndex: 4, codec: 'hdmv_pgs_subtitle', forced: false, pictureOnly: true };
+  const cues = [{ startMs: 12_000, endMs: 15_500, text: 'Where were you?' }, { startMs: 40_000, endMs: 42_000, text: 'Out.' }];
+  const subtitles = (mode: BurnInFacts['mode'], tracks: SubtitleTrack[], textCues = cues): { subtitles: BurnInFacts } => ({ subtitles: { mode, language: 'eng', tracks, textCues, textFilter: true } });
+  const whole = { airing: episode, fromMs: s(0), toMs: s(60) };
+
+  it('INV-PLAN-4: burn_in with a text track: a cached slice is rendered live, with its cues from the first frame', () => {
+    expect(plan({ airing: episode, fromMs: s(10), toMs: s(60) }, { ...cacheWith(undefined), ...subtitles('burn_in', [srt, pgs]), source: playable })).toEqual({
+      kind: 'render',
+      drawGraphics: true,
+      burnIn: {
+        kind: 'text',
+        language: 'eng',
+        forced: false,
+        trackId: 1,
+        cues: [{ startMs: 2000, endMs: 5500, text: 'Where were you?' }, { startMs: 30_000, endMs: 32_000, text: 'Out.' }],
+      },
+      why: 'subtitles are burned in (eng, text track 1)',
+      from: 10,
+      to: 60,
+    });
+  });
+
+  it('on with only a picture track: the picture stream is overlaid, live; with a text track in the language: copied, nothing burned', () => {
+    expect(plan(whole, { ...cacheWith(bugOnly), ...subtitles('on', [pgs]), source: playable })).toEqual({
+      kind: 'render',
+      drawGraphics: true,
+      burnIn: { kind: 'picture', language: 'eng', forced: false, trackId: 3, streamIndex: 4 },
+      why: 'subtitles are burned in (eng, picture stream 4)',
+      from: 0,
+      to: 60,
+    });
+    expect(plan(whole, { ...cacheWith(undefined), ...subtitles('on', [srt, pgs]) })).toEqual({ kind: 'copy', keyframeIndex: 0, why: 'cached', from: 0, to: 60 });
+  });
+
+  it('forced: the forced track is burned; a slice with none of its cues is copied', () => {
+    const signCues = [{ startMs: 5000, endMs: 7000, text: 'EXIT' }];
+    expect(plan(whole, { ...cacheWith(undefined), ...subtitles('forced', [srt, signs], signCues), source: playable })).toEqual({
+      kind: 'render',
+      drawGraphics: true,
+      burnIn: { kind: 'text', language: 'eng', forced: true, trackId: 2, cues: signCues },
+      why: 'subtitles are burned in (eng forced, text track 2)',
+      from: 0,
+      to: 60,
+    });
+    expect(plan({ airing: episode, fromMs: s(10), toMs: s(60) }, { ...cacheWith(undefined), ...subtitles('forced', [srt, signs], signCues) })).toEqual({
+      kind: 'copy',
+      keyframeIndex: 5,
+      why: 'cached',
+      from: 10,
+      to: 60,
+    });
+  });
+
+  it('without a cache the burn-in is the reason too; breaks carry none; a renderer retried without it is copied again', () => {
+    expect(plan(whole, { ...subtitles('burn_in', [pgs]), source: playable })).toMatchObject({ kind: 'render', why: 'subtitles are burned in (eng, picture stream 4)' });
+    const commercial: Airing = { ...episode, kind: 'commercial', title: 'Soap' };
+    expect(plan({ airing: commercial, fromMs: s(0), toMs: s(60) }, { ...subtitles('burn_in', [srt]), source: playable })).toEqual({ kind: 'render', drawGraphics: true, why: 'no media cache', from: 0, to: 60 });
+    expect(plan({ airing: episode, fromMs: s(10), toMs: s(60) }, { ...cacheWith(undefined), ...subtitles('burn_in', [srt]), withoutBurnIn: true })).toEqual({
+      kind: 'copy',
+      keyframeIndex: 5,
+      why: 'cached',
+      from: 10,
+      to: 60,
+    });
+    expect(plan(whole, { ...subtitles('burn_in', [srt]), withoutBurnIn: true, source: playable })).toEqual({ kind: 'render', drawGraphics: true, why: 'retried without burned-in subtitles', from: 0, to: 60 });
   });
 });
