@@ -50,7 +50,7 @@ export interface AiringRenderSpec {
    */
   graphics?: { filter: string };
   /**
-   * Subtitles drawn into the source's picture (src/subtitles/burn-in.ts), only with a source:
+   * Subtitles drawn into the source's picture (src/playout/burn-in.ts), only with a source:
    *  - `text`: an ASS script (our file, cue times from the renderer's time zero) drawn by libass
    *    at the channel's frame size, after normalisation (crisp, placed on the channel's frame);
    *  - `picture`: the file's picture subtitle stream `[0:<streamIndex>]` (PGS, VobSub, DVB),

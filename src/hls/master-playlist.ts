@@ -160,7 +160,7 @@ function groupLines(tags: readonly MediaTag[]): string[] {
  * The subtitle renditions of a channel's subtitle languages under its `subtitle_mode`: `off` offers
  * them, none shown; `on` shows the first language; `forced` offers them, none shown — the forced
  * subtitles (signs, foreign dialogue) of the first language are burned into the picture by the
- * airing's renderer (src/subtitles/burn-in.ts), so every client shows them, and a soft forced
+ * airing's renderer (src/playout/burn-in.ts), so every client shows them, and a soft forced
  * rendition shown by default would draw them a second time over the burned ones (so none is
  * offered, for any language); `burn_in` offers none (the text is in the picture).
  * (`uriFor`'s `forced` stays for the sibling playlists' names; no mode asks for it now.)

@@ -20,7 +20,7 @@ import { airsFile } from '../timeline/airing-kind.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS } from './stream-clock.js';
 import type { SubtitleMode } from '../config/languages.js';
 import type { LanguageCode, SubtitleCueSource } from '../subtitles/cue.js';
-import { assScript, describeBurnIn, type BurnInFacts } from '../subtitles/burn-in.js';
+import { assScript, describeBurnIn, type BurnInFacts } from './burn-in.js';
 import type { AiringRenderSpec } from '../ffmpeg/airing-command.js';
 import { planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
@@ -75,7 +75,7 @@ export interface AiringChainOptions {
    */
   cache?: ChannelCache;
   /**
-   * Subtitles burned into programmes' pictures (src/subtitles/burn-in.ts): the channel's subtitle
+   * Subtitles burned into programmes' pictures (src/playout/burn-in.ts): the channel's subtitle
    * mode and first subtitle language, the library's tracks and cues, and the folder the cue
    * files of text burn-ins are written to (one small ASS file per renderer, removed when it
    * exits). Absent: nothing is burned.

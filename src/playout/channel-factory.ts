@@ -133,7 +133,7 @@ export class ChannelFactory {
   }
 
   /**
-   * What the channel's renderers may burn into programmes (src/subtitles/burn-in.ts): its subtitle
+   * What the channel's renderers may burn into programmes (src/playout/burn-in.ts): its subtitle
    * mode and first subtitle language; none when it offers no subtitles, its mode is `off`, or the
    * library's cues are not at hand.
    */

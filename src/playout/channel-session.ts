@@ -68,7 +68,7 @@ export interface ChannelSessionOptions {
   captions?: readonly CaptionLanguage[];
   /**
    * Subtitles burned into programmes' pictures (issue 22): the channel's subtitle mode, its first
-   * subtitle language and the library's cues (src/subtitles/burn-in.ts decides per slice). The
+   * subtitle language and the library's cues (src/playout/burn-in.ts decides per slice). The
    * cue files go under `<workDir>/burn-in`. Absent: nothing is burned.
    */
   burnIn?: Omit<NonNullable<AiringChainOptions['burnIn']>, 'dir'>;

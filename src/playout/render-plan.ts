@@ -2,7 +2,7 @@ import type { CacheEntry } from '../cache/cache-store.js';
 import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
 import type { SourceCheck } from '../library/probe.js';
-import { chooseBurnIn, describeBurnIn, type BurnIn, type BurnInFacts } from '../subtitles/burn-in.js';
+import { chooseBurnIn, describeBurnIn, type BurnIn, type BurnInFacts } from './burn-in.js';
 import { airsFile } from '../timeline/airing-kind.js';
 import type { Airing, AiringAlert } from '../timeline/types.js';
 
@@ -17,7 +17,7 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  * Plans (docs/architecture.md, "Render plan"):
  *  - `copy`: spliced from the media cache from keyframe `keyframeIndex` (no encoder);
  *  - `render`: the file rendered live by ffmpeg, with the channel's graphics unless told not,
- *    and `burnIn` when subtitles are drawn into its picture (src/subtitles/burn-in.ts: which
+ *    and `burnIn` when subtitles are drawn into its picture (src/playout/burn-in.ts: which
  *    track, and a text track's cues in the slice);
  *  - `card`: an emergency alert drawn by ffmpeg (no file);
  *  - `slate`: the slate — the timeline's own slate airing, or a file that cannot play, or what
@@ -87,7 +87,7 @@ export interface RenderFacts {
   source?: SourceCheck;
   /**
    * The airing's subtitle tracks and the channel's subtitle mode, when the channel may burn
-   * subtitles in (src/subtitles/burn-in.ts decides which, if any). Absent: nothing is burned.
+   * subtitles in (src/playout/burn-in.ts decides which, if any). Absent: nothing is burned.
    */
   subtitles?: BurnInFacts;
   /** The chain retries the airing without burned-in subtitles (its renderer failed at once with them). */

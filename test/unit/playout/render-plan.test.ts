@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CacheEntry } from '../../../src/cache/cache-store.js';
 import type { SourceFacts } from '../../../src/ffmpeg/airing-command.js';
 import { planRender, type AiringSlice, type RenderFacts, type SliceGraphics } from '../../../src/playout/render-plan.js';
-import type { BurnInFacts } from '../../../src/subtitles/burn-in.js';
+import type { BurnInFacts } from '../../../src/playout/burn-in.js';
 import type { SubtitleTrack } from '../../../src/subtitles/cue.js';
 import type { Airing } from '../../../src/timeline/types.js';
 

@@ -1,8 +1,8 @@
 import type { SubtitleMode } from '../config/languages.js';
 import { cardGeometry, type CardLayer } from '../graphics/filter-graph.js';
 import type { Airing } from '../timeline/types.js';
-import type { Cue, LanguageCode, SubtitleTrack } from './cue.js';
-import { UNDETERMINED } from './languages.js';
+import type { Cue, LanguageCode, SubtitleTrack } from '../subtitles/cue.js';
+import { UNDETERMINED } from '../subtitles/languages.js';
 
 /**
  * Subtitles drawn into the picture by the airing's renderer (issue 22, "Burn-in"): which track of

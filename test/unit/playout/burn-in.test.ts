@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cardGeometry } from '../../../src/graphics/filter-graph.js';
-import { assScript, assText, burnInStyle, chooseBurnIn, cuesInSlice, type BurnInFacts } from '../../../src/subtitles/burn-in.js';
+import { assScript, assText, burnInStyle, chooseBurnIn, cuesInSlice, type BurnInFacts } from '../../../src/playout/burn-in.js';
 import type { SubtitleTrack } from '../../../src/subtitles/cue.js';
 
 /** Which subtitle track a slice burns into its picture, and the ASS script text is burned from. */
