@@ -13,6 +13,12 @@ import { runStreamClock } from './language-renditions.js';
  * window of FETCH_AHEAD_MS past what was last asked, refreshed as the stream moves — and
  * answers from what it has. A cue that arrives after the inserter first asked for its moment
  * is still planned if its start is still ahead (the inserter asks in overlapping windows).
+ *
+ * The window is read in steps of FETCH_STEP_MS, each used as soon as it is read: a run's first
+ * seconds pass the inserter within a second or two of its start, and one read of the whole
+ * window would hold the airing on now (a sidecar, read in milliseconds) until every later
+ * airing in the window is read too (an embedded track, extracted by ffmpeg one file at a time),
+ * so a cold channel lost its first captions.
  */
 export interface CaptionLanguage {
   /** CC1 or CC3. */
@@ -22,6 +28,8 @@ export interface CaptionLanguage {
 
 /** Wall-clock span read per fetch: a minute of cues is a few kB. */
 const FETCH_AHEAD_MS = 60_000;
+/** The window is read in steps this long, each planned as soon as it is read. */
+const FETCH_STEP_MS = 5_000;
 /** A fetch is started again when the stream is this close to the end of what was read. */
 const REFETCH_MARGIN_MS = 20_000;
 
@@ -61,19 +69,39 @@ export class CaptionFeed {
     if (this.fetching) return;
     this.fetching = true;
     const toMs = fromMs + FETCH_AHEAD_MS;
-    void Promise.all(this.languages.map(async (language) => (await language.cuesBetween(fromMs, toMs)).map((cue) => ({ ...cue, channel: language.channel }))))
-      .then((perLanguage) => {
-        // Cues already past are let go; a cue read twice (it straddles two windows) is kept once.
-        const horizon = this.ptsAt(fromMs) - 10 * TS_CLOCK_HZ;
-        const seen = new Set(this.cues.map(key));
-        const fresh = perLanguage.flat().map((cue) => ({ startPts: this.ptsAt(cue.startMs), endPts: this.ptsAt(cue.endMs), text: cue.text, channel: cue.channel }));
-        this.cues = [...this.cues.filter((cue) => cue.endPts > horizon), ...fresh.filter((cue) => !seen.has(key(cue)))];
-        this.fetchedUntilMs = Math.max(this.fetchedUntilMs, toMs);
-      })
-      .catch(this.onError)
-      .finally(() => {
-        this.fetching = false;
-      });
+    // Cues already past are let go.
+    const horizon = this.ptsAt(fromMs) - 10 * TS_CLOCK_HZ;
+    this.cues = this.cues.filter((cue) => cue.endPts > horizon);
+    let failed = false;
+    const steps: Array<Promise<void>> = [];
+    for (let stepMs = fromMs; stepMs < toMs; stepMs += FETCH_STEP_MS) {
+      const stepEndMs = Math.min(toMs, stepMs + FETCH_STEP_MS);
+      const step = Promise.all(this.languages.map(async (language) => (await language.cuesBetween(stepMs, stepEndMs)).map((cue) => ({ ...cue, channel: language.channel }))))
+        .then((perLanguage) => this.add(perLanguage.flat()))
+        .catch((error: unknown) => {
+          // Told once per window, as when it was read in one piece.
+          if (!failed) this.onError(error);
+          failed = true;
+        });
+      steps.push(step);
+    }
+    void Promise.all(steps).finally(() => {
+      // A window with a failed step is read again at the inserter's next question.
+      if (!failed) this.fetchedUntilMs = Math.max(this.fetchedUntilMs, toMs);
+      this.fetching = false;
+    });
+  }
+
+  /** Read cues placed on the stream clock; a cue read twice (it straddles two steps or windows) is kept once. */
+  private add(read: Array<{ startMs: number; endMs: number; text: string; channel: 1 | 3 }>): void {
+    const seen = new Set(this.cues.map(key));
+    for (const cue of read) {
+      const placed: CaptionCue = { startPts: this.ptsAt(cue.startMs), endPts: this.ptsAt(cue.endMs), text: cue.text, channel: cue.channel };
+      const k = key(placed);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      this.cues.push(placed);
+    }
   }
 }
 
