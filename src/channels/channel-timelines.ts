@@ -68,9 +68,12 @@ export class ChannelTimelines {
     return this.scheduled ? this.options.store.get(channelNumber)?.quality : undefined;
   }
 
-  /** The channel's own languages (schedule mode only; loop channels use the server-wide `languages`). */
+  /**
+   * The channel's own languages, in every mode: what airs is the same file whatever the mode, and
+   * a language set in the control room must not be silently ignored on a loop channel.
+   */
   languagesOf(channelNumber: number): StoredChannel['languages'] {
-    return this.scheduled ? this.options.store.get(channelNumber)?.languages : undefined;
+    return this.options.store.get(channelNumber)?.languages;
   }
 
   /** The channel's clock origin (its stored epoch), created on first use. */

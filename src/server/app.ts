@@ -32,6 +32,7 @@ import { registerScheduleRoutes } from './routes/schedule-routes.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
+import { registerLanguageRoutes } from './routes/language-routes.js';
 
 /**
  * What serve hands the HTTP app. Each route file is given only the parts it uses (its own
@@ -123,6 +124,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   const outputs = new ChannelOutputs(config, timelines);
   const languages = libraryLanguageLookup(context.db, (n) => outputs.languagesOf(n));
   registerScheduleRoutes(app, { timelines, guide: config.guide, alerts, languages });
+  registerLanguageRoutes(app, { timelines, languagesOf: (n) => outputs.languagesOf(n) });
   registerGuideRoutes(app, { guide: config.guide, directory: context.directory, timelines, languages });
   registerMediaRoutes(app, {
     db: context.db,

@@ -97,4 +97,26 @@ describe('audio language slots on /channel/N.ts', () => {
     expect(japanese).not.toContain(440);
     expect(english).not.toContain(880);
   }, 40_000);
+
+  it('GET/PUT /api/channels/1/languages: readable names, a bad code refused naming the field, a change stored in ISO 639-2/B', async () => {
+    const url = `${server.baseUrl}/api/channels/1/languages`;
+    const before = await (await fetch(url)).json() as { own: unknown; effective: { audio: Array<{ code: string; name: string }> } };
+    expect(before.own).toEqual({});
+    expect(before.effective.audio).toEqual([{ code: 'jpn', name: 'Japanese' }, { code: 'eng', name: 'English' }]);
+
+    const put = (body: unknown) => fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await put({ audio: ['Klingon'] });
+    expect(refused.status).toBe(400);
+    const problem = await refused.json() as { field?: string; message: string };
+    expect(problem.message).toContain('"Klingon" is not an ISO 639 language code');
+    expect(problem.field).toMatch(/audio\.0$/);
+    expect((await (await fetch(url)).json() as { own: unknown }).own).toEqual({});
+
+    const changed = await put({ audio: ['en'], subtitle_mode: 'on' });
+    expect(changed.status).toBe(200);
+    const after = await changed.json() as { own: unknown; effective: { audio: unknown; subtitle_mode: string } };
+    expect(after.own).toEqual({ audio: ['eng'], subtitle_mode: 'on' });
+    expect(after.effective.audio).toEqual([{ code: 'eng', name: 'English' }]);
+    expect(((await (await fetch(`${server.baseUrl}/api/channels/1`)).json()) as { languages?: unknown }).languages).toEqual({ audio: ['eng'], subtitle_mode: 'on' });
+  });
 });
