@@ -178,7 +178,10 @@ export class CaptionInserter extends Transform {
 
   private askForCues(pts: number): void {
     if (this.askedUntil !== undefined && pts + LOOKAHEAD_TICKS - this.askedUntil < ASK_EVERY_TICKS) return;
-    const from = this.askedUntil ?? pts;
+    // From the frame on, not from the end of the last window: a cue the feed could only read
+    // late (an embedded track being extracted at a cold start) is still planned while its start
+    // is ahead. A cue returned again is planned once (Cea608Track.add).
+    const from = pts;
     const to = pts + LOOKAHEAD_TICKS;
     this.askedUntil = to;
     const cues = [...this.options.cuesBetween(from, to)].sort((a, b) => a.startPts - b.startPts);

@@ -221,6 +221,23 @@ describe('CaptionInserter on synthetic MPEG-TS', () => {
     expect(pairs[busy + 1]!.pair).toBe(plan[busy]);
   });
 
+  it('plans a cue the feed could only give late (a cold start reading an embedded track), while its start is still ahead', async () => {
+    const input = stream(150);
+    const cue: CaptionCue = { startPts: FIRST_PTS + 100 * FRAME, endPts: FIRST_PTS + 140 * FRAME, text: 'Late but on time' };
+    let asked = 0;
+    // The first asks see nothing (the cues are still being read); later ones see the cue.
+    const inserter = new CaptionInserter({ cuesBetween: (from, to) => (++asked <= 4 ? [] : [cue].filter((c) => c.endPts > from && c.startPts < to)), frameRate: 30000 / 1001 });
+    const parts: Buffer[] = [];
+    inserter.on('data', (chunk: Buffer[]) => parts.push(...chunk));
+    const ended = new Promise((resolve) => inserter.on('end', resolve));
+    for (let at = 0; at < input.length; at += 50 * TS_PACKET_SIZE) inserter.write([input.subarray(at, at + 50 * TS_PACKET_SIZE)]);
+    inserter.end();
+    await ended;
+    expect(asked).toBeGreaterThan(4);
+    expect(inserter.captionedFrames).toBeGreaterThan(10);
+    expect(inserter.lateCues).toBe(0);
+  });
+
   it('works whatever the chunking (a frame split across many chunks)', async () => {
     const cue: CaptionCue = { startPts: FIRST_PTS + 30 * FRAME, endPts: FIRST_PTS + 50 * FRAME, text: 'Chunks' };
     const a = await run(stream(70), [cue], 1);
