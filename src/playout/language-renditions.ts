@@ -12,8 +12,9 @@ import { MPEGTS_MUXER_OFFSET_SECONDS, runClockSeconds } from './stream-clock.js'
 /**
  * A channel's language renditions in HLS (issue 22): beside its video, one audio-only rendition
  * per audio slot and one WebVTT rendition per subtitle language (in `forced` mode the forced
- * subtitles are burned into the picture instead, src/playout/burn-in.ts), each a sibling of the channel's own run's playlist — segment for segment the
- * same sequence numbers, durations and discontinuities (src/hls/subtitle-playlist.ts).
+ * subtitles are burned into the picture instead: src/playout/burn-in.ts), each a sibling of the
+ * channel's own run's playlist — segment for segment the same sequence numbers, durations and
+ * discontinuities (src/hls/subtitle-playlist.ts).
  *
  * Nothing is made ahead: a sibling segment is derived from its video segment when a player asks
  * (audio cut out of the segment's bytes, cues from the channel's subtitle timeline), and lives as
