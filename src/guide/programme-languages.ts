@@ -34,6 +34,12 @@ export interface MediaLanguages {
   teletext: string[];
   /** Subtitle languages drawn into the picture (XMLTV `onscreen`). */
   onscreen: string[];
+  /**
+   * On a channel with audio language slots: what fills each slot, in slot order — the file's
+   * track language heard, and whether it stands in for a language the file lacks (the API says
+   * so; the HLS rendition's NAME cannot change per airing).
+   */
+  slots?: Array<{ slot: string; heard?: string; fallback: boolean }>;
 }
 
 /** A channel's annotation for the guide worker: plain data only. */
@@ -86,6 +92,13 @@ export function mediaLanguagesOnChannel(
     const slot = mapAudioSlots(languages.audio, audioTracks)[0];
     const heard = slot?.track === undefined ? undefined : slot.matched && slot.language ? slot.language : audioTracks[slot.track]?.language;
     if (heard && heard !== 'und') result.audio = heard;
+  }
+  // A file with no sound at all fills every slot with silence: a stand-in too, with nothing heard.
+  if (audioTracks && languages.audio.length > 0) {
+    result.slots = mapAudioSlots(languages.audio, audioTracks).map((filled) => {
+      const language = filled.track === undefined ? undefined : filled.matched ? filled.language : audioTracks[filled.track]?.language;
+      return { slot: filled.language!, ...(language && language !== 'und' ? { heard: language } : {}), fallback: !filled.matched };
+    });
   }
   return result;
 }
@@ -164,7 +177,7 @@ export async function annotateChannels(
       const facts = tracks.get(id);
       if (!facts) continue;
       const media = mediaLanguagesOnChannel(languages, facts.subtitles, facts.audio);
-      if (media.teletext.length > 0 || media.onscreen.length > 0 || media.audio) annotation.media[id] = media;
+      if (media.teletext.length > 0 || media.onscreen.length > 0 || media.audio || media.slots) annotation.media[id] = media;
     }
     result.set(channel.number, annotation);
   }

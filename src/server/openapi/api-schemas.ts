@@ -98,6 +98,10 @@ export const airingSchema = z.looseObject({
     .array(z.string())
     .optional()
     .describe('timeline only: the subtitle languages (ISO 639-2/B) of a programme airing on this channel, shown in the picture or ready to turn on (WebVTT, CEA-608); absent when none'),
+  audio: z
+    .array(z.object({ slot: z.string(), heard: z.string().optional(), fallback: z.boolean() }))
+    .optional()
+    .describe("timeline only, on a channel with audio language slots: what each slot carries during a programme airing — `heard` the file's track language, `fallback` true when the file has none in the slot's language and its default track stands in"),
 });
 /** A time in a viewer's query: what the timeline and now/next routes accept (longer or other forms are a 400). */
 const instantParam = (what: string) =>

@@ -237,7 +237,9 @@ export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRo
       to: iso(to),
       airings: airings.map((airing) => {
         const subtitles = annotation ? subtitlesOf(airing) : [];
-        return subtitles.length > 0 ? { ...describeAiring(airing), subtitles } : describeAiring(airing);
+        // Each audio slot's track on this airing (a slot the file lacks says it is a stand-in).
+        const slots = airing.kind === 'program' && airing.mediaId !== undefined ? annotation?.media[airing.mediaId]?.slots : undefined;
+        return { ...describeAiring(airing), ...(subtitles.length > 0 ? { subtitles } : {}), ...(slots ? { audio: slots } : {}) };
       }),
     };
   }));

@@ -63,7 +63,7 @@ beforeAll(async () => {
   media = tempDir('languages-media');
   // Loop mode airs them in name order: both languages, English only, silence.
   await clip(path.join(media, 'a-film.mkv'), 4, [{ hz: 440, language: 'eng' }, { hz: 880, language: 'jpn' }]);
-  await clip(path.join(media, 'b-english.mp4'), 3, [{ hz: 300, language: 'en' }]);
+  await clip(path.join(media, 'b-english.mp4'), 3, [{ hz: 300, language: 'eng' }]);
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'smptebars=size=160x90:rate=25:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', path.join(media, 'c-silent.mp4')]);
   const config = { ...testConfig({ media: [media], dataDir: tempDir('languages-data') }), languages: { audio: ['jpn', 'eng'] } };
   server = await startServer(config);
@@ -97,6 +97,14 @@ describe('audio language slots on /channel/N.ts', () => {
     expect(japanese).not.toContain(440);
     expect(english).not.toContain(880);
   }, 40_000);
+
+  it('the timeline says what fills each slot on each programme, and when the file\'s default track stands in', async () => {
+    const { airings } = await (await fetch(`${server.baseUrl}/api/channels/1/timeline`)).json() as { airings: Array<{ title: string; audio?: unknown }> };
+    const slotsOf = (title: string) => airings.find((a) => a.title === title)?.audio;
+    expect(slotsOf('a-film')).toEqual([{ slot: 'jpn', heard: 'jpn', fallback: false }, { slot: 'eng', heard: 'eng', fallback: false }]);
+    expect(slotsOf('b-english')).toEqual([{ slot: 'jpn', heard: 'eng', fallback: true }, { slot: 'eng', heard: 'eng', fallback: false }]);
+    expect(slotsOf('c-silent')).toEqual([{ slot: 'jpn', fallback: true }, { slot: 'eng', fallback: true }]);
+  });
 
   it('GET/PUT /api/channels/1/languages: readable names, a bad code refused naming the field, a change stored in ISO 639-2/B', async () => {
     const url = `${server.baseUrl}/api/channels/1/languages`;

@@ -21,7 +21,13 @@ describe('the guide reads programme languages from the library (issue 22)', () =
     const airing = (mediaId: number, start: number): Airing => ({ startMs: start, endMs: start + 1000, mediaPath: '/m/x', inPointMs: 0, outPointMs: 1000, kind: 'program', title: 'x', mediaId });
     const annotations = await annotateChannels(lookup, [{ number: 1, airings: [airing(film, 0), airing(plain, 1000)] }]);
     // The picture-only Japanese track cannot be turned on (the channel does not show subtitles by default).
-    expect(annotations.get(1)).toEqual({ media: { [film]: { audio: 'jpn', teletext: ['eng'], onscreen: [] } } });
+    // Each audio slot says what fills it: the film has both; the plain file has no sound, so silence stands in for both.
+    expect(annotations.get(1)).toEqual({
+      media: {
+        [film]: { audio: 'jpn', teletext: ['eng'], onscreen: [], slots: [{ slot: 'jpn', heard: 'jpn', fallback: false }, { slot: 'eng', heard: 'eng', fallback: false }] },
+        [plain]: { teletext: [], onscreen: [], slots: [{ slot: 'jpn', fallback: true }, { slot: 'eng', fallback: true }] },
+      },
+    });
     db.close();
   });
 });
