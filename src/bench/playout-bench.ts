@@ -128,6 +128,8 @@ export async function startServer(workDir: string, mediaDir: string, streaming: 
 interface ChannelHealth {
   state: string;
   encoder?: { pid?: number | null; pids?: number[]; speed?: number | null };
+  /** With the Node packager there is no long-running encoder: a renderer per airing (and the next one, started ahead). */
+  renderer?: { pid?: number | null; nextPid?: number | null };
 }
 
 async function channelHealth(server: Server): Promise<ChannelHealth> {
@@ -135,10 +137,11 @@ async function channelHealth(server: Server): Promise<ChannelHealth> {
   return health.channels[0]!;
 }
 
-/** The encoder processes of channel 1: `encoder.pids` when the server lists several, else `encoder.pid`. */
+/** The processes of channel 1 that encode video: a long-running encoder, or the airing renderers of the Node packager. */
 function encoderPids(channel: ChannelHealth): number[] {
   if (Array.isArray(channel.encoder?.pids)) return channel.encoder.pids;
-  return channel.encoder?.pid ? [channel.encoder.pid] : [];
+  const pids = [channel.encoder?.pid, channel.renderer?.pid, channel.renderer?.nextPid];
+  return pids.filter((pid): pid is number => typeof pid === 'number' && pid > 0);
 }
 
 export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -490,8 +493,8 @@ export async function runPlayoutBench(options: PlayoutBenchOptions = {}): Promis
       mediaDir,
       mediaFiles,
       options.qualities ?? ['low', 'medium', 'high'],
-      options.costWindowSeconds ?? 20,
-      options.warmupSeconds ?? 5,
+      options.costWindowSeconds ?? 40,
+      options.warmupSeconds ?? 30,
       log,
     );
     return [...cold, ...cost];
