@@ -293,6 +293,14 @@ export const guideSchema = z
   })
   .strict();
 
+/** `/metrics` (src/metrics): Prometheus scrapes it; open from this machine, from the network with the admin token. */
+export const metricsSchema = z
+  .object({
+    /** Serve /metrics to anyone on the network without the admin token (it names channels and what they air). */
+    public: z.boolean().default(false),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     streaming: streamingSchema.default(() => streamingSchema.parse({})),
@@ -304,6 +312,7 @@ export const configSchema = z
     cache: cacheSchema.default(() => cacheSchema.parse({})),
     channels: z.array(channelConfigSchema).optional(),
     guide: guideSchema.default(() => guideSchema.parse({})),
+    metrics: metricsSchema.default(() => metricsSchema.parse({})),
     /** Server-wide station graphics defaults (bug, lower third, up next, branding); channels override them. */
     graphics: graphicsOverrideSchema.default({}),
     /** Server-wide audio and subtitle languages (src/config/languages.ts); channels override them. */
