@@ -301,6 +301,23 @@ export const metricsSchema = z
   })
   .strict();
 
+/**
+ * Capacity (src/capacity): how many cores the station may commit, and when overload degrades
+ * channels. README "Capacity".
+ */
+export const capacitySchema = z
+  .object({
+    /** The machine's cores (default: os.availableParallelism()). */
+    cores: z.number().positive().max(1024).optional(),
+    /** The share of the cores the station may commit (the rest is headroom for the server, the cache fill, the OS). */
+    headroom: z.number().min(0.05).max(1).default(0.85),
+    /** Seconds overloaded before the next degradation step is taken. */
+    overload_after: z.number().min(1).max(600).default(15),
+    /** Seconds comfortable before the last step taken is undone. */
+    recover_after: z.number().min(1).max(3600).default(60),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     streaming: streamingSchema.default(() => streamingSchema.parse({})),
@@ -310,6 +327,7 @@ export const configSchema = z
     server: serverSchema.default(() => serverSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     cache: cacheSchema.default(() => cacheSchema.parse({})),
+    capacity: capacitySchema.default(() => capacitySchema.parse({})),
     channels: z.array(channelConfigSchema).optional(),
     guide: guideSchema.default(() => guideSchema.parse({})),
     metrics: metricsSchema.default(() => metricsSchema.parse({})),
