@@ -196,12 +196,13 @@ export class ChannelTimelines {
   /**
    * The library was rescanned. Schedules read the catalog whenever they compile, so they need
    * nothing. Loops (loop and concat modes) play a list fixed when they were made: when the
-   * playable files changed, the loops play the new list as a restart would (each channel's place
-   * recomputed from its stored epoch; running encoders restart). Returns the channels restarted.
+   * playable files changed (or what they air as: show, season, episode), the loops play the new
+   * list as a restart would (each channel's place recomputed from its stored epoch; running
+   * encoders restart). Returns the channels restarted.
    */
   async libraryChanged(items: LoopItem[]): Promise<number[]> {
     if (this.scheduled) return [];
-    const key = (list: LoopItem[]) => JSON.stringify(list.map((item) => [item.mediaPath, item.durationMs, item.title, item.kind]));
+    const key = (list: LoopItem[]) => JSON.stringify(list.map((item) => [item.mediaPath, item.durationMs, item.title, item.kind, item.program]));
     if (key(items) === key(this.loopItems)) return [];
     this.loopItems = items;
     const made = [...this.loops.keys()];

@@ -13,8 +13,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { LogTail } from '../logging/log-tail.js';
 import { DeviceIdentityError } from '../livetv/device-identity.js';
 import { createLiveTv } from '../livetv/live-tv.js';
-import { airingKindOf } from '../timeline/airing-kind.js';
-import type { LoopItem } from '../timeline/loop-timeline.js';
+import { loopItemsOf } from '../timeline/loop-timeline.js';
 import type { Catalog, CatalogItem } from '../library/catalog.js';
 import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
@@ -107,11 +106,6 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
     );
   }
   return { catalog, scan };
-}
-
-/** The library as loop mode airs it: every playable file, back to back. */
-function loopItemsOf(items: CatalogItem[]): LoopItem[] {
-  return items.map((item) => ({ mediaPath: item.path, durationMs: item.durationMs, title: item.title, kind: airingKindOf(item.kind), mediaId: item.id }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { CatalogItem } from '../library/catalog.js';
+import { programFacts } from '../timeline/program-info.js';
 import { slateAiring } from '../timeline/slate-airing.js';
 import type { Airing, AiringKind, AiringProgram } from '../timeline/types.js';
 import { MINUTES_PER_DAY, parseClock, WEEKDAYS, type BlockContent, type ChannelSchedule, type ScheduleBlock } from './model.js';
@@ -91,21 +92,7 @@ function contentKey(content: BlockContent): string {
 }
 
 function programInfo(item: CatalogItem, id: string, block?: string): AiringProgram {
-  const base = { id, ...(block ? { block } : {}) };
-  if (item.show) {
-    const numbering = item.season !== undefined && item.episode !== undefined ? `season ${item.season}, episode ${item.episode}` : undefined;
-    return {
-      ...base,
-      title: item.show,
-      subtitle: item.title,
-      ...(item.season !== undefined ? { season: item.season } : {}),
-      ...(item.episode !== undefined ? { episode: item.episode } : {}),
-      description: numbering ? `${item.show}, ${numbering}: ${item.title}.` : `${item.show}: ${item.title}.`,
-      category: 'Series',
-    };
-  }
-  if (item.kind === 'movie') return { ...base, title: item.title, ...(item.year ? { year: item.year } : {}), category: 'Movie' };
-  return { ...base, title: item.title };
+  return { id, ...(block ? { block } : {}), ...programFacts(item) };
 }
 
 /**

@@ -1,3 +1,6 @@
+import type { CatalogItem } from '../library/catalog.js';
+import { airingKindOf } from './airing-kind.js';
+import { programFacts, type ProgramFacts } from './program-info.js';
 import type { Airing, AiringKind, ChannelTimeline, TimelinePosition } from './types.js';
 
 export interface LoopItem {
@@ -7,6 +10,23 @@ export interface LoopItem {
   kind: AiringKind;
   /** Library id (media_files.id): what subtitles and the guide look the file up by. */
   mediaId?: number;
+  /**
+   * What the file airs as (src/timeline/program-info.ts): an episode's show, season and number,
+   * which the guide and the lower third show as schedule mode does. Absent: its title alone.
+   */
+  program?: ProgramFacts;
+}
+
+/** The library as loop mode airs it: every playable file, back to back, each as its programme. */
+export function loopItemsOf(items: CatalogItem[]): LoopItem[] {
+  return items.map((item) => ({
+    mediaPath: item.path,
+    durationMs: item.durationMs,
+    title: item.title,
+    kind: airingKindOf(item.kind),
+    mediaId: item.id,
+    program: programFacts(item),
+  }));
 }
 
 export interface LoopTimelineOptions {
@@ -70,6 +90,8 @@ export class LoopTimeline implements ChannelTimeline {
       kind: item.kind,
       title: item.title,
       ...(item.mediaId !== undefined ? { mediaId: item.mediaId } : {}),
+      // Each airing is its own programme (loop mode has no breaks to fold in), so its start is its id.
+      ...(item.program ? { program: { id: `${startMs}`, ...item.program } } : {}),
     };
   }
 
