@@ -48,7 +48,8 @@ const LOCAL_PROXY_WARNINGS: Record<NonNullable<ClientAddress['untrustedLocalProx
     'a request from a trusted proxy (server.trust_proxy) came without X-Forwarded-For: its client cannot be told apart from the proxy and is treated as the network (writes need the token). Have the proxy send it (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`); tools on this machine that talk to Retrovue directly send the token (the retrovue CLI does)',
 };
 
-function bearerOf(request: FastifyRequest): string | undefined {
+/** The credential in `Authorization: Bearer …`, if any (also read by the /metrics route). */
+export function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer\s+(.+?)\s*$/i.exec(header); // a password may contain spaces
