@@ -33,6 +33,9 @@ import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
 import { registerLanguageRoutes } from './routes/language-routes.js';
+import { registerMetricsRoutes } from './routes/metrics-routes.js';
+import { registerHttpMetrics } from '../metrics/http-metrics.js';
+import { StationMetrics } from '../metrics/station-metrics.js';
 
 /**
  * What serve hands the HTTP app. Each route file is given only the parts it uses (its own
@@ -108,9 +111,17 @@ export function buildApp(context: AppContext): FastifyInstance {
     void sendError(reply, status, codeForStatus(status), status >= 500 ? `internal error: ${error.message}` : error.message);
   });
 
+  // First of the hooks, so requests the guards refuse are timed too.
+  const metrics = new StationMetrics();
+  const hlsViewers = registerHttpMetrics(app, {
+    registry: metrics.registry,
+    isChannel: (n) => context.playout.channel(n) !== undefined,
+    segmentDurationSeconds: context.config.streaming.segment_duration,
+  });
+  const credential = new AdminCredential(context.config.data_dir, server.admin_password);
   registerSecurityHeaders(app);
   registerWriteGuard(app, {
-    credential: new AdminCredential(context.config.data_dir, server.admin_password),
+    credential,
     readOnlyLan: server.read_only_lan,
     proxies,
     hosts: new HostAllowList({ publicUrl: server.public_url, allowedHosts: server.allowed_hosts }),
@@ -137,6 +148,14 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
   registerLogoRoutes(app, timelines.store, config.data_dir);
   registerMonitorRoutes(app, { playout, startedAtMs: context.startedAtMs, logTail: context.logTail });
+  metrics.attach({
+    // The health document as the API answers it (disk and capacity included where reported): one source for both.
+    health: async () => (await app.inject({ method: 'GET', url: '/api/health' })).json(),
+    alertsOnAir: () => alerts.list({ limit: 1, offset: 0 }).active.length,
+    dataDir: config.data_dir,
+    hlsViewers,
+  });
+  registerMetricsRoutes(app, { metrics, credential, open: config.metrics.public });
   registerDocsRoutes(app, apiOperations);
   registerWebRoutes(app);
   return app;
