@@ -22,3 +22,21 @@ export function chooseEvictions(entries: EvictionCandidate[], budgetBytes: numbe
   }
   return victims;
 }
+
+/**
+ * Which entries to delete to free `bytesToFree` on the cache's disk (its `cache.min_free_gb`
+ * floor, issue 23): least recently aired first, never one in `pinned` (airing now, being
+ * filled, or airing in the next minutes on any channel). May free less than asked when the rest
+ * is pinned: what airs beats the floor, and the fill queue pauses instead.
+ */
+export function chooseEvictionsToFree(entries: EvictionCandidate[], bytesToFree: number, pinned: ReadonlySet<string>): string[] {
+  const victims: string[] = [];
+  let freed = 0;
+  for (const entry of [...entries].sort((a, b) => a.lastUsedMs - b.lastUsedMs || a.key.localeCompare(b.key))) {
+    if (freed >= bytesToFree) break;
+    if (pinned.has(entry.key)) continue;
+    victims.push(entry.key);
+    freed += entry.bytes;
+  }
+  return victims;
+}

@@ -1,3 +1,4 @@
+import { isDiskError } from '../disk/write-errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { AiringKind } from '../timeline/types.js';
 import { entryProfileKey, type FillRequest, type MediaCache } from './media-cache.js';
@@ -36,6 +37,14 @@ export interface FillQueueOptions {
   log: Logger;
   /** Pause between passes and while waiting for live channels (ms). */
   idleMs?: number;
+  /**
+   * Asked before every fill writes: false while the disk is below `cache.min_free_gb` after
+   * evicting (src/cache/space-floor.ts); the queue then waits instead of filling the disk.
+   */
+  makeRoom?: () => Promise<boolean>;
+  /** A fill failed for the disk's sake (full, failing) / a fill wrote whole: the data disk's report (src/disk). */
+  onWriteError?: (error: unknown) => void;
+  onWriteOk?: () => void;
 }
 
 /**
@@ -101,7 +110,7 @@ export class FillQueue {
       this.pending = [];
       for (const job of ordered) if (!(await cache.lookup(job.path, entryProfileKey(job)))) this.pending.push(job);
       while (!this.stopped && this.pending.length > 0) {
-        if (!this.options.mayRun()) {
+        if (!this.options.mayRun() || (this.options.makeRoom && !(await this.options.makeRoom()))) {
           await this.sleep(Math.min(idle, 5000));
           continue;
         }
@@ -113,9 +122,13 @@ export class FillQueue {
           this.filled += 1;
           this.mediaSeconds += job.durationSeconds;
           this.workSeconds += (Date.now() - started) / 1000;
+          this.options.onWriteOk?.();
         } catch (error) {
           this.failed += 1;
-          this.options.log.warn({ err: error, file: job.path }, 'media cache: fill failed');
+          if (isDiskError(error)) {
+            // A full or failing disk: reported once per episode by the data disk, not per file.
+            this.options.onWriteError?.(error);
+          } else this.options.log.warn({ err: error, file: job.path }, 'media cache: fill failed');
         } finally {
           this.current = undefined;
         }

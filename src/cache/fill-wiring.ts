@@ -2,9 +2,9 @@ import type { OutputProfile } from '../config/quality.js';
 import type { CatalogItem } from '../library/catalog.js';
 import type { Logger } from '../logging/logger.js';
 import type { AiringKind, ChannelTimeline } from '../timeline/types.js';
-import { FillQueue, type UpcomingAiring } from './fill-queue.js';
+import { FillQueue, type FillQueueOptions, type UpcomingAiring } from './fill-queue.js';
 import { fillJobsForAirings } from './library-jobs.js';
-import type { MediaCache } from './media-cache.js';
+import { entryProfileKey, type MediaCache } from './media-cache.js';
 
 /**
  * A channel's always-on bug as the fill needs it: the cache variant that has it burned in, and
@@ -76,13 +76,28 @@ export async function upcomingFills(options: Omit<FillWiringOptions, 'cache' | '
   return perChannel.flat();
 }
 
+/** Minutes ahead in which what airs on any channel is never evicted to make room. */
+const AIRS_SOON_MINUTES = 15;
+
+/**
+ * The keys of the cache entries airing now or within AIRS_SOON_MINUTES on any channel, at every
+ * profile (and bug variant) it airs at: the free-space floor never evicts them.
+ */
+export async function entriesAiringSoon(options: Omit<FillWiringOptions, 'log' | 'runs'>, nowMs: number): Promise<Set<string>> {
+  const jobs = await upcomingFills({ ...options, fillAheadHours: AIRS_SOON_MINUTES / 60 }, nowMs);
+  const keys = new Set<string>();
+  for (const job of jobs) for (const entry of options.cache.store.forSource(job.path, entryProfileKey(job))) keys.add(entry.key);
+  return keys;
+}
+
 /**
  * The background fill (src/cache/fill-queue.ts) wired to the station: what every channel airs
  * soon, at each channel's own profiles; it waits while a live channel is behind real time (its
  * packager has nothing ahead of the wall clock).
  */
-export function stationFillQueue(options: FillWiringOptions): FillQueue {
+export function stationFillQueue(options: FillWiringOptions, disk?: Pick<FillQueueOptions, 'makeRoom' | 'onWriteError' | 'onWriteOk'>): FillQueue {
   return new FillQueue({
+    ...disk,
     cache: options.cache,
     log: options.log.child({ component: 'cache-fill' }),
     upcoming: () => upcomingFills(options, Date.now()),

@@ -12,7 +12,7 @@ import { indexCachedFile } from './cache-index.js';
 import { cacheKey, profileKey, sameFile, type FileIdentity } from './cache-key.js';
 import { MAX_KEYFRAME_INTERVAL_SECONDS } from '../hls/segment-grid.js';
 import { CacheStore, type CacheEntry } from './cache-store.js';
-import { chooseEvictions } from './eviction.js';
+import { chooseEvictions, chooseEvictionsToFree } from './eviction.js';
 import { buildCacheFillArgs } from './fill-command.js';
 
 export interface MediaCacheOptions {
@@ -172,6 +172,29 @@ export class MediaCache {
     }
     if (victims.length > 0) this.options.log?.info({ evicted: victims.length }, 'media cache: evicted least recently aired entries');
     return victims;
+  }
+
+  /**
+   * Deletes least recently aired entries until `bytesToFree` are freed (the disk's free-space
+   * floor), never a pinned one nor one in `protect` (what airs in the next minutes on any
+   * channel). Returns the bytes freed, which may be less than asked.
+   */
+  async freeSpace(bytesToFree: number, protect: ReadonlySet<string>): Promise<{ evicted: number; freedBytes: number }> {
+    const entries = this.store.all();
+    const keep = new Set([...this.pins.keys(), ...protect]);
+    const victims = chooseEvictionsToFree(
+      entries.map((e) => ({ key: e.key, bytes: e.bytes, lastUsedMs: e.lastAiredMs ?? e.createdAtMs })),
+      bytesToFree,
+      keep,
+    );
+    let freedBytes = 0;
+    for (const key of victims) {
+      const entry = entries.find((e) => e.key === key);
+      if (!entry) continue;
+      await this.removeEntry(entry);
+      freedBytes += entry.bytes;
+    }
+    return { evicted: victims.length, freedBytes };
   }
 
   /** Deletes every entry that is not airing; returns how many went and how many stayed. */

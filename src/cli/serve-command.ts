@@ -24,7 +24,11 @@ import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/sca
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import type { FillQueue } from '../cache/fill-queue.js';
-import { stationFillQueue } from '../cache/fill-wiring.js';
+import { entriesAiringSoon, stationFillQueue } from '../cache/fill-wiring.js';
+import { CacheSpaceFloor } from '../cache/space-floor.js';
+import { DataDisk, diskSpace } from '../disk/data-disk.js';
+import { snapshotWarnings, WebhookNotifier } from '../notify/webhook-notifier.js';
+import { MonitorSnapshots } from '../server/monitor-snapshot.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ChannelFactory, playoutSettings } from '../playout/channel-factory.js';
 import { ChannelOutputs } from '../playout/channel-outputs.js';
@@ -262,6 +266,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let planner: GraphicsPlanner;
   let outputs: ChannelOutputs;
   let fillQueue: FillQueue | undefined;
+  let disk: DataDisk;
+  let cacheFloor: CacheSpaceFloor | undefined;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -306,7 +312,28 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
     let factory: ChannelFactory;
     ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues));
+    // The data disk (src/disk): free space and every write error, for health, the monitor and paging.
+    disk = new DataDisk({
+      dataDir: config.data_dir,
+      minFreeBytes: config.cache.min_free_gb * 1e9,
+      channelErrors: () => manager.all().flatMap((channel) => channel.runs.map((run) => ({ channel: run.channelNumber, errors: run.writeErrors }))),
+      log: log.child({ component: 'disk' }),
+    });
+    if (mediaCache) {
+      const cache = mediaCache;
+      cacheFloor = new CacheSpaceFloor({
+        cache,
+        dir: config.data_dir,
+        minFreeBytes: config.cache.min_free_gb * 1e9,
+        space: diskSpace,
+        protectedKeys: () => entriesAiringSoon({ cache, timelines, outputs, bugs: factory, playable: () => catalog.playable(), fillAheadHours: 0, loudnessTarget: config.ffmpeg.loudness_target }, Date.now()),
+        log: log.child({ component: 'cache' }),
+      });
+    }
     if (mediaCache && config.cache.fill_ahead) {
+      const floor = cacheFloor!;
+      const cacheDir = path.join(config.data_dir, 'cache');
+      const dataDisk = disk;
       fillQueue = stationFillQueue({
         cache: mediaCache,
         timelines,
@@ -317,6 +344,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         fillAheadHours: config.cache.fill_ahead_hours,
         loudnessTarget: config.ffmpeg.loudness_target,
         log,
+      }, {
+        makeRoom: () => floor.makeRoom(),
+        onWriteError: (error) => dataDisk.report('media cache', cacheDir, error),
+        onWriteOk: () => dataDisk.ok('media cache'),
       });
     }
   } catch (error) {
@@ -332,9 +363,12 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   try {
     const liveTv = createLiveTv(config, toolchain, log, (n) => graphics.brandColour(n));
     const cacheForHealth = mediaCache;
+    const floorForHealth = cacheFloor;
     app = buildApp({
       config, toolchain, playout: manager, directory: channelStore, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
-      ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null }) } } : {}),
+      ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null, ...(floorForHealth ? { floor: { minFreeBytes: config.cache.min_free_gb * 1e9, paused: floorForHealth.paused, evicted: floorForHealth.evicted } } : {}) }) } } : {}),
+      disk,
+      serverWarnings: () => (floorForHealth?.paused ? [floorForHealth.paused] : []),
     });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
@@ -371,6 +405,16 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   }
   // Stopping is wired before anyone can learn the port: a SIGTERM sent the instant the server
   // says it listens still stops every channel and closes the database.
+  // Paging (src/notify): the monitor's warnings, every 2 s, to notify.webhook when it is set.
+  let notifier: WebhookNotifier | undefined;
+  let pageTimer: NodeJS.Timeout | undefined;
+  if (config.notify.webhook) {
+    const pager = new WebhookNotifier({ url: config.notify.webhook, token: config.notify.token, station: config.hdhr.friendly_name, log: log.child({ component: 'notify' }) });
+    const floorForPages = cacheFloor;
+    const snapshots = new MonitorSnapshots({ playout: manager, startedAtMs: Date.now(), disk, serverWarnings: () => (floorForPages?.paused ? [floorForPages.paused] : []) });
+    pageTimer = setInterval(() => pager.observe(snapshotWarnings(snapshots.take(0))), 2000);
+    notifier = pager;
+  }
   const stopped = new Promise<number>((resolve) => {
     const shutdown = (signal: NodeJS.Signals): void => {
       log.info({ signal }, 'stopping');
@@ -380,6 +424,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       }, 5000);
       void (async () => {
         fillQueue?.stop();
+        cacheFloor?.stop();
+        disk.stop();
+        notifier?.stop();
+        clearInterval(pageTimer);
         await manager.closeAll();
         await app.close();
         db.close();
@@ -401,6 +449,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   await manager.startAlwaysOn();
   manager.watchIdle();
+  disk.start();
+  cacheFloor?.start();
   fillQueue?.start();
   return stopped;
 }

@@ -245,6 +245,26 @@ export const cacheSchema = z
     /** Fill in the background what the timelines air in the next `fill_ahead_hours` (off by default for now). */
     fill_ahead: z.boolean().default(false),
     fill_ahead_hours: z.number().positive().max(168).default(48),
+    /**
+     * Free space (GB) to leave on the cache's disk (the data disk): below it, least recently
+     * aired entries are evicted (never one airing now or next) and the fill pauses (issue 23).
+     */
+    min_free_gb: z.number().min(0).max(100_000).default(1),
+  })
+  .strict();
+
+/**
+ * Paging the operator (src/notify): monitor warnings appearing and clearing are POSTed as JSON
+ * to `webhook`. Set in the config file only; no HTTP request can change where pages go.
+ */
+export const notifySchema = z
+  .object({
+    webhook: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+      .max(2000)
+      .optional(),
+    /** Sent as `Authorization: Bearer <token>` with every POST. */
+    token: z.string().min(1).max(500).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters').optional(),
   })
   .strict();
 
@@ -327,6 +347,7 @@ export const configSchema = z
     server: serverSchema.default(() => serverSchema.parse({})),
     alerts: alertsSchema.default(() => alertsSchema.parse({})),
     cache: cacheSchema.default(() => cacheSchema.parse({})),
+    notify: notifySchema.default(() => notifySchema.parse({})),
     capacity: capacitySchema.default(() => capacitySchema.parse({})),
     channels: z.array(channelConfigSchema).optional(),
     guide: guideSchema.default(() => guideSchema.parse({})),

@@ -22,7 +22,7 @@ import type { SubtitleMode } from '../config/languages.js';
 import type { LanguageCode, SubtitleCueSource } from '../subtitles/cue.js';
 import { assScript, describeBurnIn, type BurnInFacts } from './burn-in.js';
 import type { AiringRenderSpec } from '../ffmpeg/airing-command.js';
-import { planRender, type AiringSlice, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
+import { bugOnly, planRender, type AiringSlice, type Degraded, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
 /** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
 type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
@@ -54,10 +54,14 @@ export interface AiringChainOptions {
   sink: Writable;
   /** The channel's time zone (an alert card says when it was issued, in local time). */
   timeZone?: string;
+  /** A scratch file (a burned-in cue file) could not be written: the channel's write errors (src/disk). */
+  onWriteError?: (error: unknown, folder: string) => void;
   /** How alert cards look per type (`alerts.styles`). */
   alertStyles?: AlertStyles;
   /** The channel's branding for slates, read for every slate (a branding change shows on the next). */
   slateStyle?: () => SlateStyle | undefined;
+  /** The channel's overload step (src/capacity), read for every slice the chain plans; absent or null: none. */
+  degraded?: () => Degraded | null;
   /** Station graphics for a slice (src/graphics); asked afresh for every airing, so a change airs from the next one. */
   graphics?: (slice: AiringSlice) => Promise<SliceGraphics | undefined>;
   log: Logger;
@@ -365,6 +369,9 @@ export class AiringChain {
       ...(withoutGraphics ? { withoutGraphics } : {}),
       ...(retry.withoutBurnIn ? { withoutBurnIn: true } : {}),
     };
+    // Overload (src/capacity): read per slice, so a step reaches the next airing planned.
+    const degraded = this.options.degraded?.();
+    if (degraded) facts.degraded = degraded;
     if (!forcedSlate && !retry.withoutBurnIn) {
       const subtitles = await this.subtitleFacts(slice);
       if (subtitles) facts.subtitles = subtitles;
@@ -442,6 +449,7 @@ export class AiringChain {
       return file;
     } catch (error) {
       this.options.log.warn({ err: error, file }, 'subtitles: could not write the cue file; the slice airs without burned-in text');
+      this.options.onWriteError?.(error, dir);
       return undefined;
     }
   }
@@ -455,7 +463,8 @@ export class AiringChain {
     const { slice } = plan;
     const { airing } = slice;
     // Graphics go on real airings only (a slate says "technical difficulties" on its own).
-    const graphics = plan.kind === 'render' && plan.drawGraphics ? await this.graphicsFor(slice) : undefined;
+    const all = plan.kind === 'render' && plan.drawGraphics ? await this.graphicsFor(slice) : undefined;
+    const graphics = plan.kind === 'render' && plan.cardsDropped ? bugOnly(all) : all;
     // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
     // Subtitles burned in: a picture stream is read from the file itself; text from a cue file.
     let burnIn: AiringRenderSpec['burnIn'];

@@ -12,6 +12,7 @@ import { cachedStartGrid, channelGrid, MAX_KEYFRAME_INTERVAL_SECONDS } from '../
 import { cachedRunStart } from '../cache/splice-plan.js';
 import { airsFile } from '../timeline/airing-kind.js';
 import { writeSegmentFile } from '../hls/segment-file.js';
+import { WriteErrorLog } from '../disk/write-errors.js';
 import { Segmenter, type CutSegment } from '../hls/segmenter.js';
 import type { Logger } from '../logging/logger.js';
 import { PackagerOutput } from '../streaming/packager-output.js';
@@ -53,6 +54,8 @@ export interface ChannelSessionOptions {
   slateStyle?: AiringChainOptions['slateStyle'];
   /** Station graphics for each slice the chain renders (src/graphics); absent = none. */
   graphics?: AiringChainOptions['graphics'];
+  /** The channel's overload step (src/capacity), read for every slice; absent: never degraded. */
+  degraded?: AiringChainOptions['degraded'];
   /** The media cache as this channel's profile sees it; absent = every airing rendered live. */
   cache?: AiringChainOptions['cache'];
   /**
@@ -102,6 +105,13 @@ export class ChannelSession extends EventEmitter {
   private runStartedAtMs: number | undefined;
   /** The listed segments' bytes: players fetch the newest ones, so they are served from memory. */
   private readonly segmentsInMemory = new Map<string, CutSegment>();
+  /**
+   * Segments whose disk write failed (a full disk): kept in memory until their retention ends
+   * instead of only while listed, since there is no file to serve them from after that.
+   */
+  private readonly memoryOnly = new Set<string>();
+  /** Failed writes of this run's segments (and burned-in cue files): status, health, monitor. */
+  readonly writeErrors: WriteErrorLog;
   state: ChannelState = 'stopped';
   startedAtMs: number | undefined;
 
@@ -109,6 +119,7 @@ export class ChannelSession extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.now = options.now ?? Date.now;
+    this.writeErrors = new WriteErrorLog(this.now);
     this.hlsDir = path.join(options.workDir, 'hls');
     this.playlist = new LivePlaylist({
       targetDurationSeconds: options.segmentDurationSeconds,
@@ -171,7 +182,8 @@ export class ChannelSession extends EventEmitter {
 
   /** The packager's last complaint (or why it could not start), or a slot the chain gave up on. */
   get lastError(): string | undefined {
-    return this.chain?.lastError ?? this.supervisor.lastError;
+    // A full disk first: it is what the operator must fix, and it clears itself once writes succeed.
+    return this.writeErrors.active?.message ?? this.chain?.lastError ?? this.supervisor.lastError;
   }
 
   segmentPath(fileName: string): string {
@@ -261,9 +273,11 @@ export class ChannelSession extends EventEmitter {
         leadSeconds: this.options.workAheadSeconds + HAND_OVER_MARGIN_SECONDS,
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
+        ...(this.options.degraded ? { degraded: this.options.degraded } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),
         ...(this.options.burnIn ? { burnIn: { ...this.options.burnIn, dir: path.join(this.options.workDir, 'burn-in') } } : {}),
         timeZone: this.options.timeZone,
+        onWriteError: (error, folder) => this.writeFailed(error, folder),
         alertStyles: this.options.alertStyles,
         slateStyle: this.options.slateStyle,
       });
@@ -387,9 +401,20 @@ export class ChannelSession extends EventEmitter {
     const sourceSequence = Math.floor(runStartMs / 1000) + segment.gridIndex;
     const fileName = `r${runId}-${sourceSequence}.ts`;
     this.segmentsInMemory.set(fileName, segment);
-    void writeSegmentFile(this.segmentPath(fileName), segment.parts).catch((error: unknown) => {
-      this.options.log.warn({ err: error, fileName }, 'could not write a segment to disk');
-    });
+    // The segment is listed at once, from memory, whether or not its file can be written: its
+    // bytes are whole (the segmenter cut them on a keyframe, PAT and PMT first), players fetch
+    // listed segments from memory anyway, and a channel whose disk is full then keeps playing
+    // rather than stalling on its last playlist. The file only serves a segment after it left
+    // the window; one that could not be written is kept in memory for that time instead
+    // (memoryOnly; a few windows of segments at most), and since the file is written under a
+    // temporary name and renamed once whole, no truncated or empty file is ever served.
+    void writeSegmentFile(this.segmentPath(fileName), segment.parts).then(
+      () => this.writeSucceeded(),
+      (error: unknown) => {
+        this.memoryOnly.add(fileName);
+        this.writeFailed(error, this.hlsDir);
+      },
+    );
     const published = this.playlist.append({ fileName, durationSeconds: segment.durationSeconds, sourceSequence }, this.now());
     this.forgetSegmentsNotListed();
     if (this.state === 'starting') {
@@ -401,7 +426,26 @@ export class ChannelSession extends EventEmitter {
 
   private forgetSegmentsNotListed(): void {
     const listed = new Set(this.playlist.segments.map((s) => s.fileName));
-    for (const fileName of this.segmentsInMemory.keys()) if (!listed.has(fileName)) this.segmentsInMemory.delete(fileName);
+    for (const fileName of this.segmentsInMemory.keys()) {
+      if (listed.has(fileName)) continue;
+      if (this.memoryOnly.has(fileName) && this.playlist.isServable(fileName)) continue;
+      this.segmentsInMemory.delete(fileName);
+      this.memoryOnly.delete(fileName);
+    }
+  }
+
+  /**
+   * A write of this channel's failed: counted, and logged once per episode (a full disk fails
+   * every segment; the log says so once, and "recovered" when writes succeed again).
+   */
+  private writeFailed(error: unknown, folder: string): void {
+    const begins = this.writeErrors.failed(error, folder);
+    if (begins) this.options.log.error({ code: begins.code, folder }, `${begins.message}; the channel keeps playing from memory`);
+  }
+
+  private writeSucceeded(): void {
+    const ended = this.writeErrors.succeeded();
+    if (ended) this.options.log.info({ since: ended.at, code: ended.code }, 'recovered: segments are written to disk again');
   }
 
   /** The channel's clock origin: with a segment's run start, its stream clock (language renditions time their cues by it). */
@@ -454,6 +498,16 @@ export class ChannelSession extends EventEmitter {
   }
 
   /** Cache hits and misses of this channel (status and health); undefined without a cache. */
+  /** The channel's overload step now (src/capacity): null when it airs as configured. */
+  get degraded() {
+    return this.options.degraded?.() ?? null;
+  }
+
+  /** The profile this run airs at (one preset lower than the channel's while degraded to `lower-quality`). */
+  get profile() {
+    return this.options.profile;
+  }
+
   get cacheSummary() {
     return this.options.cache?.summary();
   }
@@ -465,6 +519,8 @@ export class ChannelSession extends EventEmitter {
   /** Deletes the files of segments whose retention has passed. */
   private async deleteExpiredSegments(): Promise<void> {
     for (const segment of this.playlist.takeExpired(this.now())) {
+      this.segmentsInMemory.delete(segment.fileName);
+      this.memoryOnly.delete(segment.fileName);
       await unlink(this.segmentPath(segment.fileName)).catch(() => undefined);
     }
   }

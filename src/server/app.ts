@@ -4,6 +4,7 @@ import type { ChannelDirectory } from '../channels/channel-info.js';
 import type { ChannelTimelines } from '../channels/channel-timelines.js';
 import type { RetrovueConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
+import type { DataDisk } from '../disk/data-disk.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Catalog } from '../library/catalog.js';
 import type { LibraryScanJob } from '../library/scan-job.js';
@@ -68,6 +69,10 @@ export interface AppContext {
   logTail?: LogTail;
   /** The media cache's totals and fill queue (src/cache), for /api/health; absent when off. */
   mediaCache?: { summary(): Record<string, unknown> };
+  /** The data disk: free space, write errors, its warnings (src/disk); absent in tools that build the app without serve. */
+  disk?: DataDisk;
+  /** Server-wide warnings beyond the disk's (the cache fill paused…), for the monitor. */
+  serverWarnings?: () => string[];
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -106,6 +111,12 @@ export function buildApp(context: AppContext): FastifyInstance {
   // Fastify's own refusals (malformed JSON, a body too large, an unknown content type) and
   // anything thrown get the same shape as the routes' answers.
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    // A write the database could not make (SQLITE_FULL, SQLITE_IOERR: a full or failing data
+    // disk) is the disk's fault, not the request's: reported with the disk's errors, and 507.
+    if (context.disk && !error.statusCode && /^SQLITE_(FULL|IOERR)/.test(String((error as { code?: unknown }).code))) {
+      context.disk.report('database', context.config.data_dir, error);
+      return void sendError(reply, 507, 'insufficient_storage', `the database could not be written (${(error as { code?: string }).code}): the data disk in ${context.config.data_dir} is full or failing; nothing was changed`);
+    }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) context.log.error({ err: error }, 'request failed');
     void sendError(reply, status, codeForStatus(status), status >= 500 ? `internal error: ${error.message}` : error.message);
@@ -130,7 +141,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerCors(app);
   const { config, playout, timelines, alerts } = context;
   registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners });
-  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache });
+  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk });
   // What the guide and the timeline say of a programme's subtitles and language: the library's tracks under each channel's languages.
   const outputs = new ChannelOutputs(config, timelines);
   const languages = libraryLanguageLookup(context.db, (n) => outputs.languagesOf(n));
@@ -147,7 +158,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerLivetvRoutes(app, { config, liveTv: context.liveTv, directory: context.directory, log: context.log });
   registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
   registerLogoRoutes(app, timelines.store, config.data_dir);
-  registerMonitorRoutes(app, { playout, startedAtMs: context.startedAtMs, logTail: context.logTail });
+  registerMonitorRoutes(app, { playout, startedAtMs: context.startedAtMs, logTail: context.logTail, disk: context.disk, serverWarnings: context.serverWarnings });
   metrics.attach({
     // The health document as the API answers it (disk and capacity included where reported): one source for both.
     health: async () => (await app.inject({ method: 'GET', url: '/api/health' })).json(),

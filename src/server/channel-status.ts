@@ -1,6 +1,7 @@
 import type { Channel } from '../playout/channel.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import { CpuMeter, readProcessStats } from '../playout/process-stats.js';
+import type { WriteErrorSummary } from '../disk/write-errors.js';
 
 /** When each channel last had a viewer (the channel manager keeps it). */
 export type ChannelActivity = Pick<ChannelManager, 'lastActivity'>;
@@ -69,7 +70,24 @@ export function channelStatus(channel: Channel, activity: ChannelActivity) {
     ladder: renditions?.status() ?? null,
     viewers: { ts: session.fanout.viewerCount, lastActivity: lastActivity ? new Date(lastActivity).toISOString() : null },
     playlist: { mediaSequence: session.playlist.segments[0]?.sequence ?? null, segments: session.playlist.segments.length },
+    // Failed writes of the channel's segments and scratch files (a full or failing data disk; src/disk), every rung's together.
+    writeErrors: channelWriteErrors(channel),
   };
+}
+
+/** Write errors of every run of the channel (its own and its ladder's rungs): count, newest, and whether they fail now. */
+function channelWriteErrors(channel: Channel): WriteErrorSummary & { failing: boolean } {
+  let count = 0;
+  let last: WriteErrorSummary['last'] = null;
+  let failing = false;
+  for (const run of channel.runs) {
+    const summary = run.writeErrors.summary();
+    count += summary.count;
+    if (summary.last && (!last || summary.last.at > last.at)) last = summary.last;
+    // Writes fail now (cleared by the next segment written whole).
+    if (run.writeErrors.active) failing = true;
+  }
+  return { count, last, failing };
 }
 
 export type ChannelStatus = ReturnType<typeof channelStatus>;

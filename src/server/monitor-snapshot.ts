@@ -1,4 +1,5 @@
 import { freemem, loadavg, totalmem } from 'node:os';
+import type { DataDisk } from '../disk/data-disk.js';
 import type { LogTail } from '../logging/log-tail.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import { channelStatus, type ChannelStatus } from './channel-status.js';
@@ -17,6 +18,8 @@ export function channelWarnings(status: ChannelStatus): string[] {
   }
   if (restarts >= RESTART_WARNING) warnings.push(`encoder restarted ${restarts} times${lastError ? ` (last error: ${lastError})` : ''}`);
   if (status.slatesShown > 0) warnings.push(`${status.slatesShown} slate(s) shown for files that failed`);
+  // A full or failing data disk (src/disk): the channel plays from memory, but nothing reaches the disk.
+  if (status.writeErrors.failing && status.writeErrors.last) warnings.push(`segments cannot be written: ${status.writeErrors.last.message}`);
   return warnings;
 }
 
@@ -40,6 +43,10 @@ export interface MonitorSources {
   startedAtMs: number;
   /** Absent in tools that build the app without serve. */
   logTail?: Pick<LogTail, 'last'>;
+  /** The data disk's space and write errors, with its server-wide warnings (src/disk); absent in tools without serve. */
+  disk?: Pick<DataDisk, 'summary' | 'warnings'>;
+  /** More server-wide warnings (the media cache's fill paused below its floor…); absent in tools without serve. */
+  serverWarnings?: () => string[];
 }
 
 export class MonitorSnapshots {
@@ -52,6 +59,7 @@ export class MonitorSnapshots {
       const status = channelStatus(channel, this.context.playout);
       return { ...status, warnings: channelWarnings(status) };
     });
+    const disk = this.context.disk?.summary();
     return {
       at: new Date().toISOString(),
       server: {
@@ -60,6 +68,9 @@ export class MonitorSnapshots {
         systemMemory: { totalBytes: totalmem(), freeBytes: freemem() },
         loadAverage: loadavg(),
         uptimeSeconds: Math.round((Date.now() - this.context.startedAtMs) / 1000),
+        disk: disk ?? null,
+        // What an operator should look at server-wide, in words (empty when all is well).
+        warnings: [...(disk ? this.context.disk!.warnings(disk) : []), ...(this.context.serverWarnings?.() ?? [])],
       },
       channels,
       log: this.context.logTail?.last(logLines) ?? [],

@@ -130,6 +130,19 @@ export const nowSchema = z.looseObject({
   programme: z.looseObject({ title: z.string(), start: isoTime, end: isoTime }).nullable().optional(),
 });
 
+/** A write that failed on the data disk (src/disk/write-errors.ts). */
+const writeErrorSchema = z.looseObject({ code: z.string().describe('ENOSPC, EIO, EROFS, EDQUOT, SQLITE_FULL…'), message: z.string().describe('names the folder, and "disk full" when it is'), at: isoTime });
+/** The data disk (src/disk/data-disk.ts): /api/health's `disk`, the monitor's `server.disk`. */
+export const dataDiskSchema = z.looseObject({
+  dataDir: z.string(),
+  freeBytes: z.number().nullable(),
+  totalBytes: z.number().nullable(),
+  minFreeBytes: z.number().describe('cache.min_free_gb in bytes'),
+  low: z.boolean().describe('free space below cache.min_free_gb: the cache evicts and its fill pauses'),
+  full: z.boolean().describe('writes fail for lack of room (or under 32 MB free)'),
+  writeErrors: z.number().int().describe('write errors since start: segments, cache, database'),
+  lastWriteError: writeErrorSchema.extend({ where: z.string() }).nullable(),
+});
 export const channelStatusSchema = z.looseObject({
   number: z.number().int(),
   state: z.string().describe('idle, starting, live, restarting, ended'),
@@ -149,6 +162,10 @@ export const channelStatusSchema = z.looseObject({
     .nullable()
     .optional()
     .describe('the adaptive-bitrate rungs (streaming.ladder), each its own run in lockstep; null without a ladder'),
+  writeErrors: z
+    .looseObject({ count: z.number().int(), last: writeErrorSchema.nullable(), failing: z.boolean().describe('writes fail now; cleared by the next segment written whole') })
+    .optional()
+    .describe("failed writes of the channel's segments and scratch files (a full or failing data disk)"),
 });
 export const healthSchema = z.looseObject({
   status: z.literal('ok'),
@@ -156,6 +173,7 @@ export const healthSchema = z.looseObject({
   mode: z.string(),
   ffmpeg: z.looseObject({ version: z.string() }),
   channels: z.array(channelStatusSchema),
+  disk: dataDiskSchema.nullable().optional(),
 });
 
 // ---- library -------------------------------------------------------------------------
@@ -285,6 +303,8 @@ export const serverStatsSchema = z.looseObject({
   systemMemory: z.looseObject({ totalBytes: z.number(), freeBytes: z.number() }),
   loadAverage: z.array(z.number()),
   uptimeSeconds: z.number().describe('since the server started'),
+  disk: dataDiskSchema.nullable().optional(),
+  warnings: z.array(z.string()).optional().describe('server-wide warnings in words (data disk full or low, cache fill paused); empty when all is well'),
 });
 export const monitorSnapshotSchema = z.looseObject({
   at: isoTime,

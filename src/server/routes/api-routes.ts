@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { DataDiskSummary } from '../../disk/data-disk.js';
 import type { Toolchain } from '../../ffmpeg/toolchain.js';
 import type { ChannelManager } from '../../playout/channel-manager.js';
 import { channelStatus } from '../channel-status.js';
@@ -16,6 +17,8 @@ export interface HealthRoutesContext {
   startedAtMs: number;
   /** The media cache's totals and fill queue (src/cache); absent when off. */
   mediaCache?: { summary(): Record<string, unknown> };
+  /** The data disk's space and write errors (src/disk); absent in tools that build the app without serve. */
+  disk?: { summary(): DataDiskSummary };
 }
 
 /** `/api/health` and one channel's status. */
@@ -27,6 +30,7 @@ export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesCon
     ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
     cache: context.mediaCache?.summary() ?? null,
     channels: context.playout.all().map((channel) => channelStatus(channel, context.playout)),
+    disk: context.disk?.summary() ?? null,
   }));
 
   defineRoute(app, {
