@@ -21,6 +21,7 @@ import type { CaptionLanguage } from './caption-feed.js';
 import { ChannelRenditions, MAIN_VARIANT, type Rendition } from './channel-renditions.js';
 import { ChannelSession, type ChannelSessionOptions } from './channel-session.js';
 import { declaresLanguages, LanguageRenditions } from './language-renditions.js';
+import type { Degraded } from './render-plan.js';
 import { RunLockstep } from './run-lockstep.js';
 
 /** How every channel's runs are made: the same for all channels, read from the config once. */
@@ -71,6 +72,12 @@ export interface ChannelFactoryOptions {
   toolchain: Toolchain;
   settings: PlayoutSettings;
   log: Logger;
+  /**
+   * Each channel's overload step (src/capacity/overload-actuator.ts); absent: never degraded.
+   * Read for every slice (cards dropped, slate) and when a channel is made (`lower-quality`
+   * makes it one preset lower: the actuator remakes the channel when that step comes or goes).
+   */
+  degradation?: { stepOf(channelNumber: number): Degraded | null };
 }
 
 /** What a session needs besides its profile: the channel's own, or one rung of its ladder. */
@@ -98,7 +105,8 @@ export class ChannelFactory {
     const { timelines, outputs, settings } = this.options;
     const timeline = timelines.plays(channelNumber) ? timelines.timelineFor(channelNumber) : undefined;
     if (!timeline) return undefined;
-    const profile = outputs.profileOf(channelNumber);
+    const lower = this.options.degradation?.stepOf(channelNumber) === 'lower-quality' ? outputs.lowerProfileOf(channelNumber) : undefined;
+    const profile = lower ?? outputs.profileOf(channelNumber);
     const channelDir = path.join(settings.dataDir, 'channels', String(channelNumber));
     const log = this.options.log.child({ channel: channelNumber });
     const ladder = outputs.ladderOf(channelNumber);
@@ -258,6 +266,7 @@ export class ChannelFactory {
       ...(place.segmentUriPrefix ? { segmentUriPrefix: place.segmentUriPrefix } : {}),
       ...(place.captions?.length ? { captions: place.captions } : {}),
       ...(place.burnIn ? { burnIn: place.burnIn } : {}),
+      ...(this.options.degradation ? { degraded: () => this.options.degradation?.stepOf(channelNumber) ?? null } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
       graphics: (slice) =>
         planner.graphicsFor(this.graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),

@@ -30,6 +30,26 @@ export class ChannelOutputs {
     return this.withLanguages(channelNumber, resolveOutputProfile(this.config, this.timelines.qualityOf(channelNumber)));
   }
 
+  /**
+   * One preset below the channel's own (high → medium → low), what it airs at while overload
+   * degrades it to `lower-quality` (src/capacity); undefined when nothing is cheaper: already
+   * low, a ladder (its rungs must stay in lockstep), or `ffmpeg.resolution` pins every preset's size.
+   */
+  lowerProfileOf(channelNumber: number): OutputProfile | undefined {
+    const quality = this.qualityOf(channelNumber);
+    const lower = quality === 'high' ? 'medium' : quality === 'medium' ? 'low' : undefined;
+    if (!lower || this.ladderOf(channelNumber).length > 0) return undefined;
+    const profile = this.withLanguages(channelNumber, resolveOutputProfile(this.config, lower));
+    const own = this.profileOf(channelNumber);
+    // Only a smaller picture saves the renderers real work (a lower bitrate alone hardly does).
+    return profile.width * profile.height < own.width * own.height ? profile : undefined;
+  }
+
+  /** The channel's quality preset (its own, else `streaming.quality`). */
+  qualityOf(channelNumber: number): QualityName {
+    return this.timelines.qualityOf(channelNumber) ?? this.config.streaming.quality;
+  }
+
   /** The channel's ladder (empty: none): its `channels[].ladder`, else `streaming.ladder`; every rung carries the channel's audio slots. */
   ladderOf(channelNumber: number): LadderRung[] {
     return resolveLadder(this.config, channelNumber).map((rung) => ({ ...rung, profile: this.withLanguages(channelNumber, rung.profile) }));

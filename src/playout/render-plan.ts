@@ -33,14 +33,38 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  *    see (the bare copy, or the channel's static-bug variant outside any card's span).
  *  - INV-PLAN-4: a slice with subtitles to burn is never copied (the cache holds no picture with
  *    them): it is rendered live, and its `why` says so.
+ *  - INV-PLAN-5: under overload (`degraded`, src/capacity) a channel drops its cards (never its
+ *    always-on bug, never an emergency alert), and a slated channel airs a slate in place of its
+ *    files (an alert still breaks in).
  */
 export type RenderPlan =
   | { kind: 'copy'; slice: AiringSlice; entry: CacheEntry; keyframeIndex: number; why: string }
-  | { kind: 'render'; slice: AiringSlice; source: SourceFacts; drawGraphics: boolean; burnIn?: BurnIn; why: string }
+  | { kind: 'render'; slice: AiringSlice; source: SourceFacts; drawGraphics: boolean; cardsDropped?: boolean; burnIn?: BurnIn; why: string }
   | { kind: 'card'; slice: AiringSlice; alert: AiringAlert; why: string }
   | { kind: 'slate'; slice: AiringSlice; picture: SlatePicture; text?: string; reason?: string; why: string };
 
 export type PlanOrProbe = RenderPlan | { kind: 'probe'; slice: AiringSlice; why: string };
+
+/**
+ * A channel's step of the overload ladder (src/capacity/overload-controller.ts), deepest first
+ * in effect: `graphics` drops cards (full-screen cards, lower thirds, tickers; the always-on bug
+ * stays), `lower-quality` also runs the channel one preset lower (the factory picks the profile),
+ * `slate` airs a slate in place of its files. null: not degraded.
+ */
+export type Degraded = 'graphics' | 'lower-quality' | 'slate';
+
+/**
+ * A slice's graphics with the cards dropped: the always-on bug alone (its cache variant and its
+ * filter), or nothing when the channel has no always-on bug. Pure: the plan decides with it and
+ * the chain draws with it.
+ */
+export function bugOnly(graphics: SliceGraphics | undefined): SliceGraphics | undefined {
+  const bug = graphics?.staticBug;
+  if (!bug) return undefined;
+  // Without cards in the slice its whole filter is the bug's.
+  const filter = bug.filter ?? (graphics.liveSpans?.length ? undefined : graphics.filter);
+  return filter === undefined ? undefined : { filter, staticBug: bug };
+}
 
 /** The drawn slate (text on the channel's branding) or the plain one (black, no drawtext). */
 export type SlatePicture = 'drawn slate' | 'plain slate';
@@ -58,7 +82,7 @@ export interface AiringSlice {
  */
 export interface SliceGraphics {
   filter: string;
-  staticBug?: { key: string };
+  staticBug?: { key: string; filter?: string };
   /** Wall-clock spans that need the live renderer (cards); outside them the cached picture is right. */
   liveSpans?: ReadonlyArray<{ fromMs: number; toMs: number }>;
 }
@@ -92,6 +116,8 @@ export interface RenderFacts {
   subtitles?: BurnInFacts;
   /** The chain retries the airing without burned-in subtitles (its renderer failed at once with them). */
   withoutBurnIn?: boolean;
+  /** The channel's overload step (src/capacity), when it is degraded. */
+  degraded?: Degraded;
 }
 
 export function planRender(facts: RenderFacts): PlanOrProbe {
@@ -102,14 +128,19 @@ export function planRender(facts: RenderFacts): PlanOrProbe {
   }
   if (airing.kind === 'alert' && airing.alert) return { kind: 'card', slice, alert: airing.alert, why: `emergency alert ${airing.alert.id}` };
   if (!airsFile(airing)) return { kind: 'slate', slice, picture: 'drawn slate', text: 'Retrovue', why: 'the timeline airs a slate here' };
+  // Overload, last step: nobody watches this always-on channel, so its slot is a cheap slate.
+  if (facts.degraded === 'slate') return { kind: 'slate', slice, picture: 'drawn slate', text: 'Retrovue', why: 'overload: the channel is slated while nobody watches it' };
+  // Overload, first steps: cards are dropped, so only the always-on bug is drawn (and cached).
+  const cardsDropped = facts.degraded === 'graphics' || facts.degraded === 'lower-quality';
+  const cacheFacts = facts.cache && cardsDropped ? { ...facts.cache, graphics: bugOnly(facts.cache.graphics) } : facts.cache;
 
   const burnIn = facts.withoutBurnIn ? undefined : chooseBurnIn(slice, facts.subtitles);
   let live = slice;
   let whyLive = 'no media cache';
   // Burned-in subtitles are in no cached picture: the whole slice is rendered live.
   if (burnIn) whyLive = `subtitles are burned in (${describeBurnIn(burnIn)})`;
-  else if (facts.cache && !facts.withoutGraphics) {
-    const decision = fromCache(slice, facts.cache, facts.frameRate);
+  else if (cacheFacts && !facts.withoutGraphics) {
+    const decision = fromCache(slice, cacheFacts, facts.frameRate);
     if (decision.kind === 'copy') return decision;
     live = decision.slice;
     whyLive = decision.why;
@@ -118,7 +149,8 @@ export function planRender(facts: RenderFacts): PlanOrProbe {
 
   if (!facts.source) return { kind: 'probe', slice: live, why: 'the file is checked before it airs' };
   if (!facts.source.ok) return { kind: 'slate', slice: live, picture: 'drawn slate', reason: facts.source.reason, why: `the file cannot play (${facts.source.reason})` };
-  return { kind: 'render', slice: live, source: facts.source.facts, drawGraphics: !facts.withoutGraphics, ...(burnIn ? { burnIn } : {}), why: whyLive };
+  const dropped = cardsDropped && !facts.withoutGraphics;
+  return { kind: 'render', slice: live, source: facts.source.facts, drawGraphics: !facts.withoutGraphics, ...(dropped ? { cardsDropped: true } : {}), ...(burnIn ? { burnIn } : {}), why: dropped ? `${whyLive} (overload: cards dropped)` : whyLive };
 }
 
 /**
