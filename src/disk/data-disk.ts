@@ -104,12 +104,12 @@ export class DataDisk {
   summary(): DataDiskSummary {
     let count = this.serverErrors.summary().count;
     let last: DataDiskSummary['lastWriteError'] = this.withWhere(this.serverErrors.summary(), this.lastWhere);
-    let active = this.serverErrors.active;
+    const active = [this.serverErrors.active];
     for (const { channel, errors } of this.options.channelErrors()) {
       const s = errors.summary();
       count += s.count;
       if (s.last && (!last || s.last.at > last.at)) last = this.withWhere(s, `channel ${channel}`);
-      active ??= errors.active;
+      active.push(errors.active);
     }
     const free = this.space?.freeBytes ?? null;
     return {
@@ -118,8 +118,8 @@ export class DataDisk {
       totalBytes: this.space?.totalBytes ?? null,
       minFreeBytes: this.options.minFreeBytes,
       low: free !== null && free < this.options.minFreeBytes,
-      full: (active !== null && isDiskFull(active.code)) || (free !== null && free < FULL_BELOW_BYTES),
-      failing: active !== null && !isDiskFull(active.code) ? active.code : null,
+      full: active.some((a) => a !== null && isDiskFull(a.code)) || (free !== null && free < FULL_BELOW_BYTES),
+      failing: active.find((a) => a !== null && !isDiskFull(a.code))?.code ?? null,
       writeErrors: count,
       lastWriteError: last,
     };
