@@ -135,7 +135,8 @@ export class OverloadController {
       this.overloadedSinceMs ??= nowMs;
       // Each step gets its own time to help before the next one is taken.
       const lastStepMs = this.steps.at(-1)?.atMs ?? -Infinity;
-      if (nowMs - Math.max(this.overloadedSinceMs, lastStepMs) >= this.settings.overloadAfterMs) {
+      // (Not in the tick that released a slated channel: one change at a time, each one logged.)
+      if (!changed && nowMs - Math.max(this.overloadedSinceMs, lastStepMs) >= this.settings.overloadAfterMs) {
         const next = this.nextStep(sample);
         if (next) {
           this.steps.push(next);
@@ -147,7 +148,7 @@ export class OverloadController {
       if (this.comfortable(sample)) {
         this.comfortableSinceMs ??= nowMs;
         const lastStepMs = this.steps.at(-1)?.atMs ?? -Infinity;
-        if (this.steps.length > 0 && nowMs - Math.max(this.comfortableSinceMs, lastStepMs) >= this.settings.recoverAfterMs) {
+        if (!changed && this.steps.length > 0 && nowMs - Math.max(this.comfortableSinceMs, lastStepMs) >= this.settings.recoverAfterMs) {
           const undone = this.steps.pop()!;
           // The next undo waits its own comfortable stretch.
           this.comfortableSinceMs = nowMs;
