@@ -43,7 +43,8 @@ import { renderGraphicsPreview } from '../graphics/preview.js';
 import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { registerLibraryFolderRoutes } from '../server/routes/library-folder-routes.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
-import { defaultDemoDir, generateDemoWithProgress } from './demo-media-command.js';
+import { defaultDemoDir } from './demo-media-command.js';
+import { DemoPreparation } from '../demo/demo-preparation.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import type { AlertSource } from '../alerts/alert-timeline.js';
@@ -54,19 +55,27 @@ class StartupError extends Error {}
 
 /**
  * The media folders to scan: the config file's and those added from the control room; with
- * none at all, the demo library (generated on first run), entered as an added folder so the
- * control room lists it and the user can replace it with their own.
+ * none at all, the demo library, entered as an added folder so the control room lists it and
+ * the user can replace it with their own. `demoToPrepare` is set when the demo library is not
+ * complete yet: serve listens first and prepares it in the background (src/demo/demo-preparation.ts).
  */
-async function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, folders: LibraryFolders): Promise<LibraryLayout> {
+function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undefined, log: Logger, folders: LibraryFolders): { layout: LibraryLayout; demoToPrepare?: string } {
   const layout = libraryLayout(config, configFile, folders.rules());
-  if (layout.roots.length > 0) return layout;
+  if (layout.roots.length > 0) return { layout };
   const demoDir = defaultDemoDir(config.data_dir);
-  if (!demoLibraryIsPresent(demoDir)) {
-    log.info('no media folders configured: generating the demo library (first run only)');
-    await generateDemoWithProgress(toolchain.ffmpegPath, demoDir, (line) => process.stdout.write(line));
+  const complete = demoLibraryIsPresent(demoDir);
+  if (!complete) {
+    log.info('no media folders configured: the demo library is made in the background (first run only)');
+    // Scanned at start like any folder: after a restart mid-render, the files already made.
+    mkdirSync(demoDir, { recursive: true });
   }
   folders.add({ path: demoDir }, []);
-  return libraryLayout(config, configFile, folders.rules());
+  return { layout: libraryLayout(config, configFile, folders.rules()), ...(complete ? {} : { demoToPrepare: demoDir }) };
+}
+
+/** The demo library's render profile: `tiny` (RETROVUE_DEMO_SIZE=tiny) only for tests and benches of the first run. */
+function demoSize(): 'full' | 'tiny' {
+  return process.env.RETROVUE_DEMO_SIZE === 'tiny' ? 'tiny' : 'full';
 }
 
 /** One scan of the server's library folders; with no progress callback, a progress bar on the terminal. */
@@ -93,8 +102,8 @@ function libraryScanner(config: RetrovueConfig, currentLayout: () => LibraryLayo
 }
 
 /** Scans the library folders into the database at start; returns the catalog and the scan, for rescans. */
-async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database, folders: LibraryFolders): Promise<{ catalog: Catalog; scan: LibraryScan }> {
-  const layout = await resolveLibraryLayout(config, configFile, toolchain, log, folders);
+async function loadLibrary(config: RetrovueConfig, configFile: string | undefined, toolchain: Toolchain, log: Logger, db: Database, folders: LibraryFolders): Promise<{ catalog: Catalog; scan: LibraryScan; demoToPrepare?: string }> {
+  const { layout, demoToPrepare } = resolveLibraryLayout(config, configFile, log, folders);
   const scan = libraryScanner(config, () => libraryLayout(config, configFile, folders.rules()), toolchain, log, db);
   let summary;
   try {
@@ -104,6 +113,8 @@ async function loadLibrary(config: RetrovueConfig, configFile: string | undefine
     throw error;
   }
   const catalog = createSqliteCatalog(db);
+  // The demo library being made is empty at first: its channels wait for their sign-on files.
+  if (demoToPrepare) return { catalog, scan, demoToPrepare };
   if (catalog.playable().length === 0) {
     throw new StartupError(
       `no playable video in ${layout.roots.join(', ')}` + (summary.unplayable ? ` (${summary.unplayable} file(s) unplayable)` : ''),
@@ -217,10 +228,12 @@ function isDemoStation(config: RetrovueConfig, flags: ServeFlags): boolean {
 }
 
 /** The stored channels' compiled timelines (made on first use; played in schedule mode). */
-function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog, channelStore: ChannelStore): SchedulingService {
+function buildScheduling(config: RetrovueConfig, db: Database, catalog: Catalog, channelStore: ChannelStore, onAir: () => boolean): SchedulingService {
   return new SchedulingService({
     db,
-    channel: (channelNumber) => channelStore.get(channelNumber),
+    // While the first run's demo library has no sign-on files yet, no channel has a timeline:
+    // nothing is compiled (and stored) from an empty library, and the channels answer 503.
+    channel: (channelNumber) => (onAir() ? channelStore.get(channelNumber) : undefined),
     catalog: () => catalog.playable(),
     // The same spans the API's time window is checked against (schedule-routes.ts).
     ...timelineSpans(config.guide),
@@ -266,6 +279,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let planner: GraphicsPlanner;
   let outputs: ChannelOutputs;
   let fillQueue: FillQueue | undefined;
+  let preparation: DemoPreparation | undefined;
   let disk: DataDisk;
   let cacheFloor: CacheSpaceFloor | undefined;
   try {
@@ -296,7 +310,27 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     });
     graphics = new GraphicsStore(db, config.graphics);
     channelStore = buildChannelStore(config, db, graphics, demoStation, log);
-    const scheduling = buildScheduling(config, db, catalog, channelStore);
+    if (library.demoToPrepare) {
+      const demoDir = library.demoToPrepare;
+      preparation = new DemoPreparation({
+        ffmpegPath: toolchain.ffmpegPath,
+        outputDir: demoDir,
+        size: demoSize(),
+        log: log.child({ component: 'demo' }),
+        scan: async () => void (await library.scan(() => {})),
+        signedOn: async () => {
+          for (const n of timelines.channelNumbers()) manager.channel(n);
+          await manager.startAlwaysOn();
+        },
+        // A new programme airs from each channel's next unit boundary on (as after a schedule
+        // edit): what is on the air, and what is published before that boundary, never changes.
+        libraryGrew: () => {
+          for (const n of timelines.channelNumbers()) scheduling.timeline(n)?.reschedule();
+        },
+      });
+    }
+    const stationPreparation = preparation;
+    const scheduling = buildScheduling(config, db, catalog, channelStore, () => stationPreparation?.status().channelsOnAir ?? true);
     graphics.seed(config.channels);
     alerts = new AlertService({
       store: new AlertStore(db),
@@ -369,6 +403,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null, ...(floorForHealth ? { floor: { minFreeBytes: config.cache.min_free_gb * 1e9, paused: floorForHealth.paused, evicted: floorForHealth.evicted } } : {}) }) } } : {}),
       disk,
       serverWarnings: () => (floorForHealth?.paused ? [floorForHealth.paused] : []),
+      ...(preparation ? { station: () => ({ ...preparation!.status() }) } : {}),
     });
   } catch (error) {
     // e.g. a damaged tuner identity file: say which and how to fix it, rather than crash.
@@ -452,5 +487,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   disk.start();
   cacheFloor?.start();
   fillQueue?.start();
+  // The first run's demo library, made while the server answers (src/demo/demo-preparation.ts).
+  void preparation?.run();
   return stopped;
 }

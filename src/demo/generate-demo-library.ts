@@ -8,7 +8,7 @@
  * beep once per second in the audio. Episodes and movies carry three chapters in the container.
  */
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,10 +34,38 @@ export interface DemoLibraryOptions {
   /** Seconds of video rendered so far over all files, and the library's total (called often). */
   onRendered?: (doneSeconds: number, totalSeconds: number) => void;
   concurrency?: number;
+  /**
+   * Keep the files a stopped run already completed (serve's first run, after a restart). Without
+   * it every file is rendered again (`retrovue demo-media --force`).
+   */
+  resume?: boolean;
+  /**
+   * Called as each file is complete in its place, awaited before the next file of its lane starts
+   * (serve scans it into the library there). `stage` says which part of the library it belongs to.
+   */
+  onFileReady?: (file: DemoFile, stage: DemoStage) => Promise<void> | void;
+  /** Called once every file of the sign-on stage is in place (also when they all were already). */
+  onSignOnReady?: () => Promise<void> | void;
+  /** Render the programmes at the lowest CPU priority with one thread per file, so live channels come first. */
+  lowPriorityProgrammes?: boolean;
 }
+
+/**
+ * The library is rendered in two stages. `sign-on`: the commercials and the station ID, about two
+ * minutes of video that render in seconds, enough for every demo channel to go on the air with a
+ * station break. `programmes`: the shows and movies, first episodes and the first movie first
+ * (what the schedule airs first), rendered in the background while the channels already play.
+ */
+export type DemoStage = 'sign-on' | 'programmes';
 
 /** Written last, so its presence means every file listed in it was completed. */
 const MARKER_FILE = '.retrovue-demo-complete';
+/**
+ * Written first, with the version and size being rendered: a later run that finds it (and no
+ * complete marker) keeps the files already in place, which are complete by construction (each is
+ * rendered to a hidden partial name and renamed). Without it, files of another version could be kept.
+ */
+const IN_PROGRESS_FILE = '.retrovue-demo-in-progress';
 /** Bump when the catalog or the rendering changes, so an old library is regenerated. */
 const LIBRARY_VERSION = 2;
 
@@ -524,9 +552,9 @@ const STDERR_TAIL_CHARS = 4000;
  * Runs ffmpeg; rejects with the tail of its stderr when it fails, which is where the reason is.
  * `onTime` gets the output's running time in seconds from ffmpeg's `-progress` reports.
  */
-function runFfmpeg(ffmpegPath: string, args: string[], onTime?: (seconds: number) => void): Promise<void> {
+function runFfmpeg(ffmpegPath: string, args: string[], onTime?: (seconds: number) => void, background = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnFfmpeg(ffmpegPath, ['-nostats', '-progress', 'pipe:1', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnFfmpeg(ffmpegPath, ['-nostats', '-progress', 'pipe:1', ...args], { stdio: ['ignore', 'pipe', 'pipe'], background });
     let progress = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
@@ -553,7 +581,7 @@ function runFfmpeg(ffmpegPath: string, args: string[], onTime?: (seconds: number
 }
 
 /** Renders one job to a partial file, then renames it into place, so a half-written file never looks complete. */
-async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: string, scratchDir: string, jobIndex: number, onTime?: (seconds: number) => void): Promise<void> {
+async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: string, scratchDir: string, jobIndex: number, onTime?: (seconds: number) => void, background = false): Promise<void> {
   const finalPath = job.file.path;
   const tempPath = partialPath(finalPath);
   await mkdir(path.dirname(finalPath), { recursive: true });
@@ -563,7 +591,14 @@ async function renderFile(job: RenderJob, profile: RenderProfile, ffmpegPath: st
     await writeFile(metadataFile, chaptersFfmetadata(job.file.chapters, job.file.durationSeconds), 'utf8');
   }
   try {
-    await runFfmpeg(ffmpegPath, ffmpegArgs(job, profile, metadataFile, tempPath), onTime);
+    // In the background one thread per file: two lanes then use at most the two cores a small
+    // machine has, at nice 19, and a live channel's renderer always gets its share first.
+    const args = ffmpegArgs(job, profile, metadataFile, tempPath);
+    if (background) {
+      args.splice(args.indexOf('-c:v'), 0, '-threads', '1');
+      args.unshift('-filter_complex_threads', '1');
+    }
+    await runFfmpeg(ffmpegPath, args, onTime, background);
     await rename(tempPath, finalPath);
   } catch (error) {
     await rm(tempPath, { force: true });
@@ -604,8 +639,37 @@ interface Marker {
 }
 
 /**
- * Generates the demo library into `outputDir` (overwriting earlier demo files) and returns its
- * files in catalog order: episodes by show, movies, commercials, then the station ID.
+ * The order files are rendered in. Sign-on first (commercials, the station ID: short, so every
+ * channel has its breaks within seconds); then what the demo station airs first: each show's
+ * first episode and the first movie by title (the pools' order, src/schedule/pools.ts); then
+ * the rest, longest first so the two lanes end together.
+ */
+function renderOrder(jobs: RenderJob[]): Array<{ job: RenderJob; index: number; stage: DemoStage }> {
+  const all = jobs.map((job, index) => ({ job, index }));
+  const isSignOn = (job: RenderJob) => job.file.kind === 'commercial' || job.file.kind === 'station_id';
+  const firstMovie = jobs.filter((job) => job.file.kind === 'movie').sort((a, b) => a.file.title.localeCompare(b.file.title))[0];
+  const airsFirst = (job: RenderJob) => job.file.episode === 1 || job.file === firstMovie?.file;
+  const byLength = (a: { job: RenderJob }, b: { job: RenderJob }) => b.job.file.durationSeconds - a.job.file.durationSeconds;
+  const signOn = all.filter(({ job }) => isSignOn(job)).sort(byLength);
+  const first = all.filter(({ job }) => !isSignOn(job) && airsFirst(job)).sort(byLength);
+  const rest = all.filter(({ job }) => !isSignOn(job) && !airsFirst(job)).sort(byLength);
+  return [...signOn.map((x) => ({ ...x, stage: 'sign-on' as const })), ...[...first, ...rest].map((x) => ({ ...x, stage: 'programmes' as const }))];
+}
+
+/** The in-progress marker says a stopped run of this same version and size left these files: keep them. */
+function canResume(outputDir: string, profile: RenderProfile): boolean {
+  try {
+    const marker = JSON.parse(readFileSync(path.join(outputDir, IN_PROGRESS_FILE), 'utf8')) as Partial<Marker>;
+    return marker.version === LIBRARY_VERSION && marker.size === profile.size;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Generates the demo library into `outputDir` and returns its files in catalog order: episodes
+ * by show, movies, commercials, then the station ID. Without `resume` every file is rendered
+ * again; with it, the files a stopped run of the same version completed are kept.
  */
 export async function generateDemoLibrary(options: DemoLibraryOptions): Promise<DemoFile[]> {
   const profile = PROFILES[options.size ?? 'full'];
@@ -613,28 +677,41 @@ export async function generateDemoLibrary(options: DemoLibraryOptions): Promise<
   const concurrency = options.concurrency ?? 2;
   const jobs = planLibrary(outputDir, profile);
   const markerPath = path.join(outputDir, MARKER_FILE);
+  const inProgressPath = path.join(outputDir, IN_PROGRESS_FILE);
 
   await mkdir(outputDir, { recursive: true });
+  const resuming = options.resume === true && !existsSync(markerPath) && canResume(outputDir, profile);
   // The library is incomplete from the moment the first file is overwritten.
   await rm(markerPath, { force: true });
+  await writeFile(inProgressPath, `${JSON.stringify({ version: LIBRARY_VERSION, size: profile.size })}\n`, 'utf8');
   const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'retrovue-demo-'));
   const started = Date.now();
   let completed = 0;
   try {
-    // Longest first, so the last file to finish is a short one and both lanes end together.
-    const order = jobs.map((job, index) => ({ job, index })).sort((a, b) => b.job.file.durationSeconds - a.job.file.durationSeconds);
+    const order = renderOrder(jobs);
     const totalSeconds = jobs.reduce((sum, job) => sum + job.file.durationSeconds, 0);
     const doneByJob = new Map<number, number>();
     const rendered = (index: number, seconds: number) => {
       doneByJob.set(index, Math.min(seconds, jobs[index]!.file.durationSeconds));
       options.onRendered?.([...doneByJob.values()].reduce((a, b) => a + b, 0), totalSeconds);
     };
-    await runPool(order, concurrency, async ({ job, index }) => {
-      await renderFile(job, profile, options.ffmpegPath, scratchDir, index, (seconds) => rendered(index, seconds));
+    const finished = async ({ job, index, stage }: (typeof order)[number]) => {
       rendered(index, job.file.durationSeconds);
       completed += 1;
       options.onProgress?.({ index: completed, total: jobs.length, file: job.file, elapsedMs: Date.now() - started });
-    });
+      await options.onFileReady?.(job.file, stage);
+    };
+    const render = async (entry: (typeof order)[number]) => {
+      const { job, index, stage } = entry;
+      if (resuming && existsSync(job.file.path)) return finished(entry);
+      const background = stage === 'programmes' && options.lowPriorityProgrammes === true;
+      await renderFile(job, profile, options.ffmpegPath, scratchDir, index, (seconds) => rendered(index, seconds), background);
+      await finished(entry);
+    };
+    // The stages one after the other: every channel's breaks exist before any programme renders.
+    await runPool(order.filter((entry) => entry.stage === 'sign-on'), concurrency, render);
+    await options.onSignOnReady?.();
+    await runPool(order.filter((entry) => entry.stage === 'programmes'), concurrency, render);
   } finally {
     await rm(scratchDir, { recursive: true, force: true });
   }
@@ -644,7 +721,9 @@ export async function generateDemoLibrary(options: DemoLibraryOptions): Promise<
     size: profile.size,
     files: jobs.map((job) => path.relative(outputDir, job.file.path)),
   };
+  // The complete marker stays last; the in-progress one goes after it.
   await writeFile(markerPath, `${JSON.stringify(marker, null, 2)}\n`, 'utf8');
+  rmSync(inProgressPath, { force: true });
   return jobs.map((job) => job.file);
 }
 

@@ -23,6 +23,7 @@ import { codeForStatus, sendError } from './errors.js';
 import { ApiOperationRegistry } from './openapi/route-table.js';
 import { registerAlertRoutes } from './routes/alert-routes.js';
 import { registerApiRoutes } from './routes/api-routes.js';
+import type { StationStatusAnswer } from './openapi/api-schemas.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDocsRoutes } from './routes/docs-routes.js';
 import { registerLogoRoutes } from './routes/logo-routes.js';
@@ -73,6 +74,8 @@ export interface AppContext {
   disk?: DataDisk;
   /** Server-wide warnings beyond the disk's (the cache fill paused…), for the monitor. */
   serverWarnings?: () => string[];
+  /** The first run's demo station coming up (src/demo/demo-preparation.ts): /api/health says how far, channels answer 503 until they are on the air. */
+  station?: () => StationStatusAnswer;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -140,8 +143,10 @@ export function buildApp(context: AppContext): FastifyInstance {
   });
   registerCors(app);
   const { config, playout, timelines, alerts } = context;
-  registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners });
-  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk });
+  const station = context.station;
+  const notOnAirYet = station ? () => { const now = station(); return now.channelsOnAir ? undefined : now.message; } : undefined;
+  registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners, ...(notOnAirYet ? { notOnAirYet } : {}) });
+  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk, ...(station ? { station } : {}) });
   // What the guide and the timeline say of a programme's subtitles and language: the library's tracks under each channel's languages.
   const outputs = new ChannelOutputs(config, timelines);
   const languages = libraryLanguageLookup(context.db, (n) => outputs.languagesOf(n));

@@ -167,8 +167,18 @@ export const channelStatusSchema = z.looseObject({
     .optional()
     .describe("failed writes of the channel's segments and scratch files (a full or failing data disk)"),
 });
+/** The first run's station coming up (src/demo/demo-preparation.ts); null once there is nothing to prepare. */
+export const stationSchema = z.looseObject({
+  state: z.enum(['preparing', 'ready', 'failed']),
+  progress: z.number().min(0).max(1).describe('share of the demo library rendered'),
+  channelsOnAir: z.boolean().describe('whether the channels are on the air yet (they answer 503 with Retry-After until then)'),
+  message: z.string(),
+});
+export type StationStatusAnswer = z.infer<typeof stationSchema>;
+
 export const healthSchema = z.looseObject({
   status: z.literal('ok'),
+  station: stationSchema.nullable().optional(),
   uptimeSeconds: z.number(),
   mode: z.string(),
   ffmpeg: z.looseObject({ version: z.string() }),

@@ -4,7 +4,7 @@ import type { Toolchain } from '../../ffmpeg/toolchain.js';
 import type { ChannelManager } from '../../playout/channel-manager.js';
 import { channelStatus } from '../channel-status.js';
 import { sendError } from '../errors.js';
-import { channelParams, channelStatusSchema, healthSchema } from '../openapi/api-schemas.js';
+import { channelParams, channelStatusSchema, healthSchema, type StationStatusAnswer } from '../openapi/api-schemas.js';
 import { defineRoute } from '../openapi/route-table.js';
 import { pathNumber } from './path-number.js';
 
@@ -19,18 +19,25 @@ export interface HealthRoutesContext {
   mediaCache?: { summary(): Record<string, unknown> };
   /** The data disk's space and write errors (src/disk); absent in tools that build the app without serve. */
   disk?: { summary(): DataDiskSummary };
+  /** The overload ladder (src/capacity): `overload` in the health document; absent in tools without serve. */
+  overload?: () => unknown;
+  /** The first run's demo station coming up (src/demo/demo-preparation.ts); absent when there is none to prepare. */
+  station?: () => StationStatusAnswer;
 }
 
 /** `/api/health` and one channel's status. */
 export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesContext): void {
   defineRoute(app, { method: 'get', path: '/api/health', operationId: 'health', tag: 'Monitor', summary: "ffmpeg, uptime and every channel's status", responses: { 200: { description: 'health', schema: healthSchema } } }, async () => ({
     status: 'ok' as const,
+    station: context.station?.() ?? null,
     uptimeSeconds: Math.round((Date.now() - context.startedAtMs) / 1000),
     mode: context.mode,
     ffmpeg: { version: context.toolchain.version, path: context.toolchain.ffmpegPath, hwaccels: context.toolchain.hwaccels },
     cache: context.mediaCache?.summary() ?? null,
     channels: context.playout.all().map((channel) => channelStatus(channel, context.playout)),
     disk: context.disk?.summary() ?? null,
+    // Overload (src/capacity): { level, since, steps, reasons }; level 0 when all airs as configured.
+    overload: context.overload?.() ?? null,
   }));
 
   defineRoute(app, {

@@ -17,6 +17,8 @@ export interface StreamRoutesContext {
   segmentDurationSeconds: number;
   /** A .ts viewer holds one of these (hdhr.tuner_count). */
   tuners: TunerPool;
+  /** While the first run's demo station is coming up: why its channels are not on the air yet (else undefined). */
+  notOnAirYet?: () => string | undefined;
 }
 
 export const HLS_PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
@@ -37,6 +39,9 @@ const SEGMENT_FILE = /^r\d+-\d+\.ts$/;
 const VARIANT_FILE = /^([a-z]+)\.m3u8$/;
 
 function unknownChannel(reply: FastifyReply, what: string, context: StreamRoutesContext): FastifyReply {
+  // A demo channel before its sign-on files exist is not unknown: it is coming, say when to ask again.
+  const preparing = context.notOnAirYet?.();
+  if (preparing) return reply.code(503).header('retry-after', '5').send({ error: 'station_preparing', message: preparing });
   const known = context.playout.all().map((channel) => channel.number);
   return reply.code(404).send({ error: 'unknown_channel', message: `no channel ${what}; channels are ${known.join(', ')}` });
 }
@@ -205,6 +210,7 @@ export function registerChannelRoutes(app: FastifyInstance, context: StreamRoute
   // Probes (Plex, Jellyfin) ask HEAD first; answer without starting an encoder.
   app.head<{ Params: { file: string } }>('/channel/:file', async (request, reply) => {
     const match = CHANNEL_FILE.exec(request.params.file);
+    if (match && context.notOnAirYet?.()) return reply.code(503).header('retry-after', '5').send();
     if (!match || !context.playout.channel(Number(match[1]))) return reply.code(404).send();
     return reply.header('content-type', match[2] === 'm3u8' ? HLS_PLAYLIST_TYPE : TUNER_STREAM_TYPE).send();
   });
