@@ -88,6 +88,15 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
         checked++;
         continue;
       }
+      if (content['text/plain']) {
+        // /metrics: Prometheus text, one `# HELP` and `# TYPE` per family.
+        const metrics = await fetch(url(concrete));
+        expect(metrics.status, concrete).toBe(200);
+        expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+        expect(await metrics.text()).toMatch(/^# TYPE retrovue_channel_state gauge$/m);
+        checked++;
+        continue;
+      }
       if (content['image/jpeg']) {
         // A thumbnail: its one required parameter is the instant.
         const picture = await fetch(url(`${concrete}?at=1000`));
