@@ -6,12 +6,14 @@ import type { ApiAlert as AlertView, ApiAlertList } from '../server/openapi/api-
 
 /**
  * `retrovue alert`: talks to the running server (it is the server that breaks into the
- * channels). The address comes from --server, else RETROVUE_SERVER, else the config's
- * streaming.host/port (the same file and flags as `serve`).
+ * channels). The address comes from --server, else --host/--port (the flags `serve` was started
+ * with), else RETROVUE_SERVER, else the config's streaming.host/port (the same file as `serve`).
  */
 export interface AlertFlags {
   config?: string;
   server?: string;
+  host?: string;
+  port?: string;
   token?: string;
   data?: string;
   type?: string;
@@ -25,10 +27,16 @@ export interface AlertFlags {
 
 class AlertCommandError extends Error {}
 
+/** The config as `serve` would load it from the same --config, --host, --port and --data. */
+const configOf = (flags: AlertFlags): RetrovueConfig => loadConfig({ config: flags.config, host: flags.host, port: flags.port, data: flags.data });
+
 function serverUrl(flags: AlertFlags): string {
-  const explicit = flags.server ?? process.env.RETROVUE_SERVER;
+  const byFlags = flags.host !== undefined || flags.port !== undefined;
+  if (flags.server && byFlags) throw new AlertCommandError('give the server either as --server URL or as --host/--port, not both');
+  // A flag typed now beats an environment variable set long ago.
+  const explicit = flags.server ?? (byFlags ? undefined : process.env.RETROVUE_SERVER);
   if (explicit) return explicit.replace(/\/+$/, '');
-  const config = loadConfig({ config: flags.config });
+  const config = configOf(flags);
   // A server listening on every address is reached on loopback (which alerts require anyway).
   const host = ['0.0.0.0', '::', ''].includes(config.streaming.host) ? '127.0.0.1' : config.streaming.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.streaming.port}`;
@@ -78,7 +86,7 @@ function credentialFor(flags: AlertFlags, base: string): Credential {
   let config: RetrovueConfig;
   let token: string | undefined;
   try {
-    config = loadConfig({ config: flags.config, data: flags.data });
+    config = configOf(flags);
     token = readAdminToken(config.data_dir);
   } catch {
     return {};
@@ -87,7 +95,7 @@ function credentialFor(flags: AlertFlags, base: string): Credential {
   const { own, described } = ownServer(base, config);
   if (own) return { token };
   return {
-    withheld: `the admin token in ${adminTokenPath(config.data_dir)} was not sent: it goes only to its own server (${described}), and ${base} is not that; give --token or RETROVUE_TOKEN to send a token there`,
+    withheld: `the admin token in ${adminTokenPath(config.data_dir)} was not sent: it goes only to its own server (${described}), and ${base} is not that`,
   };
 }
 
@@ -106,16 +114,21 @@ async function call(base: string, method: string, path: string, body?: unknown, 
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new AlertCommandError(`no Retrovue server answers at ${base} (${cause}); start it with \`retrovue serve\`, or give --server URL / RETROVUE_SERVER`);
+    throw new AlertCommandError(`no Retrovue server answers at ${base} (${cause}); start it with \`retrovue serve\`, or say where it runs: --port/--host as given to \`serve\`, --server URL or RETROVUE_SERVER`);
   }
   if (response.status >= 300 && response.status < 400) {
     throw new AlertCommandError(`${base} answered with a redirect (${response.status}) to ${response.headers.get('location') ?? 'nowhere'}; give the server's own address with --server`);
   }
   const payload = (await response.json().catch(() => ({}))) as { message?: string };
   if (!response.ok) {
-    let hint = '';
-    if (response.status === 401) hint = credential.withheld ? ` (${credential.withheld})` : ' (give --token or RETROVUE_TOKEN: `retrovue token` on the server prints it)';
-    throw new AlertCommandError(`the server refused (${response.status}): ${payload.message ?? response.statusText}${hint}`);
+    const said = payload.message ?? response.statusText;
+    if (response.status === 401 && !credential.token) {
+      // Refused for want of a token: say which server wants one and how to give it.
+      const why = credential.withheld ?? 'no token was given, and none is in the data folder';
+      throw new AlertCommandError(`the server at ${base} needs a token: pass --token or set RETROVUE_TOKEN (\`retrovue token\` on that server prints it). It said: ${said}; ${why}`);
+    }
+    const hint = response.status === 401 ? ' (the token sent was refused: `retrovue token` on the server prints its current one)' : '';
+    throw new AlertCommandError(`the server refused (${response.status}): ${said}${hint}`);
   }
   return payload;
 }

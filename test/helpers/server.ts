@@ -22,6 +22,20 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `retrovue-${prefix}-`));
 }
 
+/**
+ * Where and with what environment a test runs the CLI. Never the checkout: its `./data` (left by
+ * `scripts/quickstart.sh`, with that station's admin token) and a `RETROVUE_TOKEN` or
+ * `RETROVUE_SERVER` in the shell that runs the tests are the user's, not the test's (issue 23:
+ * `bash .ci/run` after the quickstart failed). A relative path a test gives resolves in the
+ * fresh folder; a test that means to set one of those variables passes it in `env`.
+ */
+export function cliProcessOptions(env: Record<string, string> = {}): { cwd: string; env: NodeJS.ProcessEnv } {
+  const inherited = { ...process.env };
+  delete inherited.RETROVUE_TOKEN;
+  delete inherited.RETROVUE_SERVER;
+  return { cwd: tempDir('cwd'), env: { ...inherited, ...env } };
+}
+
 /** Quick settings for tests: tiny output, 2 s segments, short playlists. */
 export function testConfig(overrides: { media: string[]; dataDir: string; streaming?: Record<string, unknown>; ffmpeg?: Record<string, unknown> }) {
   return {
@@ -50,7 +64,7 @@ export async function startServer(config: ReturnType<typeof testConfig>, extraAr
   writeFileSync(configPath, JSON.stringify(config));
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RETROVUE_LOG_FORMAT: 'json' },
+    ...cliProcessOptions({ RETROVUE_LOG_FORMAT: 'json' }),
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -84,10 +98,19 @@ export async function startServer(config: ReturnType<typeof testConfig>, extraAr
   };
 }
 
-/** Runs the CLI to completion (for commands that must fail fast). */
-export function runCli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI to completion (for commands that must fail fast), in a fresh folder (see
+ * cliProcessOptions); `options.cwd` runs it in a folder the test prepared, `options.env` adds
+ * variables.
+ */
+export function runCli(
+  args: string[],
+  timeoutMs = 30_000,
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const defaults = cliProcessOptions(options.env);
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: defaults.env, cwd: options.cwd ?? defaults.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,14 +158,21 @@ describe('emergency alerts break into programming (real server, real ffmpeg)', (
   });
 
   it('sends, lists and cancels from the command line, and says so clearly when no server answers', async () => {
-    const sent = await runCli(['alert', 'Boil water notice', '--type', 'custom', '--priority', '4', '--channels', '2', '--duration', '30', '--server', server.baseUrl]);
-    expect(sent.code).toBe(0);
+    // Run where another station's ./data/admin-token lies (the checkout after scripts/quickstart.sh,
+    // issue 23): that token is not this server's and must not be sent to it.
+    const checkout = tempDir('alerts-cwd');
+    mkdirSync(path.join(checkout, 'data'));
+    writeFileSync(path.join(checkout, 'data', 'admin-token'), 'another-stations-token\n');
+    const sent = await runCli(['alert', 'Boil water notice', '--type', 'custom', '--priority', '4', '--channels', '2', '--duration', '30', '--server', server.baseUrl], 30_000, { cwd: checkout });
+    expect(sent.code, sent.stderr).toBe(0);
     const id = /Alert #(\d+) sent to channel 2/.exec(sent.stdout)?.[1];
     expect(id, sent.stdout + sent.stderr).toBeDefined();
-    const listed = await runCli(['alert', '--list', '--server', server.baseUrl]);
+    // The flags `serve` took find it too (issue 23: --port was an unknown option).
+    const listed = await runCli(['alert', '--list', '--port', String(server.port)]);
     expect(listed.stdout).toMatch(new RegExp(`On the air:\\n  #${id} \\[custom, priority 4\\] on the air on channel 2`));
-    const cancelled = await runCli(['alert', '--cancel', id!, '--server', server.baseUrl]);
-    expect(cancelled.stdout).toContain(`Alert #${id} ended`);
+    // Its own data folder's token goes to its own server (loopback on that port), which takes it.
+    const cancelled = await runCli(['alert', '--cancel', id!, '--host', '127.0.0.1', '--port', String(server.port), '--data', server.dataDir], 30_000, { cwd: checkout });
+    expect(cancelled.stdout, cancelled.stderr).toContain(`Alert #${id} ended`);
     const nobody = await runCli(['alert', 'x', '--priority', '1', '--channels', '1', '--duration', '5', '--server', 'http://127.0.0.1:9']);
     expect(nobody.code).toBe(2);
     expect(nobody.stderr).toMatch(/no Retrovue server answers at http:\/\/127\.0\.0\.1:9/);

@@ -22,16 +22,17 @@ describe('retrovue alert sends the data folder\'s token only to its own server (
   let dataDir: string;
   let token: string;
   const received: IncomingHttpHeaders[] = [];
-  const send = (server: string, config: object, extra: string[] = []) => {
+  const configFile = (config: object) => {
     const file = path.join(tempDir('token-scope-config'), 'config.json');
     writeFileSync(file, JSON.stringify({ data_dir: dataDir, ...config }));
-    return runCli(['alert', 'Test', '--priority', '1', '--channels', '1', '--duration', '5', '--server', server, '--config', file, ...extra]);
+    return file;
   };
+  const alert = (args: string[], env: Record<string, string> = {}) => runCli(['alert', 'Test', '--priority', '1', '--channels', '1', '--duration', '5', ...args], 30_000, { env });
+  const send = (server: string, config: object, extra: string[] = [], env: Record<string, string> = {}) =>
+    alert(['--server', server, '--config', configFile(config), ...extra], env);
 
   beforeAll(async () => {
-    // The CLI run by the test must not pick up a token from the environment that runs it.
-    delete process.env.RETROVUE_TOKEN;
-    delete process.env.RETROVUE_SERVER;
+    // runCli keeps RETROVUE_TOKEN and RETROVUE_SERVER of the shell that runs the tests away from the CLI.
     dataDir = path.join(tempDir('token-scope'), 'data');
     const made = await runCli(['token', '--data', dataDir, '--json']);
     token = (JSON.parse(made.stdout) as { token: string }).token;
@@ -56,8 +57,8 @@ describe('retrovue alert sends the data folder\'s token only to its own server (
     expect(received).toHaveLength(1);
     expect(received[0]!.authorization).toBeUndefined();
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`the server refused (401): a token is required (the admin token in ${path.join(dataDir, 'admin-token')} was not sent: it goes only to its own server`);
-    expect(result.stderr).toContain('give --token or RETROVUE_TOKEN');
+    expect(result.stderr).toContain(`the server at http://127.0.0.1:${port} needs a token: pass --token or set RETROVUE_TOKEN`);
+    expect(result.stderr).toContain(`It said: a token is required; the admin token in ${path.join(dataDir, 'admin-token')} was not sent: it goes only to its own server`);
   });
 
   it.skipIf(!externalAddress)('keeps the token from another host on the config\'s port', async () => {
@@ -73,12 +74,7 @@ describe('retrovue alert sends the data folder\'s token only to its own server (
 
   it('sends an explicit --token or RETROVUE_TOKEN wherever it is told', async () => {
     await send(`http://127.0.0.1:${port}`, { streaming: { port: 8080 } }, ['--token', 'given-on-the-command-line']);
-    process.env.RETROVUE_TOKEN = 'given-in-the-environment';
-    try {
-      await send(`http://127.0.0.1:${port}`, { streaming: { port: 8080 } });
-    } finally {
-      delete process.env.RETROVUE_TOKEN;
-    }
+    await send(`http://127.0.0.1:${port}`, { streaming: { port: 8080 } }, [], { RETROVUE_TOKEN: 'given-in-the-environment' });
     expect(received.map((h) => h.authorization)).toEqual(['Bearer given-on-the-command-line', 'Bearer given-in-the-environment']);
   });
 
@@ -87,5 +83,33 @@ describe('retrovue alert sends the data folder\'s token only to its own server (
     expect(received).toHaveLength(1);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`http://localhost:${port}/elsewhere answered with a redirect (307) to http://127.0.0.1:${port}/api/alerts; give the server's own address with --server`);
+  });
+
+  it('reaches the server by --host/--port as given to `serve`, which names the token\'s own server', async () => {
+    // Issue 23: `retrovue alert --port 8080` was refused as an unknown option.
+    const byPort = await alert(['--port', String(port), '--config', configFile({ streaming: { port: 8080 } })]);
+    const byHost = await alert(['--host', '127.0.0.1', '--port', String(port), '--data', dataDir]);
+    // Beats a RETROVUE_SERVER set long ago.
+    const overEnv = await alert(['--host', '0.0.0.0', '--port', String(port), '--data', dataDir], { RETROVUE_SERVER: 'http://127.0.0.1:9' });
+    expect(received.map((h) => h.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`, `Bearer ${token}`]);
+    expect([byPort.code, byHost.code, overEnv.code]).toEqual([2, 2, 2]); // the listener refuses every write
+    const bad = await alert(['--port', 'eighty', '--data', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--port: must be a number (got "eighty")');
+    const both = await alert(['--port', String(port), '--server', `http://127.0.0.1:${port}`, '--data', dataDir]);
+    expect(both.stderr).toContain('give the server either as --server URL or as --host/--port, not both');
+    expect(received).toHaveLength(3);
+  });
+
+  it('keeps the token of a ./data in the folder it runs in from a server that is not its own', async () => {
+    // Issue 23: after scripts/quickstart.sh the checkout holds ./data/admin-token; a CLI run there
+    // (as the tests once ran it) against another server must not send that station's token.
+    const cwd = tempDir('token-scope-cwd');
+    const made = await runCli(['token', '--json'], 30_000, { cwd });
+    expect(made.code).toBe(0);
+    const result = await runCli(['alert', 'Test', '--priority', '1', '--channels', '1', '--duration', '5', '--server', `http://127.0.0.1:${port}`], 30_000, { cwd });
+    expect(received).toHaveLength(1);
+    expect(received[0]!.authorization).toBeUndefined();
+    expect(result.stderr).toContain(`the admin token in ${path.join(cwd, 'data', 'admin-token')} was not sent`);
   });
 });
