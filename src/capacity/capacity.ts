@@ -242,7 +242,9 @@ export class Capacity {
     const channels = await this.channels();
     const committedCores = channels.filter((c) => c.committed).reduce((a, c) => a + c.estimateCores, 0);
     let wouldNeed = committedCores + (change.extraCores ?? 0);
-    const n = change.channel;
+    // A new channel proposed without a number yet is costed as "channel 0": no such channel, so
+    // the server-wide quality and ladder, nothing cached, nothing committed before.
+    const n = change.channel ?? (change.alwaysOn ? 0 : undefined);
     if (n !== undefined) {
       const before = channels.find((c) => c.number === n);
       if (before?.committed) wouldNeed -= before.estimateCores;

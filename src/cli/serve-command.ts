@@ -31,6 +31,8 @@ import { snapshotWarnings, WebhookNotifier } from '../notify/webhook-notifier.js
 import { MonitorSnapshots } from '../server/monitor-snapshot.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ChannelFactory, playoutSettings } from '../playout/channel-factory.js';
+import { Capacity } from '../capacity/capacity.js';
+import { ChannelDegradation, OverloadWatch } from '../capacity/overload-actuator.js';
 import { ChannelOutputs } from '../playout/channel-outputs.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
 import { timelineSpans } from '../schedule/compiled-timeline.js';
@@ -139,6 +141,7 @@ function buildPlayout(
   graphics: GraphicsStore,
   mediaCache: MediaCache | undefined,
   subtitleCues: SubtitleCueSource,
+  degradation: ChannelDegradation,
 ): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; outputs: ChannelOutputs; factory: ChannelFactory } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -172,6 +175,7 @@ function buildPlayout(
     toolchain,
     settings: playoutSettings(config),
     log,
+    degradation,
   });
   const manager = new ChannelManager({
     idleTimeoutSeconds: config.streaming.idle_timeout,
@@ -282,6 +286,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let preparation: DemoPreparation | undefined;
   let disk: DataDisk;
   let cacheFloor: CacheSpaceFloor | undefined;
+  // Capacity (src/capacity): what the station can carry, and the overload ladder.
+  const degradation = new ChannelDegradation();
+  let capacity: Capacity;
+  let overload: OverloadWatch;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -345,7 +353,19 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Subtitle cues for the channels' WebVTT renditions and captions, read from the library on demand.
     const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
     let factory: ChannelFactory;
-    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues));
+    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues, degradation));
+    capacity = new Capacity({ config, playout: manager, outputs, timelines, ...(mediaCache ? { mediaCache } : {}), log: log.child({ component: 'capacity' }) });
+    overload = new OverloadWatch({
+      capacity,
+      playout: manager,
+      outputs,
+      degradation,
+      overloadAfterMs: config.capacity.overload_after * 1000,
+      recoverAfterMs: config.capacity.recover_after * 1000,
+      // As the idle watch: a player reloads about once a target duration and is still watching.
+      hlsViewerWindowMs: 2 * config.streaming.segment_duration * 1000 + 5000,
+      log: log.child({ component: 'capacity' }),
+    });
     // The data disk (src/disk): free space and every write error, for health, the monitor and paging.
     disk = new DataDisk({
       dataDir: config.data_dir,
@@ -402,6 +422,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       config, toolchain, playout: manager, directory: channelStore, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
       ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null, ...(floorForHealth ? { floor: { minFreeBytes: config.cache.min_free_gb * 1e9, paused: floorForHealth.paused, evicted: floorForHealth.evicted } } : {}) }) } } : {}),
       disk,
+      capacity: { service: capacity, overload },
       serverWarnings: () => (floorForHealth?.paused ? [floorForHealth.paused] : []),
       ...(preparation ? { station: () => ({ ...preparation!.status() }) } : {}),
     });
@@ -462,6 +483,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         cacheFloor?.stop();
         disk.stop();
         notifier?.stop();
+        overload.stop();
         clearInterval(pageTimer);
         await manager.closeAll();
         await app.close();
@@ -484,6 +506,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   await manager.startAlwaysOn();
   manager.watchIdle();
+  overload.start();
   disk.start();
   cacheFloor?.start();
   fillQueue?.start();

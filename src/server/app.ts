@@ -31,6 +31,9 @@ import { registerMonitorRoutes } from './routes/monitor-routes.js';
 import { libraryLanguageLookup, registerGuideRoutes } from './routes/guide-routes.js';
 import { ChannelOutputs } from '../playout/channel-outputs.js';
 import { registerScheduleRoutes } from './routes/schedule-routes.js';
+import { registerCapacityRoutes } from './routes/capacity-routes.js';
+import type { Capacity } from '../capacity/capacity.js';
+import type { OverloadWatch } from '../capacity/overload-actuator.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
 import { registerWebRoutes } from './routes/web-routes.js';
@@ -70,6 +73,8 @@ export interface AppContext {
   logTail?: LogTail;
   /** The media cache's totals and fill queue (src/cache), for /api/health; absent when off. */
   mediaCache?: { summary(): Record<string, unknown> };
+  /** Capacity (src/capacity): the cost check of channel changes, /api/capacity and the overload ladder; absent in tools without serve. */
+  capacity?: { service: Capacity; overload: Pick<OverloadWatch, 'state'> };
   /** The data disk: free space, write errors, its warnings (src/disk); absent in tools that build the app without serve. */
   disk?: DataDisk;
   /** Server-wide warnings beyond the disk's (the cache fill paused…), for the monitor. */
@@ -144,13 +149,15 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerCors(app);
   const { config, playout, timelines, alerts } = context;
   const station = context.station;
+  const overload = context.capacity ? () => context.capacity!.overload.state() : undefined;
   const notOnAirYet = station ? () => { const now = station(); return now.channelsOnAir ? undefined : now.message; } : undefined;
   registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners, ...(notOnAirYet ? { notOnAirYet } : {}) });
-  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk, ...(station ? { station } : {}) });
+  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk, ...(station ? { station } : {}), ...(overload ? { overload } : {}) });
   // What the guide and the timeline say of a programme's subtitles and language: the library's tracks under each channel's languages.
   const outputs = new ChannelOutputs(config, timelines);
   const languages = libraryLanguageLookup(context.db, (n) => outputs.languagesOf(n));
-  registerScheduleRoutes(app, { timelines, guide: config.guide, alerts, languages });
+  registerScheduleRoutes(app, { timelines, guide: config.guide, alerts, languages, ...(context.capacity ? { capacity: context.capacity.service } : {}) });
+  if (context.capacity) registerCapacityRoutes(app, { capacity: context.capacity.service });
   registerLanguageRoutes(app, { timelines, languagesOf: (n) => outputs.languagesOf(n) });
   registerGuideRoutes(app, { guide: config.guide, directory: context.directory, timelines, languages });
   registerMediaRoutes(app, {
@@ -163,7 +170,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   registerLivetvRoutes(app, { config, liveTv: context.liveTv, directory: context.directory, log: context.log });
   registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
   registerLogoRoutes(app, timelines.store, config.data_dir);
-  registerMonitorRoutes(app, { playout, startedAtMs: context.startedAtMs, logTail: context.logTail, disk: context.disk, serverWarnings: context.serverWarnings });
+  registerMonitorRoutes(app, { playout, startedAtMs: context.startedAtMs, logTail: context.logTail, disk: context.disk, serverWarnings: context.serverWarnings, ...(overload ? { overload } : {}) });
   metrics.attach({
     // The health document as the API answers it (disk and capacity included where reported): one source for both.
     health: async () => (await app.inject({ method: 'GET', url: '/api/health' })).json(),

@@ -62,6 +62,8 @@ export function channelStatus(channel: Channel, activity: ChannelActivity) {
       ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null, cached: rendering.cached === true }
       : null,
     slatesShown: session.slatesShown,
+    // Overload (src/capacity): null, or the step this channel is on (graphics, lower-quality, slate).
+    degraded: session.degraded,
     // Seconds of stream made ahead of real time (streaming.work_ahead): HLS is published this far ahead.
     workingAheadSeconds: session.workingAheadSeconds === undefined ? null : Number(session.workingAheadSeconds.toFixed(2)),
     // Media cache: seconds of media copy-spliced vs rendered live this run (null: cache off).

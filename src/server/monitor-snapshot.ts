@@ -9,6 +9,13 @@ export const BEHIND_SPEED = 0.97;
 /** This many encoder restarts since the channel started is "restarting repeatedly". */
 export const RESTART_WARNING = 3;
 
+/** A channel's overload step (src/capacity), in words. */
+const DEGRADED_WORDS: Record<NonNullable<ChannelStatus['degraded']>, string> = {
+  graphics: 'graphics cards dropped (the bug stays)',
+  'lower-quality': 'airing one preset lower',
+  slate: 'slated (always on, nobody watching)',
+};
+
 /** What an operator should look at on a channel, in words (empty when all is well). */
 export function channelWarnings(status: ChannelStatus): string[] {
   const warnings: string[] = [];
@@ -18,6 +25,7 @@ export function channelWarnings(status: ChannelStatus): string[] {
   }
   if (restarts >= RESTART_WARNING) warnings.push(`encoder restarted ${restarts} times${lastError ? ` (last error: ${lastError})` : ''}`);
   if (status.slatesShown > 0) warnings.push(`${status.slatesShown} slate(s) shown for files that failed`);
+  if (status.degraded) warnings.push(`degraded by overload: ${DEGRADED_WORDS[status.degraded]}`);
   // A full or failing data disk (src/disk): the channel plays from memory, but nothing reaches the disk.
   if (status.writeErrors.failing && status.writeErrors.last) warnings.push(`segments cannot be written: ${status.writeErrors.last.message}`);
   return warnings;
@@ -43,6 +51,8 @@ export interface MonitorSources {
   startedAtMs: number;
   /** Absent in tools that build the app without serve. */
   logTail?: Pick<LogTail, 'last'>;
+  /** The overload ladder now (src/capacity): level, since, steps; absent in tools without serve. */
+  overload?: () => { level: number; since: string | null; steps: unknown[]; reasons: string[] };
   /** The data disk's space and write errors, with its server-wide warnings (src/disk); absent in tools without serve. */
   disk?: Pick<DataDisk, 'summary' | 'warnings'>;
   /** More server-wide warnings (the media cache's fill paused below its floor…); absent in tools without serve. */
@@ -60,6 +70,8 @@ export class MonitorSnapshots {
       return { ...status, warnings: channelWarnings(status) };
     });
     const disk = this.context.disk?.summary();
+    const overload = this.context.overload?.();
+    const overloadWarning = overload && overload.level > 0 ? [`overloaded (level ${overload.level} since ${overload.since}): ${overload.reasons.join('; ') || 'recovering'}`] : [];
     return {
       at: new Date().toISOString(),
       server: {
@@ -69,8 +81,9 @@ export class MonitorSnapshots {
         loadAverage: loadavg(),
         uptimeSeconds: Math.round((Date.now() - this.context.startedAtMs) / 1000),
         disk: disk ?? null,
+        overload: overload ?? null,
         // What an operator should look at server-wide, in words (empty when all is well).
-        warnings: [...(disk ? this.context.disk!.warnings(disk) : []), ...(this.context.serverWarnings?.() ?? [])],
+        warnings: [...(disk ? this.context.disk!.warnings(disk) : []), ...(this.context.serverWarnings?.() ?? []), ...overloadWarning],
       },
       channels,
       log: this.context.logTail?.last(logLines) ?? [],

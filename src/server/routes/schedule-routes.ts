@@ -8,6 +8,7 @@ import { timelineSpans, type TimelineChange } from '../../schedule/compiled-time
 import { scheduleSchema } from '../../schedule/model.js';
 import type { Airing } from '../../timeline/types.js';
 import { annotateChannels, programmeLanguages, subtitleLanguagesOf, type ProgrammeLanguageLookup } from '../../guide/programme-languages.js';
+import { CapacityRefusal, type Capacity, type ProposedChange } from '../../capacity/capacity.js';
 import { sendError } from '../errors.js';
 import {
   channelDeleteResult,
@@ -44,6 +45,34 @@ export interface ScheduleRoutesContext {
   alerts: Pick<AlertService, 'onAirAt'>;
   /** Each channel's languages and each file's subtitle tracks: a programme airing's `subtitles` in the timeline (absent: not said). */
   languages?: ProgrammeLanguageLookup;
+  /** The capacity check (src/capacity): a change that adds committed load over the cores is a 409 unless forced; absent: no check. */
+  capacity?: Pick<Capacity, 'admit'>;
+}
+
+/** The fields of a channel body that change what it costs. */
+const costFields = z.looseObject({ number: z.number().int().optional(), always_on: z.boolean().optional(), quality: channelConfigSchema.shape.quality, enabled: z.boolean().optional() });
+
+/** `?force=true`: save a change the capacity check would refuse (README "Capacity"). */
+export const forceQuery = z.object({ force: z.enum(['true', 'false']).optional().describe('true: save even when the capacity check refuses (409) it') }).strict();
+
+/** What a channel create or change proposes that the capacity check weighs; undefined when it touches nothing that costs. */
+function proposedLoad(n: number | undefined, sent: unknown, creating: boolean): ProposedChange | undefined {
+  // The store validates the body and names a bad field (400); here only what costs is read.
+  const parsed = costFields.safeParse(sent);
+  if (!parsed.success) return undefined;
+  const body = parsed.data;
+  n ??= body.number;
+  if (n === undefined) return undefined;
+  if (!creating && body.always_on === undefined && body.quality === undefined && body.enabled === undefined) return undefined;
+  if (creating && body.always_on !== true) return undefined; // nobody watches it yet: it costs nothing until tuned
+  const what = creating ? `creating channel ${n} always on` : body.always_on === true ? `making channel ${n} always on` : `changing channel ${n}`;
+  return {
+    channel: n,
+    ...(body.always_on !== undefined ? { alwaysOn: body.always_on } : {}),
+    ...(body.quality !== undefined ? { quality: body.quality } : {}),
+    ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+    label: what,
+  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -118,6 +147,18 @@ function refusalsAnswered<Request, Answer>(handler: (request: Request, reply: Fa
   };
 }
 
+/** Answers 409 with the numbers when the capacity check refuses the change; true when it did. */
+async function refusedForCapacity(capacity: Pick<Capacity, 'admit'>, load: ProposedChange, force: boolean, reply: FastifyReply): Promise<boolean> {
+  try {
+    await capacity.admit(load, force);
+    return false;
+  } catch (error) {
+    if (!(error instanceof CapacityRefusal)) throw error;
+    await sendError(reply, 409, 'over_capacity', error.message);
+    return true;
+  }
+}
+
 export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRoutesContext): void {
   const { timelines } = context;
   const store = timelines.store;
@@ -172,8 +213,11 @@ export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRo
 
   defineRoute(app, {
     method: 'post', path: '/api/channels', operationId: 'createChannel', tag: 'Channels', summary: 'Create a channel',
-    body: { schema: channelCreateBody }, errors: [400, 409], responses: { 201: { description: 'the new channel', schema: channelSchema } },
+    description: 'An always-on channel is checked against the cores first (README "Capacity"): over them it is a 409 with the numbers, unless `?force=true`.',
+    query: forceQuery, body: { schema: channelCreateBody }, errors: [400, 409], responses: { 201: { description: 'the new channel', schema: channelSchema } },
   }, refusalsAnswered(async (request, reply) => {
+    const load = proposedLoad(undefined, request.body, true);
+    if (load && context.capacity && (await refusedForCapacity(context.capacity, load, request.query.force === 'true', reply))) return reply;
     const channel = timelines.createChannel(request.body);
     return reply.code(201).send(channel);
   }));
@@ -183,9 +227,14 @@ export function registerScheduleRoutes(app: FastifyInstance, context: ScheduleRo
   defineRoute(app, {
     method: 'patch', path: '/api/channels/{n}', operationId: 'updateChannel', tag: 'Channels', summary: 'Change a channel (name, call sign, quality, time zone, enabled, schedule…)',
     description: 'A change of time zone or schedule reschedules the future from the next unit boundary and says what changed in the guide.',
-    params: channelParams, body: { schema: channelPatchBody }, errors: [400, 404], responses: { 200: { description: 'the channel and what changed in the guide', schema: channelPatchResult } },
-  }, refusalsAnswered(async (request) => {
-    const { channel, change } = await timelines.updateChannel(Number(request.params.n), request.body);
+    params: channelParams, query: forceQuery, body: { schema: channelPatchBody }, errors: [400, 404, 409], responses: { 200: { description: 'the channel and what changed in the guide', schema: channelPatchResult } },
+  }, refusalsAnswered(async (request, reply) => {
+    const n = Number(request.params.n);
+    store.require(n);
+    // Made always on, a quality raised, switched back on: checked against the cores (409 unless ?force=true).
+    const load = proposedLoad(n, request.body, false);
+    if (load && context.capacity && (await refusedForCapacity(context.capacity, load, request.query.force === 'true', reply))) return reply;
+    const { channel, change } = await timelines.updateChannel(n, request.body);
     return { channel, changes: change ? describeChange(change) : null };
   }));
 
