@@ -3,7 +3,7 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
- * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile, captions, languages), --capacity-minutes M (window per step,
+ * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile, captions, languages, first-run), --capacity-minutes M (window per step,
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions', 'languages'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions', 'languages', 'first-run'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -131,6 +131,11 @@ async function main(): Promise<void> {
       parts,
     });
     rows.push(...languages.map((row) => ({ ...row, group: 'languages' })));
+  }
+  if (wants('first-run')) {
+    process.stderr.write('first-run bench (the full demo library from an empty data folder)\n');
+    const { runFirstRunBench } = await import('./first-run-bench.js');
+    rows.push(...(await runFirstRunBench()).map((row) => ({ ...row, group: 'first-run' })));
   }
   if (wants('graphics')) {
     process.stderr.write('graphics bench\n');
