@@ -130,8 +130,11 @@ export class OverloadWatch {
       if (profileChanges) {
         // Remade at the other profile (the factory reads the step); restarted if it was on the air.
         await playout.remove(n);
-        if (running) void playout.touch(n);
-        else playout.channel(n);
+        const fresh = playout.channel(n);
+        // An always-on channel just starts again; one that viewers keep on is touched, as a
+        // viewer would (a new channel has no idle clock yet).
+        if (running && playout.isAlwaysOn(n)) void fresh?.start();
+        else if (running) void playout.touch(n);
       } else if (before === 'slate' || after === 'slate') {
         if (running) channel.breakIn();
       } else if (running) channel.graphicsChanged();
