@@ -63,12 +63,18 @@ export class WriteErrorLog {
     this.count += 1;
     this.last = record;
     const starts = this.current === null;
-    this.current = record;
+    // The episode is dated by its first error (a success must start after it to end it).
+    if (starts) this.current = record;
     return starts ? record : undefined;
   }
 
-  /** A write succeeded. Returns the episode's error when this success ends one (the owner logs "recovered"). */
-  succeeded(): WriteErrorRecord | undefined {
+  /**
+   * A write succeeded. Returns the episode's error when this success ends one (the owner logs
+   * "recovered"). `startedAtMs`: when the write began; one begun before the episode's first
+   * error (still in flight when the disk filled) proves nothing and ends nothing.
+   */
+  succeeded(startedAtMs?: number): WriteErrorRecord | undefined {
+    if (this.current && startedAtMs !== undefined && startedAtMs < Date.parse(this.current.at)) return undefined;
     const ended = this.current;
     this.current = null;
     return ended ?? undefined;

@@ -408,8 +408,9 @@ export class ChannelSession extends EventEmitter {
     // the window; one that could not be written is kept in memory for that time instead
     // (memoryOnly; a few windows of segments at most), and since the file is written under a
     // temporary name and renamed once whole, no truncated or empty file is ever served.
+    const writeStartedAtMs = this.now();
     void writeSegmentFile(this.segmentPath(fileName), segment.parts).then(
-      () => this.writeSucceeded(),
+      () => this.writeSucceeded(writeStartedAtMs),
       (error: unknown) => {
         this.memoryOnly.add(fileName);
         this.writeFailed(error, this.hlsDir);
@@ -443,8 +444,8 @@ export class ChannelSession extends EventEmitter {
     if (begins) this.options.log.error({ code: begins.code, folder }, `${begins.message}; the channel keeps playing from memory`);
   }
 
-  private writeSucceeded(): void {
-    const ended = this.writeErrors.succeeded();
+  private writeSucceeded(startedAtMs: number): void {
+    const ended = this.writeErrors.succeeded(startedAtMs);
     if (ended) this.options.log.info({ since: ended.at, code: ended.code }, 'recovered: segments are written to disk again');
   }
 

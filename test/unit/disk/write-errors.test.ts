@@ -15,7 +15,10 @@ describe('write errors (issue 23)', () => {
     expect(log.failed(enospc, '/data/channels/1/hls')).toBeUndefined();
     expect(log.active?.code).toBe('ENOSPC');
     expect(log.summary()).toMatchObject({ count: 2, last: { code: 'ENOSPC', at: '2026-01-01T00:00:01.000Z' } });
-    expect(log.succeeded()?.code).toBe('ENOSPC');
+    // A write begun before the disk filled (still in flight then) ends nothing.
+    expect(log.succeeded(Date.parse('2025-12-31T23:59:59Z'))).toBeUndefined();
+    expect(log.active?.code).toBe('ENOSPC');
+    expect(log.succeeded(now)?.code).toBe('ENOSPC');
     expect(log.succeeded()).toBeUndefined();
     expect(log.active).toBeNull();
     // The count and the last error stay for the record.
