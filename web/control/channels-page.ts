@@ -50,6 +50,26 @@ function channelForm(channel: Channel | undefined, onDone: () => void): HTMLForm
     return hint;
   };
   const error = h('p', { class: 'form-error', role: 'alert' });
+  // Capacity (README "Capacity"): what saving would need, asked of the server as the form changes,
+  // the same estimate a save is checked with. Over the cores, saving is refused (409) unless forced.
+  const capacityNote = h('p', { class: 'dim small capacity-note', 'aria-live': 'polite' });
+  const submit = h('button', { class: 'primary', type: 'submit' }, channel ? 'Save' : 'Create channel');
+  let force = false;
+  const showEstimate = async () => {
+    const n = channel?.number ?? Number(number.value);
+    const query = new URLSearchParams({ always_on: String(alwaysOn.checked), enabled: String(enabled.checked), ...(n >= 1 ? { channel: String(n) } : {}), ...(quality.value ? { quality: quality.value } : {}) });
+    try {
+      const estimate = await api<{ wouldNeedCores: number; usableCores: number; committedCores: number; inUseCores: number; refused: boolean }>('GET', `/api/capacity/estimate?${query}`);
+      capacityNote.textContent = `Would need ${estimate.wouldNeedCores} of ${estimate.usableCores} usable cores (${estimate.committedCores} committed now, ${estimate.inUseCores} in use)${estimate.refused ? ': over capacity, saving is refused unless you save anyway' : ''}`;
+      capacityNote.className = estimate.refused ? 'form-error small capacity-note' : 'dim small capacity-note';
+      submit.textContent = estimate.refused ? 'Save anyway (over capacity)' : channel ? 'Save' : 'Create channel';
+      force = estimate.refused;
+    } catch {
+      capacityNote.textContent = '';
+    }
+  };
+  for (const input of [alwaysOn, enabled, quality, number]) input.addEventListener('change', () => void showEstimate());
+  void showEstimate();
   const field = (label: string, input: HTMLElement, hint?: string) => h('label', {}, h('span', {}, label), input, hint ? h('small', { class: 'dim' }, hint) : null);
 
   const form = h('form', { class: 'channel-form panel', id: channel ? `edit-channel-${channel.number}` : 'new-channel' },
@@ -63,8 +83,9 @@ function channelForm(channel: Channel | undefined, onDone: () => void): HTMLForm
       field('Subtitles', subtitleMode), field('Closed captions', captions)),
     h('label', { class: 'inline' }, enabled, ' On the air (listed in the guide, M3U and tuner lineup)'),
     h('label', { class: 'inline' }, alwaysOn, ' Always on (encodes with no viewer: instant tune-in, costs its CPU all the time)'),
+    capacityNote,
     error,
-    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, channel ? 'Save' : 'Create channel'), h('button', { type: 'button', onclick: onDone }, 'Cancel')));
+    h('div', { class: 'actions' }, submit, h('button', { type: 'button', onclick: onDone }, 'Cancel')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const body: Record<string, unknown> = { name: name.value.trim(), group: group.value.trim() || 'Retrovue', enabled: enabled.checked, always_on: alwaysOn.checked, time_zone: timeZone.value.trim() };
@@ -80,12 +101,16 @@ function channelForm(channel: Channel | undefined, onDone: () => void): HTMLForm
     if (channel || Object.keys(languages).length) body.languages = languages;
     void (async () => {
       try {
-        if (channel) await api('PATCH', `/api/channels/${channel.number}`, body);
-        else await api('POST', '/api/channels', { number: Number(number.value), ...body });
+        // Saved over capacity only when the operator pressed "Save anyway" (README "Capacity").
+        const forced = force ? '?force=true' : '';
+        if (channel) await api('PATCH', `/api/channels/${channel.number}${forced}`, body);
+        else await api('POST', `/api/channels${forced}`, { number: Number(number.value), ...body });
         toast(!channel ? `Channel ${number.value} created` : renumberTo !== undefined ? `Channel ${channel.number} is now channel ${renumberTo}` : `Channel ${channel.number} saved`);
         onDone();
       } catch (e) {
         error.textContent = e instanceof ApiError ? `${e.body.field ? `${e.body.field}: ` : ''}${e.message}` : String(e);
+        // Refused for capacity (the load changed since the estimate): the numbers are in the message; refresh the note.
+        if (e instanceof ApiError && e.status === 409) void showEstimate();
       }
     })();
   });
