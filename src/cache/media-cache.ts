@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
+import { isDiskError } from '../disk/write-errors.js';
 import type { OutputProfile } from '../config/quality.js';
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
 import { checkSource } from '../library/probe.js';
@@ -23,6 +24,8 @@ export interface MediaCacheOptions {
   ffprobePath: string;
   /** Storage budget; least recently aired entries are evicted beyond it. */
   budgetBytes: number;
+  /** The database could not record an airing (a full or failing disk): the data disk's report (src/disk). */
+  onDatabaseWriteError?: (error: unknown) => void;
   log?: Logger;
   now?: () => number;
 }
@@ -110,8 +113,17 @@ export class MediaCache {
     return this.pins.has(key);
   }
 
+  /**
+   * Records that an entry aired (its recency, for eviction). A database that cannot be written
+   * (SQLITE_FULL: a full data disk) must not stop the airing: reported, and the airing goes on.
+   */
   markAired(key: string): void {
-    this.store.markAired(key, this.now());
+    try {
+      this.store.markAired(key, this.now());
+    } catch (error) {
+      if (!isDiskError(error)) throw error;
+      this.options.onDatabaseWriteError?.(error);
+    }
   }
 
   /** Fills one file (or returns its existing entry); `onProgress` gets the fraction done. */

@@ -284,7 +284,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let outputs: ChannelOutputs;
   let fillQueue: FillQueue | undefined;
   let preparation: DemoPreparation | undefined;
-  let disk: DataDisk;
+  let disk: DataDisk | undefined;
   let cacheFloor: CacheSpaceFloor | undefined;
   // Capacity (src/capacity): what the station can carry, and the overload ladder.
   const degradation = new ChannelDegradation();
@@ -348,7 +348,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()),
     });
     mediaCache = config.cache.enabled
-      ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, log: log.child({ component: 'cache' }) })
+      ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, onDatabaseWriteError: (error) => disk?.report('database', config.data_dir, error), log: log.child({ component: 'cache' }) })
       : undefined;
     // Subtitle cues for the channels' WebVTT renditions and captions, read from the library on demand.
     const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
