@@ -12,7 +12,9 @@
  * --cache-parts cost,capacity,cold (which parts of the cache group run; default all),
  * --hostile-runs N (fast-check runs per property in the hostile-input walk; default 12, 4 with --quick),
  * --languages-seconds S (the languages group's CPU window per case; default 60, 20 with --quick),
- * --languages-parts cost,captions,timing (which parts of the languages group run; default all).
+ * --languages-parts cost,captions,timing (which parts of the languages group run; default all),
+ * --soak-minutes N (the soak group's length; default 120). `prometheus` and `soak` run only when
+ * named in --only (they need Debian's prometheus, and hours).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions', 'languages', 'first-run'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions', 'languages', 'first-run', 'prometheus', 'soak'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -136,6 +138,27 @@ async function main(): Promise<void> {
     process.stderr.write('first-run bench (the full demo library from an empty data folder)\n');
     const { runFirstRunBench } = await import('./first-run-bench.js');
     rows.push(...(await runFirstRunBench()).map((row) => ({ ...row, group: 'first-run' })));
+  }
+  // Only when named: the prometheus group needs Debian's prometheus, the soak takes hours.
+  if (groups?.includes('prometheus')) {
+    process.stderr.write('prometheus bench\n');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      const { runPrometheusBench } = await import('./prometheus-bench.js');
+      rows.push(...(await runPrometheusBench(workDir)).map((row) => ({ ...row, group: 'prometheus' })));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  if (groups?.includes('soak')) {
+    process.stderr.write('soak bench\n');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      const { runSoakBench } = await import('./soak-bench.js');
+      rows.push(...(await runSoakBench(workDir, { minutes: number('--soak-minutes') })).map((row) => ({ ...row, group: 'soak' })));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
   }
   if (wants('graphics')) {
     process.stderr.write('graphics bench\n');

@@ -56,6 +56,10 @@ export class StationMetrics {
     if (this.sources) {
       const [health, disk] = await Promise.all([this.sources.health().then(readHealth, () => ({ channels: [] })), diskSpaceOf(this.sources.dataDir)]);
       this.latest = { health, disk };
+      // Counters counted at the event (bytes sent, src/metrics/http-metrics.ts) get a 0 series
+      // for every channel, so a channel nobody has watched yet is a 0 in a graph, not a gap.
+      const sent = this.registry.getSingleMetric('retrovue_channel_sent_bytes_total') as Counter | undefined;
+      for (const channel of health.channels) sent?.inc({ channel: channel.channel }, 0);
     }
     return this.registry.metrics();
   }
