@@ -35,6 +35,9 @@ export interface HealthReading {
   capacity?: { coresNeeded?: number; cores?: number; step?: number };
 }
 
+/** The overload steps in the order they are taken (README, "Capacity"): a channel's `degraded` names one. */
+const DEGRADATION_STEPS = ['graphics', 'lower-quality', 'slate'];
+
 /** The states a channel can be in (src/playout/channel-session.ts); each gets its own 0/1 series so an alert can say `state="live"`. */
 export const CHANNEL_STATES = ['stopped', 'starting', 'live', 'ended'] as const;
 
@@ -71,7 +74,9 @@ function degradedStepOf(value: unknown): number | undefined {
     if (Array.isArray(value.steps)) return value.steps.length;
     return 1;
   }
-  return typeof value === 'string' && value !== '' ? 1 : 0;
+  // The capacity work names the step a channel is at: graphics, then lower-quality, then slate.
+  if (typeof value === 'string') return value === '' ? 0 : (DEGRADATION_STEPS.indexOf(value) + 1 || 1);
+  return 0;
 }
 
 function readChannel(status: Json): ChannelReading | undefined {

@@ -23,12 +23,12 @@ describe('readHealth: the health document as numbers, defensively', () => {
 
   it('reads the disk and overload parts where the server reports them', () => {
     const reading = readHealth({
-      channels: [{ ...channel, writeErrors: 4, degraded: { step: 2 } }, { ...channel, number: 2, degraded: false }],
+      channels: [{ ...channel, writeErrors: { count: 4, last: null, failing: false }, degraded: 'lower-quality' }, { ...channel, number: 2, degraded: null }, { ...channel, number: 3, degraded: 'slate' }],
       disk: { freeBytes: 10, totalBytes: 100, low: true, writeErrors: 7 },
       capacity: { cores: 2, coresInUse: 1.6 },
-      overload: { step: 1 },
+      overload: { level: 1, since: '2026-01-01T00:00:00Z', steps: [{ step: 'graphics' }] },
     });
-    expect(reading.channels.map((c) => [c.writeErrors, c.degradedStep])).toEqual([[4, 2], [undefined, 0]]);
+    expect(reading.channels.map((c) => [c.writeErrors, c.degradedStep])).toEqual([[4, 2], [undefined, 0], [undefined, 3]]);
     expect(reading.disk).toEqual({ freeBytes: 10, totalBytes: 100, low: true, writeErrors: 7 });
     expect(reading.capacity).toEqual({ coresNeeded: 1.6, cores: 2, step: 1 });
   });
