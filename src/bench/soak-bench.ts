@@ -137,8 +137,9 @@ export async function runSoakBench(workDir: string, options: SoakBenchOptions = 
     mkdirSync(path.join(liveMedia, 'Live Show', 'Season 1'), { recursive: true });
     await run('mv', [from, path.join(liveMedia, 'Live Show', 'Season 1', file.replace('Bench Show', 'Live Show'))]);
   }
+  // (scheduledStation's channels share one blocks list: the live ones get their own.)
   for (const channel of station.channels.filter((c) => LIVE_CHANNELS.includes(c.number))) {
-    for (const block of channel.schedule.blocks) block.content.show = 'Live Show';
+    channel.schedule = { blocks: channel.schedule.blocks.map((block) => ({ ...block, content: { ...block.content, show: 'Live Show' } })) };
   }
   const serveExtra = { ...common, ...station, library: { paths: [cachedMedia, liveMedia] } };
   await run(process.execPath, [CLI, 'scan', '--config', writeBenchConfig(workDir, cachedMedia, streaming, serveExtra)]);
