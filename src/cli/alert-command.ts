@@ -86,7 +86,9 @@ function credentialFor(flags: AlertFlags, base: string): Credential {
   let config: RetrovueConfig;
   let token: string | undefined;
   try {
-    config = configOf(flags);
+    // The data folder's own server is judged by the config file (and --port, on loopback: this
+    // machine), never by a --host typed now: a mistyped host must not receive the token either.
+    config = configOf({ ...flags, host: undefined });
     token = readAdminToken(config.data_dir);
   } catch {
     return {};

@@ -61,10 +61,11 @@ describe('retrovue alert sends the data folder\'s token only to its own server (
     expect(result.stderr).toContain(`It said: a token is required; the admin token in ${path.join(dataDir, 'admin-token')} was not sent: it goes only to its own server`);
   });
 
-  it.skipIf(!externalAddress)('keeps the token from another host on the config\'s port', async () => {
+  it.skipIf(!externalAddress)('keeps the token from another host on the config\'s port, named by --server or --host', async () => {
     await send(`http://${externalAddress}:${port}`, { streaming: { port } });
-    expect(received).toHaveLength(1);
-    expect(received[0]!.authorization).toBeUndefined();
+    await alert(['--host', externalAddress!, '--port', String(port), '--config', configFile({ streaming: { port } })]);
+    expect(received).toHaveLength(2);
+    expect(received.map((h) => h.authorization)).toEqual([undefined, undefined]);
   });
 
   it('sends the token to its own server: loopback on the config\'s port', async () => {
@@ -85,7 +86,7 @@ describe('retrovue alert sends the data folder\'s token only to its own server (
     expect(result.stderr).toContain(`http://localhost:${port}/elsewhere answered with a redirect (307) to http://127.0.0.1:${port}/api/alerts; give the server's own address with --server`);
   });
 
-  it('reaches the server by --host/--port as given to `serve`, which names the token\'s own server', async () => {
+  it('reaches the server by --host/--port as given to `serve`; on loopback --port names the token\'s own server', async () => {
     // Issue 23: `retrovue alert --port 8080` was refused as an unknown option.
     const byPort = await alert(['--port', String(port), '--config', configFile({ streaming: { port: 8080 } })]);
     const byHost = await alert(['--host', '127.0.0.1', '--port', String(port), '--data', dataDir]);
