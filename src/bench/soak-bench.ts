@@ -66,6 +66,7 @@ interface ChannelHealth {
   number: number;
   state: string;
   encoder: { restarts: number; lastError: string | null };
+  cache: { hitRatio?: number | null } | null;
 }
 
 /** Segments each channel listed, to find gaps between two looks (a run's sequence numbers run on; a new run starts afresh). */
@@ -82,8 +83,8 @@ class SegmentWatch {
     const media = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? NaN);
     const uris = text.split('\n').filter((line) => line.endsWith('.ts'));
     if (uris.length === 0 || !Number.isFinite(media)) return;
-    // Names are r<run>-<sequence>.ts: within a run, the listed sequences must be contiguous.
-    const listed = uris.map((uri) => /^r(\d+)-(\d+)\.ts$/.exec(uri)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ run: m[1]!, sequence: Number(m[2]) }));
+    // URIs are `<n>/r<run>-<sequence>.ts` (relative to /channel/): within a run, the listed sequences must be contiguous.
+    const listed = uris.map((uri) => /(?:^|\/)r(\d+)-(\d+)\.ts$/.exec(uri)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ run: m[1]!, sequence: Number(m[2]) }));
     for (let i = 1; i < listed.length; i++) {
       if (listed[i]!.run === listed[i - 1]!.run && listed[i]!.sequence !== listed[i - 1]!.sequence + 1) {
         this.missing += listed[i]!.sequence - listed[i - 1]!.sequence - 1;
@@ -100,7 +101,7 @@ class SegmentWatch {
     const newest = listed.at(-1);
     if (newest) this.last.set(channel, newest);
     // The newest listed segment must answer.
-    const segment = await fetch(`${server.baseUrl}/channel/${channel}/${uris.at(-1)}`);
+    const segment = await fetch(`${server.baseUrl}/channel/${uris.at(-1)}`);
     await segment.arrayBuffer();
     if (segment.status === 404) {
       this.notFound += 1;
@@ -228,6 +229,7 @@ function report(samples: Sample[], channels: ChannelHealth[], watch: SegmentWatc
     { name: 'soak: ffmpeg processes', value: `${first.ffmpegProcesses} → ${last.ffmpegProcesses}`, note: `max ${Math.max(...samples.map((s) => s.ffmpegProcesses))}` },
     { name: 'soak: restarts', value: `${last.restarts - first.restarts}`, note: restarted.length === 0 ? 'none' : `${unexplained.length} without a lastError; ${restarted.map((c) => `ch ${c.number}: ${c.encoder.restarts} (${c.encoder.lastError ?? 'no error recorded'})`).join('; ')}` },
     { name: 'soak: segments missing / listed but 404', value: `${watch.missing} / ${watch.notFound}`, note: 'playlists checked every sample: sequence gaps within a run, newest listed segment fetched' },
+    { name: 'soak: cache hit ratio', value: `cached channels ≥ ${Math.min(...channels.filter((c) => !LIVE_CHANNELS.includes(c.number)).map((c) => c.cache?.hitRatio ?? 0)).toFixed(2)}`, note: `live channels: ${channels.filter((c) => LIVE_CHANNELS.includes(c.number)).map((c) => (c.cache?.hitRatio ?? 0).toFixed(2)).join(', ')} (alert cards render live everywhere)` },
     { name: 'soak: alerts, schedule edits', value: `${events.alerts}, ${events.edits}`, note: `${events.alertErrors} alert and ${events.editErrors} edit refusals` },
   ];
 }

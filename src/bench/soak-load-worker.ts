@@ -49,7 +49,7 @@ async function watchHls(channel: number, untilMs: number): Promise<void> {
     for (const uri of playlist.text.split('\n').filter((line) => line.endsWith('.ts')).slice(-2)) {
       if (seen.has(uri)) continue;
       seen.add(uri);
-      const segment = await get(`${spec.baseUrl}/channel/${channel}/${uri}`, false);
+      const segment = await get(`${spec.baseUrl}/channel/${uri}`, false); // URIs are relative to /channel/: `<n>/r1-5.ts`
       if (segment.status !== 200 || segment.bytes === 0) stats.segmentErrors += 1;
       else stats.segments += 1;
     }
