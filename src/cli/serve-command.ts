@@ -63,9 +63,12 @@ class StartupError extends Error {}
  */
 function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undefined, log: Logger, folders: LibraryFolders): { layout: LibraryLayout; demoToPrepare?: string } {
   const layout = libraryLayout(config, configFile, folders.rules());
-  if (layout.roots.length > 0) return { layout };
   const demoDir = defaultDemoDir(config.data_dir);
   const complete = demoLibraryIsPresent(demoDir);
+  // A first run stopped half way registered the demo folder already: it goes on where it stopped.
+  const demoListed = layout.roots.some((root) => path.resolve(root) === path.resolve(demoDir));
+  if (demoListed && !complete) return { layout, demoToPrepare: demoDir };
+  if (layout.roots.length > 0) return { layout };
   if (!complete) {
     log.info('no media folders configured: the demo library is made in the background (first run only)');
     // Scanned at start like any folder: after a restart mid-render, the files already made.
