@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a live channel: installs what is missing (npm
 # dependencies, ffmpeg), builds, and runs `retrovue serve` on port 8080. On first run with
-# no media configured, serve generates the demo library. Extra arguments go to `serve`.
+# no media configured, serve answers at once and makes the demo library in the background
+# (its channels sign on within seconds; http://localhost:8080/ shows the progress).
+# Extra arguments go to `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
