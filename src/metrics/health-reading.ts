@@ -32,7 +32,7 @@ export interface HealthReading {
   /** health.disk, where the server reports it (free/total bytes, low, write errors). */
   disk?: { freeBytes?: number; totalBytes?: number; low?: boolean; writeErrors?: number };
   /** health.capacity / health.overload, where the server reports them. */
-  capacity?: { coresNeeded?: number; cores?: number; step?: number };
+  capacity?: { coresNeeded?: number; cores?: number; usableCores?: number; step?: number };
 }
 
 /** The overload steps in the order they are taken (README, "Capacity"): a channel's `degraded` names one. */
@@ -139,6 +139,7 @@ export function readHealth(health: unknown): HealthReading {
     reading.capacity = {
       coresNeeded: firstNumber(capacity, 'coresInUse', 'inUseCores', 'usedCores', 'coresNeeded'),
       cores: firstNumber(capacity, 'cores', 'totalCores'),
+      usableCores: firstNumber(capacity, 'usableCores'),
       step: degradedStepOf(overload?.step ?? overload?.level ?? overload?.steps),
     };
   }

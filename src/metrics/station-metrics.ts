@@ -144,6 +144,7 @@ export class StationMetrics {
     // Capacity (health.capacity / health.overload), where the server reports it.
     this.scraped('gauge', 'retrovue_capacity_cores_in_use', 'CPU cores the running channels are estimated to need (health.capacity).', [], () => one(health().capacity?.coresNeeded));
     this.scraped('gauge', 'retrovue_capacity_cores', 'CPU cores the capacity estimate counts on (health.capacity).', [], () => one(health().capacity?.cores));
+    this.scraped('gauge', 'retrovue_capacity_usable_cores', 'CPU cores channels may be committed to (cores x capacity.headroom): above it, making a channel always on is refused.', [], () => one(health().capacity?.usableCores));
     this.scraped('gauge', 'retrovue_overload_step', 'Overload step the server applies now (0 = none; see retrovue_channel_degraded_step for which channels).', [], () => one(health().capacity?.step));
   }
 }

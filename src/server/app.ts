@@ -150,9 +150,16 @@ export function buildApp(context: AppContext): FastifyInstance {
   const { config, playout, timelines, alerts } = context;
   const station = context.station;
   const overload = context.capacity ? () => context.capacity!.overload.state() : undefined;
+  const capacityNow = context.capacity
+    ? () => {
+        const service = context.capacity!.service;
+        const round = (cores: number) => Math.round(cores * 100) / 100;
+        return { cores: service.cores, usableCores: round(service.usableCores), inUseCores: round(service.inUseCores()) };
+      }
+    : undefined;
   const notOnAirYet = station ? () => { const now = station(); return now.channelsOnAir ? undefined : now.message; } : undefined;
   registerChannelRoutes(app, { playout, segmentDurationSeconds: config.streaming.segment_duration, tuners: context.liveTv.tuners, ...(notOnAirYet ? { notOnAirYet } : {}) });
-  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk, ...(station ? { station } : {}), ...(overload ? { overload } : {}) });
+  registerApiRoutes(app, { playout, toolchain: context.toolchain, mode: config.streaming.mode, startedAtMs: context.startedAtMs, mediaCache: context.mediaCache, disk: context.disk, ...(station ? { station } : {}), ...(overload ? { overload } : {}), ...(capacityNow ? { capacity: capacityNow } : {}) });
   // What the guide and the timeline say of a programme's subtitles and language: the library's tracks under each channel's languages.
   const outputs = new ChannelOutputs(config, timelines);
   const languages = libraryLanguageLookup(context.db, (n) => outputs.languagesOf(n));

@@ -21,6 +21,8 @@ export interface HealthRoutesContext {
   disk?: { summary(): DataDiskSummary };
   /** The overload ladder (src/capacity): `overload` in the health document; absent in tools without serve. */
   overload?: () => unknown;
+  /** The machine's cores and what the channels on the air use now (src/capacity): `capacity` in the health document. */
+  capacity?: () => { cores: number; usableCores: number; inUseCores: number };
   /** The first run's demo station coming up (src/demo/demo-preparation.ts); absent when there is none to prepare. */
   station?: () => StationStatusAnswer;
 }
@@ -38,6 +40,7 @@ export function registerApiRoutes(app: FastifyInstance, context: HealthRoutesCon
     disk: context.disk?.summary() ?? null,
     // Overload (src/capacity): { level, since, steps, reasons }; level 0 when all airs as configured.
     overload: context.overload?.() ?? null,
+    capacity: context.capacity?.() ?? null,
   }));
 
   defineRoute(app, {

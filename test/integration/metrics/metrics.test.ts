@@ -97,6 +97,12 @@ describe('/metrics: Prometheus text a real parser reads, counters that move when
     expect(valueOf(families, 'retrovue_process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(families.get('retrovue_nodejs_eventloop_lag_p99_seconds')).toBeDefined();
     expect(families.get('retrovue_http_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    // Capacity (src/capacity, through /api/health): the machine's cores, the usable share, nothing in use while idle.
+    const cores = valueOf(families, 'retrovue_capacity_cores')!;
+    expect(cores).toBeGreaterThan(0);
+    expect(valueOf(families, 'retrovue_capacity_usable_cores')).toBeLessThanOrEqual(cores);
+    expect(valueOf(families, 'retrovue_capacity_cores_in_use')).toBe(0);
+    expect(valueOf(families, 'retrovue_overload_step')).toBe(0);
   });
 
   it('viewers, bytes sent and the live state move while a channel is watched over HLS and .ts; alerts on air are counted', async () => {
