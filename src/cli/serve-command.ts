@@ -23,6 +23,7 @@ import { LibraryScanJob } from '../library/scan-job.js';
 import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
+import { handOverLeadSeconds } from '../playout/channel-session.js';
 import type { FillQueue } from '../cache/fill-queue.js';
 import { entriesAiringSoon, stationFillQueue } from '../cache/fill-wiring.js';
 import { CacheSpaceFloor } from '../cache/space-floor.js';
@@ -79,6 +80,12 @@ function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undef
 }
 
 /** The demo library's render profile: `tiny` (RETROVUE_DEMO_SIZE=tiny) only for tests and benches of the first run. */
+/**
+ * Seconds beyond the hand-over lead that a demo programme joins a unit in progress after now:
+ * room for the event loop and the ladder's rungs, so nothing already handed over is ever changed.
+ */
+const JOIN_MARGIN_SECONDS = 2;
+
 function demoSize(): 'full' | 'tiny' {
   return process.env.RETROVUE_DEMO_SIZE === 'tiny' ? 'tiny' : 'full';
 }
@@ -333,10 +340,19 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
           for (const n of timelines.channelNumbers()) manager.channel(n);
           await manager.startAlwaysOn();
         },
-        // A new programme airs from each channel's next unit boundary on (as after a schedule
-        // edit): what is on the air, and what is published before that boundary, never changes.
+        // A new programme joins each channel's unit in progress (CompiledTimeline.joinInProgress,
+        // the first run only; schedule edits reschedule from the next boundary): from the end of
+        // the airing playout may already have handed over on, the unit is compiled again with the
+        // programme, and each running channel reads its next airing again.
         libraryGrew: () => {
-          for (const n of timelines.channelNumbers()) scheduling.timeline(n)?.reschedule();
+          const leadMs = (handOverLeadSeconds(playoutSettings(config).workAheadSeconds) + JOIN_MARGIN_SECONDS) * 1000;
+          for (const n of timelines.channelNumbers()) {
+            const joined = scheduling.timeline(n)?.joinInProgress(leadMs);
+            if (joined?.joinedAtMs !== undefined) {
+              manager.channel(n)?.timelineChanged();
+              log.info({ channel: n, at: new Date(joined.joinedAtMs).toISOString() }, 'a new demo programme joins the block on the air');
+            }
+          }
         },
       });
     }

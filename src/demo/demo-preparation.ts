@@ -8,8 +8,8 @@
  *    Retry-After (see `status().channelsOnAir`).
  * 2. programmes: the shows and movies render in the background at the lowest CPU priority, what
  *    airs first first. Each finished file is scanned in (incremental: only new files are probed)
- *    and `libraryGrew` reschedules the channels from their next unit boundary, as a schedule edit
- *    does: what is on the air and everything before that boundary stays as published.
+ *    and `libraryGrew` lets it join each channel's unit on the air in progress (serve calls
+ *    `CompiledTimeline.joinInProgress`): nothing already handed to playout's packager changes.
  *
  * A restart mid-render keeps what is complete (see generateDemoLibrary's `resume`).
  */

@@ -183,6 +183,10 @@ function sliceAt(timeline: ChannelTimeline, tMs: number): AiringSlice | undefine
   return { airing: position.airing, fromMs: tMs, toMs: position.airing.endMs };
 }
 
+function sameAiring(a: Airing, b: Airing): boolean {
+  return a.startMs === b.startMs && a.endMs === b.endMs && a.mediaPath === b.mediaPath && a.inPointMs === b.inPointMs && a.kind === b.kind && a.title === b.title;
+}
+
 /** One running renderer: an ffmpeg turning one slice into MPEG-TS on stdout. */
 class Renderer implements Playing {
   readonly child: ChildProcess;
@@ -321,6 +325,27 @@ export class AiringChain {
       stale.kill();
       return this.prepare(slice);
     });
+  }
+
+  /**
+   * The timeline changed after the next airing was read from it (the first run's join,
+   * `CompiledTimeline.joinInProgress`): the next slice is read again, and when it is no longer
+   * what the renderer started ahead plays, that renderer is replaced, so the new airing airs
+   * from its instant. Nothing already handed to the packager changes (the join keeps it).
+   */
+  timelineChanged(): void {
+    const slice = this.upcomingSlice;
+    if (!slice || this.stopped) return;
+    const fresh = sliceAt(this.options.timeline, slice.fromMs);
+    if (!fresh || sameAiring(fresh.airing, slice.airing)) return;
+    const pending = this.upcoming;
+    this.upcomingSlice = fresh;
+    this.upcoming = pending
+      ? pending.then((stale) => {
+          stale.kill();
+          return this.prepare(fresh);
+        })
+      : this.prepare(fresh);
   }
 
   stop(): void {

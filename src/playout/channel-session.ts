@@ -85,6 +85,14 @@ export interface ChannelSessionOptions {
 const HAND_OVER_MARGIN_SECONDS = 3;
 
 /**
+ * How many seconds before its start an airing may be handed to the packager: the airing chain's
+ * lead. A timeline change from further ahead than this never touches what was handed over.
+ */
+export function handOverLeadSeconds(workAheadSeconds: number): number {
+  return workAheadSeconds + HAND_OVER_MARGIN_SECONDS;
+}
+
+/**
  * One live channel: a supervised run (the airing chain joined by the Node packager, or by an
  * ffmpeg packager process) turning the channel's timeline into HLS, the playlist players see,
  * and the shared MPEG-TS stream. Shared by all of the channel's viewers; started on demand and
@@ -270,7 +278,7 @@ export class ChannelSession extends EventEmitter {
         // An airing reaches the packager no earlier than the packager may need it (its
         // work-ahead) plus a margin for the packager's own buffering: later changes (graphics)
         // still reach every airing that starts after that.
-        leadSeconds: this.options.workAheadSeconds + HAND_OVER_MARGIN_SECONDS,
+        leadSeconds: handOverLeadSeconds(this.options.workAheadSeconds),
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.degraded ? { degraded: this.options.degraded } : {}),
@@ -481,6 +489,11 @@ export class ChannelSession extends EventEmitter {
     this.chain?.stop();
     if (!this.supervisor.restartNow()) this.breakingIn = false;
     else this.options.log.info('breaking in: the run restarts from now');
+  }
+
+  /** The timeline changed from the next airing on (the first run's join): the next airing is read from it again. */
+  timelineChanged(): void {
+    this.chain?.timelineChanged();
   }
 
   /** The channel's graphics changed: the next airing is rendered with them (not the one after). */

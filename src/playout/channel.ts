@@ -55,6 +55,11 @@ export class Channel {
     for (const run of this.runs) run.breakIn();
   }
 
+  /** The timeline changed from the next airing on (the first run's join): every run reads its next airing again. */
+  timelineChanged(): void {
+    for (const run of this.runs) run.timelineChanged();
+  }
+
   /** The channel's graphics changed: every run renders its next airing with them. */
   graphicsChanged(): void {
     for (const run of this.runs) run.graphicsChanged();

@@ -73,8 +73,34 @@ export function foldProgrammes(airings: Airing[]): Array<{ program: AiringProgra
 }
 
 /**
+ * The airings of `recompiled` from `joinAtMs` on, the one spanning it clipped to start there
+ * with its in-point advanced (`joinInProgress`). A recompiled programme that shares a program id
+ * with a different programme kept before the join (the unit's station break: ids are the unit's
+ * start) gets its own id, so the guide folds the break and the programme apart.
+ */
+export function joinAirings(keptInUnit: Airing[], recompiled: Airing[], joinAtMs: number): Airing[] {
+  const keptTitles = new Map(keptInUnit.flatMap((a) => (a.program ? [[a.program.id, a.program.title] as const] : [])));
+  const result: Airing[] = [];
+  for (const airing of recompiled) {
+    if (airing.endMs <= joinAtMs) continue;
+    let joined = airing;
+    if (airing.startMs < joinAtMs) {
+      const skipped = joinAtMs - airing.startMs;
+      joined = { ...airing, startMs: joinAtMs, inPointMs: airing.inPointMs + skipped };
+    }
+    const program = joined.program;
+    if (program && keptTitles.has(program.id) && keptTitles.get(program.id) !== program.title) {
+      joined = { ...joined, program: { ...program, id: `${program.id}@${joinAtMs}` } };
+    }
+    result.push(joined);
+  }
+  return result;
+}
+
+/**
  * A channel's compiled schedule as a ChannelTimeline. Airings, once compiled, are stored
- * and never recompiled (restart → same airings); only `reschedule()` changes the stored future.
+ * and never recompiled (restart → same airings); only `reschedule()` changes the stored future
+ * (and, on the first run only, `joinInProgress()`).
  *
  * The horizon (now + horizonMs + up to a chunk) is kept compiled in the background, a step at
  * a time with the event loop free between steps: started when the timeline is made and again
@@ -384,6 +410,53 @@ export class CompiledTimeline implements ChannelTimeline {
     this.compileInBackground(this.horizonEnd(nowMs));
     const change = this.whenCompiled(publishedUntilMs).then(() => this.changeSince(fromMs, before));
     return { effectiveFromMs: fromMs, change };
+  }
+
+  /**
+   * The first run's join (issue 23), and only that: `serve` signs the demo channels on with only
+   * commercials and the station ID in the library, so the unit on the air compiled as a station
+   * break; when a programme is rendered and scanned in, it joins that unit in progress, the way a
+   * station joins a programme already under way, instead of waiting for the next unit boundary
+   * (up to an hour of commercials on a movie channel, on a new user's first look).
+   *
+   * The join instant T is the end of the airing on the air at `nowMs + leadMs`, where `leadMs` is
+   * how far ahead playout hands airings to its packager (the airing chain's lead): everything
+   * before T, including all that may already be handed over, stays as published. The unit is
+   * compiled again from its own start checkpoint (same state) with the grown library, and from
+   * T on its airings replace the published ones: the one spanning T is clipped to start at T
+   * with its in-point advanced (the viewer joins the programme under way), and everything after
+   * the unit follows from that compile, as a reschedule would compile it. Stored like any
+   * compile, so a restart reads the same airings.
+   *
+   * Ordinary edits (schedule, time zone, chapter marks) use `reschedule()`, never this: they
+   * keep INV-TL-3 (what is on the air and everything before the next unit boundary never
+   * changes), since a programme in progress must not be swapped for another one mid-way. Here
+   * nothing is in progress: the unit is joined only while it airs no programme from now to its
+   * end (a station break); otherwise, or when T is not inside the unit, this is `reschedule()`.
+   */
+  joinInProgress(leadMs: number): { joinedAtMs: number | undefined; effectiveFromMs: number; change: Promise<TimelineChange> } {
+    const nowMs = this.now();
+    const unit = this.options.store.checkpointAtOrBefore(nowMs);
+    const spanning = this.airingAt(nowMs + Math.max(0, leadMs));
+    const joinAtMs = spanning?.endMs;
+    const unitEndMs = unit ? (this.options.store.checkpointAtOrAfter(unit.atMs + 1)?.atMs ?? this.compiledUntilMs) : undefined;
+    const airsProgramme = unitEndMs !== undefined && this.publishedBetween(nowMs, unitEndMs).some((a) => a.kind === 'program');
+    if (!unit || joinAtMs === undefined || unitEndMs === undefined || joinAtMs >= unitEndMs || airsProgramme) {
+      return { joinedAtMs: undefined, ...this.reschedule() };
+    }
+    const before = this.airings.filter((a) => a.startMs >= joinAtMs);
+    const publishedUntilMs = this.compiledUntilMs;
+    const kept = this.airings.filter((a) => a.startMs < joinAtMs);
+    this.runInput = undefined;
+    const compiled = compileTimeline(this.options.input(), unit.state, unit.atMs, Math.max(joinAtMs + 1, nowMs + IMMEDIATE_SPAN_MS));
+    const joined = joinAirings(kept.filter((a) => a.startMs >= unit.atMs), compiled.airings, joinAtMs);
+    this.options.store.truncateFrom(joinAtMs);
+    this.options.store.append(joined, compiled.checkpoints.filter((c) => c.atMs >= joinAtMs), { compiledUntilMs: compiled.endMs, state: compiled.state });
+    this.airings = [...kept, ...joined];
+    this.compiledUntilMs = compiled.endMs;
+    this.compileInBackground(this.horizonEnd(nowMs));
+    const change = this.whenCompiled(publishedUntilMs).then(() => this.changeSince(joinAtMs, before));
+    return { joinedAtMs: joinAtMs, effectiveFromMs: joinAtMs, change };
   }
 
   /** What the recompiled future from `fromMs` changed, programme by programme, against what was `published` there. */

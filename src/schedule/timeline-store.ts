@@ -90,6 +90,14 @@ export class TimelineStore {
     return row ? { atMs: row.at_ms, state: JSON.parse(row.state_json) as CompilerState } : undefined;
   }
 
+  /** The last unit boundary at or before `tMs` (where the unit on the air at `tMs` started) with the compiler state there. */
+  checkpointAtOrBefore(tMs: number): Checkpoint | undefined {
+    const row = this.db
+      .prepare('SELECT at_ms, state_json FROM timeline_checkpoints WHERE channel_number = ? AND at_ms <= ? ORDER BY at_ms DESC LIMIT 1')
+      .get(this.channelNumber, tMs) as { at_ms: number; state_json: string } | undefined;
+    return row ? { atMs: row.at_ms, state: JSON.parse(row.state_json) as CompilerState } : undefined;
+  }
+
   /** Drops everything from `fromMs` on (a schedule edit); the caller appends the recompiled future. */
   truncateFrom(fromMs: number): void {
     this.db.transaction(() => {

@@ -99,6 +99,7 @@ describe('the first run answers at once and signs on before the demo library is 
     }
 
     // 2. Every demo channel publishes a segment while the library is still being made.
+    const signedOnAtMs = Date.now();
     for (const n of [1, 2, 3]) {
       const segment = await waitFor(`a first segment on channel ${n}`, async () => {
         const playlist = await fetch(`${server.baseUrl}/channel/${n}.m3u8`);
@@ -113,6 +114,22 @@ describe('the first run answers at once and signs on before the demo library is 
     const onAir = await station(server.baseUrl);
     expect(onAir?.channelsOnAir).toBe(true);
     expect(onAir?.state).toBe('preparing');
+
+    // 2b. Each channel's first programme joins the block on the air once it is in the library
+    // (CompiledTimeline.joinInProgress): it airs from an instant inside the block, not from the
+    // next block boundary, so a new user does not watch commercials until then. Only when the
+    // station signed on within a minute or two of a boundary may the boundary come first.
+    for (const [n, blockMinutes] of [[1, 30], [2, 60], [3, 15]] as const) {
+      const joined = await waitFor(`a programme on the air on channel ${n}`, async () => {
+        const now = (await (await fetch(`${server.baseUrl}/api/channels/${n}/now`)).json()) as { at: string; now: { kind: string } | null; programme: { title: string; block?: string; start: string; end: string } | null };
+        const programme = now.programme;
+        return programme && programme.block && programme.title !== programme.block ? { ...programme, at: Date.parse(now.at) } : undefined;
+      }, 240_000, 500);
+      const startMs = Date.parse(joined.start);
+      expect(joined.at).toBeLessThan(Date.parse(joined.end));
+      if (startMs % (blockMinutes * 60_000) === 0) expect(startMs - signedOnAtMs, `channel ${n}: a boundary came before the join`).toBeLessThan(120_000);
+      else expect(startMs, `channel ${n} joined its block in progress`).toBeGreaterThan(signedOnAtMs - 60_000);
+    }
 
     // 3. Then the whole library is in, and health says ready.
     const ready = await waitFor('the station ready', async () => ((await station(server.baseUrl))?.state === 'ready' ? true : undefined), 300_000, 1000);

@@ -141,6 +141,29 @@ describe('AiringChain (fake spawner)', () => {
     expect(setup.bytesOut()).toBe(2 * 188 * 10);
   });
 
+  it('a timeline change after the next airing was read (the first run\'s join) airs the new next airing; an unchanged one is left alone', async () => {
+    let chain: AiringChain;
+    let first: FakeChild | undefined;
+    const airings = [airing(0, 10, 'a'), airing(10, 20, 'b')];
+    const setup = chainFor(airings, (child, index) => {
+      if (index === 0) {
+        first = child;
+        child.render(188 * 10, 1); // a plays; it has not finished yet
+      } else if (index === 1) {
+        chain.timelineChanged(); // nothing changed yet: b's renderer stays
+        // The join: from b's start on, a programme under way replaces b.
+        airings[1] = { ...airing(10, 20, 'joined'), inPointMs: 60_000, outPointMs: 70_000 };
+        chain.timelineChanged();
+        setImmediate(() => first!.exit(0));
+      } else succeed(child);
+    });
+    chain = setup.chain;
+    await chain.run();
+    expect(setup.spawner.children.map(pictureOf)).toEqual(['source /media/a.mp4', 'source /media/b.mp4', 'source /media/joined.mp4']);
+    expect(setup.spawner.children[1]!.signalCode).toBe('SIGKILL'); // the stale b never airs
+    expect(setup.bytesOut()).toBe(2 * 188 * 10);
+  });
+
   it('a graphics change while the chain waits for the next renderer airs its replacement, not the killed one', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
