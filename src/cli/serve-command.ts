@@ -79,13 +79,13 @@ function resolveLibraryLayout(config: RetrovueConfig, configFile: string | undef
   return { layout: libraryLayout(config, configFile, folders.rules()), ...(complete ? {} : { demoToPrepare: demoDir }) };
 }
 
-/** The demo library's render profile: `tiny` (RETROVUE_DEMO_SIZE=tiny) only for tests and benches of the first run. */
 /**
  * Seconds beyond the hand-over lead that a demo programme joins a unit in progress after now:
  * room for the event loop and the ladder's rungs, so nothing already handed over is ever changed.
  */
 const JOIN_MARGIN_SECONDS = 2;
 
+/** The demo library's render profile: `tiny` (RETROVUE_DEMO_SIZE=tiny) only for tests and benches of the first run. */
 function demoSize(): 'full' | 'tiny' {
   return process.env.RETROVUE_DEMO_SIZE === 'tiny' ? 'tiny' : 'full';
 }
