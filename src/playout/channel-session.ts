@@ -511,7 +511,6 @@ export class ChannelSession extends EventEmitter {
     return this.chain?.renderingAhead;
   }
 
-  /** Cache hits and misses of this channel (status and health); undefined without a cache. */
   /** The channel's overload step now (src/capacity): null when it airs as configured. */
   get degraded() {
     return this.options.degraded?.() ?? null;
@@ -522,6 +521,7 @@ export class ChannelSession extends EventEmitter {
     return this.options.profile;
   }
 
+  /** Cache hits and misses of this channel (status and health); undefined without a cache. */
   get cacheSummary() {
     return this.options.cache?.summary();
   }
