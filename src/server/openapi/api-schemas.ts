@@ -18,8 +18,7 @@ import { SUBTITLE_MODES } from '../../config/languages.js';
 
 const isoTime = z.string().describe('ISO 8601 instant, UTC');
 
-/** `{n}`: a channel number. */
-/** A number in a URL path: digits only, so one resource has one URL (src/server/routes/path-number.ts). */
+/** A number in a URL path (`{n}`: a channel number): digits only, so one resource has one URL (src/server/routes/path-number.ts). */
 const pathDigits = () => z.string().regex(/^\d+$/, 'must be a positive whole number (digits only)');
 export const channelParams = z.object({ n: pathDigits().describe('channel number') });
 export const idParams = z.object({ id: pathDigits().describe('numeric id') });
