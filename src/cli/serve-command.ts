@@ -25,15 +25,11 @@ import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
 import { handOverLeadSeconds } from '../playout/channel-session.js';
 import type { FillQueue } from '../cache/fill-queue.js';
-import { entriesAiringSoon, stationFillQueue } from '../cache/fill-wiring.js';
-import { CacheSpaceFloor } from '../cache/space-floor.js';
-import { DataDisk, diskSpace } from '../disk/data-disk.js';
-import { snapshotWarnings, WebhookNotifier } from '../notify/webhook-notifier.js';
-import { MonitorSnapshots } from '../server/monitor-snapshot.js';
+import { stationFillQueue } from '../cache/fill-wiring.js';
 import { MediaCache } from '../cache/media-cache.js';
 import { ChannelFactory, playoutSettings } from '../playout/channel-factory.js';
-import { Capacity } from '../capacity/capacity.js';
-import { ChannelDegradation, OverloadWatch } from '../capacity/overload-actuator.js';
+import { ChannelDegradation } from '../capacity/overload-actuator.js';
+import { StationWatch } from './station-watch.js';
 import { ChannelOutputs } from '../playout/channel-outputs.js';
 import { ensureAdminToken } from '../server/access/admin-token.js';
 import { timelineSpans } from '../schedule/compiled-timeline.js';
@@ -294,12 +290,10 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let outputs: ChannelOutputs;
   let fillQueue: FillQueue | undefined;
   let preparation: DemoPreparation | undefined;
-  let disk: DataDisk | undefined;
-  let cacheFloor: CacheSpaceFloor | undefined;
-  // Capacity (src/capacity): what the station can carry, and the overload ladder.
+  // The channels' overload steps: set by the station watch's overload ladder, read by playout.
   const degradation = new ChannelDegradation();
-  let capacity: Capacity;
-  let overload: OverloadWatch;
+  // Capacity, the data disk, the cache's floor and paging (issue 23).
+  let watch: StationWatch;
   try {
     toolchain = await probeToolchain({
       ffmpegPath: config.ffmpeg.path,
@@ -367,46 +361,14 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()),
     });
     mediaCache = config.cache.enabled
-      ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, onDatabaseWriteError: (error) => disk?.report('database', config.data_dir, error), log: log.child({ component: 'cache' }) })
+      ? new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9, onDatabaseWriteError: (error) => watch?.disk.report('database', config.data_dir, error), log: log.child({ component: 'cache' }) })
       : undefined;
     // Subtitle cues for the channels' WebVTT renditions and captions, read from the library on demand.
     const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
     let factory: ChannelFactory;
     ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues, degradation));
-    capacity = new Capacity({ config, playout: manager, outputs, timelines, ...(mediaCache ? { mediaCache } : {}), log: log.child({ component: 'capacity' }) });
-    overload = new OverloadWatch({
-      capacity,
-      playout: manager,
-      outputs,
-      degradation,
-      overloadAfterMs: config.capacity.overload_after * 1000,
-      recoverAfterMs: config.capacity.recover_after * 1000,
-      // As the idle watch: a player reloads about once a target duration and is still watching.
-      hlsViewerWindowMs: 2 * config.streaming.segment_duration * 1000 + 5000,
-      log: log.child({ component: 'capacity' }),
-    });
-    // The data disk (src/disk): free space and every write error, for health, the monitor and paging.
-    disk = new DataDisk({
-      dataDir: config.data_dir,
-      minFreeBytes: config.cache.min_free_gb * 1e9,
-      channelErrors: () => manager.all().flatMap((channel) => channel.runs.map((run) => ({ channel: run.channelNumber, errors: run.writeErrors }))),
-      log: log.child({ component: 'disk' }),
-    });
-    if (mediaCache) {
-      const cache = mediaCache;
-      cacheFloor = new CacheSpaceFloor({
-        cache,
-        dir: config.data_dir,
-        minFreeBytes: config.cache.min_free_gb * 1e9,
-        space: diskSpace,
-        protectedKeys: () => entriesAiringSoon({ cache, timelines, outputs, bugs: factory, playable: () => catalog.playable(), fillAheadHours: 0, loudnessTarget: config.ffmpeg.loudness_target }, Date.now()),
-        log: log.child({ component: 'cache' }),
-      });
-    }
+    watch = new StationWatch({ config, manager, timelines, outputs, factory, catalog, mediaCache, degradation, log });
     if (mediaCache && config.cache.fill_ahead) {
-      const floor = cacheFloor!;
-      const cacheDir = path.join(config.data_dir, 'cache');
-      const dataDisk = disk;
       fillQueue = stationFillQueue({
         cache: mediaCache,
         timelines,
@@ -417,11 +379,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         fillAheadHours: config.cache.fill_ahead_hours,
         loudnessTarget: config.ffmpeg.loudness_target,
         log,
-      }, {
-        makeRoom: () => floor.makeRoom(),
-        onWriteError: (error) => dataDisk.report('media cache', cacheDir, error),
-        onWriteOk: () => dataDisk.ok('media cache'),
-      });
+      }, watch.fillHooks());
     }
   } catch (error) {
     db?.close();
@@ -436,13 +394,12 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   try {
     const liveTv = createLiveTv(config, toolchain, log, (n) => graphics.brandColour(n));
     const cacheForHealth = mediaCache;
-    const floorForHealth = cacheFloor;
     app = buildApp({
       config, toolchain, playout: manager, directory: channelStore, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
-      ...(cacheForHealth ? { mediaCache: { summary: () => ({ ...cacheForHealth.stats(), fillQueue: fillQueue?.summary() ?? null, ...(floorForHealth ? { floor: { minFreeBytes: config.cache.min_free_gb * 1e9, paused: floorForHealth.paused, evicted: floorForHealth.evicted } } : {}) }) } } : {}),
-      disk,
-      capacity: { service: capacity, overload },
-      serverWarnings: () => (floorForHealth?.paused ? [floorForHealth.paused] : []),
+      ...(cacheForHealth ? { mediaCache: { summary: () => watch.cacheHealth(cacheForHealth, fillQueue) } } : {}),
+      disk: watch.disk,
+      capacity: { service: watch.capacity, overload: watch.overload },
+      serverWarnings: () => watch.serverWarnings(),
       ...(preparation ? { station: () => ({ ...preparation!.status() }) } : {}),
     });
   } catch (error) {
@@ -480,16 +437,6 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   }
   // Stopping is wired before anyone can learn the port: a SIGTERM sent the instant the server
   // says it listens still stops every channel and closes the database.
-  // Paging (src/notify): the monitor's warnings, every 2 s, to notify.webhook when it is set.
-  let notifier: WebhookNotifier | undefined;
-  let pageTimer: NodeJS.Timeout | undefined;
-  if (config.notify.webhook) {
-    const pager = new WebhookNotifier({ url: config.notify.webhook, token: config.notify.token, station: config.hdhr.friendly_name, log: log.child({ component: 'notify' }) });
-    const floorForPages = cacheFloor;
-    const snapshots = new MonitorSnapshots({ playout: manager, startedAtMs: Date.now(), disk, serverWarnings: () => (floorForPages?.paused ? [floorForPages.paused] : []) });
-    pageTimer = setInterval(() => pager.observe(snapshotWarnings(snapshots.take(0))), 2000);
-    notifier = pager;
-  }
   const stopped = new Promise<number>((resolve) => {
     const shutdown = (signal: NodeJS.Signals): void => {
       log.info({ signal }, 'stopping');
@@ -499,11 +446,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       }, 5000);
       void (async () => {
         fillQueue?.stop();
-        cacheFloor?.stop();
-        disk.stop();
-        notifier?.stop();
-        overload.stop();
-        clearInterval(pageTimer);
+        watch.stop();
         await manager.closeAll();
         await app.close();
         db.close();
@@ -525,9 +468,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
 
   await manager.startAlwaysOn();
   manager.watchIdle();
-  overload.start();
-  disk.start();
-  cacheFloor?.start();
+  watch.start();
   fillQueue?.start();
   // The first run's demo library, made while the server answers (src/demo/demo-preparation.ts).
   void preparation?.run();
