@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { httpGet } from './http-get.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { watchTs } from './watchers.js';
 
@@ -16,23 +17,7 @@ interface LoadSpec {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One GET over a shared keep-alive agent: status, body length (and text if asked) and milliseconds. */
-function get(agent: http.Agent, url: string, keepText = false): Promise<{ status: number; bytes: number; ms: number; text: string }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const request = http.get(url, { agent }, (response) => {
-      let bytes = 0;
-      let text = '';
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (keepText) text += chunk.toString();
-      });
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, bytes, ms: performance.now() - started, text }));
-    });
-    request.once('error', () => resolve({ status: 0, bytes: 0, ms: performance.now() - started, text: '' }));
-    request.setTimeout(10_000, () => request.destroy());
-  });
-}
+const get = (agent: http.Agent, url: string, keepText = false) => httpGet(agent, url, { keepText, timeoutMs: 10_000 });
 
 async function hlsViewer(agent: http.Agent, baseUrl: string, untilMs: number, stats: { playlistMs: number[]; errors: number; segments: number }): Promise<void> {
   const seen = new Set<string>();

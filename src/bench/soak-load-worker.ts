@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { httpGet } from './http-get.js';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /**
@@ -23,22 +24,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: spec.hlsViewers });
 const stats = { joins: 0, segments: 0, segmentErrors: 0, playlistErrors: 0, tsBytes: 0, tsRefused: 0 };
 let stopping = false;
 
-function get(url: string, keepText: boolean): Promise<{ status: number; bytes: number; text: string }> {
-  return new Promise((resolve) => {
-    const request = http.get(url, { agent }, (response) => {
-      let bytes = 0;
-      let text = '';
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (keepText) text += chunk.toString();
-      });
-      response.once('end', () => resolve({ status: response.statusCode ?? 0, bytes, text }));
-      response.once('error', () => resolve({ status: 0, bytes, text }));
-    });
-    request.once('error', () => resolve({ status: 0, bytes: 0, text: '' }));
-    request.setTimeout(15_000, () => request.destroy());
-  });
-}
+/** The soak's viewers wait longer than the delivery bench's: ten channels share two cores. */
+const get = (url: string, keepText: boolean) => httpGet(agent, url, { keepText, timeoutMs: 15_000 });
 
 async function watchHls(channel: number, untilMs: number): Promise<void> {
   const seen = new Set<string>();
