@@ -1,25 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/load.js';
+import { configRefusal, loadConfigContents } from '../../helpers/config-files.js';
 
-function load(contents: unknown) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'retrovue-notify-'));
-  const file = path.join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(contents));
-  return loadConfig({ config: file });
-}
-
-function refusal(contents: unknown): string {
-  try {
-    load(contents);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+const load = loadConfigContents;
+const refusal = configRefusal;
 
 describe('cache.min_free_gb and notify (issue 23)', () => {
   it('defaults to a 1 GB floor and no paging', () => {

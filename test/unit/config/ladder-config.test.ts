@@ -1,29 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/load.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { configRefusal, loadConfigContents } from '../../helpers/config-files.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { ChannelRequestError, ChannelStore } from '../../../src/channels/channel-store.js';
 import { allLadderRungs, channelProfiles, resolveLadder, resolveOutputProfile } from '../../../src/config/quality.js';
 import { migrate } from '../../../src/db/database.js';
 
-function load(contents: unknown) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'retrovue-ladder-'));
-  const file = path.join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(contents));
-  return loadConfig({ config: file });
-}
-
-function refusal(contents: unknown): string {
-  try {
-    load(contents);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+const load = loadConfigContents;
+const refusal = configRefusal;
 
 describe('streaming.ladder (adaptive bitrate)', () => {
   it('is empty by default: one media playlist, as before', () => {
