@@ -277,4 +277,95 @@ export const MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE channels ADD COLUMN languages_json TEXT');
     },
   },
+  {
+    version: 9,
+    name: 'media servers and programme metadata',
+    up(db) {
+      // Media servers (Plex, Jellyfin, Emby) as library sources (src/sources/). Their secrets
+      // (token, API key) are not here: they live in the data folder's secrets file, mode 0600
+      // (src/sources/source-secrets.ts), so a copy of the database gives no access to a server.
+      db.exec(`
+        CREATE TABLE media_sources (
+          id INTEGER PRIMARY KEY,
+          -- What schedules and the API name it by: "plex-1", "jellyfin-2"; never reused.
+          key TEXT NOT NULL UNIQUE,
+          type TEXT NOT NULL CHECK (type IN ('plex', 'jellyfin', 'emby')),
+          url TEXT NOT NULL,
+          -- Jellyfin/Emby: the user whose view is imported (name as given); NULL for Plex.
+          user_name TEXT,
+          -- The user's id on the server, found at the connection check.
+          user_id TEXT,
+          server_name TEXT,
+          server_version TEXT,
+          server_id TEXT,
+          -- The server's library ids chosen for import (JSON array of strings); [] = none yet.
+          libraries_json TEXT NOT NULL DEFAULT '[]',
+          -- [{"from": "/data/media", "to": "/mnt/media"}]: read files from disk, not over HTTP.
+          path_mappings_json TEXT NOT NULL DEFAULT '[]',
+          sync_interval_minutes INTEGER NOT NULL DEFAULT 360,
+          enabled INTEGER NOT NULL DEFAULT 1,
+          last_sync_started_at TEXT,
+          last_sync_finished_at TEXT,
+          -- ok | failed | running; last_sync_error says why in words.
+          last_sync_status TEXT,
+          last_sync_error TEXT,
+          -- The server's clock at the last complete sync (epoch ms): the next asks for what changed since.
+          last_sync_cursor_ms INTEGER,
+          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+
+        -- A file's origin: NULL = a local folder (the scanner owns the row); else the media
+        -- server that owns it (the sync owns the row, the scanner never touches it). An item
+        -- streamed from its server has path "media-server:<source id>:<uuid>" (stable for the
+        -- row's life, src/sources/media-input.ts); one read through a path mapping has the
+        -- local path. remote_id is the server's item id now (it changes on a reindex or a
+        -- database rebuild: the row, its id and everything scheduled stay; see the sync).
+        ALTER TABLE media_files ADD COLUMN source_id INTEGER REFERENCES media_sources(id);
+        ALTER TABLE media_files ADD COLUMN remote_id TEXT;
+        -- The file's path on the media server, as the server reports it.
+        ALTER TABLE media_files ADD COLUMN remote_path TEXT;
+        -- What to stream: Plex part key (/library/parts/…), Jellyfin/Emby media source id.
+        ALTER TABLE media_files ADD COLUMN remote_part TEXT;
+        -- {"imdb": "tt…", "tmdb": "…", "tvdb": "…"}: how an item is found again when its remote id changes.
+        ALTER TABLE media_files ADD COLUMN external_ids_json TEXT NOT NULL DEFAULT '{}';
+
+        -- Programme metadata for the guide, from a media server or from .nfo sidecars.
+        ALTER TABLE media_files ADD COLUMN description TEXT;
+        ALTER TABLE media_files ADD COLUMN show_description TEXT;
+        -- "TV-PG", "PG-13", "12": as the source gives it.
+        ALTER TABLE media_files ADD COLUMN content_rating TEXT;
+        ALTER TABLE media_files ADD COLUMN genres_json TEXT NOT NULL DEFAULT '[]';
+        -- First aired / released, "YYYY-MM-DD".
+        ALTER TABLE media_files ADD COLUMN air_date TEXT;
+        -- The poster: a local image file (sidecar) or a path on the media server (fetched
+        -- with the source's secret and kept in the data folder, never a URL a client gave).
+        ALTER TABLE media_files ADD COLUMN poster_path TEXT;
+        ALTER TABLE media_files ADD COLUMN poster_remote TEXT;
+        -- Where the metadata came from: 'nfo', 'plex', 'jellyfin', 'emby'; NULL = file name only.
+        ALTER TABLE media_files ADD COLUMN metadata_source TEXT;
+        CREATE INDEX media_files_source ON media_files (source_id, remote_id);
+
+        -- Intro and credits as the media server knows them (Plex markers, Jellyfin media
+        -- segments): a break goes after the intro, "up next" over the credits.
+        CREATE TABLE media_markers (
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+          kind TEXT NOT NULL CHECK (kind IN ('intro', 'credits')),
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER NOT NULL,
+          PRIMARY KEY (media_file_id, kind, start_ms)
+        ) WITHOUT ROWID;
+
+        -- Media-server collections and playlists, as schedule content
+        -- ({ "type": "collection", "source": "plex-1", "name": "80s Cartoons" }).
+        CREATE TABLE media_collections (
+          source_id INTEGER NOT NULL REFERENCES media_sources(id),
+          name TEXT NOT NULL,
+          media_file_id INTEGER NOT NULL REFERENCES media_files(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          PRIMARY KEY (source_id, name, media_file_id)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -26,6 +26,23 @@ export interface CatalogItem {
   chapters: CatalogChapter[];
   /** Free-form labels (folder-config tags) that collections select on. */
   tags: string[];
+  /** Programme metadata (media server or .nfo sidecar), for the guide; absent when only the file name is known. */
+  description?: string;
+  /** The show's own description (tvshow.nfo, the series on a media server). */
+  showDescription?: string;
+  /** As the source gives it: "TV-PG", "PG-13", "12". */
+  contentRating?: string;
+  genres?: string[];
+  /** First aired / released, "YYYY-MM-DD". */
+  airDate?: string;
+  /** Whether a poster is known (served at /media/{id}/poster). */
+  hasPoster?: boolean;
+  /** The media server this item comes from ("plex-1"); absent for local folders. */
+  sourceKey?: string;
+  /** Media-server collections and playlists it belongs to, as "<source key>/<name>". */
+  collections?: string[];
+  /** Where the end credits start (media-server marker), in the file's own time. */
+  creditsStartMs?: number;
 }
 
 /** Read side of the library, as schedules and playout see it. */

@@ -37,9 +37,30 @@ export interface MediaRow {
   probed_at: string | null;
   created_at: string;
   updated_at: string;
+  // Migration 9: media servers and programme metadata.
+  source_id: number | null;
+  remote_id: string | null;
+  remote_path: string | null;
+  remote_part: string | null;
+  external_ids_json: string;
+  description: string | null;
+  show_description: string | null;
+  content_rating: string | null;
+  genres_json: string;
+  air_date: string | null;
+  poster_path: string | null;
+  poster_remote: string | null;
+  metadata_source: string | null;
 }
 
-function toItem(row: MediaRow, chapters: ChapterMarker[]): CatalogItem {
+/** What a row's media server adds to its item: the source's key, collections, credits marker. */
+interface SourceFacts {
+  sourceKeys: Map<number, string>;
+  collections: Map<number, string[]>;
+  creditsStart: Map<number, number>;
+}
+
+function toItem(row: MediaRow, chapters: ChapterMarker[], facts: SourceFacts): CatalogItem {
   const item: CatalogItem = {
     id: row.id,
     path: row.path,
@@ -53,7 +74,42 @@ function toItem(row: MediaRow, chapters: ChapterMarker[]): CatalogItem {
   if (row.season !== null) item.season = row.season;
   if (row.episode !== null) item.episode = row.episode;
   if (row.year !== null) item.year = row.year;
+  if (row.description) item.description = row.description;
+  if (row.show_description) item.showDescription = row.show_description;
+  if (row.content_rating) item.contentRating = row.content_rating;
+  const genres = JSON.parse(row.genres_json) as string[];
+  if (genres.length > 0) item.genres = genres;
+  if (row.air_date) item.airDate = row.air_date;
+  if (row.poster_path || row.poster_remote) item.hasPoster = true;
+  const sourceKey = row.source_id !== null ? facts.sourceKeys.get(row.source_id) : undefined;
+  if (sourceKey) item.sourceKey = sourceKey;
+  const collections = facts.collections.get(row.id);
+  if (collections) item.collections = collections;
+  const credits = facts.creditsStart.get(row.id);
+  if (credits !== undefined) item.creditsStartMs = credits;
   return item;
+}
+
+/** Source keys, collection memberships and credits markers, for every row at once (or one row's). */
+function sourceFacts(db: Database, mediaFileId?: number): SourceFacts {
+  const sourceKeys = new Map<number, string>();
+  for (const row of db.prepare('SELECT id, key FROM media_sources').all() as Array<{ id: number; key: string }>) sourceKeys.set(row.id, row.key);
+  const collections = new Map<number, string[]>();
+  const one = mediaFileId === undefined ? '' : ' WHERE c.media_file_id = ?';
+  const args = mediaFileId === undefined ? [] : [mediaFileId];
+  const memberships = db
+    .prepare(`SELECT c.media_file_id AS id, s.key || '/' || c.name AS name FROM media_collections c JOIN media_sources s ON s.id = c.source_id${one} ORDER BY c.name`)
+    .all(...args) as Array<{ id: number; name: string }>;
+  for (const row of memberships) {
+    const list = collections.get(row.id) ?? [];
+    list.push(row.name);
+    collections.set(row.id, list);
+  }
+  const creditsStart = new Map<number, number>();
+  const oneMarker = mediaFileId === undefined ? '' : ' AND media_file_id = ?';
+  const credits = db.prepare(`SELECT media_file_id AS id, MIN(start_ms) AS start FROM media_markers WHERE kind = 'credits'${oneMarker} GROUP BY media_file_id`).all(...args) as Array<{ id: number; start: number }>;
+  for (const row of credits) creditsStart.set(row.id, row.start);
+  return { sourceKeys, collections, creditsStart };
 }
 
 /**
@@ -67,12 +123,13 @@ export function createSqliteCatalog(db: Database): Catalog {
     playable() {
       const rows = selectOk.all() as MediaRow[];
       const chapters = chaptersByFile(db);
-      return rows.sort((a, b) => compareNatural(a.path, b.path)).map((row) => toItem(row, chapters.get(row.id) ?? []));
+      const facts = sourceFacts(db);
+      return rows.sort((a, b) => compareNatural(a.path, b.path)).map((row) => toItem(row, chapters.get(row.id) ?? [], facts));
     },
     byId(id) {
       const row = selectById.get(id) as MediaRow | undefined;
       if (!row) return undefined;
-      return { ...toItem(row, chaptersOf(db, id)), status: row.status };
+      return { ...toItem(row, chaptersOf(db, id), sourceFacts(db, id)), status: row.status };
     },
   };
 }
