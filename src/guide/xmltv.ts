@@ -5,6 +5,7 @@ import { foldProgrammes } from '../schedule/compiled-timeline.js';
 import { languageName } from '../subtitles/languages.js';
 import type { Airing } from '../timeline/types.js';
 import { programmeLanguages, type ChannelGuideLanguages } from './programme-languages.js';
+import { guideRating } from './rating.js';
 
 /** One channel's part of the guide: its identity and the published airings in the window. */
 export interface GuideChannel {
@@ -40,7 +41,7 @@ export function onscreenEpisode(season?: number, episode?: number): string | und
  * same published airings the channel plays, so the guide tells what really airs.
  *
  * Inside <programme> the elements follow the XMLTV DTD's order: title, sub-title, desc, date,
- * category, language, length, episode-num, audio, subtitles.
+ * category, language, length, icon, episode-num, audio, subtitles, rating.
  */
 export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: { fromMs: number; toMs: number }): string {
   // A title or name with characters XML 1.0 forbids (control characters from a file's tags, say)
@@ -69,13 +70,21 @@ export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: {
       programme.ele('title', { lang: 'en' }).txt(p.title);
       if (p.subtitle) programme.ele('sub-title', { lang: 'en' }).txt(p.subtitle);
       if (p.description) programme.ele('desc', { lang: 'en' }).txt(p.description);
-      if (p.year) programme.ele('date').txt(String(p.year));
-      if (p.category) programme.ele('category', { lang: 'en' }).txt(p.category);
+      // The first air date when the metadata knows it (YYYYMMDD), else the year.
+      const date = p.airDate ? p.airDate.replace(/-/g, '') : p.year ? String(p.year) : undefined;
+      if (date) programme.ele('date').txt(date);
+      // "Series" / "Movie" first, then the genres: XMLTV allows several categories.
+      const categories = [p.category, ...(p.genres ?? [])].filter((c): c is string => !!c);
+      for (const category of categories.filter((c, i) => categories.findIndex((o) => o.toLowerCase() === c.toLowerCase()) === i)) {
+        programme.ele('category', { lang: 'en' }).txt(category);
+      }
       const languages = programmeLanguages(slot.airings, annotation);
       // The DTD allows one <language>: the one a viewer hears by default (the first audio slot's, when
       // the file has it; else the track standing in). The other slots are a choice, like subtitles.
       if (languages?.audio) programme.ele('language', { lang: 'en' }).txt(languageName(languages.audio));
       programme.ele('length', { units: 'seconds' }).txt(String(Math.round((slot.endMs - slot.startMs) / 1000)));
+      // The poster, served by this station (src/server/routes/poster-routes.ts), never a media server's own URL.
+      if (p.posterMediaId !== undefined) programme.ele('icon', { src: `${baseUrl}/media/${p.posterMediaId}/poster` });
       const ns = xmltvNs(p.season, p.episode);
       if (ns) programme.ele('episode-num', { system: 'xmltv_ns' }).txt(ns);
       const onscreen = onscreenEpisode(p.season, p.episode);
@@ -85,6 +94,10 @@ export function buildXmltv(channels: GuideChannel[], baseUrl: string, window?: {
         // One <subtitles> per language (the DTD allows one <language> in each): burned in first, then those a viewer can turn on.
         for (const code of languages.onscreen) programme.ele('subtitles', { type: 'onscreen' }).ele('language', { lang: 'en' }).txt(languageName(code));
         for (const code of languages.teletext) programme.ele('subtitles', { type: 'teletext' }).ele('language', { lang: 'en' }).txt(languageName(code));
+      }
+      if (p.rating) {
+        const rating = guideRating(p.rating);
+        programme.ele('rating', { system: rating.system }).ele('value').txt(rating.value);
       }
     }
   }

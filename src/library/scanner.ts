@@ -10,6 +10,7 @@ import { parseMediaName, type ParsedName } from './name-parser.js';
 import { probeMedia, type MediaProbe, type ProbedSubtitleStream, type ProbeResult } from './probe.js';
 import { isPictureSubtitle, isTextSubtitle } from './subtitles/codecs.js';
 import { syncSidecars } from './subtitles/sidecar-sync.js';
+import { syncLocalMetadata, type LocalMetadataSummary } from './metadata/local-metadata.js';
 
 export interface ScanProgress {
   /** Files probed so far and files to probe in this scan (unchanged files are not probed). */
@@ -34,6 +35,8 @@ export interface ScanSummary {
   /** ffprobe runs in this scan. */
   probed: number;
   elapsedMs: number;
+  /** .nfo and poster sidecars: how many videos have them, and those that could not be used. */
+  metadata?: LocalMetadataSummary;
 }
 
 export interface ScanOptions {
@@ -165,6 +168,8 @@ export async function scanLibrary(options: ScanOptions): Promise<ScanSummary> {
 
   // Subtitle files beside the videos: for every file found, probed or not (they change on their own).
   await syncSidecars(db, found, subtitles, { log: options.log, concurrency: options.concurrency });
+  // .nfo and poster sidecars (src/library/metadata): after the probe, so an .nfo's title wins over the name's.
+  summary.metadata = await syncLocalMetadata(db, found, { log: options.log, concurrency: options.concurrency });
 
   // Known files under the scanned folders that were not found: missing, never deleted.
   const onDisk = new Set(found.map((file) => file.path));

@@ -36,6 +36,8 @@ import type { Capacity } from '../capacity/capacity.js';
 import type { OverloadWatch } from '../capacity/overload-actuator.js';
 import { registerLivetvRoutes } from './routes/livetv-routes.js';
 import { registerMediaRoutes } from './routes/media-routes.js';
+import { registerPosterRoutes } from './routes/poster-routes.js';
+import type { RemotePosterFetcher } from '../library/metadata/posters.js';
 import { registerWebRoutes } from './routes/web-routes.js';
 import { registerLanguageRoutes } from './routes/language-routes.js';
 import { registerMetricsRoutes } from './routes/metrics-routes.js';
@@ -81,6 +83,8 @@ export interface AppContext {
   serverWarnings?: () => string[];
   /** The first run's demo station coming up (src/demo/demo-preparation.ts): /api/health says how far, channels answer 503 until they are on the air. */
   station?: () => StationStatusAnswer;
+  /** Fetches a media-server item's poster for /media/{id}/poster (wired by serve with the sources); absent: only local posters are served. */
+  remotePosterFetcher?: RemotePosterFetcher;
 }
 
 export function buildApp(context: AppContext): FastifyInstance {
@@ -174,6 +178,7 @@ export function buildApp(context: AppContext): FastifyInstance {
     log: context.log,
     libraryScan: context.libraryScan,
   });
+  registerPosterRoutes(app, { db: context.db, dataDir: config.data_dir, log: context.log, ...(context.remotePosterFetcher ? { fetchRemote: context.remotePosterFetcher } : {}) });
   registerLivetvRoutes(app, { config, liveTv: context.liveTv, directory: context.directory, log: context.log });
   registerAlertRoutes(app, { alerts, maxAlertSeconds: config.alerts.max_duration });
   registerLogoRoutes(app, timelines.store, config.data_dir);

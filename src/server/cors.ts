@@ -16,6 +16,7 @@ const OPEN_PATHS: RegExp[] = [
   /^\/(discover|lineup|lineup_status)\.json$/,
   /^\/device\.xml$/,
   /^\/api\/channels\/\d+\/(now|timeline)$/,
+  /^\/media\/\d+\/poster$/, // programme posters, the guide's <icon>
 ];
 const READ_METHODS = new Set(['GET', 'HEAD']);
 

@@ -43,6 +43,16 @@ export interface AiringProgram {
   episode?: number;
   year?: number;
   category?: string;
+  /** Genres from the programme's metadata (.nfo, media server): more <category> in the guide. */
+  genres?: string[];
+  /** Content rating as the source gives it: "TV-PG", "PG-13", "GB:15". */
+  rating?: string;
+  /** First aired / released, "YYYY-MM-DD". */
+  airDate?: string;
+  /** The media id whose poster is served at /media/{id}/poster (absent: no poster known). */
+  posterMediaId?: number;
+  /** Where the end credits start, in the file's own time (media-server marker): "up next" shows from there. */
+  creditsStartMs?: number;
   /** Schedule block that produced it, if any. */
   block?: string;
 }
