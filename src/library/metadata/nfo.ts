@@ -51,7 +51,7 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufeff\ufff
 /** Text as the guide may show it: no control characters, whitespace runs folded, capped. */
 export function cleanText(raw: string | undefined, max = MAX_TEXT): string | undefined {
   if (raw === undefined) return undefined;
-  const text = raw.replace(CONTROL, '').replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  const text = raw.replace(CONTROL, '').replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').replace(/ ?\n ?/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
   if (!text) return undefined;
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }
@@ -99,8 +99,14 @@ function unbalancedTag(xml: string): string | undefined {
   for (const match of body.matchAll(/<(\/?)([^\s/>!?]+)[^>]*?(\/?)>/g)) {
     const [, closing, name, selfClosing] = match;
     if (selfClosing) continue;
-    if (!closing) stack.push(name!);
-    else if (stack.pop() !== name) return `</${name}> does not close the element open there`;
+    if (!closing) {
+      stack.push(name!);
+      continue;
+    }
+    const open = stack.pop();
+    if (open === name) continue;
+    // The wrapper's own end reached with an element still open: the file stops short.
+    return name === 'nfo-root' ? `<${open}> is never closed (is the file cut short?)` : `</${name}> does not close <${open}>`;
   }
   return stack.length > 0 ? `<${stack.at(-1)}> is never closed (is the file cut short?)` : undefined;
 }
