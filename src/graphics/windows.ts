@@ -105,6 +105,13 @@ function intermittentWindows(slice: Window, everyMinutes: number, forSeconds: nu
   return windows;
 }
 
+/** Where the airing's end credits start on the wall clock, when its file's credits marker falls inside what it airs. */
+function creditsStartOnAir(airing: Airing): number | undefined {
+  const creditsMs = airing.program?.creditsStartMs;
+  if (creditsMs === undefined || creditsMs <= airing.inPointMs || creditsMs >= airing.outPointMs) return undefined;
+  return airing.startMs + (creditsMs - airing.inPointMs);
+}
+
 /** What to draw during one airing: the bug's windows and the cards, on the wall clock. */
 export function planGraphics(input: PlanInput): GraphicsPlan {
   const { airing, settings } = input;
@@ -138,7 +145,11 @@ export function planGraphics(input: PlanInput): GraphicsPlan {
 
   const un = settings.up_next;
   const cardBeforeEnd = (kind: CardKind, lines: { line1: string; line2: string }, next: Airing | undefined): void => {
-    const window = clip({ fromMs: airing.endMs - un.before_end_seconds * 1000, toMs: airing.endMs - (un.before_end_seconds - un.duration_seconds) * 1000 });
+    const fixed = airing.endMs - un.before_end_seconds * 1000;
+    // "Up next" over the end credits when the file's credits marker is known (a media server's): from where they start.
+    const credits = kind === 'up_next' ? creditsStartOnAir(airing) : undefined;
+    const fromMs = credits !== undefined && airing.endMs - credits >= MIN_CARD_MS ? credits : fixed;
+    const window = clip({ fromMs, toMs: fromMs + un.duration_seconds * 1000 });
     // A programme too short for both cards keeps the lower third: "up next" goes first.
     if (window.toMs - window.fromMs < MIN_CARD_MS || (lowerThird && overlaps(window, lowerThird, CARD_GAP_MS))) {
       plan.dropped.push(`${kind.replace(/_/g, ' ')}: no room beside the lower third`);
