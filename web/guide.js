@@ -57,6 +57,17 @@
     return [number, block.subtitle || ''].filter(Boolean).join(' · ');
   }
 
+  /** "TV-PG · Animation, Comedy" from a programme's rating and genres (.nfo or media server), or ''. */
+  function programmeFacts(block) {
+    const genres = Array.isArray(block.genres) ? block.genres.slice(0, 3).join(', ') : '';
+    return [block.rating || '', genres].filter(Boolean).join(' · ');
+  }
+
+  /** Where a programme's poster is served (GET /media/{id}/poster), or '' when it has none. */
+  function posterUrl(block) {
+    return Number.isInteger(block.posterMediaId) && block.posterMediaId > 0 ? `/media/${block.posterMediaId}/poster` : '';
+  }
+
   /**
    * Airings from /api/channels/{n}/timeline as guide blocks: consecutive airings that share a
    * `program` id (the show and its commercial breaks) become one block; an airing without
@@ -86,6 +97,9 @@
         year: program ? program.year : undefined,
         category: program ? program.category : undefined,
         description: program ? program.description : undefined,
+        rating: program ? program.rating : undefined,
+        genres: program && Array.isArray(program.genres) ? program.genres : undefined,
+        posterMediaId: program ? program.posterMediaId : undefined,
         kind: program ? 'program' : airing.kind,
         airings: 1,
         subtitles: [],
@@ -167,7 +181,7 @@
       return {
         title: block.title,
         episode: episode || extra,
-        tooltip: [block.title, episode, extra, `${clockTime(block.start)} – ${clockTime(block.end)}`, subtitlesLabel(block), block.description].filter(Boolean).join('\n'),
+        tooltip: [block.title, episode, extra, programmeFacts(block), `${clockTime(block.start)} – ${clockTime(block.end)}`, subtitlesLabel(block), block.description].filter(Boolean).join('\n'),
         subtitles: block.subtitles || [],
       };
     }
@@ -358,5 +372,5 @@
     return { setChannels, setTuned, refresh, programmesAt };
   }
 
-  window.RetrovueGuide = { create, foldProgrammes, layoutRow, episodeLabel, clockTime, spanTimes, timeOfDay, subtitlesLabel, languageLabel };
+  window.RetrovueGuide = { create, foldProgrammes, layoutRow, episodeLabel, programmeFacts, posterUrl, clockTime, spanTimes, timeOfDay, subtitlesLabel, languageLabel };
 })();
