@@ -41,6 +41,8 @@ export interface CatalogItem {
   sourceKey?: string;
   /** Media-server collections and playlists it belongs to, as "<source key>/<name>". */
   collections?: string[];
+  /** Its place in each of those collections ("<source key>/<name>" → position): a sequential collection airs in this order. */
+  collectionPositions?: Record<string, number>;
   /** Where the end credits start (media-server marker), in the file's own time. */
   creditsStartMs?: number;
 }

@@ -57,6 +57,7 @@ export interface MediaRow {
 interface SourceFacts {
   sourceKeys: Map<number, string>;
   collections: Map<number, string[]>;
+  positions: Map<number, Record<string, number>>;
   creditsStart: Map<number, number>;
 }
 
@@ -85,6 +86,8 @@ function toItem(row: MediaRow, chapters: ChapterMarker[], facts: SourceFacts): C
   if (sourceKey) item.sourceKey = sourceKey;
   const collections = facts.collections.get(row.id);
   if (collections) item.collections = collections;
+  const positions = facts.positions.get(row.id);
+  if (positions) item.collectionPositions = positions;
   const credits = facts.creditsStart.get(row.id);
   if (credits !== undefined) item.creditsStartMs = credits;
   return item;
@@ -98,18 +101,20 @@ function sourceFacts(db: Database, mediaFileId?: number): SourceFacts {
   const one = mediaFileId === undefined ? '' : ' WHERE c.media_file_id = ?';
   const args = mediaFileId === undefined ? [] : [mediaFileId];
   const memberships = db
-    .prepare(`SELECT c.media_file_id AS id, s.key || '/' || c.name AS name FROM media_collections c JOIN media_sources s ON s.id = c.source_id${one} ORDER BY c.name`)
-    .all(...args) as Array<{ id: number; name: string }>;
+    .prepare(`SELECT c.media_file_id AS id, s.key || '/' || c.name AS name, c.position AS position FROM media_collections c JOIN media_sources s ON s.id = c.source_id${one} ORDER BY c.name`)
+    .all(...args) as Array<{ id: number; name: string; position: number }>;
+  const positions = new Map<number, Record<string, number>>();
   for (const row of memberships) {
     const list = collections.get(row.id) ?? [];
     list.push(row.name);
     collections.set(row.id, list);
+    positions.set(row.id, { ...positions.get(row.id), [row.name]: row.position });
   }
   const creditsStart = new Map<number, number>();
   const oneMarker = mediaFileId === undefined ? '' : ' AND media_file_id = ?';
   const credits = db.prepare(`SELECT media_file_id AS id, MIN(start_ms) AS start FROM media_markers WHERE kind = 'credits'${oneMarker} GROUP BY media_file_id`).all(...args) as Array<{ id: number; start: number }>;
   for (const row of credits) creditsStart.set(row.id, row.start);
-  return { sourceKeys, collections, creditsStart };
+  return { sourceKeys, collections, positions, creditsStart };
 }
 
 /**

@@ -88,6 +88,8 @@ function contentKey(content: BlockContent): string {
       return `movies:${content.tag ?? '*'}`;
     case 'tag':
       return `tag:${content.tag}`;
+    case 'collection':
+      return `collection:${content.source}/${content.name}${content.order === 'shuffle' ? ':shuffle' : ''}`;
   }
 }
 
@@ -288,7 +290,7 @@ class Compilation {
     const content = block.content;
     const key = contentKey(content);
     const pool = this.pool(content);
-    const shuffle = content.type === 'show' && content.order === 'shuffle';
+    const shuffle = (content.type === 'show' || content.type === 'collection') && content.order === 'shuffle';
     const fixed = content.type === 'show' && content.order === 'fixed';
 
     const chosen: Array<{ item: CatalogItem; outMs: number }> = [];

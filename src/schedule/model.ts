@@ -46,7 +46,18 @@ const tagContent = z
   })
   .strict();
 
-export const blockContentSchema = z.discriminatedUnion('type', [showContent, movieContent, tagContent]);
+/** A media server's collection or playlist (src/sources/): its members in its own order, or shuffled. */
+const collectionContent = z
+  .object({
+    type: z.literal('collection'),
+    /** The source's key, e.g. "plex-1" (GET /api/library/sources). */
+    source: z.string().regex(/^(plex|jellyfin|emby)-[1-9]\d{0,8}$/, 'must be a media server\'s key, e.g. "plex-1"'),
+    name: z.string().min(1).max(200),
+    order: z.enum(['sequential', 'shuffle']).default('sequential'),
+  })
+  .strict();
+
+export const blockContentSchema = z.discriminatedUnion('type', [showContent, movieContent, tagContent, collectionContent]);
 
 export const blockSchema = z
   .object({

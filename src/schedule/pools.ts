@@ -40,6 +40,12 @@ export function contentPool(catalog: CatalogItem[], content: BlockContent): Cata
       return programs.filter((i) => i.kind === 'movie' && (!content.tag || i.tags.includes(content.tag))).sort(byTitle);
     case 'tag':
       return programs.filter((i) => i.tags.includes(content.tag)).sort((a, b) => naturalOrder.compare(a.path, b.path) || a.id - b.id);
+    case 'collection': {
+      // In the collection's own order (a playlist is an order); shuffling is the compiler's.
+      const key = `${content.source}/${content.name}`;
+      const at = (i: CatalogItem) => i.collectionPositions?.[key] ?? Number.MAX_SAFE_INTEGER;
+      return programs.filter((i) => i.collections?.includes(key)).sort((a, b) => at(a) - at(b) || a.id - b.id);
+    }
   }
 }
 
