@@ -164,12 +164,15 @@ export class SourceStore {
     if (!source) return { itemsMissing: 0 };
     const result = this.db.transaction(() => {
       this.db.prepare(`UPDATE media_sources SET enabled = 0, updated_at = ${NOW} WHERE id = ?`).run(source.id);
-      return this.db
-        .prepare(`UPDATE media_files SET status = 'missing', status_reason = ?, updated_at = ${NOW} WHERE source_id = ? AND status != 'missing'`)
+      const wasOn = (this.db.prepare("SELECT COUNT(*) AS n FROM media_files WHERE source_id = ? AND status != 'missing'").get(source.id) as { n: number }).n;
+      // Every row says so, those already missing too: the source is the reason now.
+      this.db
+        .prepare(`UPDATE media_files SET status = 'missing', status_reason = ?, updated_at = ${NOW} WHERE source_id = ?`)
         .run(`its media server ${key} (${source.serverName ?? source.url}) was removed from Retrovue`, source.id);
+      return wasOn;
     })();
     this.secrets.remove(key);
-    return { itemsMissing: result.changes };
+    return { itemsMissing: result };
   }
 
   /** How to reach the source: its row and its secret. */

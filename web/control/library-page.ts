@@ -1,5 +1,6 @@
 import { allMedia, api, ApiError } from './api.js';
 import { foldersPanel } from './library-folders.js';
+import { mediaServersPanel } from './media-servers.js';
 import { durationText, h, toast } from './dom.js';
 import { subtitleList } from './subtitle-list.js';
 import type { Chapter, ChapterEdit, ChapterList, MediaDetail, MediaItem, ScanStatus } from './types.js';
@@ -39,7 +40,7 @@ export async function renderLibraryPage(root: HTMLElement): Promise<void> {
   const scanStatus = h('span', { class: 'dim small', id: 'scan-status', role: 'status' });
   const rescan = h('button', { id: 'rescan', class: 'primary', title: 'Look for new, changed and vanished files in the library folders', onclick: () => void startScan() }, 'Rescan');
   root.append(h('div', { class: 'toolbar' }, h('h2', {}, 'Library'), counts, h('span', { class: 'scan-box' }, progress, scanStatus), rescan));
-  root.append(await foldersPanel(() => void followScan(), () => void loadTree()), h('div', { class: 'library-layout' }, tree, detail));
+  root.append(await foldersPanel(() => void followScan(), () => void loadTree()), await mediaServersPanel(() => void loadTree()), h('div', { class: 'library-layout' }, tree, detail));
 
   async function loadTree(): Promise<void> {
     const [all, problems] = await Promise.all([allMedia('status=ok'), Promise.all([allMedia('status=unplayable'), allMedia('status=missing')]).then((lists) => lists.flat())]);
