@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -37,6 +38,10 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
     ]);
     await makeClips(path.join(media, 'commercials'), [{ name: 'Soda.mp4', seconds: 2 }]);
     writeFileSync(path.join(media, 'Signal Hill', 'Season 1', 'Signal Hill - S01E03 - Broken.mp4'), 'not a video');
+    // Posters beside the media (issue 24), so /media/{id}/poster has one to answer for whichever file is listed first.
+    for (const folder of [path.join(media, 'Signal Hill'), path.join(media, 'commercials')]) {
+      execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=navy:size=20x30', '-frames:v', '1', path.join(folder, 'poster.jpg')]);
+    }
     const config = {
       ...testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { mode: 'schedule' } }),
       channels: [{ number: 1, name: 'Signal', schedule: { blocks: [{ name: 'Sitcoms', start: '00:00', minutes: 1440, content: { type: 'show', show: 'Signal Hill' } }] } }],
