@@ -194,18 +194,19 @@ export class SourceStore {
     return { ok: count('ok'), missing: count('missing') + count('unplayable') };
   }
 
-  syncStarted(source: MediaSource): void {
-    this.db.prepare(`UPDATE media_sources SET last_sync_status = 'running', last_sync_started_at = ${NOW}, last_sync_error = NULL WHERE id = ?`).run(source.id);
+  /** `at`: the scheduler's clock (ISO), which says when the source is due again. */
+  syncStarted(source: MediaSource, at: string): void {
+    this.db.prepare(`UPDATE media_sources SET last_sync_status = 'running', last_sync_started_at = ?, last_sync_error = NULL WHERE id = ?`).run(at, source.id);
   }
 
-  syncFinished(source: MediaSource, outcome: { ok: true; cursorMs: number | null; info?: ServerInfo } | { ok: false; error: string }): void {
+  syncFinished(source: MediaSource, outcome: { ok: true; cursorMs: number | null; info?: ServerInfo } | { ok: false; error: string }, at: string = new Date().toISOString()): void {
     if (outcome.ok) {
       this.db
-        .prepare(`UPDATE media_sources SET last_sync_status = 'ok', last_sync_finished_at = ${NOW}, last_sync_error = NULL, last_sync_cursor_ms = ?, server_name = COALESCE(?, server_name), server_version = COALESCE(?, server_version), server_id = COALESCE(?, server_id) WHERE id = ?`)
-        .run(outcome.cursorMs, outcome.info?.name ?? null, outcome.info?.version ?? null, outcome.info?.id ?? null, source.id);
+        .prepare(`UPDATE media_sources SET last_sync_status = 'ok', last_sync_finished_at = ?, last_sync_error = NULL, last_sync_cursor_ms = ?, server_name = COALESCE(?, server_name), server_version = COALESCE(?, server_version), server_id = COALESCE(?, server_id) WHERE id = ?`)
+        .run(at, outcome.cursorMs, outcome.info?.name ?? null, outcome.info?.version ?? null, outcome.info?.id ?? null, source.id);
     } else {
       // The cursor stays: the next sync asks again for everything since the last one that finished.
-      this.db.prepare(`UPDATE media_sources SET last_sync_status = 'failed', last_sync_finished_at = ${NOW}, last_sync_error = ? WHERE id = ?`).run(outcome.error.slice(0, 2000), source.id);
+      this.db.prepare(`UPDATE media_sources SET last_sync_status = 'failed', last_sync_finished_at = ?, last_sync_error = ? WHERE id = ?`).run(at, outcome.error.slice(0, 2000), source.id);
     }
   }
 

@@ -77,7 +77,7 @@ export class SourceSyncs {
     const startedAt = new Date(this.now()).toISOString();
     this.progress.set(key, { ...IDLE, state: 'running', full, started_at: startedAt, libraries: source.libraries.map((id) => ({ id, name: null, done: 0, total: null })) });
     const abort = new AbortController();
-    this.options.store.syncStarted(source);
+    this.options.store.syncStarted(source, startedAt);
     const log = this.options.log.child({ source: key });
     const promise = (async () => {
       let summary: SyncSummary | undefined;
@@ -96,13 +96,13 @@ export class SourceSyncs {
           now: () => this.now(),
         });
         if (summary.full) this.lastFullMs.set(key, this.now());
-        this.options.store.syncFinished(source, { ok: true, cursorMs: summary.cursorMs, info: summary.info });
+        this.options.store.syncFinished(source, { ok: true, cursorMs: summary.cursorMs, info: summary.info }, new Date(this.now()).toISOString());
         const done = summary;
         this.progress.set(key, { ...this.progress.get(key)!, state: 'ok', full: done.full, finished_at: new Date(this.now()).toISOString(), added: done.added, updated: done.updated, re_resolved: done.reResolved, missing: done.missing });
         log.info({ full: done.full, added: done.added, updated: done.updated, reResolved: done.reResolved, missing: done.missing }, 'media server synced');
       } catch (error) {
         const message = (error as Error).message || String(error);
-        this.options.store.syncFinished(source, { ok: false, error: message });
+        this.options.store.syncFinished(source, { ok: false, error: message }, new Date(this.now()).toISOString());
         this.progress.set(key, { ...this.progress.get(key)!, state: 'failed', finished_at: new Date(this.now()).toISOString(), error: message });
         log.warn({ error: message }, 'media server sync failed: nothing already imported was changed');
       } finally {
