@@ -36,7 +36,7 @@ import {
   type ServerInfo,
   type SourceConnection,
 } from '../media-server.js';
-import { bool, displayAspect, externalId, isoDay, num, obj, objs, smallInt, tags, text, type Json } from './json-fields.js';
+import { bool, displayAspect, dropUndefined, externalId, isoDay, num, obj, objs, smallInt, tags, text, type Json } from './json-fields.js';
 import { DEFAULT_DETAIL_CONCURRENCY, DEFAULT_PAGE_SIZE, type ClientOptions } from './options.js';
 import { DEFAULT_MAX_PAGES, pages } from './paging.js';
 
@@ -360,7 +360,7 @@ export function mapJellyfinItem(entry: Json, series?: JellyfinSeriesInfo): Remot
   item.poster = `/Items/${encodeURIComponent(remoteId)}/Images/Primary`;
   const path = text(source?.Path) ?? text(entry.Path);
   const sourceId = text(source?.Id);
-  if (path && sourceId) item.file = { path, sizeBytes: num(source?.Size), container: text(source?.Container), part: sourceId };
+  if (path && sourceId) item.file = dropUndefined({ path, sizeBytes: num(source?.Size), container: text(source?.Container), part: sourceId });
   const video = streams.find((stream) => text(stream.Type) === 'Video');
   if (video) item.video = jellyfinVideo(video);
   item.audio = streams.filter((stream) => text(stream.Type) === 'Audio').flatMap((stream) => jellyfinAudio(stream) ?? []);
@@ -436,7 +436,3 @@ function jellyfinSubtitle(stream: Json): RemoteSubtitle | undefined {
   });
 }
 
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
-  return value;
-}

@@ -80,3 +80,9 @@ export function externalId(kind: 'imdb' | 'tmdb' | 'tvdb', value: unknown): stri
   if (kind === 'imdb') return /^tt\d{5,10}$/.test(t) ? t : undefined;
   return /^\d{1,12}$/.test(t) ? t : undefined;
 }
+
+/** Optional fields left out rather than present as undefined, so mapped items compare and serialise cleanly. */
+export function dropUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
+  return value;
+}

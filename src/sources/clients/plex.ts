@@ -32,7 +32,7 @@ import {
   type ServerInfo,
   type SourceConnection,
 } from '../media-server.js';
-import { bool, displayAspect, externalId, isoDay, num, obj, objs, smallInt, tags, text, type Json } from './json-fields.js';
+import { bool, displayAspect, dropUndefined, externalId, isoDay, num, obj, objs, smallInt, tags, text, type Json } from './json-fields.js';
 import { DEFAULT_DETAIL_CONCURRENCY, DEFAULT_PAGE_SIZE, type ClientOptions } from './options.js';
 import { DEFAULT_MAX_PAGES, pages } from './paging.js';
 
@@ -292,7 +292,7 @@ export function mapPlexItem(meta: Json, show?: PlexShowInfo): RemoteItem | undef
   item.poster = text(meta.thumb) ?? text(meta.grandparentThumb) ?? show?.thumb;
   if (updatedAt !== undefined) item.updatedAtMs = updatedAt * 1000;
   if (partKey && filePath) {
-    item.file = { path: filePath, sizeBytes: num(part?.size), container: text(part?.container) ?? text(media?.container), part: partKey };
+    item.file = dropUndefined({ path: filePath, sizeBytes: num(part?.size), container: text(part?.container) ?? text(media?.container), part: partKey });
   }
   const video = streams.find((stream) => num(stream.streamType) === 1);
   if (video) item.video = plexVideo(video, num(media?.aspectRatio));
@@ -363,9 +363,4 @@ function plexMarkers(meta: Json, durationMs: number): RemoteItem['markers'] {
   });
 }
 
-/** Optional fields left out rather than present as undefined (the mapped items compare cleanly). */
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
-  return value;
-}
 

@@ -99,7 +99,13 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
     const stamp = item.updatedAtMs ?? Date.now();
     return { item, id: newId(), savedAtMs: stamp, createdAtMs: stamp };
   };
+  /** Id → record, rebuilt after any change (10 000 segment requests must not scan 10 000 records each). */
+  let index: Map<string, JellyfinRecord> | undefined;
+  let itemIndex: Map<FakeMediaItem, JellyfinRecord> | undefined;
+  const recordOfItem = (item: FakeMediaItem) => (itemIndex ??= new Map(records.map((record) => [record.item, record]))).get(item);
+  const byId = (id: string) => (index ??= new Map(records.map((record) => [record.id, record]))).get(id);
   const setItems = (items: FakeMediaItem[]) => {
+    index = itemIndex = undefined;
     records = items.map(newRecord);
   };
   setItems(options.items ?? []);
@@ -222,14 +228,15 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
     const parentId = q('parentid');
     const since = q('mindatelastsaved');
     const sinceMs = since ? Date.parse(since) : undefined;
-    let selected: Array<Record<string, unknown>>;
+    // Entries are built for the page only: a 10 000-item library stays cheap to fake.
+    let selected: Array<() => Record<string, unknown>>;
     const collection = parentId ? collectionById(parentId) : undefined;
     if (collection) {
-      selected = membersOf(collection, fields);
+      selected = membersOf(collection, fields).map((entry) => () => entry);
     } else if (types.has('BoxSet') || types.has('Playlist')) {
       selected = fake.collections
         .filter((entry) => (entry.kind === 'collection' ? types.has('BoxSet') : types.has('Playlist')))
-        .map((entry) => ({ Name: entry.name, Id: entityId(`${entry.kind}|${entry.name}`), Type: entry.kind === 'collection' ? 'BoxSet' : 'Playlist', IsFolder: true, ServerId: serverId }));
+        .map((entry) => () => ({ Name: entry.name, Id: entityId(`${entry.kind}|${entry.name}`), Type: entry.kind === 'collection' ? 'BoxSet' : 'Playlist', IsFolder: true, ServerId: serverId }));
     } else {
       const libraryOfParent = parentId ? fakeLibraryOf(parentId) : undefined;
       const seriesParent = parentId && !libraryOfParent ? records.find((record) => record.item.kind === 'episode' && seriesId(record.item) === parentId) : undefined;
@@ -238,7 +245,7 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
       } else if (types.has('Series')) {
         const libId = libraryOfParent;
         const shows = [...new Set(records.filter((record) => record.item.library === libId && record.item.show).map((record) => record.item.show!))];
-        selected = shows.map((show) => seriesDto(libId!, show, fields));
+        selected = shows.map((show) => () => seriesDto(libId!, show, fields));
       } else {
         selected = records
           .filter((record) => (libraryOfParent ? record.item.library === libraryOfParent : seriesParent ? record.item.kind === 'episode' && seriesId(record.item) === parentId : true))
@@ -246,13 +253,13 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
           // Jellyfin 10.11: a query in no user's name sees no episodes.
           .filter((record) => userId !== undefined || flavour === 'emby' || record.item.kind !== 'episode')
           .filter((record) => sinceMs === undefined || record.savedAtMs >= sinceMs)
-          .map((record) => itemDto(record, fields));
+          .map((record) => () => itemDto(record, fields));
       }
     }
     sendItemsPage(res, q, selected);
   };
 
-  const sendItemsPage = (res: ServerResponse, q: (name: string) => string | undefined, selected: Array<Record<string, unknown>>) => {
+  const sendItemsPage = (res: ServerResponse, q: (name: string) => string | undefined, selected: Array<() => Record<string, unknown>>) => {
     let start = Number(q('startindex') ?? 0);
     const limit = q('limit') !== undefined ? Number(q('limit')) : Number.MAX_SAFE_INTEGER;
     if (fake.mode === 'endless-pages') {
@@ -261,7 +268,7 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
       return;
     }
     if (fake.mode === 'repeat-pages') start = 0;
-    const page = selected.slice(start, start + limit);
+    const page = selected.slice(start, start + limit).map((entry) => entry());
     sendJson(res, { Items: page, TotalRecordCount: fake.mode === 'repeat-pages' ? selected.length + 1000 : selected.length, StartIndex: start });
   };
 
@@ -314,7 +321,7 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
     if (lower === '/items' && flavour === 'jellyfin') return itemsQuery(res, q, q('userid') ?? keyUser);
     if ((match = /^\/users\/([^/]+)\/items$/i.exec(path))) return itemsQuery(res, q, match[1]);
     if ((match = /^\/mediasegments\/([^/]+)$/i.exec(path)) && flavour === 'jellyfin') {
-      const record = records.find((entry) => entry.id === match![1]);
+      const record = byId(match[1]!);
       if (!record) return sendStatus(res, 404, '');
       const types = new Set((q('includesegmenttypes') ?? '').split(',').filter(Boolean));
       const segments = (record.item.markers ?? [])
@@ -327,17 +334,17 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
       const playlist = collectionById(match[1]!);
       if (!playlist || playlist.kind !== 'playlist') return sendStatus(res, 404, '');
       const fields = new Set((q('fields') ?? '').split(',').filter(Boolean));
-      const entries = membersOf(playlist, fields).map((entry, index) => ({ ...entry, PlaylistItemId: `${match![1]}-${index}` }));
+      const entries = membersOf(playlist, fields).map((entry, index) => () => ({ ...entry, PlaylistItemId: `${match![1]}-${index}` }));
       return sendItemsPage(res, q, entries);
     }
     if ((match = /^\/items\/([^/]+)\/images\/primary$/i.exec(path))) {
-      if (!records.some((record) => record.id === match![1])) return sendStatus(res, 404, '');
+      if (!byId(match[1]!)) return sendStatus(res, 404, '');
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': TINY_PNG.length });
       res.end(TINY_PNG);
       return;
     }
     if ((match = /^\/videos\/([^/]+)\/stream(\.\w+)?$/i.exec(path))) {
-      const record = records.find((entry) => entry.id === match![1]);
+      const record = byId(match[1]!);
       if (!record || (q('mediasourceid') !== undefined && q('mediasourceid') !== record.id)) return sendStatus(res, 404, '');
       sendFile(req, res, record.item.file);
       return;
@@ -347,7 +354,7 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
 
   const http: FakeHttp = await startFakeHttp(route);
   const find = (remoteId: string) => {
-    const record = records.find((entry) => entry.id === remoteId);
+    const record = byId(remoteId);
     if (!record) throw new Error(`fake ${flavour} has no item ${remoteId}`);
     return record;
   };
@@ -370,6 +377,7 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
     addItem(item) {
       const record = newRecord(item);
       records.push(record);
+      index = itemIndex = undefined;
       return record.id;
     },
     updateItem(remoteId, changes) {
@@ -380,13 +388,14 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
     removeItem(remoteId) {
       const gone = find(remoteId);
       records = records.filter((record) => record !== gone);
+      index = itemIndex = undefined;
     },
     remoteIdOf(item) {
-      const record = records.find((entry) => entry.item === item);
+      const record = recordOfItem(item);
       if (!record) throw new Error(`fake ${flavour} does not hold "${item.title}"`);
       return record.id;
     },
-    itemOf: (remoteId) => records.find((record) => record.id === remoteId)?.item,
+    itemOf: (remoteId) => byId(remoteId)?.item,
     rebuild() {
       const changes = new Map<string, string>();
       for (const record of records) {
@@ -397,11 +406,13 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
       }
       // Libraries keep their ids (recreated in the same order, as a user does); shows, seasons and collections do not.
       entityIds = new Map();
+      index = itemIndex = undefined;
       return changes;
     },
     upgradeFile(remoteId) {
       const record = find(remoteId);
       record.id = newId();
+      index = itemIndex = undefined;
       record.item.sizeBytes = (record.item.sizeBytes ?? 1_234_567) + 1000;
       record.savedAtMs = record.createdAtMs = Math.max(Date.now(), record.savedAtMs + 1);
       return record.id;

@@ -94,11 +94,16 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
   };
   const showKey = (item: FakeMediaItem) => keyOf(parentKeys, `${item.library}|${item.show}`);
   const seasonKey = (item: FakeMediaItem) => keyOf(parentKeys, `${item.library}|${item.show}|${item.season ?? 1}`);
-  const byKey = (key: string) => records.find((record) => record.ratingKey === key);
+  /** ratingKey → record, rebuilt after any change (10 000 detail requests must not scan 10 000 records each). */
+  let index: Map<string, PlexRecord> | undefined;
+  let itemIndex: Map<FakeMediaItem, PlexRecord> | undefined;
+  const recordOfItem = (item: FakeMediaItem) => (itemIndex ??= new Map(records.map((record) => [record.item, record]))).get(item);
+  const byKey = (key: string) => (index ??= new Map(records.map((record) => [record.ratingKey, record]))).get(key);
   const library = (id: string) => options.libraries.find((entry) => entry.id === id);
   const partKey = (record: PlexRecord) => `/library/parts/${record.partId}/${record.updatedAt}/file${extension(record.item.file)}`;
 
   const setItems = (items: FakeMediaItem[]) => {
+    index = itemIndex = undefined;
     records = items.map(newRecord);
   };
   setItems(options.items ?? []);
@@ -198,7 +203,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
   };
 
   /** A page of a list, as Plex pages: the whole list without paging parameters, else start/size and totalSize. */
-  const sendPage = (req: IncomingMessage, res: ServerResponse, url: URL, all: () => Array<Record<string, unknown>>, extra: Record<string, unknown> = {}) => {
+  const sendPage = (req: IncomingMessage, res: ServerResponse, url: URL, all: () => Array<() => Record<string, unknown>>, extra: Record<string, unknown> = {}) => {
     const param = (name: string) => url.searchParams.get(name) ?? (req.headers[name.toLowerCase()] as string | undefined);
     const startParam = param('X-Plex-Container-Start');
     const sizeParam = param('X-Plex-Container-Size');
@@ -212,7 +217,8 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
     }
     const list = all();
     if (fake.mode === 'repeat-pages') start = 0;
-    const slice = list.slice(start, start + size);
+    // Entries are built for the page only: a 10 000-item library stays cheap to fake.
+    const slice = list.slice(start, start + size).map((entry) => entry());
     const container: Record<string, unknown> = { size: slice.length, ...extra };
     if (paged) {
       container.totalSize = fake.mode === 'repeat-pages' ? list.length + 1000 : list.length;
@@ -262,13 +268,13 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       const after = url.searchParams.get('updatedAt>>');
       const inLibrary = () => records.filter((record) => record.item.library === lib.id);
       if (type === TYPE_SHOW) {
-        return sendPage(req, res, url, () => [...new Set(inLibrary().flatMap((record) => (record.item.show ? [record.item.show] : [])))].map((show) => showMetadata(lib.id, show)), { librarySectionID: Number(lib.id) });
+        return sendPage(req, res, url, () => [...new Set(inLibrary().flatMap((record) => (record.item.show ? [record.item.show] : [])))].map((show) => () => showMetadata(lib.id, show)), { librarySectionID: Number(lib.id) });
       }
       const kind = type === TYPE_EPISODE ? 'episode' : type === TYPE_MOVIE ? 'movie' : undefined;
       return sendPage(req, res, url, () =>
         inLibrary()
           .filter((record) => record.item.kind === kind && (after === null || record.updatedAt > Number(after)))
-          .map((record) => metadata(record, url.searchParams, false)),
+          .map((record) => () => metadata(record, url.searchParams, false)),
         { librarySectionID: Number(lib.id), librarySectionTitle: lib.name },
       );
     }
@@ -286,7 +292,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       return sendPage(req, res, url, () =>
         records
           .filter((record) => record.item.library === libraryId && record.item.show === show && (season === undefined || String(record.item.season ?? 1) === season))
-          .map((record) => metadata(record, url.searchParams, false)),
+          .map((record) => () => metadata(record, url.searchParams, false)),
       );
     }
     if ((match = /^\/library\/metadata\/([^/]+)\/thumb\/\d+$/.exec(path))) {
@@ -300,7 +306,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       return sendPage(req, res, url, () =>
         fake.collections
           .filter((collection) => collection.kind === 'collection' && collection.library === lib.id)
-          .map((collection) => ({
+          .map((collection) => () => ({
             ratingKey: keyOf(collectionKeys, collection.name),
             key: `/library/collections/${keyOf(collectionKeys, collection.name)}/children`,
             guid: `collection://${keyOf(collectionKeys, collection.name)}`,
@@ -320,9 +326,9 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
         collection.members.flatMap((member) => {
           if ('file' in member) {
             const record = records.find((entry) => entry.item === member);
-            return record ? [metadata(record, url.searchParams, false)] : [];
+            return record ? [() => metadata(record, url.searchParams, false)] : [];
           }
-          return records.some((record) => record.item.show === member.show) ? [showMetadata(collection.library ?? '', member.show)] : [];
+          return records.some((record) => record.item.show === member.show) ? [() => showMetadata(collection.library ?? '', member.show)] : [];
         }),
       );
     }
@@ -331,7 +337,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       return sendPage(req, res, url, () =>
         fake.collections
           .filter((collection) => collection.kind === 'playlist' && (type === null || type === 'video'))
-          .map((collection) => ({
+          .map((collection) => () => ({
             ratingKey: keyOf(collectionKeys, `playlist|${collection.name}`),
             key: `/playlists/${keyOf(collectionKeys, `playlist|${collection.name}`)}/items`,
             type: 'playlist',
@@ -346,7 +352,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       const name = [...collectionKeys.entries()].find(([, value]) => value === match![1])?.[0];
       const collection = fake.collections.find((entry) => entry.kind === 'playlist' && `playlist|${entry.name}` === name);
       if (!collection) return sendStatus(res, 404, 'Not Found');
-      return sendPage(req, res, url, () => playlistRecords(collection).map((record, index) => ({ ...metadata(record, url.searchParams, false), playlistItemID: index + 1 })));
+      return sendPage(req, res, url, () => playlistRecords(collection).map((record, index) => () => ({ ...metadata(record, url.searchParams, false), playlistItemID: index + 1 })));
     }
     if ((match = /^\/library\/parts\/(\d+)\/(\d+)\/file(\.\w+)?$/.exec(path))) {
       const record = records.find((entry) => entry.partId === Number(match![1]));
@@ -379,6 +385,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
     addItem(item) {
       const record = newRecord(item);
       records.push(record);
+      index = itemIndex = undefined;
       return record.ratingKey;
     },
     updateItem(remoteId, changes) {
@@ -387,10 +394,12 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       record.updatedAt = Math.max(now(), record.updatedAt + 1);
     },
     removeItem(remoteId) {
-      records = records.filter((record) => record.ratingKey !== find(remoteId).ratingKey);
+      const gone = find(remoteId);
+      records = records.filter((record) => record !== gone);
+      index = itemIndex = undefined;
     },
     remoteIdOf(item) {
-      const record = records.find((entry) => entry.item === item);
+      const record = recordOfItem(item);
       if (!record) throw new Error(`fake Plex does not hold "${item.title}"`);
       return record.ratingKey;
     },
@@ -406,6 +415,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
       }
       parentKeys = new Map();
       collectionKeys = new Map();
+      index = itemIndex = undefined;
       return changes;
     },
     upgradeFile(remoteId) {
