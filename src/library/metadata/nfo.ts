@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { create } from 'xmlbuilder2';
 
@@ -245,8 +246,11 @@ export function parseNfo(raw: string, expect: 'tvshow' | 'item'): NfoResult {
 export async function readNfoFile(file: string, expect: 'tvshow' | 'item'): Promise<NfoResult> {
   let handle;
   try {
-    handle = await open(file, 'r');
-    const size = (await handle.stat()).size;
+    // Non-blocking: a named pipe planted under a poster's or an .nfo's name must not hold a thread waiting for a writer.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = await handle.stat();
+    if (!info.isFile()) return { ok: false, reason: 'not a file' };
+    const size = info.size;
     if (size > MAX_NFO_BYTES) return { ok: false, reason: `larger than ${MAX_NFO_BYTES} bytes (${size})` };
     const buffer = Buffer.alloc(size);
     const { bytesRead } = await handle.read(buffer, 0, size, 0);

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { sniffImage } from '../../channels/logo-files.js';
 
@@ -32,7 +33,8 @@ export type PosterCheck = { ok: true; contentType: string; sizeBytes: number; mt
 export async function checkPosterFile(file: string): Promise<PosterCheck> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    // Non-blocking: a named pipe planted under a poster's or an .nfo's name must not hold a thread waiting for a writer.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const info = await handle.stat();
     if (!info.isFile()) return { ok: false, reason: 'not a file' };
     if (info.size === 0) return { ok: false, reason: 'empty' };
@@ -54,3 +56,19 @@ export const POSTER_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
 
 /** Folder-level poster names (Kodi, Jellyfin, Plex local assets), in order of preference. */
 export const FOLDER_POSTER_NAMES = ['poster', 'folder', 'cover', 'default', 'show'];
+
+/** A poster's bytes, read through the same checks (a file replaced since it was checked is checked again). */
+export async function readPosterFile(file: string): Promise<{ contentType: string; body: Buffer }> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size === 0 || info.size > MAX_POSTER_BYTES) throw new Error('the poster is no longer a usable file');
+    const body = Buffer.alloc(info.size);
+    const { bytesRead } = await handle.read(body, 0, info.size, 0);
+    const contentType = posterType(body.subarray(0, bytesRead));
+    if (!contentType) throw new Error('the poster is no longer a JPEG, PNG or WebP image');
+    return { contentType, body: body.subarray(0, bytesRead) };
+  } finally {
+    await handle.close();
+  }
+}

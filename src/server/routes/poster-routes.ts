@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../logging/logger.js';
-import { checkPosterFile, MAX_POSTER_BYTES, posterType, type RemotePosterFetcher } from '../../library/metadata/posters.js';
+import { checkPosterFile, MAX_POSTER_BYTES, posterType, readPosterFile, type RemotePosterFetcher } from '../../library/metadata/posters.js';
 import { sendError } from '../errors.js';
 import { idParams } from '../openapi/api-schemas.js';
 import { defineRoute } from '../openapi/route-table.js';
@@ -93,7 +93,7 @@ export function registerPosterRoutes(app: FastifyInstance, context: PosterRoutes
       const file = row.poster_path;
       // The file's identity (path, size, mtime): a replaced poster gets a new ETag without being hashed on every request.
       const etag = `"${createHash('sha256').update(`${file}|${check.sizeBytes}|${check.mtimeMs}`).digest('hex').slice(0, 16)}"`;
-      return sendImage(request, reply, check.contentType, etag, () => readFile(file));
+      return sendImage(request, reply, check.contentType, etag, async () => (await readPosterFile(file)).body);
     }
     if (row.poster_remote) {
       if (!context.fetchRemote) return sendError(reply, 404, 'not_found', `media ${id}'s poster is on its media server, which this server cannot reach for posters`);

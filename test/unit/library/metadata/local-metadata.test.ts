@@ -1,4 +1,5 @@
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../../../src/db/database.js';
 import { walkLibraryFiles } from '../../../../src/library/file-walker.js';
 import { syncLocalMetadata } from '../../../../src/library/metadata/local-metadata.js';
+import { readNfoFile } from '../../../../src/library/metadata/nfo.js';
+import { checkPosterFile } from '../../../../src/library/metadata/posters.js';
 import { parseMediaName } from '../../../../src/library/name-parser.js';
 
 /** Real SQLite, real folders; the "videos" are never probed here, so any bytes do. */
@@ -132,4 +135,14 @@ describe('the scanner\'s metadata step: .nfo and poster sidecars of local files'
     expect(row(film)).toMatchObject({ title: 'Film', external_ids_json: '{"imdb":"tt1375666"}', metadata_source: 'nfo', poster_path: null });
     expect(summary.problems[0]!.reason).toMatch(/^poster larger than 10485760 bytes/);
   });
+
+  it('a named pipe under a poster\'s or an .nfo\'s name is refused at once, never waited on', async () => {
+    const film = video('Pipes/Film (2010).mkv', 'movie');
+    execFileSync('mkfifo', [path.join(root, 'Pipes/Film (2010).nfo')]);
+    execFileSync('mkfifo', [path.join(root, 'Pipes/poster.jpg')]);
+    await sync();
+    expect(row(film)).toMatchObject({ title: 'Film', metadata_source: null, poster_path: null });
+    expect(await checkPosterFile(path.join(root, 'Pipes/poster.jpg'))).toEqual({ ok: false, reason: 'not a file' });
+    expect(await readNfoFile(path.join(root, 'Pipes/Film (2010).nfo'), 'item')).toEqual({ ok: false, reason: 'not a file' });
+  }, 5000);
 });
