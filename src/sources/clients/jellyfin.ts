@@ -167,7 +167,15 @@ export function createJellyfinClient(connection: SourceConnection, flavour: Jell
       } catch (error) {
         if (isCode(error, 'unauthorized', 'forbidden')) {
           // Is it the key, or not a Jellyfin at all? The public info answers without a key.
-          const open = await json('/System/Info/Public');
+          let open: Json;
+          try {
+            open = await json('/System/Info/Public');
+          } catch (publicError) {
+            if (isCode(publicError, 'unauthorized', 'forbidden', 'not_found')) {
+              throw new SourceError('not_a_media_server', `${baseUrl} refused /System/Info and has no public /System/Info/Public: is this the ${product} address?`);
+            }
+            throw publicError;
+          }
           if (!text(open.Id)) throw new SourceError('not_a_media_server', `${baseUrl} answered /System/Info/Public without a server Id: is this the ${product} address?`);
           throw new SourceError('unauthorized', `${product} "${text(open.ServerName) ?? baseUrl}" at ${baseUrl} refused the API key (401): check the key, or create one in the dashboard (API Keys)`);
         }

@@ -99,7 +99,14 @@ export function createPlexClient(connection: SourceConnection, options: ClientOp
     type: 'plex',
 
     async check(): Promise<ServerInfo> {
-      const identity = await container('/identity');
+      let identity: Json;
+      try {
+        identity = await container('/identity');
+      } catch (error) {
+        // Every Plex answers /identity, without a token: a 404 there is another kind of server.
+        if (error instanceof SourceError && error.code === 'not_found') throw new SourceError('not_a_media_server', `${baseUrl} has no /identity, which every Plex server answers: is this the Plex address?`);
+        throw error;
+      }
       const id = text(identity.machineIdentifier);
       if (!id) throw new SourceError('not_a_media_server', `${baseUrl} answered /identity without a machineIdentifier: is this the Plex address?`);
       const root = await container('/');

@@ -75,6 +75,19 @@ const ITEM_FIELDS = new Set(
   ),
 );
 
+const KNOWN_ROUTES = [
+  /^\/system\/info$/,
+  /^\/users$/,
+  /^\/users\/me$/,
+  /^\/userviews$/,
+  /^\/users\/[^/]+\/(views|items)$/,
+  /^\/items$/,
+  /^\/mediasegments\/[^/]+$/,
+  /^\/playlists\/[^/]+\/items$/,
+  /^\/items\/[^/]+\/images\/primary$/,
+  /^\/videos\/[^/]+\/stream(\.\w+)?$/,
+];
+
 const newId = () => randomUUID().replaceAll('-', '');
 const TICKS = 10_000;
 
@@ -283,6 +296,8 @@ export async function startFakeJellyfin(options: FakeJellyfinOptions): Promise<F
       sendJson(res, { LocalAddress: `http://127.0.0.1:${new URL(fake.url).port}`, ServerName: options.serverName ?? `Fake ${flavour}`, Version: version, ProductName: flavour === 'emby' ? 'Emby Server' : 'Jellyfin Server', OperatingSystem: 'Linux', Id: serverId, StartupWizardCompleted: true });
       return;
     }
+    // ASP.NET matches the route before it authorises: a path no controller has is a 404, key or not.
+    if (!KNOWN_ROUTES.some((pattern) => pattern.test(lower))) return sendStatus(res, 404, '');
     const authorization = req.headers.authorization ?? '';
     const token =
       /Token="([^"]*)"/i.exec(authorization)?.[1] ??

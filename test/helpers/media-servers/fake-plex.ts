@@ -12,7 +12,7 @@
  *   await plex.misbehave('html');
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startFakeHttp, sendFile, sendJson, sendStatus, TINY_PNG, type FakeHttp, type Misbehaviour, type MisbehaveOptions } from './fake-http.js';
+import { startFakeHttp, sendFile, sendJson as sendJsonBody, sendStatus, TINY_PNG, type FakeHttp, type Misbehaviour, type MisbehaveOptions } from './fake-http.js';
 import { serverPathOf, type FakeCollection, type FakeLibrary, type FakeMediaItem } from './seed.js';
 
 export interface FakePlexOptions {
@@ -70,6 +70,14 @@ const TYPE_SHOW = 2;
 const TYPE_EPISODE = 4;
 
 export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex> {
+  /** The request being answered: Plex answers XML unless the client asks for JSON. */
+  let accept = '';
+  const sendJson = (res: ServerResponse, body: { MediaContainer: Record<string, unknown> }) => {
+    if (/application\/json/i.test(accept)) return sendJsonBody(res, body);
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n${plexXml('MediaContainer', body.MediaContainer)}`;
+    res.writeHead(200, { 'Content-Type': 'text/xml;charset=utf-8', 'Content-Length': Buffer.byteLength(xml) });
+    res.end(xml);
+  };
   const machineIdentifier = 'f4k3p13x0000000000000000000000000000beef';
   const version = options.version ?? '1.41.3.9314-a0bfb8370';
   let nextKey = 1000;
@@ -229,6 +237,7 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
   };
 
   const route = (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    accept = req.headers.accept ?? '';
     const path = url.pathname;
     if (path === '/identity') {
       sendJson(res, { MediaContainer: { size: 0, apiVersion: '1.1.1', claimed: true, machineIdentifier, version } });
@@ -446,4 +455,25 @@ function extension(file: string): string {
 function dropUndefined<T extends Record<string, unknown>>(value: T): T {
   for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
   return value;
+}
+
+/**
+ * Plex's XML for a MediaContainer: scalars as attributes, lists as child elements. The JSON
+ * "Metadata" list is XML's <Video> (episodes, movies) or <Directory> (shows, collections).
+ */
+function plexXml(name: string, value: Record<string, unknown>): string {
+  const attributes: string[] = [];
+  const children: string[] = [];
+  for (const [key, field] of Object.entries(value)) {
+    if (Array.isArray(field)) {
+      for (const entry of field) {
+        const entryObject = entry as Record<string, unknown>;
+        const element = key === 'Metadata' ? (entryObject.type === 'episode' || entryObject.type === 'movie' ? 'Video' : 'Directory') : key;
+        children.push(plexXml(element, entryObject));
+      }
+    } else if (field !== undefined && field !== null && typeof field !== 'object') {
+      attributes.push(` ${key}="${String(field).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"`);
+    }
+  }
+  return children.length > 0 ? `<${name}${attributes.join('')}>\n${children.join('\n')}\n</${name}>` : `<${name}${attributes.join('')} />`;
 }

@@ -30,7 +30,7 @@ async function probeDuration(input: { url: string; headers: Record<string, strin
  * A media server's stream read by real ffmpeg with the secret in a header, and a 10 000-episode
  * library paged through with the default limits (the first evening of a real user).
  */
-describe('media-server streams and a large library', () => {
+describe('media-server streams, mix-ups and a large library', () => {
   let plex: FakePlex;
   let jellyfin: FakeJellyfin;
 
@@ -61,6 +61,19 @@ describe('media-server streams and a large library', () => {
     expect(await probeDuration(jfInput)).toBeCloseTo(2, 0);
     // Without the header the server refuses: the header is what authorised the read.
     await expect(probeDuration({ url: jfInput.url, headers: {} })).rejects.toThrow(/401|Unauthorized/);
+  });
+
+  it('a client pointed at the other kind of server says it is not that server, without blaming the secret', async () => {
+    const plexAtJellyfin = createMediaServerClient({ type: 'plex', url: jellyfin.url, token: 'plex-token' });
+    await expect(plexAtJellyfin.check()).rejects.toMatchObject({ code: 'not_a_media_server', message: `${jellyfin.url} has no /identity, which every Plex server answers: is this the Plex address?` });
+    const jellyfinAtPlex = createMediaServerClient({ type: 'jellyfin', url: plex.url, apiKey: 'jf-key' });
+    await expect(jellyfinAtPlex.check()).rejects.toMatchObject({ code: 'not_a_media_server', message: expect.stringContaining('is this the Jellyfin address?') });
+  });
+
+  it('the fake Plex answers XML unless asked for JSON, as PMS does', async () => {
+    const xml = await fetch(`${plex.url}/library/sections`, { headers: { 'X-Plex-Token': 'plex-token' } });
+    expect(xml.headers.get('content-type')).toMatch(/^text\/xml/);
+    expect(await xml.text()).toMatch(/<MediaContainer size="1"[^>]*>\n<Directory [^>]*key="1" type="show" title="TV"/);
   });
 
   it.each(['plex', 'jellyfin'] as const)('%s: 10 000 episodes page through with the default limits, each once, chapters included', async (type) => {
