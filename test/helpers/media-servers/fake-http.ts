@@ -19,6 +19,8 @@ export type Misbehaviour =
   | 'repeat-pages'
   /** Every request waits `delayMs` (default 30 s) before answering. */
   | 'slow'
+  /** Every API request: 200 and the start of a JSON body, then nothing (the socket stays open). */
+  | 'stall-body'
   /** The server is gone: the port refuses connections and open streams are cut. */
   | 'down'
   /** Every request is redirected to itself, for ever. */
@@ -93,6 +95,11 @@ export async function startFakeHttp(route: Route): Promise<FakeHttp> {
       return;
     }
     if (url.pathname.startsWith(HOP)) url.pathname = url.pathname.slice(HOP.length) || '/';
+    if (mode === 'stall-body' && !isStream(url)) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"MediaContainer":{"size":1,');
+      return;
+    }
     if (mode === 'huge' && !isStream(url)) {
       sendHugeJson(res);
       return;

@@ -260,6 +260,18 @@ describe('Plex client against a fake Plex Media Server', () => {
       }
     });
 
+    it('a body that starts and never ends times out too', async () => {
+      await plex.misbehave('stall-body');
+      try {
+        const started = Date.now();
+        const error = await failure(client({ timeoutMs: 400 }).check());
+        expect(error.code).toBe('timeout');
+        expect(Date.now() - started).toBeLessThan(2500);
+      } finally {
+        await plex.misbehave(null);
+      }
+    });
+
     it('a server that went down is unreachable, and answers again when back', async () => {
       await plex.misbehave('down');
       try {
