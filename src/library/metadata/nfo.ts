@@ -93,23 +93,34 @@ function wholeNumber(raw: string | undefined, max: number): number | undefined {
   return n <= max ? n : undefined;
 }
 
-/** Whether every tag closes in the order it opened (xmlbuilder2's parser lets `<a></b>` by). */
+/**
+ * Real .nfo files are a few levels deep and a few hundred elements long (a cast list, stream
+ * details); beyond these a file is refused before the parser sees it, so a hostile one cannot
+ * make it recurse or churn for seconds.
+ */
+const MAX_DEPTH = 32;
+const MAX_ELEMENTS = 20_000;
+
+/** Why the file's tags cannot be used: one closes out of order (xmlbuilder2's parser lets `<a></b>` by), or they pass the depth or count bound. */
 function unbalancedTag(xml: string): string | undefined {
   const body = xml.replace(/<!--[\s\S]*?-->/g, '').replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<\?[\s\S]*?\?>/g, '');
   const stack: string[] = [];
+  let elements = 0;
   for (const match of body.matchAll(/<(\/?)([^\s/>!?]+)[^>]*?(\/?)>/g)) {
     const [, closing, name, selfClosing] = match;
+    if (!closing && ++elements > MAX_ELEMENTS) return `has more than ${MAX_ELEMENTS} elements`;
     if (selfClosing) continue;
     if (!closing) {
       stack.push(name!);
+      if (stack.length > MAX_DEPTH) return `nests elements more than ${MAX_DEPTH} deep`;
       continue;
     }
     const open = stack.pop();
     if (open === name) continue;
     // The wrapper's own end reached with an element still open: the file stops short.
-    return name === 'nfo-root' ? `<${open}> is never closed (is the file cut short?)` : `</${name}> does not close <${open}>`;
+    return name === 'nfo-root' ? `not well-formed XML: <${open}> is never closed (is the file cut short?)` : `not well-formed XML: </${name}> does not close <${open}>`;
   }
-  return stack.length > 0 ? `<${stack.at(-1)}> is never closed (is the file cut short?)` : undefined;
+  return stack.length > 0 ? `not well-formed XML: <${stack.at(-1)}> is never closed (is the file cut short?)` : undefined;
 }
 
 interface XmlElement {
@@ -127,7 +138,9 @@ function readElement(element: XmlElement, kind: NfoKind): NfoDetails {
   const fields = new Map<string, XmlElement[]>();
   for (const child of elementsOf(element)) {
     const name = child.nodeName.toLowerCase();
-    fields.set(name, [...(fields.get(name) ?? []), child]);
+    const list = fields.get(name);
+    if (list) list.push(child);
+    else fields.set(name, [child]);
   }
   const text = (name: string) => fields.get(name)?.[0]?.textContent ?? undefined;
   const ids: ExternalIds = {};
@@ -214,7 +227,7 @@ export function parseNfo(raw: string, expect: 'tvshow' | 'item'): NfoResult {
   const body = text.replace(/<\?xml[^>]*\?>/gi, '').replace(CONTROL, '');
   const wrapped = `<nfo-root>${body}</nfo-root>`;
   const unbalanced = unbalancedTag(wrapped);
-  if (unbalanced) return { ok: false, reason: `not well-formed XML: ${unbalanced}` };
+  if (unbalanced) return { ok: false, reason: unbalanced };
   let root: XmlElement;
   try {
     root = create(wrapped).root().node as unknown as XmlElement;

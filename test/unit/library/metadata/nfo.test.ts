@@ -76,6 +76,11 @@ describe('.nfo sidecars (Kodi/Jellyfin style)', () => {
     // An undeclared entity is left as text, never resolved.
     expect(details('<movie><title>&foo;</title></movie>').title).toBe('&foo;');
     expect(parseNfo(`<movie><plot>${'a'.repeat(MAX_NFO_BYTES)}</plot></movie>`, 'item')).toMatchObject({ ok: false, reason: expect.stringMatching(/larger than/) });
+    // Deep nesting and floods of elements are refused before the parser sees them, fast.
+    const started = Date.now();
+    expect(parseNfo(`<movie><title>${'<a>'.repeat(50_000)}x${'</a>'.repeat(50_000)}</title></movie>`, 'item')).toEqual({ ok: false, reason: 'nests elements more than 32 deep' });
+    expect(parseNfo(`<movie>${'<genre>g</genre>'.repeat(60_000)}</movie>`, 'item')).toEqual({ ok: false, reason: 'has more than 20000 elements' });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('control characters are dropped (raw and as character references), long fields capped', () => {
