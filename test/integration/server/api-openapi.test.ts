@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClips } from '../../helpers/media.js';
+import { startFakePlex, type FakePlex } from '../../helpers/media-servers/fake-plex.js';
 import { runCli, startServer, tempDir, testConfig, type RunningServer } from '../../helpers/server.js';
 
 interface OpenApiDoc {
@@ -20,6 +21,7 @@ const PNG_1x1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUl
 describe('the documented API: OpenAPI document, every GET as documented, one error shape, access control', () => {
   let server: RunningServer;
   let doc: OpenApiDoc;
+  let plex: FakePlex;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
   const url = (p: string) => `${server.baseUrl}${p}`;
@@ -48,10 +50,15 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
     };
     server = await startServer(config as ReturnType<typeof testConfig>);
     doc = (await (await fetch(url('/api/openapi.json'))).json()) as OpenApiDoc;
+    // A media server (issue 24), so /api/library/sources/{key} has one to answer for.
+    plex = await startFakePlex({ token: 'openapi-plex-token', libraries: [{ id: '1', name: 'TV Shows', type: 'shows' }] });
+    const added = await fetch(url('/api/library/sources'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'plex', url: plex.url, token: plex.token }) });
+    expect(added.status).toBe(201);
   }, 60_000);
 
   afterAll(async () => {
     await server?.stop();
+    await plex?.stop();
   });
 
   it('/api/openapi.json is a valid OpenAPI 3.1 document; /api/docs serves the reference from local files', async () => {
@@ -70,7 +77,7 @@ describe('the documented API: OpenAPI document, every GET as documented, one err
     expect(sent.status).toBe(201);
     const alertId = ((await sent.json()) as { id: number }).id;
     const mediaId = ((await (await fetch(url('/api/media?limit=1'))).json()) as { items: Array<{ id: number }> }).items[0]!.id;
-    const values: Record<string, string> = { n: '1', id: '', chapterId: '1' };
+    const values: Record<string, string> = { n: '1', id: '', chapterId: '1', key: 'plex-1' };
     let checked = 0;
     for (const [template, operations] of Object.entries(doc.paths)) {
       const op = operations.get;
