@@ -6,6 +6,10 @@ import { MAX_KEYFRAME_INTERVAL_SECONDS } from '../hls/segment-grid.js';
  * What makes two cached renditions interchangeable: the same bytes of source (path, size and
  * mtime: a file edited in place gets a new mtime, a replaced one a new size or mtime) rendered
  * to the same output (every profile field, the loudness target, the keyframe interval).
+ *
+ * A media server's item (`media-server:…` path, src/ffmpeg/media-input.ts) has no local file:
+ * its size and "mtime" are the library row's, the size the server reports and the server's last
+ * change to the item, so a file upgraded on the server is cached again like one changed on disk.
  */
 export interface FileIdentity {
   path: string;

@@ -1,6 +1,7 @@
 import type { OutputProfile } from '../config/quality.js';
 import { buildAiringRenderArgs, type SourceFacts } from '../ffmpeg/airing-command.js';
 import { channelGrid } from '../hls/segment-grid.js';
+import type { MediaInput } from '../ffmpeg/media-input.js';
 
 /**
  * The cache fill: the live renderer's own command line (src/ffmpeg/airing-command.ts: the same
@@ -12,7 +13,8 @@ import { channelGrid } from '../hls/segment-grid.js';
  *    audio frame by frame, so a spliced airing's sound tiles its neighbours' within one frame.
  */
 export interface CacheFillSpec {
-  source: { path: string; facts: SourceFacts };
+  /** `input`: how ffmpeg reads it when not the local file at `path` (a media server's URL). */
+  source: { path: string; input?: MediaInput; facts: SourceFacts };
   /** Seconds of the file (the library's duration). */
   durationSeconds: number;
   chapterSeconds: number[];
@@ -49,7 +51,7 @@ export function cacheKeyframeTimes(durationSeconds: number, chapterSeconds: numb
 export function buildCacheFillArgs(spec: CacheFillSpec): string[] {
   const keyframes = cacheKeyframeTimes(spec.durationSeconds, spec.chapterSeconds, spec.keyframeIntervalSeconds);
   return buildAiringRenderArgs({
-    source: { path: spec.source.path, startSeconds: 0, facts: spec.source.facts },
+    source: { path: spec.source.path, ...(spec.source.input ? { input: spec.source.input } : {}), startSeconds: 0, facts: spec.source.facts },
     durationSeconds: spec.durationSeconds + TAIL_PADDING_SECONDS,
     clockSeconds: FILL_CLOCK_ORIGIN_SECONDS,
     runSeconds: 0,

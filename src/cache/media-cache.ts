@@ -7,6 +7,7 @@ import type { Database } from 'better-sqlite3';
 import { isDiskError } from '../disk/write-errors.js';
 import type { OutputProfile } from '../config/quality.js';
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
+import { isMediaServerPath, resolveMediaInput, sanitiseInputText, type MediaInput } from '../ffmpeg/media-input.js';
 import { checkSource } from '../library/probe.js';
 import type { Logger } from '../logging/logger.js';
 import { indexCachedFile } from './cache-index.js';
@@ -88,6 +89,9 @@ export class MediaCache {
     const entries = this.store.forSource(filePath, profile);
     if (entries.length === 0) return undefined;
     const identity = await identityOf(filePath);
+    // A media server's item that cannot be resolved now (its source off, being synced) is not
+    // proof that it changed: its entries stay until it is resolved and found changed.
+    if (!identity && isMediaServerPath(filePath)) return undefined;
     let found: CacheEntry | undefined;
     for (const entry of entries) {
       if (identity && sameFile(entry.source, identity) && existsSync(entry.file)) found = entry;
@@ -129,7 +133,10 @@ export class MediaCache {
   /** Fills one file (or returns its existing entry); `onProgress` gets the fraction done. */
   async fill(request: FillRequest, onProgress?: (fraction: number) => void): Promise<CacheEntry> {
     const identity = await identityOf(request.path);
-    if (!identity) throw new Error(`cannot cache ${request.path}: file not found`);
+    if (!identity) throw new Error(`cannot cache ${request.path}: ${isMediaServerPath(request.path) ? 'its media server cannot stream it now' : 'file not found'}`);
+    // A media server's item is filled from its server's stream, like a local file from disk.
+    const resolved = resolveMediaInput(request.path);
+    if (!resolved.ok) throw new Error(`cannot cache ${request.path}: ${resolved.reason}`);
     const profile = entryProfileKey(request);
     const existing = await this.lookup(request.path, profile);
     if (existing) return existing;
@@ -140,7 +147,7 @@ export class MediaCache {
     const file = path.join(this.options.dir, `${key}.ts`);
     const partial = `${file}.part`;
     const args = buildCacheFillArgs({
-      source: { path: request.path, facts: check.facts },
+      source: { path: request.path, ...(resolved.input.kind === 'http' ? { input: resolved.input } : {}), facts: check.facts },
       durationSeconds: request.durationSeconds,
       chapterSeconds: request.chapterSeconds,
       keyframeIntervalSeconds: MAX_KEYFRAME_INTERVAL_SECONDS,
@@ -151,7 +158,7 @@ export class MediaCache {
     });
     const release = this.pin(key);
     try {
-      await runFill(this.options.ffmpegPath, args, request.durationSeconds, onProgress);
+      await runFill(this.options.ffmpegPath, args, request.durationSeconds, onProgress, resolved.input);
       // The file may have changed while it was being read: such a rendition is of no version.
       const after = await identityOf(request.path);
       if (!after || !sameFile(after, identity)) throw new Error(`${request.path} changed while it was being cached`);
@@ -236,7 +243,16 @@ export class MediaCache {
   }
 }
 
+/**
+ * The file's identity now: a local file's size and mtime; a media server's item's size and the
+ * server's last change to it, as the library row has them (there is no local mtime), through
+ * the media input's resolver. Undefined: gone, or not streamable now.
+ */
 async function identityOf(filePath: string): Promise<FileIdentity | undefined> {
+  if (isMediaServerPath(filePath)) {
+    const resolved = resolveMediaInput(filePath);
+    return resolved.ok && resolved.identity ? { path: filePath, ...resolved.identity } : undefined;
+  }
   try {
     const s = await stat(filePath);
     return { path: filePath, sizeBytes: s.size, mtimeMs: s.mtimeMs };
@@ -245,7 +261,7 @@ async function identityOf(filePath: string): Promise<FileIdentity | undefined> {
   }
 }
 
-function runFill(ffmpegPath: string, args: string[], durationSeconds: number, onProgress?: (fraction: number) => void): Promise<void> {
+function runFill(ffmpegPath: string, args: string[], durationSeconds: number, onProgress: ((fraction: number) => void) | undefined, input: MediaInput): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawnNiced(ffmpegPath, args);
     let lastError = '';
@@ -259,6 +275,6 @@ function runFill(ffmpegPath: string, args: string[], durationSeconds: number, on
       });
     }
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`cache fill failed (ffmpeg exited ${code}): ${lastError}`))));
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`cache fill failed (ffmpeg exited ${code}): ${sanitiseInputText(lastError, input)}`))));
   });
 }

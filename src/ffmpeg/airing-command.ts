@@ -3,6 +3,7 @@ import { keyframeGridExpression, type SegmentGrid } from '../hls/segment-grid.js
 import { mapAudioSlots, type SlotSource, type SourceAudioTrack } from './audio-slots.js';
 import { drawtext } from './drawtext.js';
 import { escapeFilterValue } from './filter-text.js';
+import { ffmpegInputArgs, type MediaInput } from './media-input.js';
 
 /**
  * Command lines of the playout engine (see docs/architecture.md):
@@ -26,8 +27,11 @@ export interface SourceFacts {
 }
 
 export interface AiringRenderSpec {
-  /** The file and where in it to start; absent = a slate. */
-  source?: { path: string; startSeconds: number; facts: SourceFacts };
+  /**
+   * The file and where in it to start; absent = a slate. `input` is how ffmpeg reads it when
+   * that is not the local file at `path` (a media server's URL, src/ffmpeg/media-input.ts).
+   */
+  source?: { path: string; input?: MediaInput; startSeconds: number; facts: SourceFacts };
   /** Text of the slate when there is no source. */
   slateText?: string;
   /** A slate with no text (black, no drawtext): the fallback when the drawn slate fails. */
@@ -258,8 +262,8 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   const slots = audioSlotsOf(spec);
   let audioIns: string[];
   if (spec.source) {
-    if (spec.source.startSeconds > 0) inputs.push('-ss', spec.source.startSeconds.toFixed(3));
-    inputs.push('-i', spec.source.path);
+    const { startSeconds } = spec.source;
+    inputs.push(...ffmpegInputArgs(spec.source.input ?? { kind: 'file', path: spec.source.path }, startSeconds > 0 ? startSeconds : undefined));
     videoIn = sourcePicture(spec.burnIn, normaliseVideoChain(profile, spec.source.facts.interlaced));
     if (slots.some((slot) => slot.track !== undefined)) {
       // async=1 stretches/pads audio to its timestamps so a source whose audio is shorter

@@ -9,7 +9,11 @@ export function buildProbeArgs(filePath: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-show_chapters', filePath];
 }
 
-/** Streams and field order of one file, just before it airs (fast: no frame decoding). */
-export function buildSourceCheckArgs(filePath: string): string[] {
-  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_tags=language,title:stream_disposition=attached_pic,default', filePath];
+/**
+ * Streams and field order of one file, just before it airs (fast: no frame decoding). `input`
+ * is the file's path, or what ffprobe reads for a media server's item (`ffprobeInputArgs`:
+ * bounded waits, the authorising headers and the URL, src/ffmpeg/media-input.ts).
+ */
+export function buildSourceCheckArgs(input: string | readonly string[]): string[] {
+  return ['-v', 'error', '-print_format', 'json', '-show_entries', 'stream=codec_type,field_order:stream_tags=language,title:stream_disposition=attached_pic,default', ...(typeof input === 'string' ? [input] : input)];
 }

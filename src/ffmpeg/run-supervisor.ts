@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../logging/logger.js';
+import { redact } from '../logging/redact.js';
 import { spawnFfmpeg } from './process-registry.js';
 
 /**
@@ -134,7 +135,8 @@ export class RunSupervisor extends EventEmitter {
     this.startedAt = Date.now();
     this.state = 'running';
     child.once('spawn', () => {
-      this.options.log.debug({ pid: child.pid, runId, args: spec.args.join(' ') }, `${this.options.name}: ffmpeg started`);
+      // Secrets (a media server's token in `-headers`) never reach the log.
+      this.options.log.debug({ pid: child.pid, runId, args: redact(spec.args.join(' ')) }, `${this.options.name}: ffmpeg started`);
       this.emit('spawn', runId, child.pid);
     });
     child.once('error', (error) => {
@@ -204,8 +206,10 @@ export class RunSupervisor extends EventEmitter {
 
   private readStderr(child: ChildProcess): void {
     if (!child.stderr) return;
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      if (!line.trim()) return;
+    createInterface({ input: child.stderr }).on('line', (raw) => {
+      if (!raw.trim()) return;
+      // ffmpeg may echo a request it made; lastError reaches the status API.
+      const line = redact(raw);
       this.lastError = line;
       this.options.log.warn({ ffmpeg: line }, `${this.options.name}: ffmpeg says`);
     });

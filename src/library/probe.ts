@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
 import { buildProbeArgs, buildSourceCheckArgs } from '../ffmpeg/ffprobe-args.js';
+import { ffprobeInputArgs, resolveMediaInput, sanitiseInputText } from '../ffmpeg/media-input.js';
 import { normaliseLanguage } from '../subtitles/languages.js';
 
 /**
@@ -267,13 +268,25 @@ export function interpretSourceStreams(json: Pick<FfprobeJson, 'streams'>): Sour
  * Looks at a file just before it airs (streams only, no frame decoding). The library knew it
  * was fine when it was scanned; by air time it may be gone or damaged, and the channel must then
  * show a slate, not go black. Never throws: any failure is a reason to show the slate.
+ *
+ * A media server's item (src/ffmpeg/media-input.ts) is checked over HTTP, each wait bounded (a
+ * dead or hung server fails the check in seconds); its reason names the item, never the URL,
+ * and carries no secret.
  */
 export async function checkSource(ffprobePath: string, filePath: string): Promise<SourceCheck> {
+  const resolved = resolveMediaInput(filePath);
+  if (!resolved.ok) return { ok: false, reason: resolved.reason };
+  const { input } = resolved;
+  const readFrom = input.kind === 'file' ? input.path : input.url;
   try {
-    const { stdout } = await run(ffprobePath, buildSourceCheckArgs(filePath), { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 });
+    const { stdout } = await run(ffprobePath, buildSourceCheckArgs(ffprobeInputArgs(input)), { timeout: 10_000, maxBuffer: 4 * 1024 * 1024 });
     return interpretSourceStreams(JSON.parse(stdout) as FfprobeJson);
   } catch (error) {
-    const failure = error as { stderr?: string; message: string };
-    return { ok: false, reason: probeFailureReason(String(failure.stderr ?? ''), filePath) || failure.message };
+    const failure = error as { stderr?: string; message: string; killed?: boolean; code?: number | string };
+    const said = probeFailureReason(String(failure.stderr ?? ''), readFrom);
+    if (input.kind === 'file') return { ok: false, reason: said || failure.message };
+    // (execFile's own message quotes the command line, headers and all: never used for a stream.)
+    const reason = said || (failure.killed ? 'the check timed out after 10 s' : `ffprobe failed (${failure.code ?? 'no answer'})`);
+    return { ok: false, reason: `${input.label}: ${sanitiseInputText(reason, input)}` };
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
+import { ffmpegInputArgs, resolveMediaInput, sanitiseInputText, type MediaInput } from '../ffmpeg/media-input.js';
 
 /** Width of a chapter-strip thumbnail, in pixels (the height follows the picture's aspect). */
 export const THUMBNAIL_WIDTH = 160;
@@ -70,11 +71,15 @@ export function thumbnailPath(dir: string, source: ThumbnailSource, atMs: number
   return path.join(dir, String(source.mediaId), `${fileIdentity(source)}-${atMs}.jpg`);
 }
 
-/** ffmpeg's arguments for one small JPEG at `atMs`: a fast seek before the input, one frame. */
-export function thumbnailArgs(input: string, atMs: number, output: string, width = THUMBNAIL_WIDTH): string[] {
+/**
+ * ffmpeg's arguments for one small JPEG at `atMs`: a fast seek before the input, one frame. The
+ * input is a local file or a media server's stream (src/ffmpeg/media-input.ts).
+ */
+export function thumbnailArgs(input: string | MediaInput, atMs: number, output: string, width = THUMBNAIL_WIDTH): string[] {
+  const media: MediaInput = typeof input === 'string' ? { kind: 'file', path: input } : input;
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-ss', (atMs / 1000).toFixed(3), '-i', input,
+    ...ffmpegInputArgs(media, atMs / 1000),
     '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:-2`, '-q:v', '5',
     '-f', 'image2', '-c:v', 'mjpeg', '-y', output,
   ];
@@ -306,13 +311,18 @@ export class ThumbnailCache {
   }
 
   private async make(source: ThumbnailSource, atMs: number, file: string, key: string): Promise<Buffer> {
-    const onDisk = await stat(source.path).catch(() => undefined);
-    if (!onDisk?.isFile()) throw new ThumbnailError('missing', `${source.path} is not on disk (rescan the library?)`);
+    // A media server's item is read from its server (no file here); a local one must be on disk.
+    const resolved = resolveMediaInput(source.path);
+    if (!resolved.ok) throw new ThumbnailError('missing', `${source.path} cannot be read: ${resolved.reason}`);
+    if (resolved.input.kind === 'file') {
+      const onDisk = await stat(source.path).catch(() => undefined);
+      if (!onDisk?.isFile()) throw new ThumbnailError('missing', `${source.path} is not on disk (rescan the library?)`);
+    }
     await mkdir(path.dirname(file), { recursive: true });
     await this.forgetOtherVersions(source);
     const partial = `${file}.${process.pid}.${Date.now()}.part`;
     try {
-      await this.runFfmpeg(thumbnailArgs(source.path, atMs, partial, this.options.width));
+      await this.runFfmpeg(thumbnailArgs(resolved.input, atMs, partial, this.options.width), resolved.input);
       const bytes = await readFile(partial).catch(() => undefined);
       if (!bytes || bytes.length === 0) throw new ThumbnailError('no_picture', `no picture at ${atMs} ms in ${path.basename(source.path)}`);
       await rename(partial, file);
@@ -340,7 +350,7 @@ export class ThumbnailCache {
    * the server even on SIGKILL), at low CPU priority so live encoders keep theirs, and killed
    * when it runs past its time.
    */
-  private runFfmpeg(args: string[]): Promise<void> {
+  private runFfmpeg(args: string[], input: MediaInput): Promise<void> {
     const timeoutMs = this.options.timeoutMs ?? FFMPEG_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const child = spawnFfmpeg(this.options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'], background: true });
@@ -354,7 +364,7 @@ export class ThumbnailCache {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         if (code === 0) return resolve();
-        const reason = signal ? `ffmpeg was stopped (${signal}) after ${timeoutMs / 1000} s` : stderr.trim().split('\n').pop() || `ffmpeg exited with ${code}`;
+        const reason = signal ? `ffmpeg was stopped (${signal}) after ${timeoutMs / 1000} s` : sanitiseInputText(stderr.trim().split('\n').pop() || `ffmpeg exited with ${code}`, input);
         reject(new ThumbnailError('no_picture', `no picture could be made: ${reason}`));
       });
     });

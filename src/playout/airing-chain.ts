@@ -7,6 +7,7 @@ import type { OutputProfile } from '../config/quality.js';
 import { AAC_FRAME_SAMPLES, buildAiringRenderArgs, placeOnGrids, type SlateStyle } from '../ffmpeg/airing-command.js';
 import { MAX_KEYFRAME_INTERVAL_SECONDS, type SegmentGrid } from '../hls/segment-grid.js';
 import { spawnFfmpeg } from '../ffmpeg/process-registry.js';
+import { describeInput, isMediaServerPath, resolveMediaInput, sanitiseInputText, type MediaInput } from '../ffmpeg/media-input.js';
 import type { Toolchain } from '../ffmpeg/toolchain.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing, ChannelTimeline } from '../timeline/types.js';
@@ -206,6 +207,8 @@ class Renderer implements Playing {
     readonly picture: Picture,
     child: ChildProcess,
     log: Logger,
+    /** A media server's stream: ffmpeg's words about it name the item, never the URL, and carry no secret. */
+    input?: MediaInput,
   ) {
     this.child = child;
     info.pid = this.child.pid;
@@ -221,8 +224,9 @@ class Renderer implements Playing {
       });
     }
     if (this.child.stderr) {
-      createInterface({ input: this.child.stderr }).on('line', (line) => {
-        if (!line.trim()) return;
+      createInterface({ input: this.child.stderr }).on('line', (raw) => {
+        if (!raw.trim()) return;
+        const line = sanitiseInputText(raw, input);
         this.lastError = line;
         log.warn({ ffmpeg: line, title: info.slice.airing.title }, 'airing renderer says');
       });
@@ -390,6 +394,7 @@ export class AiringChain {
     const facts: RenderFacts = {
       slice,
       frameRate: this.options.profile.frameRate,
+      ...(airsFile(slice.airing) && isMediaServerPath(slice.airing.mediaPath) ? { streamed: true } : {}),
       ...(forcedSlate ? { forcedSlate } : {}),
       ...(withoutGraphics ? { withoutGraphics } : {}),
       ...(retry.withoutBurnIn ? { withoutBurnIn: true } : {}),
@@ -505,8 +510,15 @@ export class AiringChain {
     const card = plan.kind === 'card'
       ? alertCard({ alert: plan.alert, profile: this.options.profile, offsetSeconds: (slice.fromMs - airing.startMs) / 1000, durationSeconds: (slice.toMs - slice.fromMs) / 1000, timeZone: this.options.timeZone, styles: this.options.alertStyles })
       : undefined;
+    // A media server's item is read from its stream (src/ffmpeg/media-input.ts). Resolved afresh
+    // for every renderer: a try after a failure reads what the source says now. (Unresolvable
+    // here after the check passed: the renderer fails at once and the slot is slated as for any.)
+    const resolved = plan.kind === 'render' ? resolveMediaInput(airing.mediaPath) : undefined;
+    const input = resolved?.ok && resolved.input.kind === 'http' ? resolved.input : undefined;
+    if (resolved && !resolved.ok) this.options.log.warn({ title: airing.title, file: airing.mediaPath, reason: resolved.reason }, 'airing cannot be streamed from its media server');
+    if (input) this.options.log.debug({ title: airing.title, stream: describeInput(input) }, 'streaming the airing from its media server');
     const args = buildAiringRenderArgs({
-      source: plan.kind === 'render' ? { path: airing.mediaPath, startSeconds: (airing.inPointMs + slice.fromMs - airing.startMs) / 1000, facts: plan.source } : undefined,
+      source: plan.kind === 'render' ? { path: airing.mediaPath, ...(input ? { input } : {}), startSeconds: (airing.inPointMs + slice.fromMs - airing.startMs) / 1000, facts: plan.source } : undefined,
       slateText: plan.kind === 'slate' ? plan.text : undefined,
       plainSlate: plan.kind === 'slate' && plan.picture === 'plain slate',
       slateStyle: plan.kind === 'slate' ? this.options.slateStyle?.() : undefined,
@@ -526,7 +538,7 @@ export class AiringChain {
     const picture: Picture = slate ? plan.picture : 'source';
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
     if (plan.kind === 'render') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
-    const renderer = new Renderer(info, picture, child, this.options.log);
+    const renderer = new Renderer(info, picture, child, this.options.log, input);
     if (cueFile) {
       const file = cueFile;
       void renderer.exited.then(() => unlink(file).catch(() => undefined));
@@ -624,12 +636,14 @@ export class AiringChain {
     renderer.output.unpipe(this.options.sink);
     if (this.stopped || code === 0) return;
 
-    // The renderer died mid-slot: a slate for exactly what is left of the slot.
+    // The renderer died mid-slot: a slate for exactly what is left of the slot (a media server's
+    // airing: a slate for a few seconds, then the airing again, until the slot ends).
     const frameMs = 1000 / this.options.profile.frameRate;
     const doneUntilMs = slice.fromMs + Math.ceil((renderer.outSeconds * 1000) / frameMs + 1) * frameMs;
+    const streamed = renderer.picture === 'source' && airsFile(slice.airing) && isMediaServerPath(slice.airing.mediaPath);
     this.options.log.warn(
-      { title: slice.airing.title, code, signal, lastError: renderer.lastError, renderedSeconds: renderer.outSeconds },
-      'airing renderer failed: slate for the rest of the slot',
+      { title: slice.airing.title, code, signal, lastError: renderer.lastError, renderedSeconds: renderer.outSeconds, ...(streamed ? { file: slice.airing.mediaPath } : {}) },
+      streamed ? 'airing renderer failed reading its media server: slate, then the airing is tried again' : 'airing renderer failed: slate for the rest of the slot',
     );
     if (slice.toMs - doneUntilMs < frameMs) return;
     const reason = renderer.lastError ?? `renderer exited with ${code ?? signal}`;
@@ -666,5 +680,30 @@ export class AiringChain {
     }
     this.current = slate;
     await this.play(slate);
+    await this.playRestOfSlot(slice, slate.info.slice.toMs);
+  }
+
+  /**
+   * What a replacement left of the failed renderer's slot, played to its end: a media server's
+   * airing is slated for a few seconds at a time (`retryBound`) and tried again after each, from
+   * where the timeline is then, so a server that comes back airs again within the slot. (A local
+   * file's slate covers the whole rest at once: nothing is left.) Each try is planned afresh (its
+   * check, the cache, graphics) and fails the same bounded way.
+   */
+  private async playRestOfSlot(slice: AiringSlice, reachedMs: number): Promise<void> {
+    const frameMs = 1000 / this.options.profile.frameRate;
+    let reached = reachedMs;
+    while (!this.stopped && slice.toMs - reached >= frameMs) {
+      this.options.log.info({ title: slice.airing.title, file: slice.airing.mediaPath, offsetSeconds: ((reached - slice.airing.startMs) / 1000).toFixed(1) }, 'trying the airing again');
+      const again = await this.prepare({ airing: slice.airing, fromMs: Math.round(reached), toMs: slice.toMs });
+      if (this.stopped) {
+        again.kill();
+        return;
+      }
+      this.current = again;
+      await this.play(again);
+      // play() fills what it failed to (its own rest); what its plan did not cover comes next.
+      reached = again.info.slice.toMs;
+    }
   }
 }

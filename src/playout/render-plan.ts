@@ -21,7 +21,8 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  *    track, and a text track's cues in the slice);
  *  - `card`: an emergency alert drawn by ffmpeg (no file);
  *  - `slate`: the slate — the timeline's own slate airing, or a file that cannot play, or what
- *    is left of a slot after a renderer failed;
+ *    is left of a slot after a renderer failed (for a media server's airing, a few seconds of
+ *    it at a time, the airing tried again after each: `retryBound`);
  *  - `probe`: not a plan yet: check the file (ffprobe) and ask again with `source`.
  * Every plan may cover less than the slice asked (a live stretch up to a cached keyframe); the
  * chain then asks for the rest as the next slice. Every plan says `why`, for logs and tests.
@@ -118,12 +119,38 @@ export interface RenderFacts {
   withoutBurnIn?: boolean;
   /** The channel's overload step (src/capacity), when it is degraded. */
   degraded?: Degraded;
+  /**
+   * The airing's file streams from a media server (src/ffmpeg/media-input.ts). A slate in its
+   * place — the server failed the check, or the renderer failed mid-slot — then covers at most
+   * `MEDIA_SERVER_RETRY_MS`, after which the chain asks again and the airing is tried afresh from
+   * where the timeline is: a server that comes back is back on the air within the slot.
+   */
+  streamed?: boolean;
+}
+
+/**
+ * How long a slate stands in for a media server's airing before the airing is tried again: long
+ * enough not to hammer a server that is down (one check per try), short enough that a server
+ * back from a restart is on the air again within seconds.
+ */
+export const MEDIA_SERVER_RETRY_MS = 6000;
+
+/**
+ * The stretch of a streamed airing's slice a slate covers before the next try: at most
+ * MEDIA_SERVER_RETRY_MS, and all of it when less than a second would be left for the try.
+ */
+export function retryBound(slice: AiringSlice): AiringSlice {
+  const toMs = slice.fromMs + MEDIA_SERVER_RETRY_MS;
+  return slice.toMs - toMs < 1000 ? slice : { ...slice, toMs };
 }
 
 export function planRender(facts: RenderFacts): PlanOrProbe {
   const { slice } = facts;
   const { airing } = slice;
   if (facts.forcedSlate) {
+    if (facts.streamed) {
+      return { kind: 'slate', slice: retryBound(slice), picture: facts.forcedSlate.picture, reason: facts.forcedSlate.reason, why: `its media server stream failed (${facts.forcedSlate.reason}); tried again after the slate` };
+    }
     return { kind: 'slate', slice, picture: facts.forcedSlate.picture, reason: facts.forcedSlate.reason, why: `the rest of the slot after its renderer failed (${facts.forcedSlate.reason})` };
   }
   if (airing.kind === 'alert' && airing.alert) return { kind: 'card', slice, alert: airing.alert, why: `emergency alert ${airing.alert.id}` };
@@ -148,7 +175,10 @@ export function planRender(facts: RenderFacts): PlanOrProbe {
   else if (facts.withoutBurnIn) whyLive = 'retried without burned-in subtitles';
 
   if (!facts.source) return { kind: 'probe', slice: live, why: 'the file is checked before it airs' };
-  if (!facts.source.ok) return { kind: 'slate', slice: live, picture: 'drawn slate', reason: facts.source.reason, why: `the file cannot play (${facts.source.reason})` };
+  if (!facts.source.ok) {
+    if (facts.streamed) return { kind: 'slate', slice: retryBound(live), picture: 'drawn slate', reason: facts.source.reason, why: `its media server cannot stream it now (${facts.source.reason}); tried again after the slate` };
+    return { kind: 'slate', slice: live, picture: 'drawn slate', reason: facts.source.reason, why: `the file cannot play (${facts.source.reason})` };
+  }
   const dropped = cardsDropped && !facts.withoutGraphics;
   return { kind: 'render', slice: live, source: facts.source.facts, drawGraphics: !facts.withoutGraphics, ...(dropped ? { cardsDropped: true } : {}), ...(burnIn ? { burnIn } : {}), why: dropped ? `${whyLive} (overload: cards dropped)` : whyLive };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { mediaAvailable } from '../ffmpeg/media-input.js';
 import { compileTimeline, initialState, type CompileInput } from './compiler.js';
 import type { TimelineStore } from './timeline-store.js';
 import { slateAiring } from '../timeline/slate-airing.js';
@@ -41,6 +41,10 @@ export interface CompiledTimelineOptions {
   /** Kept in memory and in the database behind now, for the guide's history. */
   historyMs?: number;
   now?: () => number;
+  /**
+   * Whether an airing's media can be read now (default: a local file exists; a media server's
+   * item is resolvable, src/ffmpeg/media-input.ts — never `existsSync` of its `media-server:` path).
+   */
   fileExists?: (path: string) => boolean;
 }
 
@@ -131,7 +135,7 @@ export class CompiledTimeline implements ChannelTimeline {
     this.horizonMs = Math.max(MIN_HORIZON_MS, options.horizonMs ?? MIN_HORIZON_MS);
     this.historyMs = Math.max(MIN_HISTORY_MS, options.historyMs ?? 6 * 3600_000);
     this.now = options.now ?? Date.now;
-    this.fileExists = options.fileExists ?? existsSync;
+    this.fileExists = options.fileExists ?? ((path) => mediaAvailable(path));
     const nowMs = this.now();
     const head = options.store.head();
     this.airings = head ? options.store.load(nowMs - this.historyMs) : [];

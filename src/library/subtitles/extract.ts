@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { spawnFfmpeg } from '../../ffmpeg/process-registry.js';
+import { ffmpegInputArgs, resolveMediaInput, sanitiseInputText, type MediaInput } from '../../ffmpeg/media-input.js';
 
 /**
  * An embedded text track, extracted once by ffmpeg into a file under the data folder, keyed by
@@ -21,9 +22,13 @@ export function extractedPath(dir: string, source: EmbeddedSource, format: 'srt'
   return path.join(dir, String(source.mediaId), `${source.sizeBytes}-${Math.round(source.mtimeMs)}-s${source.streamIndex}.${format}`);
 }
 
-/** ffmpeg's arguments: the one stream, as ASS (ass, ssa) or converted to SubRip (every other text codec). */
-export function extractArgs(input: string, streamIndex: number, format: 'srt' | 'ass', output: string): string[] {
-  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', input, '-map', `0:${streamIndex}`, '-c:s', format === 'ass' ? 'ass' : 'srt', '-f', format, output];
+/**
+ * ffmpeg's arguments: the one stream, as ASS (ass, ssa) or converted to SubRip (every other text
+ * codec). The input is a local file or a media server's stream (src/ffmpeg/media-input.ts).
+ */
+export function extractArgs(input: string | MediaInput, streamIndex: number, format: 'srt' | 'ass', output: string): string[] {
+  const media: MediaInput = typeof input === 'string' ? { kind: 'file', path: input } : input;
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...ffmpegInputArgs(media), '-map', `0:${streamIndex}`, '-c:s', format === 'ass' ? 'ass' : 'srt', '-f', format, output];
 }
 
 /** Extraction that did not finish in time or could not start: worth trying again later. */
@@ -45,8 +50,11 @@ export async function extractTrack(ffmpegPath: string, dir: string, source: Embe
   await mkdir(path.dirname(file), { recursive: true });
   await forgetOtherVersions(file, source.streamIndex);
   const partial = `${file}.${process.pid}.${Date.now()}.part`;
+  // A media server's item is read from its server; one that cannot be reached now may be later.
+  const resolved = resolveMediaInput(source.path);
+  if (!resolved.ok) throw new ExtractionInterrupted(`${source.path} cannot be read now: ${resolved.reason}`);
   try {
-    await runFfmpeg(ffmpegPath, extractArgs(source.path, source.streamIndex, format, partial), timeoutMs);
+    await runFfmpeg(ffmpegPath, extractArgs(resolved.input, source.streamIndex, format, partial), timeoutMs, resolved.input);
     await rename(partial, file);
     return file;
   } finally {
@@ -63,7 +71,7 @@ async function forgetOtherVersions(file: string, streamIndex: number): Promise<v
 }
 
 /** Started as every ffmpeg is (registered, dies with the server), at low priority, killed past its time. */
-function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs: number): Promise<void> {
+function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs: number, input: MediaInput): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawnFfmpeg(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'], background: true });
     let stderr = '';
@@ -84,7 +92,10 @@ function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs: number): Promi
       // Killed from outside (the server going down): nothing is known about the track.
       if (signal) return reject(new ExtractionInterrupted(`ffmpeg was stopped (${signal})`));
       const lines = stderr.trim().split('\n').filter(Boolean);
-      reject(new Error(`ffmpeg could not extract the track: ${lines.at(-1) ?? `exit code ${code}`}`));
+      const reason = sanitiseInputText(lines.at(-1) ?? `exit code ${code}`, input);
+      // A media server that failed mid-read says nothing lasting about the track.
+      if (input.kind === 'http') return reject(new ExtractionInterrupted(`ffmpeg could not read the track from ${input.label}: ${reason}`));
+      reject(new Error(`ffmpeg could not extract the track: ${reason}`));
     });
   });
 }

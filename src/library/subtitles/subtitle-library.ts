@@ -6,6 +6,7 @@ import type { Cue, LanguageCode, SubtitleCueSource } from '../../subtitles/cue.j
 import { chooseTextTracks, rankTracks } from './choose.js';
 import { extractionFormat } from './codecs.js';
 import { ExtractionInterrupted, extractTrack } from './extract.js';
+import { isMediaServerPath } from '../../ffmpeg/media-input.js';
 import { formatOf, readSubtitleFile, warningOf, type SubtitleRead } from './read-file.js';
 import { subtitleTracksOf, type LibrarySubtitleTrack } from './tracks.js';
 
@@ -126,8 +127,9 @@ export class SubtitleLibrary implements SubtitleCueSource {
       load: async () => {
         try {
           // A video that is not there now (a network share offline) says nothing about its tracks.
-          const present = await stat(row.path).catch(() => undefined);
-          if (!present?.isFile()) throw new ExtractionInterrupted(`${row.path} is not on disk`);
+          // (A media server's item has no file here: it is read from its server.)
+          const present = isMediaServerPath(row.path) || (await stat(row.path).catch(() => undefined))?.isFile();
+          if (!present) throw new ExtractionInterrupted(`${row.path} is not on disk`);
           const file = await this.oneExtractionAtATime(() => extractTrack(this.options.ffmpegPath, this.options.dir, embedded, format, this.options.extractTimeoutMs ?? 300_000));
           return { read: await readSubtitleFile(file, format), lasting: true };
         } catch (error) {
