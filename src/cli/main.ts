@@ -6,6 +6,7 @@ import { runChaptersAdd, runChaptersList, runChaptersRemove } from './chapters-c
 import { runDemoMediaCommand } from './demo-media-command.js';
 import { runScanCommand } from './scan-command.js';
 import { runServeCommand } from './serve-command.js';
+import { runSourcesCommand } from './sources-command.js';
 import { runTokenCommand } from './token-command.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -97,6 +98,27 @@ program
   .option('--json', 'print JSON')
   .action(async (message: string | undefined, flags) => {
     process.exitCode = await runAlertCommand(message, flags);
+  });
+
+program
+  .command('sources [action] [args...]')
+  .description('media servers the library imports from (talks to the running server): list | add plex|jellyfin|emby URL | sync KEY | remove KEY')
+  .option('--user <name>', 'add: the Jellyfin/Emby user whose libraries are imported')
+  .option('--library <id>', 'add: a library id to import (repeatable; default every library of shows and movies)', collect)
+  .option('--map <from=to>', 'add: a path mapping, SERVER_FOLDER=LOCAL_FOLDER (repeatable)', collect)
+  .option('--interval <minutes>', 'add: sync every this many minutes (default 360)')
+  .option('--full', 'sync: list everything and mark what the server no longer has')
+  .option('--wait', 'sync: follow the sync until it ends')
+  .option('--server <url>', 'the running server (default: --host/--port, else RETROVUE_SERVER, else the config file\'s host and port)')
+  .option('--host <host>', 'the running server\'s address, as given to `serve --host`')
+  .option('--port <port>', 'the running server\'s port, as given to `serve --port`')
+  .option('--token <token>', 'admin token for a server on another machine (default: RETROVUE_TOKEN, else the data folder\'s admin-token, sent only to its own server)')
+  .option('--config <file>', 'JSON config file (for streaming.host and streaming.port, data_dir)')
+  .option('--data <dir>', 'data folder holding admin-token (default ./data)')
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nThe token or API key of `add` is read from RETROVUE_SOURCE_SECRET or stdin, never a flag:\n  echo "$PLEX_TOKEN" | retrovue sources add plex http://plex:32400 --map /data/media=/mnt/media')
+  .action(async (action: string | undefined, args: string[], flags) => {
+    process.exitCode = await runSourcesCommand(action, args, flags);
   });
 
 program
