@@ -41,6 +41,8 @@ import { GraphicsPlanner } from '../graphics/planner.js';
 import { renderGraphicsPreview } from '../graphics/preview.js';
 import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { registerLibraryFolderRoutes } from '../server/routes/library-folder-routes.js';
+import { SecretsFileError } from '../sources/source-secrets.js';
+import { createSourceWiring, type SourceWiring } from './source-wiring.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir } from './demo-media-command.js';
 import { DemoPreparation } from '../demo/demo-preparation.js';
@@ -282,6 +284,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let catalog: Catalog;
   let scanJob: LibraryScanJob;
   let libraryFolders: LibraryFolders;
+  let sources: SourceWiring;
   let channelStore: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
@@ -309,8 +312,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     const library = await loadLibrary(config, flags.config, toolchain, log, db, libraryFolders);
     catalog = library.catalog;
     // A rescan from the control room: the same scan as at start; loops then play the new library.
-    scanJob = new LibraryScanJob(async (onProgress) => {
-      const summary = await library.scan(onProgress);
+    const playNewLibrary = async (): Promise<void> => {
       const restarted = await timelines.libraryChanged(loopItemsOf(library.catalog.playable()));
       if (restarted.length > 0) {
         log.info({ channels: restarted }, 'library changed: the loops play the new library');
@@ -318,8 +320,14 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         for (const n of restarted) manager.channel(n);
         await manager.startAlwaysOn();
       }
+    };
+    scanJob = new LibraryScanJob(async (onProgress) => {
+      const summary = await library.scan(onProgress);
+      await playNewLibrary();
       return summary;
     });
+    // Plex, Jellyfin and Emby libraries (src/sources/): a sync that changes the library is a rescan's equal.
+    sources = createSourceWiring({ db, dataDir: config.data_dir, log, libraryChanged: playNewLibrary });
     graphics = new GraphicsStore(db, config.graphics);
     channelStore = buildChannelStore(config, db, graphics, demoStation, log);
     if (library.demoToPrepare) {
@@ -383,7 +391,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     }
   } catch (error) {
     db?.close();
-    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {
+    if (error instanceof ToolchainError || error instanceof StartupError || error instanceof SecretsFileError || error instanceof ChannelRequestError || error instanceof GraphicsConfigError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
       return 3;
     }
@@ -398,6 +406,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       config, toolchain, playout: manager, directory: channelStore, timelines, liveTv, alerts, log, logTail, startedAtMs: Date.now(), db, catalog, libraryScan: scanJob,
       ...(cacheForHealth ? { mediaCache: { summary: () => watch.cacheHealth(cacheForHealth, fillQueue) } } : {}),
       disk: watch.disk,
+      remotePosterFetcher: sources.posterFetcher,
       capacity: { service: watch.capacity, overload: watch.overload },
       serverWarnings: () => watch.serverWarnings(),
       ...(preparation ? { station: () => ({ ...preparation!.status() }) } : {}),
@@ -416,6 +425,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     scanJob,
     db,
   });
+  sources.registerRoutes(app);
   registerGraphicsRoutes(app, {
     store: graphics,
     hasChannel: (n) => channelStore.get(n) !== undefined,
@@ -447,6 +457,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
       void (async () => {
         fillQueue?.stop();
         watch.stop();
+        await sources.stop();
         await manager.closeAll();
         await app.close();
         db.close();
@@ -469,6 +480,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   await manager.startAlwaysOn();
   manager.watchIdle();
   watch.start();
+  sources.start();
   fillQueue?.start();
   // The first run's demo library, made while the server answers (src/demo/demo-preparation.ts).
   void preparation?.run();

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { MediaServerResolver } from '../ffmpeg/media-input.js';
 import type { MediaServerClient, SourceConnection } from './media-server.js';
 import type { SourceStore } from './source-store.js';
 import { MEDIA_SERVER_PATH_PREFIX } from './sync.js';
@@ -7,8 +8,9 @@ import { MEDIA_SERVER_PATH_PREFIX } from './sync.js';
  * From a library path "media-server:<source id>:<uuid>" to what a renderer reads: the item's
  * direct-play URL on its server and the headers that authorise it (the secret travels in a
  * header, never in the URL, and is registered with the log redactor), or why it cannot air.
+ * Registered for the whole station with `setMediaServerResolver` (src/ffmpeg/media-input.ts).
  */
-export type MediaServerInput = { url: string; headers: Record<string, string>; label: string } | { unavailable: string };
+export type MediaServerInput = ReturnType<MediaServerResolver>;
 
 export interface MediaServerResolverOptions {
   db: Database;
@@ -24,12 +26,12 @@ export function isMediaServerPath(path: string): boolean {
   return path.startsWith(MEDIA_SERVER_PATH_PREFIX);
 }
 
-export function createMediaServerResolver(options: MediaServerResolverOptions): (path: string) => Promise<MediaServerInput> {
-  const byPath = options.db.prepare('SELECT id, title, status, status_reason, source_id, remote_id, remote_part FROM media_files WHERE path = ?');
-  return async (path) => {
+export function createMediaServerResolver(options: MediaServerResolverOptions): MediaServerResolver {
+  const byPath = options.db.prepare('SELECT id, title, status, status_reason, source_id, remote_id, remote_part, size_bytes, mtime_ms FROM media_files WHERE path = ?');
+  return (path) => {
     const match = PATH_PATTERN.exec(path);
     if (!match) return { unavailable: `${path.slice(0, 80)} is not a media-server item's path` };
-    const row = byPath.get(path) as { id: number; title: string; status: string; status_reason: string | null; source_id: number | null; remote_id: string | null; remote_part: string | null } | undefined;
+    const row = byPath.get(path) as { id: number; title: string; status: string; status_reason: string | null; source_id: number | null; remote_id: string | null; remote_part: string | null; size_bytes: number; mtime_ms: number } | undefined;
     if (!row) return { unavailable: `no library item has the path ${path}` };
     if (row.source_id === null || String(row.source_id) !== match[1]) return { unavailable: `media file ${row.id} does not belong to media server ${match[1]}` };
     if (row.status !== 'ok') return { unavailable: `"${row.title}" is ${row.status}: ${row.status_reason ?? 'no reason recorded'}` };
@@ -40,7 +42,8 @@ export function createMediaServerResolver(options: MediaServerResolverOptions): 
     for (const secret of [connection.token, connection.apiKey]) if (secret) options.onSecret?.(secret);
     try {
       const input = options.clientFor(connection).streamInput({ remoteId: row.remote_id, part: row.remote_part });
-      return { url: input.url, headers: input.headers, label: `${source.key} item ${row.remote_id} ("${row.title}")` };
+      // The remote file's version (its size and the server's last change) keys the media cache.
+      return { url: input.url, headers: input.headers, label: `${source.key}: ${row.title}`, identity: { sizeBytes: row.size_bytes, mtimeMs: row.mtime_ms } };
     } catch (error) {
       return { unavailable: `${source.key} cannot stream "${row.title}": ${(error as Error).message}` };
     }

@@ -7,7 +7,7 @@ import { closedPort } from '../../helpers/media-servers/fake-http.js';
 import { startFakePlex, type FakePlex } from '../../helpers/media-servers/fake-plex.js';
 import { startFakeJellyfin, type FakeJellyfin } from '../../helpers/media-servers/fake-jellyfin.js';
 import { fakeMovie, fakeShow, type FakeMediaItem } from '../../helpers/media-servers/seed.js';
-import { startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
+import { runCli, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
 
 /**
  * Media servers as library sources over the real server: adding one (and every way that fails,
@@ -38,6 +38,12 @@ describe('media servers as library sources', () => {
       if (body.state === 'failed') throw new Error(`sync failed: ${body.error}`);
       return body.state === 'ok' ? body : undefined;
     }, 90_000, 250);
+  /** The collection members a channel airs in the next hours, each once per run of airings. */
+  const airedOrder = async (channel: number, members: number[]) => {
+    const { body } = await call('GET', `/api/channels/${channel}/timeline`);
+    const aired = (body.airings as Array<{ mediaId?: number }>).map((a) => a.mediaId).filter((id): id is number => id !== undefined && members.includes(id));
+    return aired.filter((id, i) => i === 0 || aired[i - 1] !== id);
+  };
   const rowOf = (sourceKey: string, remoteId: string) =>
     db.prepare('SELECT f.* FROM media_files f JOIN media_sources s ON s.id = f.source_id WHERE s.key = ? AND f.remote_id = ?').get(sourceKey, remoteId) as any;
 
@@ -59,7 +65,7 @@ describe('media servers as library sources', () => {
       collections: [{ name: 'Saturday Morning', kind: 'collection', library: '1', members: [cartoons[3]!, cartoons[0]!, cartoons[7]!] }],
     });
     jellyfin = await startFakeJellyfin({ apiKey, libraries: [{ id: 'shows', name: 'Shows', type: 'shows' }], items: fakeShow('Space Patrol', { library: 'shows', seasons: 1, episodes: 4, file: clip!, durationMs: 30_000, introMs: 3_000 }), users: ['alice'] });
-    server = await startServer(testConfig({ media: [path.join(work, 'local')], dataDir }));
+    server = await startServer(testConfig({ media: [path.join(work, 'local')], dataDir, streaming: { mode: 'schedule' } }));
     db = new Database(path.join(dataDir, 'retrovue.db'), { readonly: true, fileMustExist: true });
   });
 
@@ -115,8 +121,26 @@ describe('media servers as library sources', () => {
     expect(db.prepare('SELECT kind, start_ms, end_ms FROM media_markers WHERE media_file_id = ? ORDER BY start_ms').all(episode.id)).toEqual([{ kind: 'intro', start_ms: 0, end_ms: 5_000 }, { kind: 'credits', start_ms: 52_000, end_ms: 60_000 }]);
     const members = db.prepare("SELECT f.title FROM media_collections c JOIN media_files f ON f.id = c.media_file_id WHERE c.name = 'Saturday Morning' ORDER BY c.position").all();
     expect(members).toEqual([{ title: '80s Cartoons S01E04' }, { title: '80s Cartoons S01E01' }, { title: '80s Cartoons S02E03' }]);
+    // Streamed from the server (no mapping): a picture of the episode comes through the resolver, the token in a header only.
+    const before = plex.requests.length;
+    const picture = await fetch(`${server.baseUrl}/api/media/${episode.id}/thumbnail?at=1000`);
+    expect(picture.status).toBe(200);
+    expect([...Buffer.from(await picture.arrayBuffer()).subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    const fetched = plex.requests.slice(before).filter((r) => r.startsWith('/library/parts/'));
+    expect(fetched.length).toBeGreaterThan(0);
+    expect(fetched.join(' ')).not.toContain(token);
     const movie = db.prepare("SELECT title, kind FROM media_files WHERE kind = 'movie'").get();
     expect(movie).toEqual({ title: 'The "Quoted" Film 🎬', kind: 'movie' });
+  });
+
+  it('a collection is schedule content: its episodes air in its own order', async () => {
+    const created = await call('POST', '/api/channels', { number: 7, name: 'Saturday', schedule: { blocks: [{ name: 'Cartoons', start: '00:00', minutes: 1440, content: { type: 'collection', source: 'plex-1', name: 'Saturday Morning' } }] } });
+    expect(created.status).toBe(201);
+    const ids = [3, 0, 7].map((i) => rowOf('plex-1', plex.remoteIdOf(cartoons[i]!)).id as number);
+    const order = await airedOrder(7, ids);
+    expect(order.length).toBeGreaterThanOrEqual(6);
+    const first = ids.indexOf(order[0]!);
+    expect(order.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5].map((k) => ids[(first + k) % 3]));
   });
 
   it('keeps the secret in a 0600 file, out of every GET and every log line', async () => {
@@ -171,6 +195,13 @@ describe('media servers as library sources', () => {
     }
     // The collection followed its members to their new ids.
     expect(db.prepare("SELECT COUNT(*) AS n FROM media_collections WHERE name = 'Saturday Morning'").get()).toEqual({ n: 3 });
+    // The published timeline still names the same rows, and they still stream (at their new ids and parts).
+    const ids = [3, 0, 7].map((i) => scheduled.get(cartoons[i]!)!);
+    expect((await airedOrder(7, ids)).length).toBeGreaterThanOrEqual(6);
+    const before = plex.requests.length;
+    const picture = await fetch(`${server.baseUrl}/api/media/${ids[0]}/thumbnail?at=500`);
+    expect(picture.status, picture.status === 200 ? '' : await picture.text()).toBe(200);
+    expect(plex.requests.slice(before).some((r) => r.startsWith(plex.partKeyOf(plex.remoteIdOf(cartoons[3]!)).split('?')[0]!))).toBe(true);
   });
 
   it('Jellyfin: a user\'s view, an upgraded file keeps its row; PATCH checks before it saves', async () => {
@@ -206,6 +237,21 @@ describe('media servers as library sources', () => {
     await call('POST', '/api/library/sources/jellyfin-2/sync?full=true');
     await synced('jellyfin-2');
     expect(rowOf('jellyfin-2', newId)).toMatchObject({ status: 'ok', path: file });
+  });
+
+  it('`retrovue sources` lists, syncs and adds over the API; the secret comes from the environment, never a flag', async () => {
+    const list = await runCli(['sources', '--server', server.baseUrl]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^plex-1 +Den Plex +http:\/\/127\.0\.0\.1:\d+ +\d+ items \(3 missing\); synced /m);
+    expect(list.stdout).toMatch(/^jellyfin-2 /m);
+    const sync = await runCli(['sources', 'sync', 'plex-1', '--wait', '--server', server.baseUrl]);
+    expect(sync.stdout).toMatch(/^plex-1: sync done: 0 added, \d+ updated, 0 found again after id changes, 0 missing$/m);
+    expect(sync.code).toBe(0);
+    const refused = await runCli(['sources', 'add', 'plex', plex.url, '--server', server.baseUrl], 30_000, { env: { RETROVUE_SOURCE_SECRET: 'not-the-token' } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^retrovue sources: the server refused \(422\): .*token/);
+    const noSecret = await runCli(['sources', 'add', 'plex', plex.url, '--server', server.baseUrl]);
+    expect(noSecret.stderr).toMatch(/RETROVUE_SOURCE_SECRET or on stdin/);
   });
 
   it('removing a source marks its items missing, never deletes them, and forgets its secret', async () => {

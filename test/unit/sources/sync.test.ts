@@ -140,11 +140,11 @@ describe('media-server sync', () => {
     const secrets: string[] = [];
     const resolve = createMediaServerResolver({ db: t.db, store: t.store, clientFor: () => t.server.client(), onSecret: (s) => secrets.push(s) });
     const [row] = t.rows();
-    expect(await resolve(row!.path)).toEqual({ url: 'http://fake/library/parts//library/parts/2000/file.mkv?item=1000', headers: { 'X-Plex-Token': 'secret-token-123' }, label: `${t.source.key} item 1000 ("Episode title 0")` });
+    expect(resolve(row!.path)).toEqual({ url: 'http://fake/library/parts//library/parts/2000/file.mkv?item=1000', headers: { 'X-Plex-Token': 'secret-token-123' }, label: `${t.source.key}: Episode title 0`, identity: { sizeBytes: 100_000, mtimeMs: 1_700_000_000_000 } });
     expect(secrets).toEqual(['secret-token-123']);
     t.store.remove(t.source.key);
-    expect(await resolve(row!.path)).toEqual({ unavailable: `"Episode title 0" is missing: its media server ${t.source.key} (Fake Plex) was removed from Retrovue` });
-    expect(await resolve('media-server:1:nope')).toMatchObject({ unavailable: expect.stringContaining('not a media-server item') });
+    expect(resolve(row!.path)).toEqual({ unavailable: `"Episode title 0" is missing: its media server ${t.source.key} (Fake Plex) was removed from Retrovue` });
+    expect(resolve('media-server:1:nope')).toMatchObject({ unavailable: expect.stringContaining('not a media-server item') });
   });
 });
 
