@@ -106,10 +106,14 @@ export async function scanLibrary(options: ScanOptions): Promise<ScanSummary> {
   const { db } = options;
   const rules = options.rules ?? [];
   const roots = options.roots.map((root) => path.resolve(root));
-  const { videos: found, subtitles } = await walkLibraryFiles(roots);
+  const { videos: walked, subtitles } = await walkLibraryFiles(roots);
+  // A file a media server's row reads through a path mapping belongs to that source (src/sources/sync.ts
+  // writes its facts and says when it is missing): the scan neither probes it again nor marks it.
+  const sourceOwned = new Set((db.prepare('SELECT path FROM media_files WHERE source_id IS NOT NULL').all() as Array<{ path: string }>).map((row) => row.path));
+  const found = sourceOwned.size === 0 ? walked : walked.filter((file) => !sourceOwned.has(file.path));
 
   const known = new Map<string, KnownRow>();
-  for (const row of db.prepare('SELECT id, path, size_bytes, mtime_ms, status, status_reason, kind, tags_json FROM media_files').iterate() as Iterable<KnownRow>) {
+  for (const row of db.prepare('SELECT id, path, size_bytes, mtime_ms, status, status_reason, kind, tags_json FROM media_files WHERE source_id IS NULL').iterate() as Iterable<KnownRow>) {
     known.set(row.path, row);
   }
 

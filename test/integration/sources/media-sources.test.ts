@@ -237,16 +237,37 @@ describe('media servers as library sources', () => {
     await call('POST', '/api/library/sources/jellyfin-2/sync?full=true');
     await synced('jellyfin-2');
     expect(rowOf('jellyfin-2', newId)).toMatchObject({ status: 'ok', path: file });
+    // The mapped folder is also a library folder: the scan leaves the source's file to the source.
+    expect((await call('POST', '/api/library/folders', { path: mapped })).status).toBe(201);
+    await waitFor('the rescan', async () => ((await call('GET', '/api/library/scan')).body.state === 'done' ? true : undefined), 30_000);
+    expect(rowOf('jellyfin-2', newId)).toMatchObject({ status: 'ok', path: file, metadata_source: 'jellyfin' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM media_files WHERE path = ?').get(file)).toEqual({ n: 1 });
+  });
+
+  it('a server that answers garbage mid-sync: the sync fails with the reason and nothing imported changes', async () => {
+    const okBefore = db.prepare("SELECT COUNT(*) AS n FROM media_files f JOIN media_sources s ON s.id = f.source_id WHERE s.key = 'plex-1' AND f.status = 'ok'").get();
+    for (const mode of ['huge', 'endless-pages', 'html'] as const) {
+      await plex.misbehave(mode);
+      expect((await call('POST', '/api/library/sources/plex-1/sync?full=true')).status).toBe(202);
+      const failed = await waitFor(`the ${mode} sync to fail`, async () => {
+        const { body } = await call('GET', '/api/library/sources/plex-1/sync');
+        return body.state === 'failed' ? body : body.state === 'ok' ? { error: 'it succeeded' } : undefined;
+      }, 60_000, 250);
+      expect(failed.error, mode).toMatch(/MB|pages|HTML|not a Plex|too large|too many/i);
+      expect((await call('GET', '/api/library/sources/plex-1')).body.last_sync).toMatchObject({ status: 'failed', error: failed.error });
+      expect(db.prepare("SELECT COUNT(*) AS n FROM media_files f JOIN media_sources s ON s.id = f.source_id WHERE s.key = 'plex-1' AND f.status = 'ok'").get(), mode).toEqual(okBefore);
+    }
+    await plex.misbehave(null);
   });
 
   it('`retrovue sources` lists, syncs and adds over the API; the secret comes from the environment, never a flag', async () => {
+    const sync = await runCli(['sources', 'sync', 'plex-1', '--wait', '--server', server.baseUrl]);
+    expect(sync.stdout).toMatch(/^plex-1: sync done: 0 added, \d+ updated, 0 found again after id changes, 0 missing$/m);
+    expect(sync.code).toBe(0);
     const list = await runCli(['sources', '--server', server.baseUrl]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^plex-1 +Den Plex +http:\/\/127\.0\.0\.1:\d+ +\d+ items \(3 missing\); synced /m);
     expect(list.stdout).toMatch(/^jellyfin-2 /m);
-    const sync = await runCli(['sources', 'sync', 'plex-1', '--wait', '--server', server.baseUrl]);
-    expect(sync.stdout).toMatch(/^plex-1: sync done: 0 added, \d+ updated, 0 found again after id changes, 0 missing$/m);
-    expect(sync.code).toBe(0);
     const refused = await runCli(['sources', 'add', 'plex', plex.url, '--server', server.baseUrl], 30_000, { env: { RETROVUE_SOURCE_SECRET: 'not-the-token' } });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^retrovue sources: the server refused \(422\): .*token/);
