@@ -114,6 +114,7 @@ export const sourceSchema = z.looseObject({
   path_mappings: z.array(z.looseObject({ from: z.string(), to: z.string() })),
   sync_interval_minutes: z.number().int(),
   items: z.looseObject({ ok: z.number().int(), missing: z.number().int() }),
+  collections: z.array(z.looseObject({ name: z.string(), items: z.number().int() })).describe('collections and playlists, as schedule content: { "type": "collection", "source": key, "name": name }'),
   last_sync: z.looseObject({ status: z.enum(['ok', 'failed', 'running']).nullable(), started_at: isoTime.nullable(), finished_at: isoTime.nullable(), error: z.string().nullable() }),
   sync: syncProgressSchema,
 });

@@ -194,6 +194,13 @@ export class SourceStore {
     return { ok: count('ok'), missing: count('missing') + count('unplayable') };
   }
 
+  /** The source's collections and playlists with their members on the air now (schedule content). */
+  collectionsOf(source: MediaSource): Array<{ name: string; items: number }> {
+    return this.db
+      .prepare("SELECT c.name AS name, COUNT(*) AS items FROM media_collections c JOIN media_files f ON f.id = c.media_file_id WHERE c.source_id = ? AND f.status = 'ok' GROUP BY c.name ORDER BY c.name LIMIT 500")
+      .all(source.id) as Array<{ name: string; items: number }>;
+  }
+
   /** `at`: the scheduler's clock (ISO), which says when the source is due again. */
   syncStarted(source: MediaSource, at: string): void {
     this.db.prepare(`UPDATE media_sources SET last_sync_status = 'running', last_sync_started_at = ?, last_sync_error = NULL WHERE id = ?`).run(at, source.id);

@@ -1,3 +1,4 @@
+import type { ApiSourceList } from '../../src/sources/source-api.js';
 import { allMedia, api, ApiError } from './api.js';
 import { h, toast } from './dom.js';
 import { clockOf, DAY_MINUTES, gapsOf, minutesOf, moveBlock, overlappingBlocks, piecesOf, resizeBlock, snap, SNAP_MINUTES, uniqueName } from './schedule-model.js';
@@ -19,6 +20,13 @@ async function paletteItems(): Promise<PaletteItem[]> {
   const tags = new Map<string, number>();
   for (const m of media) for (const tag of m.tags) tags.set(tag, (tags.get(tag) ?? 0) + 1);
   for (const [tag, count] of [...tags].sort()) items.push({ label: `Collection: ${tag}`, detail: `${count} file${count === 1 ? '' : 's'} tagged "${tag}", in turn`, content: { type: 'tag', tag }, minutes: 60 });
+  // Media servers' collections and playlists, in their own order.
+  const { sources } = await api<ApiSourceList>('GET', '/api/library/sources');
+  for (const source of sources) {
+    for (const collection of source.collections) {
+      items.push({ label: collection.name, detail: `${source.server.name ?? source.key} collection · ${collection.items} item${collection.items === 1 ? '' : 's'}, in its order`, content: { type: 'collection', source: source.key, name: collection.name }, minutes: 60 });
+    }
+  }
   return items;
 }
 

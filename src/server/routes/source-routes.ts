@@ -88,6 +88,7 @@ export function registerSourceRoutes(app: FastifyInstance, context: SourceRoutes
       path_mappings: source.pathMappings,
       sync_interval_minutes: source.syncIntervalMinutes,
       items: store.itemCounts(source),
+      collections: store.collectionsOf(source),
       last_sync: { status: source.lastSyncStatus, started_at: source.lastSyncStartedAt, finished_at: source.lastSyncFinishedAt, error: source.lastSyncError },
       sync: syncs.status(source.key),
     };

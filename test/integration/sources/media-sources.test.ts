@@ -134,6 +134,7 @@ describe('media servers as library sources', () => {
   });
 
   it('a collection is schedule content: its episodes air in its own order', async () => {
+    expect((await call('GET', '/api/library/sources/plex-1')).body.collections).toEqual([{ name: 'Saturday Morning', items: 3 }]);
     const created = await call('POST', '/api/channels', { number: 7, name: 'Saturday', schedule: { blocks: [{ name: 'Cartoons', start: '00:00', minutes: 1440, content: { type: 'collection', source: 'plex-1', name: 'Saturday Morning' } }] } });
     expect(created.status).toBe(201);
     const ids = [3, 0, 7].map((i) => rowOf('plex-1', plex.remoteIdOf(cartoons[i]!)).id as number);
