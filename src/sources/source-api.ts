@@ -41,7 +41,7 @@ const pathMapping = z
   .strict();
 
 const common = {
-  libraries: z.array(libraryId).max(MAX_LIBRARIES).optional().describe("the server's library ids to import; absent: every library of shows and movies"),
+  libraries: z.array(libraryId).min(1, 'choose at least one library (remove the source to import none)').max(MAX_LIBRARIES).optional().describe("the server's library ids to import; absent: every library of shows and movies"),
   path_mappings: z.array(pathMapping).max(MAX_PATH_MAPPINGS).optional().describe('read files from disk through these folders instead of streaming them from the server'),
   sync_interval_minutes: z.number().int().min(MIN_SYNC_INTERVAL_MINUTES).max(MAX_SYNC_INTERVAL_MINUTES).optional().describe('how often the library is synced (default 360: every 6 hours)'),
 };

@@ -123,7 +123,7 @@ export function registerSourceRoutes(app: FastifyInstance, context: SourceRoutes
   defineRoute(app, {
     method: 'post', path: '/api/library/sources', operationId: 'addMediaSource', tag: 'Library', summary: 'Add a media server: its connection is checked at once, then its chosen libraries sync',
     description: 'Plex: `{ "type": "plex", "url": "http://plex:32400", "token": "…" }`; Jellyfin/Emby: `{ "type": "jellyfin", "url": "…", "api_key": "…", "user": "…" }`. Optional `libraries` (ids; default every library of shows and movies), `path_mappings` (`[{ "from": "/data/media", "to": "/mnt/media" }]`: read files from disk), `sync_interval_minutes` (default 360). Nothing is stored when the check fails.',
-    body: { schema: addSourceBody }, errors: [400, 422, 502], responses: { 201: { description: 'the source, its server and its libraries; the first sync has started', schema: sourceAddedSchema } },
+    body: { schema: addSourceBody }, errors: [400, 409, 422, 502], responses: { 201: { description: 'the source, its server and its libraries; the first sync has started', schema: sourceAddedSchema } },
   }, async (request, reply) => {
     const parsed = addSourceBody.safeParse(request.body);
     if (!parsed.success) return bodyError(reply, parsed.error);
@@ -139,6 +139,9 @@ export function registerSourceRoutes(app: FastifyInstance, context: SourceRoutes
     }
     const libraryProblem = problemOfLibraries(body.libraries, info);
     if (libraryProblem) return sendError(reply, 400, 'bad_request', libraryProblem.message, libraryProblem.field);
+    // The same server (and user) twice would import every item twice.
+    const twin = store.list().find((s) => s.type === body.type && s.serverId === info.id && (body.type === 'plex' || (s.userId ?? s.user) === (info.userId ?? body.user)));
+    if (twin) return sendError(reply, 409, 'conflict', `${info.name} is already a source, ${twin.key}: change it with PATCH /api/library/sources/${twin.key}`, 'url');
     const libraries = body.libraries ?? info.libraries.filter((l) => l.kind !== 'other').map((l) => l.id);
     const secret: SourceSecret = body.type === 'plex' ? { token: body.token } : { apiKey: body.api_key };
     const source = store.add(

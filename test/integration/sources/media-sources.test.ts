@@ -108,6 +108,8 @@ describe('media servers as library sources', () => {
     const added = await call('POST', '/api/library/sources', { type: 'plex', url: `${plex.url}/`, token, libraries: ['1', '2'] });
     expect(added.status).toBe(201);
     expect(added.body.source).toMatchObject({ key: 'plex-1', token: 'set', api_key: null, libraries: ['1', '2'], sync_interval_minutes: 360, server: { name: 'Den Plex' } });
+    const twice = await call('POST', '/api/library/sources', { type: 'plex', url: plex.url, token });
+    expect(twice).toMatchObject({ status: 409, body: { message: 'Den Plex is already a source, plex-1: change it with PATCH /api/library/sources/plex-1' } });
     const done = await synced('plex-1');
     expect(done).toMatchObject({ full: true, added: 1001, missing: 0 });
     expect(done.libraries.map((l: any) => [l.name, l.done])).toEqual([['TV Shows', 1000], ['Films', 1]]);
