@@ -131,6 +131,11 @@ describe('media servers as library sources', () => {
     const fetched = plex.requests.slice(before).filter((r) => r.startsWith('/library/parts/'));
     expect(fetched.length).toBeGreaterThan(0);
     expect(fetched.join(' ')).not.toContain(token);
+    // The poster comes from the server with the token (in a header), through serve's fetcher.
+    const poster = await fetch(`${server.baseUrl}/media/${episode.id}/poster`);
+    expect(poster.status).toBe(200);
+    expect(poster.headers.get('content-type')).toBe('image/png');
+    expect(plex.requests.filter((r) => r.startsWith(episode.poster_remote.split('?')[0])).length).toBeGreaterThan(0);
     const movie = db.prepare("SELECT title, kind FROM media_files WHERE kind = 'movie'").get();
     expect(movie).toEqual({ title: 'The "Quoted" Film 🎬', kind: 'movie' });
   });
