@@ -162,6 +162,14 @@ describe('media servers as library sources', () => {
     }
     expect(server.logs.join('\n')).not.toContain(token);
     expect(JSON.stringify(db.prepare('SELECT * FROM media_sources').all())).not.toContain(token);
+    // Writes from the network (a proxy on this machine forwarding a LAN client) need the admin token, as every write does.
+    const fromLan = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' };
+    for (const [method, p, body] of [['POST', '/api/library/sources', { type: 'plex', url: plex.url, token }], ['PATCH', '/api/library/sources/plex-1', { token: 'stolen-token-1' }], ['DELETE', '/api/library/sources/plex-1', undefined], ['POST', '/api/library/sources/plex-1/sync', undefined]] as const) {
+      const answer = await fetch(`${server.baseUrl}${p}`, { method, headers: fromLan, ...(body ? { body: JSON.stringify(body) } : {}) });
+      expect(answer.status, `${method} ${p}`).toBe(401);
+    }
+    expect((await call('GET', '/api/library/sources/plex-1')).body.sync.state).not.toBe('running');
+    expect(readFileSync(file, 'utf8')).toContain(token);
   });
 
   it('an incremental sync asks only what changed since the last one', async () => {
