@@ -5,7 +5,7 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ChannelInfo } from '../channels/channel-info.js';
-import { sniffImage } from '../channels/logo-files.js';
+import { sniffImage } from '../library/image-type.js';
 import { drawtext } from '../ffmpeg/drawtext.js';
 import type { Logger } from '../logging/logger.js';
 

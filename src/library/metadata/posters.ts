@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { sniffImage } from '../../channels/logo-files.js';
+import { sniffImage } from '../image-type.js';
 
 /**
  * Posters: a local image beside the media (poster.jpg, folder.jpg, <name>-thumb.jpg …) or one
