@@ -39,6 +39,12 @@ function spawnRenderer(command: string, args: string[]): ChildProcess {
  */
 const STALL_MS = 10_000;
 
+/**
+ * How long before its hand-over a media server airing's next try is prepared: its check (ffprobe,
+ * up to the read timeout on a hung server) and its renderer's start must fit.
+ */
+const TRY_PREPARE_MS = 3000;
+
 /** How much of the next airing may be rendered ahead of its turn. */
 const PREROLL_BUFFER_BYTES = 1024 * 1024;
 
@@ -631,13 +637,35 @@ export class AiringChain {
     });
     renderer.output.pipe(this.options.sink, { end: false });
     const watchdog = this.watchStall(renderer);
-    const [{ code, signal }] = await Promise.all([renderer.exited, drained]);
+    const { code, signal } = await renderer.exited;
+    // A renderer that failed is replaced the moment it exits, while what it made before still
+    // drains into the packager: the slate (or the try) is then ready where its picture ends,
+    // not started only once the packager has taken the last of it.
+    const replacement = this.stopped || code === 0 ? undefined : this.replace(renderer, code, signal);
+    // (Awaited below, after the drain; a failure meanwhile must not count as unhandled.)
+    replacement?.catch(() => undefined);
+    await drained;
     clearInterval(watchdog);
     renderer.output.unpipe(this.options.sink);
-    if (this.stopped || code === 0) return;
+    const next = await replacement;
+    if (!next) return;
+    if (this.stopped) {
+      next.kill();
+      return;
+    }
+    this.current = next;
+    await this.play(next);
+    await this.playRestOfSlot(slice, next.info.slice.toMs);
+  }
 
-    // The renderer died mid-slot: a slate for exactly what is left of the slot (a media server's
-    // airing: a slate for a few seconds, then the airing again, until the slot ends).
+  /**
+   * What replaces a renderer that failed mid-slot: a slate for exactly what is left of the slot
+   * (a media server's airing: a slate for a few seconds, then the airing again, until the slot
+   * ends), or the airing again without burned-in subtitles or graphics when it failed at once
+   * with them. Undefined: nothing is left of the slot, or not even a plain slate can be drawn.
+   */
+  private async replace(renderer: Playing, code: number | null, signal: NodeJS.Signals | null): Promise<Playing | undefined> {
+    const { slice } = renderer.info;
     const frameMs = 1000 / this.options.profile.frameRate;
     const doneUntilMs = slice.fromMs + Math.ceil((renderer.outSeconds * 1000) / frameMs + 1) * frameMs;
     const streamed = renderer.picture === 'source' && airsFile(slice.airing) && isMediaServerPath(slice.airing.mediaPath);
@@ -645,7 +673,7 @@ export class AiringChain {
       { title: slice.airing.title, code, signal, lastError: renderer.lastError, renderedSeconds: renderer.outSeconds, ...(streamed ? { file: slice.airing.mediaPath } : {}) },
       streamed ? 'airing renderer failed reading its media server: slate, then the airing is tried again' : 'airing renderer failed: slate for the rest of the slot',
     );
-    if (slice.toMs - doneUntilMs < frameMs) return;
+    if (slice.toMs - doneUntilMs < frameMs) return undefined;
     const reason = renderer.lastError ?? `renderer exited with ${code ?? signal}`;
     if (renderer.picture === 'plain slate') {
       // Even black and silence cannot be rendered (ffmpeg itself is broken): trying again would
@@ -655,7 +683,7 @@ export class AiringChain {
       // Wait out the slot on the wall clock: otherwise every later slot would fail just as fast,
       // and the chain would spin through the timeline starting processes.
       await this.waitUntil(slice.toMs);
-      return;
+      return undefined;
     }
     const rest: AiringSlice = { airing: slice.airing, fromMs: Math.round(doneUntilMs), toMs: slice.toMs };
     const failedAtOnce = renderer.outSeconds === 0 && renderer.picture === 'source';
@@ -669,18 +697,11 @@ export class AiringChain {
     if (retryWithoutBurnIn) this.options.log.warn({ title: slice.airing.title, lastError: renderer.lastError }, 'renderer with burned-in subtitles failed at once: playing the airing without them');
     if (retryBare) this.options.log.warn({ title: slice.airing.title, lastError: renderer.lastError }, 'renderer with graphics failed at once: playing the airing without graphics');
     const picture = renderer.picture === 'source' ? 'drawn slate' : 'plain slate';
-    const slate = retryWithoutBurnIn
-      ? await this.prepare(rest, undefined, { withoutBurnIn: true })
+    return retryWithoutBurnIn
+      ? this.prepare(rest, undefined, { withoutBurnIn: true })
       : retryBare
-        ? await this.prepare(rest, undefined, { withoutGraphics: true, withoutBurnIn: true })
-        : await this.prepare(rest, { reason, picture });
-    if (this.stopped) {
-      slate.kill();
-      return;
-    }
-    this.current = slate;
-    await this.play(slate);
-    await this.playRestOfSlot(slice, slate.info.slice.toMs);
+        ? this.prepare(rest, undefined, { withoutGraphics: true, withoutBurnIn: true })
+        : this.prepare(rest, { reason, picture });
   }
 
   /**
@@ -694,6 +715,12 @@ export class AiringChain {
     const frameMs = 1000 / this.options.profile.frameRate;
     let reached = reachedMs;
     while (!this.stopped && slice.toMs - reached >= frameMs) {
+      // A slate is a few bytes a second: the pipes alone would let the chain run through every
+      // try of the slot at once, long before air, and a server back a moment later would find
+      // the slot slated to its end. Each try waits for its turn as run() hands airings over (a
+      // little earlier: its check may take the read timeout).
+      if (this.options.leadSeconds !== undefined) await this.waitUntil(reached - (this.options.leadSeconds * 1000 + TRY_PREPARE_MS));
+      if (this.stopped) return;
       this.options.log.info({ title: slice.airing.title, file: slice.airing.mediaPath, offsetSeconds: ((reached - slice.airing.startMs) / 1000).toFixed(1) }, 'trying the airing again');
       const again = await this.prepare({ airing: slice.airing, fromMs: Math.round(reached), toMs: slice.toMs });
       if (this.stopped) {

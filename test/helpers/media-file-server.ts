@@ -24,6 +24,12 @@ export interface MediaFileServer {
   die(): Promise<void>;
   stall(): void;
   revive(): Promise<void>;
+  /**
+   * Sends bodies at most this fast from now on (a server behind a modest link); undefined: as
+   * fast as the reader reads. A slow sender keeps little in the sockets' buffers, so a reader
+   * meets a stall within moments instead of after the megabytes a fast sender had queued.
+   */
+  throttle(bytesPerSecond: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,7 @@ export async function startMediaFileServer(options: MediaFileServerOptions = {})
   /** Bodies paused by a stall, and requests that came in during one: resumed by revive(). */
   const held = new Set<() => void>();
   let stalled = false;
+  let bytesPerSecond: number | undefined;
 
   const answer = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest): void => {
     const token = options.auth ? request.headers[options.auth.header.toLowerCase()] : undefined;
@@ -98,10 +105,12 @@ export async function startMediaFileServer(options: MediaFileServerOptions = {})
     const body = createReadStream(file, { start, end, highWaterMark: CHUNK_BYTES });
     const resume = () => body.resume();
     body.on('data', (chunk) => {
-      if (!response.write(chunk)) {
-        body.pause();
-        response.once('drain', () => (stalled ? held.add(resume) : body.resume()));
-      }
+      const full = !response.write(chunk);
+      if (full || bytesPerSecond) body.pause();
+      // The next chunk when the socket has room and, throttled, when its time has come.
+      const drained = full ? new Promise((resolve) => response.once('drain', resolve)) : Promise.resolve();
+      const paced = bytesPerSecond ? new Promise((resolve) => setTimeout(resolve, (chunk.length / bytesPerSecond!) * 1000)) : Promise.resolve();
+      if (full || bytesPerSecond) void Promise.all([drained, paced]).then(() => (stalled ? held.add(resume) : body.resume()));
       // A stall stops the body after the chunk in flight: the socket stays open, silent.
       if (stalled) {
         body.pause();
@@ -170,6 +179,9 @@ export async function startMediaFileServer(options: MediaFileServerOptions = {})
     },
     stall() {
       stalled = true;
+    },
+    throttle(rate) {
+      bytesPerSecond = rate;
     },
     async revive() {
       stalled = false;
