@@ -33,6 +33,49 @@ function render(over: Partial<AiringRenderSpec>): string[] {
 }
 
 describe('airing renderer command lines (golden)', () => {
+  it("a media server's stream, joined 95 s in: bounded waits, the token in a header, exit on a failed read; the rest as for a file", () => {
+    const facts = { hasAudio: true, interlaced: false };
+    const remote = render({
+      source: {
+        path: 'media-server:1:6f1c2d3e-0000-4000-8000-000000000001',
+        input: { kind: 'http', url: 'http://plex.lan:32400/library/parts/7/1700000000/file.mkv', headers: { 'X-Plex-Token': 'TOKEN' }, label: 'plex-1: Signal Hill S01E02' },
+        startSeconds: 95,
+        facts,
+      },
+    });
+    const local = render({ source: { path: '/media/Signal Hill - S01E02.mkv', startSeconds: 95, facts } });
+    // (CR LF written out: a raw carriage return in a snapshot does not survive editors.)
+    expect(remote.slice(0, remote.indexOf('-filter_complex')).map((arg) => arg.replaceAll('\r\n', '<CRLF>'))).toMatchInlineSnapshot(`
+      [
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "level+error",
+        "-nostats",
+        "-progress",
+        "pipe:3",
+        "-xerror",
+        "-rw_timeout",
+        "2000000",
+        "-seekable",
+        "1",
+        "-headers",
+        "X-Plex-Token: TOKEN<CRLF>",
+        "-reconnect",
+        "1",
+        "-reconnect_on_network_error",
+        "1",
+        "-reconnect_delay_max",
+        "0",
+        "-ss",
+        "95.000",
+        "-i",
+        "http://plex.lan:32400/library/parts/7/1700000000/file.mkv",
+      ]
+    `);
+    expect(remote.slice(remote.indexOf('-filter_complex'))).toEqual(local.slice(local.indexOf('-filter_complex')));
+  });
+
   it('INV-GRID-1 INV-GRID-2 INV-SEG-1: source with sound', () => {
     expect(render({})).toMatchInlineSnapshot(`
       [
