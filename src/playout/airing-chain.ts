@@ -126,8 +126,19 @@ interface Playing {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   outSeconds: number;
   lastError: string | undefined;
+  /**
+   * A media server's stream: the first thing ffmpeg said about reading it (a refused connection,
+   * a timeout, a stream that ended early), named by the item's label: why the slate is on, in
+   * words, where ffmpeg's last line is only what broke next ("corrupt input packet").
+   */
+  streamError?: string | undefined;
   kill(): void;
 }
+
+/** ffmpeg's lines about reading a network input (its http/tcp/tls layers, or their errors). */
+const STREAM_ERROR = /^\[(?:https?|tcp|tls) @ 0x[0-9a-f]+\]|Connection (?:refused|reset|timed out)|Server returned|Stream ends prematurely|Input\/output error|End of file/i;
+/** "[http @ 0x55…] [error] " and "[error] ": ffmpeg's prefixes, not the reason. */
+const FFMPEG_PREFIXES = /^(?:\[[^\]]*@ 0x[0-9a-f]+\]\s*)?(?:\[(?:error|fatal|warning)\]\s*)?/i;
 
 /**
  * The renderer of a cached slice: the splicer's bytes (src/cache/ts-splicer.ts) buffered like a
@@ -207,6 +218,7 @@ class Renderer implements Playing {
   /** Seconds of output written so far (ffmpeg's -progress). */
   outSeconds = 0;
   lastError: string | undefined;
+  streamError: string | undefined;
 
   constructor(
     readonly info: RendererInfo,
@@ -234,6 +246,10 @@ class Renderer implements Playing {
         if (!raw.trim()) return;
         const line = sanitiseInputText(raw, input);
         this.lastError = line;
+        if (input?.kind === 'http' && this.streamError === undefined && STREAM_ERROR.test(line)) {
+          const said = line.replace(FFMPEG_PREFIXES, '');
+          this.streamError = said.startsWith(`${input.label}: `) ? said : `${input.label}: ${said}`;
+        }
         log.warn({ ffmpeg: line, title: info.slice.airing.title }, 'airing renderer says');
       });
     }
@@ -670,11 +686,11 @@ export class AiringChain {
     const doneUntilMs = slice.fromMs + Math.ceil((renderer.outSeconds * 1000) / frameMs + 1) * frameMs;
     const streamed = renderer.picture === 'source' && airsFile(slice.airing) && isMediaServerPath(slice.airing.mediaPath);
     this.options.log.warn(
-      { title: slice.airing.title, code, signal, lastError: renderer.lastError, renderedSeconds: renderer.outSeconds, ...(streamed ? { file: slice.airing.mediaPath } : {}) },
+      { title: slice.airing.title, code, signal, lastError: renderer.lastError, renderedSeconds: renderer.outSeconds, ...(streamed ? { file: slice.airing.mediaPath, streamError: renderer.streamError } : {}) },
       streamed ? 'airing renderer failed reading its media server: slate, then the airing is tried again' : 'airing renderer failed: slate for the rest of the slot',
     );
     if (slice.toMs - doneUntilMs < frameMs) return undefined;
-    const reason = renderer.lastError ?? `renderer exited with ${code ?? signal}`;
+    const reason = renderer.streamError ?? renderer.lastError ?? `renderer exited with ${code ?? signal}`;
     if (renderer.picture === 'plain slate') {
       // Even black and silence cannot be rendered (ffmpeg itself is broken): trying again would
       // start a process per frame. The slot stays unfilled; the next airing keeps its time.

@@ -151,6 +151,7 @@ describe('AiringChain: a media server that dies mid-airing', () => {
     expect(chain.slatesShown).toBe(1);
     const failed = lines().find((l) => l.msg === 'airing renderer failed reading its media server: slate, then the airing is tried again');
     expect(failed?.lastError).toBe('plex-1: Pilot: Connection reset by peer');
+    expect(failed?.streamError).toBe('plex-1: Pilot: Connection reset by peer');
     expect(lines().filter((l) => l.msg === 'trying the airing again')).toHaveLength(1);
   });
 
@@ -246,6 +247,6 @@ describe('AiringChain: a media server that dies mid-airing', () => {
     expect(spawner.children[0]!.args.join(' ')).toContain(TOKEN); // ffmpeg is given it (in a header) ...
     expect(logged()).toContain('X-Plex-Token: ***'); // ... the log says where it was ...
     expect(logged()).not.toContain(TOKEN); // ... and never what it is.
-    expect(slateReason).toBe('[http @ 0x1] request: GET /library/parts/7 X-Plex-Token: *** -> 401');
+    expect(slateReason).toBe('plex-1: Pilot: request: GET /library/parts/7 X-Plex-Token: *** -> 401');
   });
 });

@@ -135,7 +135,8 @@ describe('a programme streamed from a media server (real server, real ffmpeg)', 
       return rendering?.slate ? rendering : undefined;
     }, 90_000, 250);
     expect(slate.title).toBe('Pilot');
-    expect(slate.reason).toContain('plex-1: Pilot: ');
+    // Why, in ffmpeg's words about the stream (not what broke next, "corrupt input packet").
+    expect(slate.reason).toMatch(/^plex-1: Pilot: .*(refused|reset|prematurely|End of file|Input\/output error)/i);
     expect(logSince(diedAt).some((l) => l.msg === 'airing renderer failed reading its media server: slate, then the airing is tried again')).toBe(true);
     // Not the 10 s stall watchdog: ffmpeg's own timeout ended it.
     expect(logSince(diedAt).some((l) => l.msg === 'airing renderer stalled: killing it')).toBe(false);
