@@ -153,7 +153,9 @@ function httpOptions(input: Extract<MediaInput, { kind: 'http' }>): string[] {
  *    ffmpeg 5.1 with a longer delay keeps reconnecting to a hung server for ever (measured);
  *  - `-xerror`: a read that fails for good is an error, not the end of the file. Without it
  *    ffmpeg takes a cut connection for the end of its input and exits 0, and the renderer pads
- *    the rest of the slot with a frozen picture instead of the slate (measured on 5.1).
+ *    the rest of the slot with a frozen picture instead of the slate (measured on 5.1). The
+ *    price: a damaged spot in a remote file also ends the renderer (a few seconds of slate and
+ *    a try from past it) where a local file's would be a glitch in the picture.
  */
 export function ffmpegInputArgs(input: MediaInput, startSeconds?: number): string[] {
   // An input seek (fast: to the keyframe before, then decoded up to it), when asked for.
