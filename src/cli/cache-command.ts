@@ -6,6 +6,8 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { allLadderRungs, channelProfiles, resolveOutputProfile } from '../config/quality.js';
 import type { QualityName } from '../config/schema.js';
 import { openDatabase } from '../db/database.js';
+import { SecretsFileError } from '../sources/source-secrets.js';
+import { useMediaServersForReading } from './source-wiring.js';
 import { probeToolchain, ToolchainError } from '../ffmpeg/toolchain.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 
@@ -49,6 +51,8 @@ async function withCache<T>(flags: CacheFlags, work: (cache: MediaCache, context
     const toolchain = await probeToolchain({ ffmpegPath: config.ffmpeg.path, ffprobePath: config.ffmpeg.ffprobe_path, requiredEncoders: [] });
     const db = openDatabase(config.data_dir);
     try {
+      // Items streamed from a media server fill the cache from it, as in serve.
+      useMediaServersForReading({ db, dataDir: config.data_dir, warn: (message) => process.stderr.write(`retrovue: ${message}\n`) });
       const cache = new MediaCache({ db, dir: path.join(config.data_dir, 'cache'), ffmpegPath: toolchain.ffmpegPath, ffprobePath: toolchain.ffprobePath, budgetBytes: config.cache.budget_gb * 1e9 });
       await work(cache, { config, db });
       return 0;
@@ -56,7 +60,7 @@ async function withCache<T>(flags: CacheFlags, work: (cache: MediaCache, context
       db.close();
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ToolchainError) {
+    if (error instanceof ConfigError || error instanceof ToolchainError || error instanceof SecretsFileError) {
       process.stderr.write(`retrovue: ${error.message}\n`);
       return 2;
     }

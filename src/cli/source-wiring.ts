@@ -58,3 +58,15 @@ export function createSourceWiring(options: { db: Database; dataDir: string; log
     stop: () => syncs.stop(),
   };
 }
+
+/**
+ * For a command that reads media outside serve (`retrovue cache fill`): media-server items
+ * stream through the same resolver serve registers, with every stored secret known to the log
+ * redactor first. No routes, no sync schedule.
+ */
+export function useMediaServersForReading(options: { db: Database; dataDir: string; warn: (message: string) => void }): void {
+  const secrets = new SourceSecrets(options.dataDir, { warn: options.warn, onSecret: registerSecret });
+  secrets.preload();
+  const store = new SourceStore(options.db, secrets);
+  setMediaServerResolver(createMediaServerResolver({ db: options.db, store, clientFor: (connection) => createMediaServerClient(connection), onSecret: registerSecret }));
+}

@@ -1,8 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { MediaServerResolver } from '../ffmpeg/media-input.js';
+import { parseMediaServerPath, type MediaServerResolver } from '../ffmpeg/media-input.js';
 import type { MediaServerClient, SourceConnection } from './media-server.js';
 import type { SourceStore } from './source-store.js';
-import { MEDIA_SERVER_PATH_PREFIX } from './sync.js';
 
 /**
  * From a library path "media-server:<source id>:<uuid>" to what a renderer reads: the item's
@@ -20,20 +19,14 @@ export interface MediaServerResolverOptions {
   onSecret?: (secret: string) => void;
 }
 
-const PATH_PATTERN = /^media-server:(\d{1,9}):([0-9a-f-]{36})$/;
-
-export function isMediaServerPath(path: string): boolean {
-  return path.startsWith(MEDIA_SERVER_PATH_PREFIX);
-}
-
 export function createMediaServerResolver(options: MediaServerResolverOptions): MediaServerResolver {
   const byPath = options.db.prepare('SELECT id, title, status, status_reason, source_id, remote_id, remote_part, size_bytes, mtime_ms FROM media_files WHERE path = ?');
   return (path) => {
-    const match = PATH_PATTERN.exec(path);
-    if (!match) return { unavailable: `${path.slice(0, 80)} is not a media-server item's path` };
+    const parsed = parseMediaServerPath(path);
+    if (!parsed) return { unavailable: `${path.slice(0, 80)} is not a media-server item's path` };
     const row = byPath.get(path) as { id: number; title: string; status: string; status_reason: string | null; source_id: number | null; remote_id: string | null; remote_part: string | null; size_bytes: number; mtime_ms: number } | undefined;
     if (!row) return { unavailable: `no library item has the path ${path}` };
-    if (row.source_id === null || String(row.source_id) !== match[1]) return { unavailable: `media file ${row.id} does not belong to media server ${match[1]}` };
+    if (row.source_id === null || row.source_id !== parsed.sourceId) return { unavailable: `media file ${row.id} does not belong to media server ${parsed.sourceId}` };
     if (row.status !== 'ok') return { unavailable: `"${row.title}" is ${row.status}: ${row.status_reason ?? 'no reason recorded'}` };
     const source = options.store.byId(row.source_id);
     if (!source || !source.enabled) return { unavailable: `"${row.title}" came from a media server that was removed` };

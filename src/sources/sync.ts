@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { MEDIA_SERVER_PREFIX, mediaServerPath } from '../ffmpeg/media-input.js';
 import { randomUUID } from 'node:crypto';
 import { IdentityIndex, type KnownRow } from './identity.js';
 import { SourceError, type MediaServerClient, type RemoteItem, type ServerInfo } from './media-server.js';
@@ -17,11 +18,9 @@ import type { MediaSource } from './source-store.js';
  * collections and the cursor as they were: a failure never takes anything off the air.
  */
 
-/** The streamed path of an item: stable for the row's life (src/sources/media-input.ts reads it). */
-export const MEDIA_SERVER_PATH_PREFIX = 'media-server:';
-
+/** The streamed path of an item: stable for the row's life (src/ffmpeg/media-input.ts reads it). */
 export function streamedPath(sourceId: number): string {
-  return `${MEDIA_SERVER_PATH_PREFIX}${sourceId}:${randomUUID()}`;
+  return mediaServerPath(sourceId, randomUUID());
 }
 
 export interface LibraryProgress {
@@ -79,7 +78,7 @@ function rowWriter(db: Database, source: MediaSource) {
   const pathOwner = db.prepare('SELECT id, source_id FROM media_files WHERE path = ?');
   const currentPath = db.prepare('SELECT path FROM media_files WHERE id = ?');
   const details = remoteDetailWriter(db);
-  const streamedPrefix = `${MEDIA_SERVER_PATH_PREFIX}${source.id}:`;
+  const streamedPrefix = `${MEDIA_SERVER_PREFIX}${source.id}:`;
 
   /** Where the row's file is read from, and whether it can be. */
   const placeOf = (facts: RemoteRowFacts, existingId: number | undefined): Pick<RowWrite, 'path' | 'status' | 'status_reason'> => {

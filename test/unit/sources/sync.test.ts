@@ -144,7 +144,8 @@ describe('media-server sync', () => {
     expect(secrets).toEqual(['secret-token-123']);
     t.store.remove(t.source.key);
     expect(resolve(row!.path)).toEqual({ unavailable: `"Episode title 0" is missing: its media server ${t.source.key} (Fake Plex) was removed from Retrovue` });
-    expect(resolve('media-server:1:nope')).toMatchObject({ unavailable: expect.stringContaining('not a media-server item') });
+    expect(resolve('media-server:1:nope')).toMatchObject({ unavailable: expect.stringContaining('no library item has the path') });
+    expect(resolve('media-server:x:../../etc/passwd')).toMatchObject({ unavailable: expect.stringContaining('not a media-server item') });
   });
 });
 
