@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanText, mapBounded, parseServerUrl, serverUrl } from '../../../../src/sources/bounded-http.js';
-import { pages } from '../../../../src/sources/clients/paging.js';
+import { overlapOf, pages } from '../../../../src/sources/clients/paging.js';
 import { SourceError } from '../../../../src/sources/media-server.js';
 
 describe('server addresses', () => {
@@ -86,6 +86,31 @@ describe('paging', () => {
   it('drops items a shifting list repeats across pages', async () => {
     // An item added meanwhile shifts the list by one: the next page starts with one already seen.
     expect(await walk(async (start, size) => ({ items: start === 0 ? ['a', 'b', 'c'] : ['c', 'd'], total: 5 }))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('pages overlap, so an item deleted on the server mid-walk does not hide the one that slides over the page boundary', async () => {
+    const server = Array.from({ length: 50 }, (_, i) => `e${i}`);
+    const starts: number[] = [];
+    const got: string[] = [];
+    const fetchPage = async (start: number, size: number) => {
+      starts.push(start);
+      // After the first page is read, an episode on it is deleted: everything after moves up one.
+      if (starts.length === 2) server.splice(5, 1);
+      return { items: server.slice(start, start + size), total: server.length };
+    };
+    for await (const page of pages(fetchPage, (id) => id, { pageSize: 20, maxPages: 10, what: 'Test server' })) got.push(...page.items);
+    expect(starts[1]).toBe(20 - overlapOf(20));
+    // e20 slid to index 19: back-to-back pages (next start 20) would have skipped it.
+    expect(got).toContain('e20');
+    expect(new Set(got)).toEqual(new Set(Array.from({ length: 50 }, (_, i) => `e${i}`)));
+    expect(got.length).toBe(50);
+  });
+
+  it('without a total, the overlap coming back alone is the end of the list, not a repeating server', async () => {
+    const server = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    const got: string[] = [];
+    for await (const page of pages(async (start, size) => ({ items: server.slice(start, start + size) }), (id) => id, { pageSize: 20, maxPages: 10, what: 'Test server' })) got.push(...page.items);
+    expect(got).toEqual(server);
   });
 
   it('refuses a server that repeats a whole page, and one that never ends', async () => {
