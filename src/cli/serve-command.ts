@@ -43,6 +43,7 @@ import { registerGraphicsRoutes } from '../server/routes/graphics-routes.js';
 import { registerLibraryFolderRoutes } from '../server/routes/library-folder-routes.js';
 import { SecretsFileError } from '../sources/source-secrets.js';
 import { createSourceWiring, type SourceWiring } from './source-wiring.js';
+import { createLiveWiring, type LiveWiring } from './live-wiring.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir } from './demo-media-command.js';
 import { DemoPreparation } from '../demo/demo-preparation.js';
@@ -285,6 +286,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   let scanJob: LibraryScanJob;
   let libraryFolders: LibraryFolders;
   let sources: SourceWiring;
+  let live: LiveWiring;
   let channelStore: ChannelStore;
   let alerts: AlertService;
   let graphics: GraphicsStore;
@@ -328,6 +330,8 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     });
     // Plex, Jellyfin and Emby libraries (src/sources/): a sync that changes the library is a rescan's equal.
     sources = createSourceWiring({ db, dataDir: config.data_dir, log, libraryChanged: playNewLibrary });
+    // Live sources (src/live/): each ingested while the server runs.
+    live = createLiveWiring({ db, ffmpegPath: toolchain.ffmpegPath, log, httpPort: config.streaming.port });
     graphics = new GraphicsStore(db, config.graphics);
     channelStore = buildChannelStore(config, db, graphics, demoStation, log);
     if (library.demoToPrepare) {
@@ -426,6 +430,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     db,
   });
   sources.registerRoutes(app);
+  live.registerRoutes(app);
   registerGraphicsRoutes(app, {
     store: graphics,
     hasChannel: (n) => channelStore.get(n) !== undefined,
@@ -458,6 +463,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         fillQueue?.stop();
         watch.stop();
         await sources.stop();
+        await live.stop();
         await manager.closeAll();
         await app.close();
         db.close();
@@ -481,6 +487,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
   manager.watchIdle();
   watch.start();
   sources.start();
+  live.start();
   fillQueue?.start();
   // The first run's demo library, made while the server answers (src/demo/demo-preparation.ts).
   void preparation?.run();

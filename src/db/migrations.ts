@@ -368,4 +368,23 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    name: 'live sources',
+    up(db) {
+      // Live sources (src/live/): pulled from what an admin configured, or pushed by an encoder
+      // to a port Retrovue listens on with the source's secret key (NULL for pull sources).
+      // The key is never in a GET answer or a log line; rotating it replaces it here.
+      db.exec(`
+        CREATE TABLE live_sources (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          url TEXT NOT NULL,
+          secret_key TEXT,
+          created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+          updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+      `);
+    },
+  },
 ];

@@ -5,7 +5,7 @@ import { sendError, sendQueryError } from '../errors.js';
 import type { DocumentedFields } from './api-schemas.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-export const API_TAGS = ['Channels', 'Schedules', 'Graphics', 'Guide', 'Library', 'Alerts', 'Monitor'] as const;
+export const API_TAGS = ['Channels', 'Schedules', 'Graphics', 'Guide', 'Library', 'Live', 'Alerts', 'Monitor'] as const;
 export type ApiTag = (typeof API_TAGS)[number];
 
 /** One success answer: the schema is what the body holds (absent: not JSON, e.g. an event stream or a picture). */
