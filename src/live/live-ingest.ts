@@ -47,6 +47,8 @@ export function ingestArgs(endpoint: LiveEndpoint, key: string | undefined): str
 
 /** ffmpeg's RTMP listener only warns about a stream name (or application) other than the one it listens for: Retrovue refuses it. */
 const WRONG_RTMP_KEY = /Unexpected stream .*, expecting|App field don't match up/;
+/** libsrt's own refusal of a caller whose passphrase differs (it keeps listening). */
+const WRONG_SRT_PASSPHRASE = /rsp\(REJECT\).*Incorrect passphrase/;
 const ERROR_WORDS = /error|fail|refused|denied|invalid|timed? ?out|not found|unreachable|cannot|could not|unable|no such|broken|reset/i;
 
 export interface LiveIngestOptions {
@@ -170,6 +172,11 @@ export class LiveIngest {
       this.refuse();
       return;
     }
+    if (this.options.endpoint.kind === 'push' && this.options.endpoint.protocol === 'srt' && WRONG_SRT_PASSPHRASE.test(line)) {
+      // libsrt refused the handshake itself and goes on listening: counted and said, nothing to cut.
+      this.noteRefusal('wrong passphrase');
+      return;
+    }
     if (/^Input #0/.test(line)) {
       this.describingInput = true;
       return;
@@ -196,12 +203,16 @@ export class LiveIngest {
   private refuse(): void {
     if (this.refused) return;
     this.refused = true;
-    this.refusedPublishers += 1;
     this.pending = [];
-    this.status.error('a publisher was refused: wrong stream key');
-    // Never the key it sent: a near-miss of the real key is nearly the key.
-    this.options.log.warn(`live source ${this.id}: a publisher used a wrong stream key; refused`);
+    this.noteRefusal('wrong stream key');
     this.child?.kill('SIGKILL');
+  }
+
+  private noteRefusal(why: string): void {
+    this.refusedPublishers += 1;
+    this.status.error(`a publisher was refused: ${why}`);
+    // Never the key it sent: a near-miss of the real key is nearly the key.
+    this.options.log.warn(`live source ${this.id}: a publisher used a ${why}; refused`);
   }
 
   private onExit(runId: number, code: number | null, signal: NodeJS.Signals | null): void {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createSocket } from 'node:dgram';
 import { createServer as createTcpServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,18 @@ function freePort(): Promise<number> {
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const port = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** A free UDP port on loopback (for an SRT listener). */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createSocket('udp4');
+    probe.once('error', reject);
+    probe.bind(0, '127.0.0.1', () => {
+      const port = probe.address().port;
       probe.close(() => resolve(port));
     });
   });
@@ -66,6 +79,8 @@ describe('live sources', () => {
     };
     run();
     return {
+      /** A network cut: the publisher sends nothing more and closes nothing. */
+      freeze: () => child.kill('SIGSTOP'),
       stop: async () => {
         stopped = true;
         await killed(child);
@@ -175,6 +190,43 @@ describe('live sources', () => {
     expect(logs).toContain('wrong stream key');
     expect(logs).not.toContain(key);
     expect(logs).not.toContain(newKey);
+  }, 90_000);
+
+  it('an SRT publisher with the passphrase connects, a wrong passphrase is refused by libsrt, and a frozen publisher is lost after 2 s without data', async () => {
+    const port = await freeUdpPort();
+    const created = await call('POST', '/api/live/sources', { id: 'field-cam', name: 'Field camera', url: `srt://0.0.0.0:${port}?mode=listener` });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    expect(created.body.publish_url).toBe(`srt://127.0.0.1:${port}?mode=caller&passphrase=${key}`);
+
+    const wrong = encoder(['-t', '20', '-f', 'mpegts', `srt://127.0.0.1:${port}?mode=caller&passphrase=wrong-passphrase-0000`]);
+    await waitFor('the wrong passphrase refused', async () => ((await stateOf('field-cam')).status.refused_publishers >= 1 ? true : undefined), 15_000, 100);
+    expect((await stateOf('field-cam')).status).toMatchObject({ state: 'waiting', last_error: 'a publisher was refused: wrong passphrase' });
+    await wrong.stop();
+
+    const camera = encoder(['-t', '60', '-f', 'mpegts', `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}`]);
+    const connected = await waitState('field-cam', 'connected', 15_000);
+    expect(connected.status.video).toMatchObject({ codec: 'h264', width: 160, height: 90 });
+    expect(connected.status.audio).toMatchObject({ codec: 'aac', channels: 1 });
+
+    // Frozen, not closed: only the silence tells; lost 2 s after the last byte.
+    camera.freeze();
+    const frozenAt = Date.now();
+    await waitState('field-cam', 'lost', 5000);
+    const lostAfterMs = Date.now() - frozenAt;
+    expect(lostAfterMs).toBeGreaterThanOrEqual(1500);
+    expect(lostAfterMs).toBeLessThan(3500);
+    await camera.stop();
+    const back = encoder(['-t', '60', '-f', 'mpegts', `srt://127.0.0.1:${port}?mode=caller&passphrase=${key}`]);
+    const backAt = Date.now();
+    await waitState('field-cam', 'connected', 15_000);
+    console.log(`live (srt): lost ${lostAfterMs} ms after the publisher froze; back ${Date.now() - backAt} ms after a new publisher started`);
+    await back.stop();
+    const logs = server.logs.join('\n');
+    expect(logs).toContain('wrong passphrase');
+    expect(logs).not.toContain(key);
+    expect((await call('GET', '/api/live/sources/field-cam')).text).not.toContain(key);
+    expect((await call('DELETE', '/api/live/sources/field-cam')).status).toBe(200);
   }, 90_000);
 
   it('pulls an HLS stream (served over http on loopback) and shows its streams', async () => {
