@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { createServer as createTcpServer } from 'node:net';
@@ -127,6 +127,24 @@ describe('live sources', () => {
     expect((await call('POST', '/api/live/sources', { id: 'first', name: 'Again', url: 'udp://239.0.0.1:1234' })).status).toBe(409);
     expect((await call('DELETE', '/api/live/sources/first')).status).toBe(200);
     expect((await call('GET', '/api/live/sources')).body.sources).toEqual([]);
+  });
+
+  it('only the admin creates, changes, rotates or removes sources: a write from the network needs the token; reads stay open', async () => {
+    // From the network, as a proxy on this machine that server.trust_proxy does not name forwards it.
+    const fromLan = { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' };
+    const body = JSON.stringify({ id: 'sneaky', name: 'Sneaky', url: 'udp://239.1.1.1:5000' });
+    expect((await fetch(`${server.baseUrl}/api/live/sources`, { method: 'POST', headers: fromLan, body })).status).toBe(401);
+    expect((await fetch(`${server.baseUrl}/api/live/sources`, { method: 'POST', headers: { ...fromLan, authorization: 'Bearer guess' }, body })).status).toBe(403);
+    expect((await call('GET', '/api/live/sources/sneaky')).status).toBe(404);
+    const token = readFileSync(path.join(server.dataDir, 'admin-token'), 'utf8').trim();
+    const made = await fetch(`${server.baseUrl}/api/live/sources`, { method: 'POST', headers: { ...fromLan, authorization: `Bearer ${token}` }, body });
+    expect(made.status).toBe(201);
+    for (const [method, suffix] of [['PATCH', ''], ['DELETE', ''], ['POST', '/rotate-key']] as const) {
+      const response = await fetch(`${server.baseUrl}/api/live/sources/sneaky${suffix}`, { method, headers: fromLan, ...(method === 'PATCH' ? { body: '{"name":"x"}' } : {}) });
+      expect(response.status, `${method} ${suffix}`).toBe(401);
+    }
+    expect((await fetch(`${server.baseUrl}/api/live/sources/sneaky`, { headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(200);
+    expect((await call('DELETE', '/api/live/sources/sneaky')).status).toBe(200);
   });
 
   it('an RTMP publisher with the key connects (resolution, codecs, bitrate, thumbnail); a wrong key is refused; loss and return are seen within seconds; the key is never in a GET or a log line', async () => {
