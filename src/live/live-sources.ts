@@ -175,12 +175,16 @@ export class LiveSources {
     if (!ingest.isUp()) return Promise.reject(new LiveThumbnailError('no_picture', `live source ${id} is ${ingest.status.state}: no picture`));
     if (this.thumbnailsRunning >= MAX_THUMBNAILS_AT_ONCE) return Promise.reject(new LiveThumbnailError('busy', 'thumbnails are being made: ask again in a second'));
     this.thumbnailsRunning += 1;
-    const jpeg = decodeThumbnail(this.options.ffmpegPath, ingest.ring.recent(now, 3000)).finally(() => {
+    // All the ring holds (5 s): the decode needs a keyframe, and encoders send one every 1 to 4 s.
+    const jpeg = decodeThumbnail(this.options.ffmpegPath, ingest.ring.recent(now)).finally(() => {
       this.thumbnailsRunning -= 1;
     });
-    this.thumbnails.set(id, { at: now, jpeg });
-    // A failure is not kept: the next ask (after the cache time) tries again.
-    jpeg.catch(() => undefined);
+    const entry = { at: now, jpeg };
+    this.thumbnails.set(id, entry);
+    // A failure is not kept: the next ask tries again.
+    jpeg.catch(() => {
+      if (this.thumbnails.get(id) === entry) this.thumbnails.delete(id);
+    });
     return jpeg;
   }
 

@@ -176,6 +176,9 @@ describe('live sources', () => {
     }, 10_000, 250);
     expect(thumbnail.type).toBe('image/jpeg');
     expect(jpegSize(thumbnail.jpeg)).toEqual({ width: 160, height: 90 });
+    // Made at most every 2 s: an ask right after gets the same picture.
+    const cached = Buffer.from(await (await fetch(`${server.baseUrl}/api/live/sources/studio/thumbnail`)).arrayBuffer());
+    expect(cached.equals(thumbnail.jpeg)).toBe(true);
 
     // The publisher dies: lost within ~2 s; a republish is back within seconds (the listener is up again).
     await studio.stop();
@@ -217,6 +220,9 @@ describe('live sources', () => {
     const key = created.body.key as string;
     expect(created.body.publish_url).toBe(`srt://127.0.0.1:${port}?mode=caller&passphrase=${key}`);
 
+    const dark = await call('GET', '/api/live/sources/field-cam/thumbnail');
+    expect(dark.status).toBe(422);
+    expect(dark.body.message).toMatch(/is waiting: no picture/);
     const wrong = encoder(['-t', '20', '-f', 'mpegts', `srt://127.0.0.1:${port}?mode=caller&passphrase=wrong-passphrase-0000`]);
     await waitFor('the wrong passphrase refused', async () => ((await stateOf('field-cam')).status.refused_publishers >= 1 ? true : undefined), 15_000, 100);
     expect((await stateOf('field-cam')).status).toMatchObject({ state: 'waiting', last_error: 'a publisher was refused: wrong passphrase' });
