@@ -37,8 +37,8 @@ import {
   type SourceConnection,
 } from '../media-server.js';
 import { bool, displayAspect, dropUndefined, externalId, isoDay, num, obj, objs, smallInt, tags, text, type Json } from './json-fields.js';
-import { DEFAULT_DETAIL_CONCURRENCY, DEFAULT_PAGE_SIZE, type ClientOptions } from './options.js';
-import { DEFAULT_MAX_PAGES, pages } from './paging.js';
+import { resolveClientOptions, type ClientOptions } from './options.js';
+import { allPageItems, pages } from './paging.js';
 
 export type JellyfinFlavour = 'jellyfin' | 'emby';
 
@@ -66,10 +66,7 @@ export function createJellyfinClient(connection: SourceConnection, flavour: Jell
   const authHeaders: Record<string, string> =
     flavour === 'emby' ? { 'X-Emby-Token': connection.apiKey } : { Authorization: `MediaBrowser Client="Retrovue", Device="Retrovue", DeviceId="retrovue", Version="0.1.0", Token="${connection.apiKey}"` };
   const endpoint: ServerEndpoint = { baseUrl, product, secretName: 'API key', headers: authHeaders };
-  const limits = { timeoutMs: options.timeoutMs, maxResponseBytes: options.maxResponseBytes };
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-  const concurrency = options.detailConcurrency ?? DEFAULT_DETAIL_CONCURRENCY;
+  const { limits, pageSize, maxPages, concurrency } = resolveClientOptions(options);
   let user: User | undefined;
 
   const json = async (path: string, query: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<Json> => {
@@ -94,11 +91,7 @@ export function createJellyfinClient(connection: SourceConnection, flavour: Jell
     );
   }
 
-  const allItems = async (userId: string, query: Record<string, string | number | undefined>, what: string): Promise<Json[]> => {
-    const all: Json[] = [];
-    for await (const page of itemPages(userId, query, what)) all.push(...page.items);
-    return all;
-  };
+  const allItems = (userId: string, query: Record<string, string | number | undefined>, what: string): Promise<Json[]> => allPageItems(itemPages(userId, query, what));
 
   const isCode = (error: unknown, ...codes: string[]) => error instanceof SourceError && codes.includes(error.code);
 
@@ -262,18 +255,17 @@ export function createJellyfinClient(connection: SourceConnection, flavour: Jell
         const id = text(playlist.Id);
         const name = text(playlist.Name);
         if (!id || !name) continue;
-        const entries: Json[] = [];
-        for await (const page of pages(
-          async (start, size) => {
-            const body = await json(`/Playlists/${encodeURIComponent(id)}/Items`, { [flavour === 'emby' ? 'UserId' : 'userId']: who.id, StartIndex: start, Limit: size });
-            return { items: objs(body.Items), total: num(body.TotalRecordCount) };
-          },
-          // A playlist may hold an item twice; its entry id (PlaylistItemId) tells the entries apart.
-          (entry) => text(entry.PlaylistItemId) ?? text(entry.Id),
-          { pageSize, maxPages, what: `${product} at ${baseUrl} (playlist "${name}")` },
-        )) {
-          entries.push(...page.items);
-        }
+        const entries = await allPageItems(
+          pages(
+            async (start, size) => {
+              const body = await json(`/Playlists/${encodeURIComponent(id)}/Items`, { [flavour === 'emby' ? 'UserId' : 'userId']: who.id, StartIndex: start, Limit: size });
+              return { items: objs(body.Items), total: num(body.TotalRecordCount) };
+            },
+            // A playlist may hold an item twice; its entry id (PlaylistItemId) tells the entries apart.
+            (entry) => text(entry.PlaylistItemId) ?? text(entry.Id),
+            { pageSize, maxPages, what: `${product} at ${baseUrl} (playlist "${name}")` },
+          ),
+        );
         const ids: string[] = [];
         for (const entry of entries) ids.push(...(await playable(entry)));
         const kept = ids.filter((itemId) => wanted.has(itemId));

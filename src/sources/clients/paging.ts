@@ -62,3 +62,10 @@ export async function* pages<T>(fetchPage: (start: number, size: number) => Prom
     start = end - (items.length > overlapOf(options.pageSize) ? overlapOf(options.pageSize) : 0);
   }
 }
+
+/** Every item of a paged walk, gathered (for short lists: collections, playlists, a show's episodes). */
+export async function allPageItems<T>(walk: AsyncIterable<{ items: T[] }>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of walk) all.push(...page.items);
+  return all;
+}

@@ -33,8 +33,8 @@ import {
   type SourceConnection,
 } from '../media-server.js';
 import { bool, displayAspect, dropUndefined, externalId, isoDay, num, obj, objs, smallInt, tags, text, type Json } from './json-fields.js';
-import { DEFAULT_DETAIL_CONCURRENCY, DEFAULT_PAGE_SIZE, type ClientOptions } from './options.js';
-import { DEFAULT_MAX_PAGES, pages } from './paging.js';
+import { resolveClientOptions, type ClientOptions } from './options.js';
+import { allPageItems, pages } from './paging.js';
 
 /** Plex's metadata type numbers for the `type` filter. */
 const PLEX_TYPE = { movie: 1, show: 2, episode: 4 } as const;
@@ -63,10 +63,7 @@ export function createPlexClient(connection: SourceConnection, options: ClientOp
     secretName: 'token',
     headers: { ...PLEX_CLIENT_HEADERS, 'X-Plex-Token': connection.token },
   };
-  const limits = { timeoutMs: options.timeoutMs, maxResponseBytes: options.maxResponseBytes };
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-  const concurrency = options.detailConcurrency ?? DEFAULT_DETAIL_CONCURRENCY;
+  const { limits, pageSize, maxPages, concurrency } = resolveClientOptions(options);
 
   const container = async (path: string, query: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<Json> => {
     const body = await getJson(endpoint, path, query, { ...limits, signal });
@@ -87,11 +84,7 @@ export function createPlexClient(connection: SourceConnection, options: ClientOp
     );
   }
 
-  const allMetadata = async (path: string, query: Record<string, string | number | undefined>, what: string): Promise<Json[]> => {
-    const all: Json[] = [];
-    for await (const page of metadataPages(path, query, what)) all.push(...page.items);
-    return all;
-  };
+  const allMetadata = (path: string, query: Record<string, string | number | undefined>, what: string): Promise<Json[]> => allPageItems(metadataPages(path, query, what));
 
   const libraries = async (): Promise<RemoteLibrary[]> => plexLibraries(await container('/library/sections'));
 
