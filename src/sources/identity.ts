@@ -12,18 +12,6 @@
  * Each row is claimed once per sync, so two items never land on one row.
  */
 
-export interface KnownRow {
-  id: number;
-  remote_id: string | null;
-  remote_path: string | null;
-  external_ids_json: string;
-  kind: string;
-  show: string | null;
-  season: number | null;
-  episode: number | null;
-  title: string;
-}
-
 /** What identity looks at in an incoming item (its facts as remote-facts.ts cleaned them). */
 export interface IncomingIdentity {
   remote_id: string;
@@ -34,6 +22,12 @@ export interface IncomingIdentity {
   season: number | null;
   episode: number | null;
   title: string;
+}
+
+/** A row of the source already in the library: the same facts, its id, and a remote id it may lack. */
+export interface KnownRow extends Omit<IncomingIdentity, 'remote_id'> {
+  id: number;
+  remote_id: string | null;
 }
 
 export type ResolvedBy = 'remote_id' | 'external_id' | 'path' | 'episode';
