@@ -17,8 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startFakeHttp, sendFile, sendJson, sendStatus, TINY_PNG, type FakeHttp, type Misbehaviour, type MisbehaveOptions } from './fake-http.js';
-import { serverPathOf, type FakeCollection, type FakeLibrary, type FakeMediaItem } from './seed.js';
+import { startFakeHttp, sendFile, sendJson, sendStatus, TINY_PNG, type FakeHttp } from './fake-http.js';
+import { serverPathOf, type FakeCollection, type FakeLibrary, type FakeMediaItem, type FakeMediaServerControls } from './seed.js';
 
 export interface FakeJellyfinOptions {
   apiKey: string;
@@ -34,31 +34,18 @@ export interface FakeJellyfinOptions {
   version?: string;
 }
 
-export interface FakeJellyfin {
-  url: string;
+/**
+ * Remote ids are item Ids. rebuild(): every item's Id changes (a reinstalled server rescanning the
+ * same files; libraries keep theirs). upgradeFile(): Jellyfin gives the item a new Id (same
+ * ProviderIds and path) and returns it.
+ */
+export interface FakeJellyfin extends FakeMediaServerControls {
   apiKey: string;
   flavour: 'jellyfin' | 'emby';
   serverId: string;
   /** Users' ids by name. */
   userIds: Map<string, string>;
-  requests: string[];
-  requestHeaders: Array<Record<string, string | string[] | undefined>>;
-  collections: FakeCollection[];
   libraryIdOf(fakeLibraryId: string): string;
-  items(): FakeMediaItem[];
-  setItems(items: FakeMediaItem[]): void;
-  addItem(item: FakeMediaItem): string;
-  updateItem(remoteId: string, changes: Partial<FakeMediaItem>): void;
-  removeItem(remoteId: string): void;
-  remoteIdOf(item: FakeMediaItem): string;
-  itemOf(remoteId: string): FakeMediaItem | undefined;
-  /** Every item's Id changes (a reinstalled server rescanning the same files; libraries keep theirs); returns old → new. */
-  rebuild(): Map<string, string>;
-  /** A new version of the file: Jellyfin gives the item a new Id (same ProviderIds and path). Returns the new Id. */
-  upgradeFile(remoteId: string): string;
-  mode: Misbehaviour | null;
-  misbehave(mode: Misbehaviour | null, options?: MisbehaveOptions): Promise<void>;
-  stop(): Promise<void>;
 }
 
 interface JellyfinRecord {

@@ -12,8 +12,8 @@
  *   await plex.misbehave('html');
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startFakeHttp, sendFile, sendJson as sendJsonBody, sendStatus, TINY_PNG, type FakeHttp, type Misbehaviour, type MisbehaveOptions } from './fake-http.js';
-import { serverPathOf, type FakeCollection, type FakeLibrary, type FakeMediaItem } from './seed.js';
+import { startFakeHttp, sendFile, sendJson as sendJsonBody, sendStatus, TINY_PNG, type FakeHttp } from './fake-http.js';
+import { serverPathOf, type FakeCollection, type FakeLibrary, type FakeMediaItem, type FakeMediaServerControls } from './seed.js';
 
 export interface FakePlexOptions {
   token: string;
@@ -24,36 +24,15 @@ export interface FakePlexOptions {
   version?: string;
 }
 
-export interface FakePlex {
-  url: string;
+/**
+ * Remote ids are ratingKeys. rebuild(): every ratingKey (items, shows, seasons, collections; not
+ * the library sections) changes. upgradeFile(): same ratingKey, a new part (id, key, size).
+ */
+export interface FakePlex extends FakeMediaServerControls {
   token: string;
   machineIdentifier: string;
-  /** Paths with queries of every request seen (never holding the token, when the client is right). */
-  requests: string[];
-  requestHeaders: Array<Record<string, string | string[] | undefined>>;
-  /** Collections and playlists (edit freely: answers are built from it on each request). */
-  collections: FakeCollection[];
-  /** The items held, in order. */
-  items(): FakeMediaItem[];
-  setItems(items: FakeMediaItem[]): void;
-  /** Adds an item; returns its ratingKey. */
-  addItem(item: FakeMediaItem): string;
-  /** Changes an item's fields (its updatedAt moves to now). */
-  updateItem(remoteId: string, changes: Partial<FakeMediaItem>): void;
-  removeItem(remoteId: string): void;
-  /** The ratingKey an item has now. */
-  remoteIdOf(item: FakeMediaItem): string;
-  /** The item a ratingKey names now. */
-  itemOf(remoteId: string): FakeMediaItem | undefined;
-  /** Every ratingKey (items, shows, seasons, collections; not the library sections) changes, like a rebuilt database; returns old → new. */
-  rebuild(): Map<string, string>;
-  /** The file is replaced by a new version: same ratingKey, a new part (id, key, size). Returns the ratingKey. */
-  upgradeFile(remoteId: string): string;
   /** The Part key an item streams at now. */
   partKeyOf(remoteId: string): string;
-  mode: Misbehaviour | null;
-  misbehave(mode: Misbehaviour | null, options?: MisbehaveOptions): Promise<void>;
-  stop(): Promise<void>;
 }
 
 interface PlexRecord {

@@ -5,6 +5,7 @@
  * rebuild the server (every id changes) and see the items found again.
  */
 import path from 'node:path';
+import type { Misbehaviour, MisbehaveOptions } from './fake-http.js';
 
 export interface FakeMarker {
   kind: 'intro' | 'credits';
@@ -177,4 +178,33 @@ export function stableNumber(text: string): number {
 /** The server's path for an item (its own, or one made from show/season/episode). */
 export function serverPathOf(item: FakeMediaItem): string {
   return item.path ?? (item.kind === 'episode' ? `/media/shows/${item.show}/Season ${pad(item.season ?? 1)}/${item.title}.mp4` : `/media/movies/${item.title}.mp4`);
+}
+
+/** What every fake media server lets a test see and do; each fake adds its own (tokens, users, parts). */
+export interface FakeMediaServerControls {
+  url: string;
+  /** Paths with queries of every request seen (never holding the secret, when the client is right). */
+  requests: string[];
+  requestHeaders: Array<Record<string, string | string[] | undefined>>;
+  /** Collections and playlists (edit freely: answers are built from it on each request). */
+  collections: FakeCollection[];
+  /** The items held, in order. */
+  items(): FakeMediaItem[];
+  setItems(items: FakeMediaItem[]): void;
+  /** Adds an item; returns its remote id. */
+  addItem(item: FakeMediaItem): string;
+  /** Changes an item's fields (its change time moves to now). */
+  updateItem(remoteId: string, changes: Partial<FakeMediaItem>): void;
+  removeItem(remoteId: string): void;
+  /** The remote id an item has now. */
+  remoteIdOf(item: FakeMediaItem): string;
+  /** The item a remote id names now. */
+  itemOf(remoteId: string): FakeMediaItem | undefined;
+  /** Every item's remote id changes, like a rebuilt database; returns old → new. */
+  rebuild(): Map<string, string>;
+  /** A new version of the file; returns the item's remote id after it. */
+  upgradeFile(remoteId: string): string;
+  mode: Misbehaviour | null;
+  misbehave(mode: Misbehaviour | null, options?: MisbehaveOptions): Promise<void>;
+  stop(): Promise<void>;
 }
