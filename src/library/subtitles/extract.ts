@@ -70,10 +70,16 @@ async function forgetOtherVersions(file: string, streamIndex: number): Promise<v
   await Promise.all(names.filter((name) => suffix.test(name) && path.join(folder, name) !== file).map((name) => rm(path.join(folder, name), { force: true })));
 }
 
-/** Started as every ffmpeg is (registered, dies with the server), at low priority, killed past its time. */
+/**
+ * Started as every ffmpeg is (registered, dies with the server), killed past its time. At the
+ * encoders' priority, not nice 19 like a cache fill: an extraction is asked for by a channel
+ * about to air the file, and its cues are due within seconds; starved behind busy encoders it
+ * took longer than that and a cold channel aired its first programme uncaptioned. It only
+ * demuxes (a text stream out of the file), so it costs the encoders little.
+ */
 function runFfmpeg(ffmpegPath: string, args: string[], timeoutMs: number, input: MediaInput): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnFfmpeg(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'], background: true });
+    const child = spawnFfmpeg(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let timedOut = false;
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
