@@ -34,6 +34,12 @@ const LIVE_CHANNELS = [9, 10];
 interface Sample {
   atMs: number;
   rssBytes: number;
+  /** RSS split as the kernel counts it: anonymous (heaps, allocator arenas) and file-backed (code, mapped files). */
+  rssAnonBytes: number;
+  rssFileBytes: number;
+  /** V8's heap in use and the memory V8 knows is held outside it (Buffers): what of the RSS JavaScript holds. */
+  heapUsedBytes: number | undefined;
+  externalBytes: number | undefined;
   fds: number;
   lagP99Seconds: number | undefined;
   ffmpegProcesses: number;
@@ -51,8 +57,9 @@ export function slope(points: Array<[number, number]>): number {
   return sxx === 0 ? 0 : sxy / sxx;
 }
 
-function rssOf(pid: number): number {
-  const line = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A size line of /proc/<pid>/status (VmRSS, RssAnon, RssFile), in bytes. */
+function statusBytes(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile'): number {
+  const line = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(line?.[1] ?? 0) * 1024;
 }
 
@@ -171,7 +178,11 @@ export async function runSoakBench(workDir: string, options: SoakBenchOptions = 
         const channels = await healthNow();
         const sample: Sample = {
           atMs: Date.now(),
-          rssBytes: rssOf(pid),
+          rssBytes: statusBytes(pid, 'VmRSS'),
+          rssAnonBytes: statusBytes(pid, 'RssAnon'),
+          rssFileBytes: statusBytes(pid, 'RssFile'),
+          heapUsedBytes: await metricValue(server, 'retrovue_nodejs_heap_size_used_bytes'),
+          externalBytes: await metricValue(server, 'retrovue_nodejs_external_memory_bytes'),
           fds: readdirSync(`/proc/${pid}/fd`).length,
           lagP99Seconds: await metricValue(server, 'retrovue_nodejs_eventloop_lag_p99_seconds'),
           ffmpegProcesses: descendants(pid).length,
@@ -179,7 +190,7 @@ export async function runSoakBench(workDir: string, options: SoakBenchOptions = 
         };
         samples.push(sample);
         for (let n = 1; n <= CHANNELS; n++) await watch.check(server, n).catch(() => undefined);
-        log(`soak ${((sample.atMs - startedMs) / 60_000).toFixed(1)} min: rss ${(sample.rssBytes / 1e6).toFixed(0)} MB, fds ${sample.fds}, lag p99 ${((sample.lagP99Seconds ?? NaN) * 1000).toFixed(1)} ms, ffmpeg ${sample.ffmpegProcesses}, restarts ${sample.restarts}, missing ${watch.missing}, 404 ${watch.notFound}`);
+        log(`soak ${((sample.atMs - startedMs) / 60_000).toFixed(1)} min: rss ${mb(sample.rssBytes)} MB (anon ${mb(sample.rssAnonBytes)}, file ${mb(sample.rssFileBytes)}, heap ${mb(sample.heapUsedBytes)}, external ${mb(sample.externalBytes)}), fds ${sample.fds}, lag p99 ${((sample.lagP99Seconds ?? NaN) * 1000).toFixed(1)} ms, ffmpeg ${sample.ffmpegProcesses}, restarts ${sample.restarts}, missing ${watch.missing}, 404 ${watch.notFound}`);
       }
       if (Date.now() >= nextEventMs) {
         nextEventMs += eventEveryMs;
@@ -212,18 +223,25 @@ export async function runSoakBench(workDir: string, options: SoakBenchOptions = 
   }
 }
 
+const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : (bytes / 1e6).toFixed(0));
+
 function report(samples: Sample[], channels: ChannelHealth[], watch: SegmentWatch, events: Record<string, number>, audience: Record<string, number>, minutes: number, log: (line: string) => void): BenchResult[] {
   const first = samples[0]!;
   const last = samples.at(-1)!;
   const hours = (s: Sample) => (s.atMs - first.atMs) / 3_600_000;
   const per = (pick: (s: Sample) => number) => slope(samples.map((s) => [hours(s), pick(s)]));
+  // Caches and pools fill in the first hour; a leak shows as growth after it (all of a short run).
+  const later = samples.filter((s) => hours(s) >= 1).length >= 2 ? samples.filter((s) => hours(s) >= 1) : samples;
+  const laterPer = (pick: (s: Sample) => number) => slope(later.map((s) => [hours(s), pick(s)]));
   const restarted = channels.filter((c) => c.encoder.restarts > 0);
   const unexplained = restarted.filter((c) => !c.encoder.lastError);
   if (watch.details.length > 0) log(`soak: segment problems:\n  ${watch.details.slice(0, 20).join('\n  ')}`);
   const lag = (s: Sample) => (s.lagP99Seconds ?? 0) * 1000;
   return [
     { name: 'soak: duration, samples', value: `${minutes} min, ${samples.length} samples`, note: `${CHANNELS} channels (2 rendered live), 160 HLS + 40 .ts viewers joining and leaving (${audience.joins ?? 0} joins, ${audience.segments ?? 0} segments, ${audience.segmentErrors ?? 0} segment errors, ${audience.tsRefused ?? 0} .ts refused)` },
-    { name: 'soak: server memory (RSS)', value: `${(first.rssBytes / 1e6).toFixed(0)} → ${(last.rssBytes / 1e6).toFixed(0)} MB`, note: `slope ${(per((s) => s.rssBytes) / 1e6).toFixed(1)} MB/h` },
+    { name: 'soak: server memory (RSS)', value: `${mb(first.rssBytes)} → ${mb(last.rssBytes)} MB`, note: `slope ${(per((s) => s.rssBytes) / 1e6).toFixed(1)} MB/h; after the first hour ${(laterPer((s) => s.rssBytes) / 1e6).toFixed(1)} MB/h${process.env.MALLOC_ARENA_MAX ? ` (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX})` : ''}` },
+    { name: 'soak: RSS anonymous / file-backed', value: `${mb(first.rssAnonBytes)} → ${mb(last.rssAnonBytes)} / ${mb(first.rssFileBytes)} → ${mb(last.rssFileBytes)} MB`, note: `after the first hour ${(laterPer((s) => s.rssAnonBytes) / 1e6).toFixed(1)} / ${(laterPer((s) => s.rssFileBytes) / 1e6).toFixed(1)} MB/h` },
+    { name: 'soak: V8 heap used / external', value: `${mb(first.heapUsedBytes)} → ${mb(last.heapUsedBytes)} / ${mb(first.externalBytes)} → ${mb(last.externalBytes)} MB`, note: `after the first hour ${(laterPer((s) => s.heapUsedBytes ?? 0) / 1e6).toFixed(1)} / ${(laterPer((s) => s.externalBytes ?? 0) / 1e6).toFixed(1)} MB/h (what JavaScript holds; RSS growing without these is native)` },
     { name: 'soak: open file descriptors', value: `${first.fds} → ${last.fds}`, note: `slope ${per((s) => s.fds).toFixed(1)}/h` },
     { name: 'soak: event-loop lag p99', value: `${lag(first).toFixed(1)} → ${lag(last).toFixed(1)} ms`, note: `slope ${per(lag).toFixed(2)} ms/h` },
     { name: 'soak: ffmpeg processes', value: `${first.ffmpegProcesses} → ${last.ffmpegProcesses}`, note: `max ${Math.max(...samples.map((s) => s.ffmpegProcesses))}` },
