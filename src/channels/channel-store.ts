@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { bounded, someOf } from '../config/message-text.js';
 import { languagesOverrideSchema, type LanguagesOverride } from '../config/languages.js';
 import { channelConfigSchema, type QualityName } from '../config/schema.js';
-import { emptySchedule, parseSchedule, ScheduleError, type ChannelSchedule } from '../schedule/model.js';
+import { emptySchedule, liveSourcesOf, parseSchedule, ScheduleError, type ChannelSchedule } from '../schedule/model.js';
 import type { ChannelDirectory, ChannelInfo } from './channel-info.js';
 import { logoInFolder, LogoNameError } from './logo-files.js';
 
@@ -111,9 +111,29 @@ export class ChannelStore implements ChannelDirectory {
   constructor(
     private readonly db: Database,
     private readonly defaultTimeZone: string,
-    /** `server.logo_folder`: the only place a logo named over the API may come from (besides uploads). */
-    private readonly options: { logoFolder?: string } = {},
+    private readonly options: {
+      /** `server.logo_folder`: the only place a logo named over the API may come from (besides uploads). */
+      logoFolder?: string;
+      /**
+       * Whether a live source is defined (src/live): a schedule sent over the API may air only
+       * one that is. Absent: not checked. (The config file's channels are not checked: they are
+       * applied at every start, and a source deleted since must not stop the server; its block
+       * airs the fallback.)
+       */
+      liveSourceExists?: (id: string) => boolean;
+    } = {},
   ) {}
+
+  /** A schedule sent over the API, refused (400, naming the source and the block) when it airs a live source that is not defined. */
+  private checkLiveSources(schedule: ChannelSchedule, where = 'schedule'): ChannelSchedule {
+    const exists = this.options.liveSourceExists;
+    if (!exists) return schedule;
+    const unknown = liveSourcesOf(schedule).find((use) => !exists(use.source));
+    if (unknown) {
+      throw new ChannelRequestError(400, 'unknown_live_source', `${where}.${unknown.field}: no live source "${unknown.source}" (GET /api/live/sources lists them; POST there to add one)`, `${where}.${unknown.field}`);
+    }
+    return schedule;
+  }
 
   /**
    * A `logo` sent over the API: a file name in the logo folder, stored as its full path. The
@@ -186,7 +206,7 @@ export class ChannelStore implements ChannelDirectory {
       enabled: c.enabled,
       alwaysOn: c.always_on,
       timeZone,
-      schedule: c.schedule === undefined ? emptySchedule() : scheduleOrError(c.schedule),
+      schedule: c.schedule === undefined ? emptySchedule() : source === 'api' ? this.checkLiveSources(scheduleOrError(c.schedule)) : scheduleOrError(c.schedule),
       ...(c.languages ? { languages: c.languages } : {}),
       source,
     };
@@ -225,7 +245,7 @@ export class ChannelStore implements ChannelDirectory {
       ...(p.enabled !== undefined ? { enabled: p.enabled } : {}),
       ...(p.always_on !== undefined ? { alwaysOn: p.always_on } : {}),
       ...(p.time_zone !== undefined ? { timeZone: p.time_zone } : {}),
-      ...(p.schedule !== undefined ? { schedule: scheduleOrError(p.schedule) } : {}),
+      ...(p.schedule !== undefined ? { schedule: this.checkLiveSources(scheduleOrError(p.schedule)) } : {}),
       // The channel's own languages as sent, whole: `{}` puts it back on the server-wide ones.
       ...(p.languages !== undefined ? { languages: p.languages } : {}),
     };
@@ -235,7 +255,7 @@ export class ChannelStore implements ChannelDirectory {
 
   setSchedule(channelNumber: number, schedule: unknown): StoredChannel {
     const current = this.require(channelNumber);
-    const next = { ...current, schedule: scheduleOrError(schedule) };
+    const next = { ...current, schedule: this.checkLiveSources(scheduleOrError(schedule)) };
     this.write(next);
     return next;
   }

@@ -44,6 +44,7 @@ import { registerLibraryFolderRoutes } from '../server/routes/library-folder-rou
 import { SecretsFileError } from '../sources/source-secrets.js';
 import { createSourceWiring, type SourceWiring } from './source-wiring.js';
 import { createLiveWiring, type LiveWiring } from './live-wiring.js';
+import type { LiveFeeds } from '../playout/live-feed.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir } from './demo-media-command.js';
 import { DemoPreparation } from '../demo/demo-preparation.js';
@@ -151,6 +152,7 @@ function buildPlayout(
   mediaCache: MediaCache | undefined,
   subtitleCues: SubtitleCueSource,
   degradation: ChannelDegradation,
+  live: LiveFeeds,
 ): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; outputs: ChannelOutputs; factory: ChannelFactory } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -185,6 +187,7 @@ function buildPlayout(
     settings: playoutSettings(config),
     log,
     degradation,
+    live,
   });
   const manager = new ChannelManager({
     idleTimeoutSeconds: config.streaming.idle_timeout,
@@ -219,9 +222,9 @@ function announceAdminToken(dataDir: string, log: Logger): void {
  * Stored channels (config-file `channels`, else 1..streaming.channels, plus any created over
  * the API); the guide and the API use them in every mode.
  */
-function buildChannelStore(config: RetrovueConfig, db: Database, graphics: GraphicsStore, demoStation: boolean, log: Logger): ChannelStore {
+function buildChannelStore(config: RetrovueConfig, db: Database, graphics: GraphicsStore, demoStation: boolean, log: Logger, liveSourceExists: (id: string) => boolean): ChannelStore {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const channelStore = new ChannelStore(db, zone, { logoFolder: config.server.logo_folder });
+  const channelStore = new ChannelStore(db, zone, { logoFolder: config.server.logo_folder, liveSourceExists });
   const released = channelStore.releaseForeignLogos(path.join(config.data_dir, 'logos'));
   if (released.length) log.warn({ channels: released }, 'channel logos outside the data folder\'s logos/ and server.logo_folder were set over the API before logos were confined there: those channels show their call-sign card until a logo is uploaded');
   if (demoStation && seedDemoStation(channelStore, graphics, config.data_dir, zone)) {
@@ -333,7 +336,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Live sources (src/live/): each ingested while the server runs.
     live = createLiveWiring({ db, ffmpegPath: toolchain.ffmpegPath, log, httpPort: config.streaming.port });
     graphics = new GraphicsStore(db, config.graphics);
-    channelStore = buildChannelStore(config, db, graphics, demoStation, log);
+    channelStore = buildChannelStore(config, db, graphics, demoStation, log, (id) => live.live.has(id));
     if (library.demoToPrepare) {
       const demoDir = library.demoToPrepare;
       preparation = new DemoPreparation({
@@ -378,7 +381,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Subtitle cues for the channels' WebVTT renditions and captions, read from the library on demand.
     const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
     let factory: ChannelFactory;
-    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues, degradation));
+    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues, degradation, live.live));
     watch = new StationWatch({ config, manager, timelines, outputs, factory, catalog, mediaCache, degradation, log });
     if (mediaCache && config.cache.fill_ahead) {
       fillQueue = stationFillQueue({

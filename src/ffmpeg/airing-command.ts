@@ -30,8 +30,9 @@ export interface AiringRenderSpec {
   /**
    * The file and where in it to start; absent = a slate. `input` is how ffmpeg reads it when
    * that is not the local file at `path` (a media server's URL, src/ffmpeg/media-input.ts).
+   * `live`: a live source's MPEG-TS fed on stdin as it arrives (`liveInputArgs`; no seek).
    */
-  source?: { path: string; input?: MediaInput; startSeconds: number; facts: SourceFacts };
+  source?: { path: string; input?: MediaInput; startSeconds: number; facts: SourceFacts; live?: boolean };
   /** Text of the slate when there is no source. */
   slateText?: string;
   /** A slate with no text (black, no drawtext): the fallback when the drawn slate fails. */
@@ -251,6 +252,17 @@ function sourcePicture(burnIn: AiringRenderSpec['burnIn'], normalise: string): s
 /** Filter label suffix of slot k: the first keeps the name `[a]` the golden command lines have. */
 const slotLabel = (k: number): string => (k === 0 ? '' : String(k));
 
+/**
+ * A live source's MPEG-TS on stdin (a live block, src/playout/airing-chain.ts feeds it as the
+ * ingest receives it). No seek and no -re: it arrives in real time. The stream is joined
+ * mid-way, so timestamps are generated where missing and corrupt packets dropped, and the
+ * probe is kept short (nobuffer, 1 s, 500 kB) because every second of it is a second of delay
+ * before the channel shows the source.
+ */
+export function liveInputArgs(): string[] {
+  return ['-fflags', '+genpts+discardcorrupt+nobuffer', '-probesize', '500000', '-analyzeduration', '1000000', '-f', 'mpegts', '-i', 'pipe:0'];
+}
+
 /** One airing (or slate) rendered to the channel's profile as MPEG-TS on stdout. */
 export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   const { profile } = spec;
@@ -263,7 +275,7 @@ export function buildAiringRenderArgs(spec: AiringRenderSpec): string[] {
   let audioIns: string[];
   if (spec.source) {
     const { startSeconds } = spec.source;
-    inputs.push(...ffmpegInputArgs(spec.source.input ?? { kind: 'file', path: spec.source.path }, startSeconds > 0 ? startSeconds : undefined));
+    inputs.push(...(spec.source.live ? liveInputArgs() : ffmpegInputArgs(spec.source.input ?? { kind: 'file', path: spec.source.path }, startSeconds > 0 ? startSeconds : undefined)));
     videoIn = sourcePicture(spec.burnIn, normaliseVideoChain(profile, spec.source.facts.interlaced));
     if (slots.some((slot) => slot.track !== undefined)) {
       // async=1 stretches/pads audio to its timestamps so a source whose audio is shorter

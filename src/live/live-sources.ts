@@ -42,7 +42,8 @@ export interface LiveSourcesOptions {
 /**
  * The live sources (issue 25, first slice): defined and kept (LiveSourceStore), each ingested
  * by its own LiveIngest while the server runs. What playout will need: `subscribe(id, onChunk)`
- * for the source's MPEG-TS as it arrives, and `isUp(id)` to know whether it flows now.
+ * for the source's MPEG-TS as it arrives, and `isUp(id)` to know whether it flows now (the
+ * shape playout's `LiveFeeds` asks for, src/playout/live-feed.ts: a live block airs through it).
  */
 export class LiveSources {
   readonly store: LiveSourceStore;
@@ -163,6 +164,22 @@ export class LiveSources {
   /** Whether the source's stream flows now (bytes within the last 2 s). */
   isUp(id: string): boolean {
     return this.ingests.get(id)?.isUp() ?? false;
+  }
+
+  /**
+   * Whether the source's stream carries sound, as its ingest read the stream it opened; undefined
+   * while the source is not up or its streams are not known (a live airing then assumes sound).
+   */
+  hasAudio(id: string): boolean | undefined {
+    const ingest = this.ingests.get(id);
+    if (!ingest?.isUp()) return undefined;
+    const { video, audio } = ingest.snapshot();
+    return video || audio ? audio !== null : undefined;
+  }
+
+  /** Whether a source with this id is defined (a schedule may only air one that is). */
+  has(id: string): boolean {
+    return this.store.get(id) !== undefined;
   }
 
   /** A JPEG of the source now: at most one decode per source every 2 s and two at once in all. */

@@ -17,7 +17,8 @@ import type { ChannelCache } from '../cache/channel-cache.js';
 import type { CacheEntry } from '../cache/cache-store.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
-import { airsFile } from '../timeline/airing-kind.js';
+import { airsFile, liveSourceOf } from '../timeline/airing-kind.js';
+import { feedLiveRenderer, type LiveFeeds } from './live-feed.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS } from './stream-clock.js';
 import type { SubtitleMode } from '../config/languages.js';
 import type { LanguageCode, SubtitleCueSource } from '../subtitles/cue.js';
@@ -25,12 +26,22 @@ import { assScript, describeBurnIn, type BurnInFacts } from './burn-in.js';
 import type { AiringRenderSpec } from '../ffmpeg/airing-command.js';
 import { bugOnly, planRender, type AiringSlice, type Degraded, type RenderFacts, type RenderPlan, type SliceGraphics, type SlatePicture } from './render-plan.js';
 
-/** Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG). */
-type SpawnRenderer = (command: string, args: string[]) => ChildProcess;
+/**
+ * Starts one renderer process (tests pass a fake; production wraps ffmpeg with PR_SET_PDEATHSIG).
+ * `stdin`: the renderer reads its input there (a live source's stream).
+ */
+type SpawnRenderer = (command: string, args: string[], options?: { stdin?: boolean }) => ChildProcess;
 
-function spawnRenderer(command: string, args: string[]): ChildProcess {
-  return spawnFfmpeg(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+function spawnRenderer(command: string, args: string[], options?: { stdin?: boolean }): ChildProcess {
+  return spawnFfmpeg(command, args, { stdio: [options?.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
 }
+
+/**
+ * How long before its slice a live renderer is started: time for its probe and the source's
+ * first keyframe, and no more: it shows what arrives while it runs, so every second it is
+ * started earlier is a second of delay on the live picture (a file is rendered well ahead).
+ */
+const LIVE_PREPARE_MS = 1000;
 
 /**
  * A renderer that has made no progress for this long while its airing is already due is taken
@@ -92,6 +103,11 @@ export interface AiringChainOptions {
    * exits). Absent: nothing is burned.
    */
   burnIn?: { mode: SubtitleMode; language: LanguageCode; cues: SubtitleCueSource; dir: string };
+  /**
+   * The station's live sources (src/live), for live blocks: whether a source is up, and its
+   * stream for the renderer. Absent: every live block airs its fallback.
+   */
+  live?: LiveFeeds;
   /** Seams for unit tests: how a renderer is started and how a file is checked before air. */
   spawnRenderer?: SpawnRenderer;
   checkSource?: (ffprobePath: string, filePath: string) => Promise<SourceCheck>;
@@ -116,6 +132,8 @@ export interface RendererInfo {
   burnIn?: boolean;
   /** The slice is copy-spliced from the media cache (no ffmpeg). */
   cached?: boolean;
+  /** A live block's slice: its source, and whether this renderer airs it or the fallback. */
+  live?: { sourceId: string; on: 'source' | 'fallback' };
 }
 
 /** What the chain plays: a live renderer (ffmpeg) or a slice spliced from the cache. */
@@ -376,24 +394,28 @@ export class AiringChain {
 
   stop(): void {
     this.stopped = true;
-    this.wakeUp?.();
+    for (const wake of [...this.wakeUps]) wake();
     this.current?.kill();
     void this.upcoming?.then((renderer) => renderer.kill());
   }
 
-  private wakeUp: (() => void) | undefined;
+  /** Every wait in progress (the hand-over's and a live renderer's start can overlap): stop() ends them all. */
+  private readonly wakeUps = new Set<() => void>();
 
   /** Resolves at wall-clock instant `tMs`, or at once when the chain is stopped. */
   private waitUntil(tMs: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
+      const wakeUps = this.wakeUps;
       const timer = setTimeout(done, Math.max(0, tMs - (this.options.now ?? Date.now)()));
       // stop() ends the wait; an abandoned one must not keep the process alive.
       timer.unref?.();
       function done(): void {
         clearTimeout(timer);
+        wakeUps.delete(done);
         resolve();
       }
-      this.wakeUp = done;
+      wakeUps.add(done);
     });
   }
 
@@ -403,6 +425,8 @@ export class AiringChain {
 
   /** Decides how the slice airs (src/playout/render-plan.ts) and starts what the plan says. */
   private async prepare(slice: AiringSlice, forcedSlate?: RenderFacts['forcedSlate'], retry: Retry = {}): Promise<Playing> {
+    // A live slice is planned (is the source up?) and started only just before it airs.
+    if (liveSourceOf(slice.airing) !== undefined && !forcedSlate) await this.waitUntil(slice.fromMs - LIVE_PREPARE_MS);
     const plan = await this.plan(slice, forcedSlate, retry);
     const playing = plan.kind === 'copy' ? this.copy(plan) : await this.render(plan);
     if (this.stopped) playing.kill();
@@ -424,6 +448,8 @@ export class AiringChain {
     // Overload (src/capacity): read per slice, so a step reaches the next airing planned.
     const degraded = this.options.degraded?.();
     if (degraded) facts.degraded = degraded;
+    const sourceId = liveSourceOf(slice.airing);
+    if (sourceId !== undefined) facts.live = { up: this.options.live?.isUp(sourceId) ?? false };
     if (!forcedSlate && !retry.withoutBurnIn) {
       const subtitles = await this.subtitleFacts(slice);
       if (subtitles) facts.subtitles = subtitles;
@@ -449,10 +475,23 @@ export class AiringChain {
       plan = planRender(facts);
     }
     if (plan.kind === 'probe') throw new Error('the render plan asked for the file check twice'); // planRender never does
-    if (plan.kind === 'slate' && plan.reason && !forcedSlate) {
+    if (sourceId !== undefined) this.liveStateIs(sourceId, plan.kind === 'live' ? 'source' : 'fallback', slice, plan.why);
+    else if (plan.kind === 'slate' && plan.reason && !forcedSlate) {
       this.options.log.warn({ title: slice.airing.title, file: slice.airing.mediaPath, reason: plan.reason }, 'airing cannot play: showing a slate for its slot');
     }
     return plan;
+  }
+
+  /** What a live block airs now, as last logged: the log says when it changes, not every try. */
+  private liveOnAir: { sourceId: string; on: 'source' | 'fallback' } | undefined;
+
+  private liveStateIs(sourceId: string, on: 'source' | 'fallback', slice: AiringSlice, why: string): void {
+    const was = this.liveOnAir;
+    this.liveOnAir = { sourceId, on };
+    if (was?.sourceId === sourceId && was.on === on) return;
+    const fields = { sourceId, title: slice.airing.title, at: new Date(slice.fromMs).toISOString() };
+    if (on === 'source') this.options.log.info(fields, 'live source on air');
+    else this.options.log.info({ ...fields, why }, 'live source not on the air: fallback');
   }
 
   /**
@@ -515,7 +554,7 @@ export class AiringChain {
     const { slice } = plan;
     const { airing } = slice;
     // Graphics go on real airings only (a slate says "technical difficulties" on its own).
-    const all = plan.kind === 'render' && plan.drawGraphics ? await this.graphicsFor(slice) : undefined;
+    const all = (plan.kind === 'render' && plan.drawGraphics) || plan.kind === 'live' ? await this.graphicsFor(slice) : undefined;
     const graphics = plan.kind === 'render' && plan.cardsDropped ? bugOnly(all) : all;
     // An emergency alert is drawn, not read from a file (src/alerts/alert-render.ts).
     // Subtitles burned in: a picture stream is read from the file itself; text from a cue file.
@@ -539,8 +578,11 @@ export class AiringChain {
     const input = resolved?.ok && resolved.input.kind === 'http' ? resolved.input : undefined;
     if (resolved && !resolved.ok) this.options.log.warn({ title: airing.title, file: airing.mediaPath, reason: resolved.reason }, 'airing cannot be streamed from its media server');
     if (input) this.options.log.debug({ title: airing.title, stream: describeInput(input) }, 'streaming the airing from its media server');
+    // A live source: its stream on stdin, normalised as a file is. Sound unknown yet: taken to
+    // be there (a renderer that finds none fails at once and the fallback airs until the next try).
+    const liveSource = plan.kind === 'live' ? { path: '', live: true, startSeconds: 0, facts: { hasAudio: this.options.live?.hasAudio(plan.sourceId) ?? true, interlaced: true } } : undefined;
     const args = buildAiringRenderArgs({
-      source: plan.kind === 'render' ? { path: airing.mediaPath, ...(input ? { input } : {}), startSeconds: (airing.inPointMs + slice.fromMs - airing.startMs) / 1000, facts: plan.source } : undefined,
+      source: plan.kind === 'render' ? { path: airing.mediaPath, ...(input ? { input } : {}), startSeconds: (airing.inPointMs + slice.fromMs - airing.startMs) / 1000, facts: plan.source } : liveSource,
       slateText: plan.kind === 'slate' ? plan.text : undefined,
       plainSlate: plan.kind === 'slate' && plan.picture === 'plain slate',
       slateStyle: plan.kind === 'slate' ? this.options.slateStyle?.() : undefined,
@@ -555,17 +597,47 @@ export class AiringChain {
       ...(card ? { card } : {}),
     });
     const slate = plan.kind === 'slate';
-    const info: RendererInfo = { slice, pid: undefined, slate, reason: slate ? plan.reason : undefined, ...(graphics ? { graphics: true } : {}), ...(burnIn ? { burnIn: true } : {}) };
+    const sourceId = liveSourceOf(airing);
+    const live = sourceId !== undefined ? { live: { sourceId, on: plan.kind === 'live' ? ('source' as const) : ('fallback' as const) } } : {};
+    const info: RendererInfo = { slice, pid: undefined, slate, reason: slate ? plan.reason : undefined, ...(graphics ? { graphics: true } : {}), ...(burnIn ? { burnIn: true } : {}), ...live };
     if (slate) this.slatesShown += 1;
     const picture: Picture = slate ? plan.picture : 'source';
-    const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args);
+    const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args, plan.kind === 'live' ? { stdin: true } : undefined);
     if (plan.kind === 'render') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
     const renderer = new Renderer(info, picture, child, this.options.log, input);
+    if (plan.kind === 'live') this.feed(renderer, plan.sourceId);
     if (cueFile) {
       const file = cueFile;
       void renderer.exited.then(() => unlink(file).catch(() => undefined));
     }
     return renderer;
+  }
+
+  /**
+   * Feeds a live renderer its source for as long as it runs (src/playout/live-feed.ts). A source
+   * that goes quiet, or a renderer that stops producing, ends the renderer: play() then airs the
+   * fallback for a moment and tries the source again (replace, playRestOfSlot).
+   */
+  private feed(renderer: Renderer, sourceId: string): void {
+    const { stdin } = renderer.child;
+    if (!stdin) {
+      renderer.lastError = 'the live renderer has no input pipe';
+      renderer.kill();
+      return;
+    }
+    feedLiveRenderer({
+      sourceId,
+      feeds: this.options.live ?? { isUp: () => false, subscribe: () => undefined, hasAudio: () => undefined },
+      stdin,
+      outSeconds: () => renderer.outSeconds,
+      slotStartMs: renderer.info.slice.fromMs,
+      exited: renderer.exited,
+      ...(this.options.now ? { now: this.options.now } : {}),
+      onLost: (reason) => {
+        renderer.lastError = reason;
+        renderer.kill();
+      },
+    });
   }
 
   /** A copy plan: the cached file spliced onto the channel's clock (src/cache/ts-splicer.ts). */
@@ -685,7 +757,12 @@ export class AiringChain {
     const frameMs = 1000 / this.options.profile.frameRate;
     const doneUntilMs = slice.fromMs + Math.ceil((renderer.outSeconds * 1000) / frameMs + 1) * frameMs;
     const streamed = renderer.picture === 'source' && airsFile(slice.airing) && isMediaServerPath(slice.airing.mediaPath);
-    this.options.log.warn(
+    const sourceId = renderer.info.live?.on === 'source' ? renderer.info.live.sourceId : undefined;
+    if (sourceId !== undefined) {
+      // A live source lost mid-slot is the expected failure of a live block, not a fault of ours.
+      this.liveOnAir = { sourceId, on: 'fallback' };
+      this.options.log.info({ sourceId, title: slice.airing.title, reason: renderer.lastError, renderedSeconds: renderer.outSeconds }, 'live source lost: fallback');
+    } else this.options.log.warn(
       { title: slice.airing.title, code, signal, lastError: renderer.lastError, renderedSeconds: renderer.outSeconds, ...(streamed ? { file: slice.airing.mediaPath, streamError: renderer.streamError } : {}) },
       streamed ? 'airing renderer failed reading its media server: slate, then the airing is tried again' : 'airing renderer failed: slate for the rest of the slot',
     );
@@ -702,7 +779,8 @@ export class AiringChain {
       return undefined;
     }
     const rest: AiringSlice = { airing: slice.airing, fromMs: Math.round(doneUntilMs), toMs: slice.toMs };
-    const failedAtOnce = renderer.outSeconds === 0 && renderer.picture === 'source';
+    // (A live source's renderer is never retried without its graphics: its source, not they, is what fails.)
+    const failedAtOnce = renderer.outSeconds === 0 && renderer.picture === 'source' && sourceId === undefined;
     // A renderer that made nothing at all with burned-in subtitles most likely choked on them (a
     // picture stream ffmpeg cannot decode, a cue file libass refuses): the airing plays on without
     // them, graphics kept. Never dead air because of a subtitle.
@@ -735,9 +813,12 @@ export class AiringChain {
       // try of the slot at once, long before air, and a server back a moment later would find
       // the slot slated to its end. Each try waits for its turn as run() hands airings over (a
       // little earlier: its check may take the read timeout).
-      if (this.options.leadSeconds !== undefined) await this.waitUntil(reached - (this.options.leadSeconds * 1000 + TRY_PREPARE_MS));
+      // A live block's fallback is handed over only just before it airs (prepare() waits for
+      // the try): a slate made ahead would still be airing seconds after the source is back.
+      if (liveSourceOf(slice.airing) !== undefined) await this.waitUntil(reached - LIVE_PREPARE_MS);
+      else if (this.options.leadSeconds !== undefined) await this.waitUntil(reached - (this.options.leadSeconds * 1000 + TRY_PREPARE_MS));
       if (this.stopped) return;
-      this.options.log.info({ title: slice.airing.title, file: slice.airing.mediaPath, offsetSeconds: ((reached - slice.airing.startMs) / 1000).toFixed(1) }, 'trying the airing again');
+      if (liveSourceOf(slice.airing) === undefined) this.options.log.info({ title: slice.airing.title, file: slice.airing.mediaPath, offsetSeconds: ((reached - slice.airing.startMs) / 1000).toFixed(1) }, 'trying the airing again');
       const again = await this.prepare({ airing: slice.airing, fromMs: Math.round(reached), toMs: slice.toMs });
       if (this.stopped) {
         again.kill();

@@ -22,6 +22,7 @@ import { ChannelRenditions, MAIN_VARIANT, type Rendition } from './channel-rendi
 import { ChannelSession, type ChannelSessionOptions } from './channel-session.js';
 import { declaresLanguages, LanguageRenditions } from './language-renditions.js';
 import type { Degraded } from './render-plan.js';
+import type { LiveFeeds } from './live-feed.js';
 import { RunLockstep } from './run-lockstep.js';
 
 /** How every channel's runs are made: the same for all channels, read from the config once. */
@@ -78,6 +79,8 @@ export interface ChannelFactoryOptions {
    * makes it one preset lower: the actuator remakes the channel when that step comes or goes).
    */
   degradation?: { stepOf(channelNumber: number): Degraded | null };
+  /** The station's live sources (src/live), for live blocks; absent: a live block airs its fallback. */
+  live?: LiveFeeds;
 }
 
 /** What a session needs besides its profile: the channel's own, or one rung of its ladder. */
@@ -267,6 +270,7 @@ export class ChannelFactory {
       ...(place.captions?.length ? { captions: place.captions } : {}),
       ...(place.burnIn ? { burnIn: place.burnIn } : {}),
       ...(this.options.degradation ? { degraded: () => this.options.degradation?.stepOf(channelNumber) ?? null } : {}),
+      ...(this.options.live ? { live: this.options.live } : {}),
       // Read afresh for every airing: a graphics or branding change airs from the next one.
       graphics: (slice) =>
         planner.graphicsFor(this.graphicsChannel(channelNumber), { timeline, airing: slice.airing, slice: { fromMs: slice.fromMs, toMs: slice.toMs }, frame: profile }),

@@ -56,6 +56,8 @@ export interface ChannelSessionOptions {
   graphics?: AiringChainOptions['graphics'];
   /** The channel's overload step (src/capacity), read for every slice; absent: never degraded. */
   degraded?: AiringChainOptions['degraded'];
+  /** The station's live sources, for the channel's live blocks; absent: they air their fallback. */
+  live?: AiringChainOptions['live'];
   /** The media cache as this channel's profile sees it; absent = every airing rendered live. */
   cache?: AiringChainOptions['cache'];
   /**
@@ -282,6 +284,7 @@ export class ChannelSession extends EventEmitter {
         log: this.options.log.child({ run: runId }),
         ...(this.options.graphics ? { graphics: this.options.graphics } : {}),
         ...(this.options.degraded ? { degraded: this.options.degraded } : {}),
+        ...(this.options.live ? { live: this.options.live } : {}),
         ...(this.options.cache ? { cache: this.options.cache } : {}),
         ...(this.options.burnIn ? { burnIn: { ...this.options.burnIn, dir: path.join(this.options.workDir, 'burn-in') } } : {}),
         timeZone: this.options.timeZone,

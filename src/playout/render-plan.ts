@@ -3,7 +3,7 @@ import { boundByLiveSpans, planSlice } from '../cache/splice-plan.js';
 import type { SourceFacts } from '../ffmpeg/airing-command.js';
 import type { SourceCheck } from '../library/probe.js';
 import { chooseBurnIn, describeBurnIn, type BurnIn, type BurnInFacts } from './burn-in.js';
-import { airsFile } from '../timeline/airing-kind.js';
+import { airsFile, liveSourceOf } from '../timeline/airing-kind.js';
 import type { Airing, AiringAlert } from '../timeline/types.js';
 
 /**
@@ -20,6 +20,9 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  *    and `burnIn` when subtitles are drawn into its picture (src/playout/burn-in.ts: which
  *    track, and a text track's cues in the slice);
  *  - `card`: an emergency alert drawn by ffmpeg (no file);
+ *  - `live`: a live block's source (src/live) fed to ffmpeg as it arrives and normalised like a
+ *    file; only while the source is up. While it is down the block's fallback airs (the slate)
+ *    for at most LIVE_RETRY_MS at a time, and the chain asks again after each (`liveRetryBound`);
  *  - `slate`: the slate — the timeline's own slate airing, or a file that cannot play, or what
  *    is left of a slot after a renderer failed (for a media server's airing, a few seconds of
  *    it at a time, the airing tried again after each: `retryBound`);
@@ -37,11 +40,14 @@ import type { Airing, AiringAlert } from '../timeline/types.js';
  *  - INV-PLAN-5: under overload (`degraded`, src/capacity) a channel drops its cards (never its
  *    always-on bug, never an emergency alert), and a slated channel airs a slate in place of its
  *    files (an alert still breaks in).
+ *  - INV-PLAN-6: a live airing is never copied nor probed, and never slated for longer than
+ *    LIVE_RETRY_MS at a time: a source that comes back is on the air again within seconds.
  */
 export type RenderPlan =
   | { kind: 'copy'; slice: AiringSlice; entry: CacheEntry; keyframeIndex: number; why: string }
   | { kind: 'render'; slice: AiringSlice; source: SourceFacts; drawGraphics: boolean; cardsDropped?: boolean; burnIn?: BurnIn; why: string }
   | { kind: 'card'; slice: AiringSlice; alert: AiringAlert; why: string }
+  | { kind: 'live'; slice: AiringSlice; sourceId: string; why: string }
   | { kind: 'slate'; slice: AiringSlice; picture: SlatePicture; text?: string; reason?: string; why: string };
 
 export type PlanOrProbe = RenderPlan | { kind: 'probe'; slice: AiringSlice; why: string };
@@ -126,6 +132,25 @@ export interface RenderFacts {
    * where the timeline is: a server that comes back is back on the air within the slot.
    */
   streamed?: boolean;
+  /**
+   * A live airing's source as the chain saw it just before the slice (src/live): up = its stream
+   * flows now. Absent for a live airing: the channel has no live sources (down).
+   */
+  live?: { up: boolean };
+}
+
+/**
+ * How long the fallback stands in for a live source that is down before the chain asks again:
+ * with the live renderer prepared about a second before its slice, a source that returns is on
+ * the air within about 2 s (LIVE_RETRY_MS + that second). Each try costs only an `isUp` look and,
+ * while the source stays down, one more short slate renderer.
+ */
+export const LIVE_RETRY_MS = 1000;
+
+/** The stretch of a live slice the fallback covers before the next try: at most LIVE_RETRY_MS (all of it when under half a second would be left). */
+export function liveRetryBound(slice: AiringSlice): AiringSlice {
+  const toMs = slice.fromMs + LIVE_RETRY_MS;
+  return slice.toMs - toMs < 500 ? slice : { ...slice, toMs };
 }
 
 /**
@@ -147,13 +172,24 @@ export function retryBound(slice: AiringSlice): AiringSlice {
 export function planRender(facts: RenderFacts): PlanOrProbe {
   const { slice } = facts;
   const { airing } = slice;
+  const sourceId = liveSourceOf(airing);
   if (facts.forcedSlate) {
+    if (sourceId !== undefined) {
+      return { kind: 'slate', slice: liveRetryBound(slice), picture: facts.forcedSlate.picture, reason: facts.forcedSlate.reason, why: `live source ${sourceId} was lost (${facts.forcedSlate.reason}); the fallback until it is tried again` };
+    }
     if (facts.streamed) {
       return { kind: 'slate', slice: retryBound(slice), picture: facts.forcedSlate.picture, reason: facts.forcedSlate.reason, why: `its media server stream failed (${facts.forcedSlate.reason}); tried again after the slate` };
     }
     return { kind: 'slate', slice, picture: facts.forcedSlate.picture, reason: facts.forcedSlate.reason, why: `the rest of the slot after its renderer failed (${facts.forcedSlate.reason})` };
   }
   if (airing.kind === 'alert' && airing.alert) return { kind: 'card', slice, alert: airing.alert, why: `emergency alert ${airing.alert.id}` };
+  if (sourceId !== undefined) {
+    // Overload does not slate a live event: it is what the channel is for at that moment, and
+    // nobody can see it again later.
+    if (facts.live?.up) return { kind: 'live', slice, sourceId, why: `live source ${sourceId} is on the air` };
+    const reason = `live source ${sourceId} is not on the air`;
+    return { kind: 'slate', slice: liveRetryBound(slice), picture: 'drawn slate', reason, why: `${reason}: the fallback, tried again after it` };
+  }
   if (!airsFile(airing)) return { kind: 'slate', slice, picture: 'drawn slate', text: 'Retrovue', why: 'the timeline airs a slate here' };
   // Overload, last step: nobody watches this always-on channel, so its slot is a cheap slate.
   if (facts.degraded === 'slate') return { kind: 'slate', slice, picture: 'drawn slate', text: 'Retrovue', why: 'overload: the channel is slated while nobody watches it' };

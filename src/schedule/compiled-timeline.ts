@@ -362,7 +362,8 @@ export class CompiledTimeline implements ChannelTimeline {
    * channel stays on time and the guide (which reads publishedBetween) stays unchanged.
    */
   private playable(airing: Airing): Airing {
-    if (airing.kind === 'slate' || this.exists(airing.mediaPath)) return airing;
+    // A live block has no file: its source is playout's to check, at air time.
+    if (airing.kind === 'slate' || airing.kind === 'live' || this.exists(airing.mediaPath)) return airing;
     return slateAiring(airing.startMs, airing.endMs, `Slate (missing: ${airing.title})`, airing.program);
   }
 

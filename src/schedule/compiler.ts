@@ -3,7 +3,7 @@ import type { CatalogItem } from '../library/catalog.js';
 import { programFacts } from '../timeline/program-info.js';
 import { slateAiring } from '../timeline/slate-airing.js';
 import type { Airing, AiringKind, AiringProgram } from '../timeline/types.js';
-import { MINUTES_PER_DAY, parseClock, WEEKDAYS, type BlockContent, type ChannelSchedule, type ScheduleBlock } from './model.js';
+import { MINUTES_PER_DAY, parseClock, WEEKDAYS, type BlockContent, type ChannelSchedule, type LiveContent, type ScheduleBlock } from './model.js';
 import { contentPool, defaultPool, hashString, interstitialPools, seededShuffle, type InterstitialPools } from './pools.js';
 
 /**
@@ -90,6 +90,8 @@ function contentKey(content: BlockContent): string {
       return `tag:${content.tag}`;
     case 'collection':
       return `collection:${content.source}/${content.name}${content.order === 'shuffle' ? ':shuffle' : ''}`;
+    case 'live':
+      return `live:${content.source}`;
   }
 }
 
@@ -282,12 +284,27 @@ class Compilation {
     return item.chapters.map((c) => Math.round(c.timestampMs)).filter((t, i, all) => t > 0 && t < outMs && all.indexOf(t) === i);
   }
 
+  /**
+   * A live block: one `live` airing for the whole occurrence, its guide programme titled as
+   * the event. No breaks and no cursor: a live event is not a pool, and what fills it (the
+   * source, or the fallback while it is down) is playout's to decide at air time.
+   */
+  private live(startMs: number, endMs: number, block: ScheduleBlock & { content: LiveContent }): number {
+    if (endMs <= startMs) return startMs;
+    const title = block.content.title ?? block.name;
+    const program: AiringProgram = { id: this.programId(startMs), title, block: block.name };
+    this.airings.push({ startMs, endMs, mediaPath: '', inPointMs: 0, outPointMs: endMs - startMs, kind: 'live', title, program, live: { sourceId: block.content.source } });
+    return endMs;
+  }
+
   /** One block occurrence from `cursor` (late when the previous block overran); returns where it ended. */
   block(occurrence: Occurrence, cursor: number): number {
     const { block } = occurrence;
     const startMs = Math.max(occurrence.startMs, cursor);
     const available = occurrence.endMs - startMs;
     const content = block.content;
+    // (overrun "cut" is the only one a live block takes: it ends on its boundary.)
+    if (content.type === 'live') return this.live(startMs, occurrence.endMs, { ...block, content });
     const key = contentKey(content);
     const pool = this.pool(content);
     const shuffle = (content.type === 'show' || content.type === 'collection') && content.order === 'shuffle';

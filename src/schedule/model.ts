@@ -57,7 +57,25 @@ const collectionContent = z
   })
   .strict();
 
-export const blockContentSchema = z.discriminatedUnion('type', [showContent, movieContent, tagContent, collectionContent]);
+/**
+ * A live event (issue 25): the block airs a live source (src/live, GET /api/live/sources) for
+ * its whole slot, under its own title in the guide. What airs while the source is down is
+ * `fallback` (only the slate for now); `overrun` is what happens at the block's end while the
+ * event goes on (only `cut` for now: the next block starts on time). The source must exist
+ * when the schedule is stored (checked by the channel store, which knows the sources).
+ */
+const liveContent = z
+  .object({
+    type: z.literal('live'),
+    source: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a live source id (1 to 32 of a-z, 0-9 and -)'),
+    /** The guide's title for the event; absent: the block's name. */
+    title: z.string().min(1).max(200).optional(),
+    fallback: z.literal('slate', { message: 'only "slate" is supported for now' }).default('slate'),
+    overrun: z.literal('cut', { message: 'only "cut" is supported for now' }).default('cut'),
+  })
+  .strict();
+
+export const blockContentSchema = z.discriminatedUnion('type', [showContent, movieContent, tagContent, collectionContent, liveContent]);
 
 export const blockSchema = z
   .object({
@@ -96,6 +114,12 @@ export const scheduleSchema = z
   });
 
 export type BlockContent = z.infer<typeof blockContentSchema>;
+export type LiveContent = z.infer<typeof liveContent>;
+
+/** The live sources a schedule airs, each with where it is named (for an error that points at it). */
+export function liveSourcesOf(schedule: ChannelSchedule): Array<{ source: string; field: string }> {
+  return schedule.blocks.flatMap((block, index) => (block.content.type === 'live' ? [{ source: block.content.source, field: `blocks.${index}.content.source` }] : []));
+}
 export type ScheduleBlock = z.infer<typeof blockSchema>;
 export type ChannelSchedule = z.infer<typeof scheduleSchema>;
 export type ScheduleInput = z.input<typeof scheduleSchema>;

@@ -46,6 +46,9 @@ export function contentPool(catalog: CatalogItem[], content: BlockContent): Cata
       const at = (i: CatalogItem) => i.collectionPositions?.[key] ?? Number.MAX_SAFE_INTEGER;
       return programs.filter((i) => i.collections?.includes(key)).sort((a, b) => at(a) - at(b) || a.id - b.id);
     }
+    case 'live':
+      // A live block airs its source, not the library.
+      return [];
   }
 }
 

@@ -15,11 +15,17 @@ interface AiringRow {
   program_json: string | null;
 }
 
+/**
+ * A live block's airing has no file: its row keeps the live source's id in `media_path` (the
+ * column is the airing's "what plays"; no migration for one more field), read back into `live`.
+ */
 function fromRow(row: AiringRow): Airing {
+  const live = row.kind === 'live' ? { live: { sourceId: row.media_path } } : {};
   return {
     startMs: row.start_ms,
     endMs: row.end_ms,
-    mediaPath: row.media_path,
+    mediaPath: row.kind === 'live' ? '' : row.media_path,
+    ...live,
     inPointMs: row.in_ms,
     outPointMs: row.out_ms,
     kind: row.kind as AiringKind,
@@ -70,7 +76,7 @@ export class TimelineStore {
     const insertCheckpoint = this.db.prepare('INSERT OR REPLACE INTO timeline_checkpoints (channel_number, at_ms, state_json) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const a of airings) {
-        insertAiring.run(this.channelNumber, a.startMs, a.endMs, a.mediaId ?? null, a.mediaPath, a.inPointMs, a.outPointMs, a.kind, a.title, a.program ? JSON.stringify(a.program) : null);
+        insertAiring.run(this.channelNumber, a.startMs, a.endMs, a.mediaId ?? null, a.kind === 'live' ? (a.live?.sourceId ?? '') : a.mediaPath, a.inPointMs, a.outPointMs, a.kind, a.title, a.program ? JSON.stringify(a.program) : null);
       }
       for (const c of checkpoints) insertCheckpoint.run(this.channelNumber, c.atMs, JSON.stringify(c.state));
       this.db

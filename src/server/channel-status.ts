@@ -56,10 +56,12 @@ export function channelStatus(channel: Channel, activity: ChannelActivity) {
           end: new Date(position.airing.endMs).toISOString(),
           // The emergency alert on the air instead of the timeline's airing, if any.
           alert: position.airing.alert ?? null,
+          // A live block (issue 25): its source, and whether the renderer airing now is on it or on the fallback.
+          live: position.airing.live ? { source: position.airing.live.sourceId, on: rendering?.live?.sourceId === position.airing.live.sourceId ? rendering.live.on : null } : null,
         }
       : null,
     rendering: rendering
-      ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null, cached: rendering.cached === true }
+      ? { title: rendering.slice.airing.title, slate: rendering.slate, reason: rendering.reason ?? null, cached: rendering.cached === true, live: rendering.live ?? null }
       : null,
     slatesShown: session.slatesShown,
     // Overload (src/capacity): null, or the step this channel is on (graphics, lower-quality, slate).

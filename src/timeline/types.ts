@@ -3,7 +3,7 @@
  * Schedules (loop mode today, compiled schedules later) produce a ChannelTimeline; the
  * playout engine, the guide and the now/next API only ever read it.
  */
-export type AiringKind = 'program' | 'commercial' | 'bumper' | 'station_id' | 'promo' | 'filler' | 'slate' | 'alert';
+export type AiringKind = 'program' | 'commercial' | 'bumper' | 'station_id' | 'promo' | 'filler' | 'slate' | 'alert' | 'live';
 
 export interface Airing {
   /** Wall-clock start and end, UTC epoch milliseconds; end is exclusive. */
@@ -21,6 +21,11 @@ export interface Airing {
   program?: AiringProgram;
   /** Set on an emergency alert laid over the timeline (kind `alert`; never in the guide). */
   alert?: AiringAlert;
+  /**
+   * Set on a scheduled live block (kind `live`, issue 25): the live source (src/live) it airs.
+   * It has no file (`mediaPath` ''): playout feeds the source's stream to its renderer.
+   */
+  live?: { sourceId: string };
 }
 
 export interface AiringAlert {

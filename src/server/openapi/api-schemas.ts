@@ -154,7 +154,20 @@ export const channelStatusSchema = z.looseObject({
     memoryBytes: z.number().nullable(),
     lastError: z.string().nullable(),
   }),
-  onAir: z.looseObject({ title: z.string(), kind: z.string(), offsetMs: z.number(), start: isoTime, end: isoTime }).nullable(),
+  onAir: z
+    .looseObject({
+      title: z.string(),
+      kind: z.string(),
+      offsetMs: z.number(),
+      start: isoTime,
+      end: isoTime,
+      live: z
+        .object({ source: z.string(), on: z.enum(['source', 'fallback']).nullable() })
+        .nullable()
+        .optional()
+        .describe('a live block: its live source, and whether the channel airs the source or the fallback now (null: not rendering it yet)'),
+    })
+    .nullable(),
   viewers: z.looseObject({ ts: z.number().int(), lastActivity: isoTime.nullable() }),
   ladder: z
     .array(z.looseObject({ name: z.string(), resolution: z.string(), videoBitrate: z.string(), channelRun: z.boolean(), state: z.string(), restarts: z.number().int() }))
