@@ -18,7 +18,7 @@ import type { CacheEntry } from '../cache/cache-store.js';
 import { spliceCachedSlice } from '../cache/ts-splicer.js';
 import type { AlertStyles } from '../config/schema.js';
 import { airsFile, liveSourceOf } from '../timeline/airing-kind.js';
-import { feedLiveRenderer, type LiveFeeds } from './live-feed.js';
+import { feedLiveRenderer, WrittenVideo, type LiveFeeds } from './live-feed.js';
 import { MPEGTS_MUXER_OFFSET_SECONDS } from './stream-clock.js';
 import type { SubtitleMode } from '../config/languages.js';
 import type { LanguageCode, SubtitleCueSource } from '../subtitles/cue.js';
@@ -245,6 +245,8 @@ class Renderer implements Playing {
     log: Logger,
     /** A media server's stream: ffmpeg's words about it name the item, never the URL, and carry no secret. */
     input?: MediaInput,
+    /** A live source's renderer: how much picture it has really written. */
+    writtenVideo?: WrittenVideo,
   ) {
     this.child = child;
     info.pid = this.child.pid;
@@ -254,7 +256,14 @@ class Renderer implements Playing {
       this.lastError = error.message;
     });
     const progress = this.child.stdio[3] as Readable | null;
-    if (progress) {
+    // A live source's renderer counts the picture it has written (see WrittenVideo), not its
+    // muxer's progress: where the fallback starts when the source is lost depends on it.
+    const written = writtenVideo;
+    if (written) this.child.stdout!.on('data', (chunk: Buffer) => {
+      written.push(chunk);
+      this.outSeconds = written.seconds;
+    });
+    if (progress && !written) {
       createInterface({ input: progress }).on('line', (line) => {
         if (line.startsWith('out_time_us=')) this.outSeconds = Math.max(this.outSeconds, Number(line.slice(12)) / 1e6 || 0);
       });
@@ -268,7 +277,10 @@ class Renderer implements Playing {
           const said = line.replace(FFMPEG_PREFIXES, '');
           this.streamError = said.startsWith(`${input.label}: `) ? said : `${input.label}: ${said}`;
         }
-        log.warn({ ffmpeg: line, title: info.slice.airing.title }, 'airing renderer says');
+        // A live source is joined mid-stream: the decoder's complaints until its first keyframe
+        // (no PPS, no frame) are expected, and would be dozens of warnings at every cut-in.
+        if (info.live?.on === 'source' && this.outSeconds === 0) log.debug({ ffmpeg: line, title: info.slice.airing.title }, 'live renderer says (joining the stream)');
+        else log.warn({ ffmpeg: line, title: info.slice.airing.title }, 'airing renderer says');
       });
     }
   }
@@ -604,7 +616,7 @@ export class AiringChain {
     const picture: Picture = slate ? plan.picture : 'source';
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args, plan.kind === 'live' ? { stdin: true } : undefined);
     if (plan.kind === 'render') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
-    const renderer = new Renderer(info, picture, child, this.options.log, input);
+    const renderer = new Renderer(info, picture, child, this.options.log, input, plan.kind === 'live' ? new WrittenVideo(1 / this.options.profile.frameRate) : undefined);
     if (plan.kind === 'live') this.feed(renderer, plan.sourceId);
     if (cueFile) {
       const file = cueFile;

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { isVideoStreamId, PacketAligner, pesStart, TS_CLOCK_HZ, TS_PACKET_SIZE } from '../streaming/mpegts.js';
 
 /**
  * What playout needs of the station's live sources (src/live/live-sources.ts implements it):
@@ -104,4 +105,39 @@ export function feedLiveRenderer(options: LiveFeedOptions): void {
   }
   void options.exited.then(stop, stop);
   if (!unsubscribe) lose(`live source ${options.sourceId} is not running`);
+}
+
+/** The PTS clock wraps after 2^33 ticks (26.5 h): differences are taken modulo it. */
+const PTS_WRAP_SECONDS = 2 ** 33 / TS_CLOCK_HZ;
+
+/**
+ * How much picture a live renderer has really written to its stdout: the span of the video PES
+ * timestamps seen, plus one frame. ffmpeg's -progress counts what its muxer took, which runs up
+ * to a second ahead of what reached the pipe (the interleaving queue and the I/O buffer, lost when
+ * a lost source's renderer is killed); the fallback must start right after the last frame that
+ * was written, or the stream would have a hole there.
+ */
+export class WrittenVideo {
+  private readonly aligner = new PacketAligner();
+  private firstPts: number | undefined;
+  private lastPts: number | undefined;
+
+  constructor(private readonly frameSeconds: number) {}
+
+  push(chunk: Buffer): void {
+    const data = this.aligner.push(chunk);
+    for (let offset = 0; offset + TS_PACKET_SIZE <= data.length; offset += TS_PACKET_SIZE) {
+      const pes = pesStart(data, offset);
+      if (!pes || !isVideoStreamId(pes.streamId) || pes.ptsSeconds === undefined) continue;
+      this.firstPts ??= pes.ptsSeconds;
+      this.lastPts = pes.ptsSeconds;
+    }
+  }
+
+  /** Seconds of picture written (0 before the first frame). */
+  get seconds(): number {
+    if (this.firstPts === undefined || this.lastPts === undefined) return 0;
+    const span = (this.lastPts - this.firstPts + PTS_WRAP_SECONDS) % PTS_WRAP_SECONDS;
+    return span + this.frameSeconds;
+  }
 }
