@@ -45,6 +45,7 @@ import { SecretsFileError } from '../sources/source-secrets.js';
 import { createSourceWiring, type SourceWiring } from './source-wiring.js';
 import { createLiveWiring, type LiveWiring } from './live-wiring.js';
 import type { LiveFeeds } from '../playout/live-feed.js';
+import type { LiveTakes } from '../live/go-live.js';
 import { SchedulingService } from '../schedule/scheduling-service.js';
 import { defaultDemoDir } from './demo-media-command.js';
 import { DemoPreparation } from '../demo/demo-preparation.js';
@@ -153,6 +154,7 @@ function buildPlayout(
   subtitleCues: SubtitleCueSource,
   degradation: ChannelDegradation,
   live: LiveFeeds,
+  takes: LiveTakes,
 ): { manager: ChannelManager; timelines: ChannelTimelines; planner: GraphicsPlanner; outputs: ChannelOutputs; factory: ChannelFactory } {
   const timelines = new ChannelTimelines({
     mode: config.streaming.mode,
@@ -188,6 +190,7 @@ function buildPlayout(
     log,
     degradation,
     live,
+    takes,
   });
   const manager = new ChannelManager({
     idleTimeoutSeconds: config.streaming.idle_timeout,
@@ -334,7 +337,11 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Plex, Jellyfin and Emby libraries (src/sources/): a sync that changes the library is a rescan's equal.
     sources = createSourceWiring({ db, dataDir: config.data_dir, log, libraryChanged: playNewLibrary });
     // Live sources (src/live/): each ingested while the server runs.
-    live = createLiveWiring({ db, ffmpegPath: toolchain.ffmpegPath, log, httpPort: config.streaming.port });
+    live = createLiveWiring({
+      db, ffmpegPath: toolchain.ffmpegPath, log, httpPort: config.streaming.port,
+      // A take that starts or is stopped reaches the picture now, as an alert does.
+      playout: { channelNumbers: () => timelines.channelNumbers(), onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()) },
+    });
     graphics = new GraphicsStore(db, config.graphics);
     channelStore = buildChannelStore(config, db, graphics, demoStation, log, (id) => live.live.has(id));
     if (library.demoToPrepare) {
@@ -381,7 +388,7 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     // Subtitle cues for the channels' WebVTT renditions and captions, read from the library on demand.
     const subtitleCues = new SubtitleLibrary({ db, dir: subtitleCacheDir(config.data_dir), ffmpegPath: toolchain.ffmpegPath, log: log.child({ component: 'subtitles' }) });
     let factory: ChannelFactory;
-    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues, degradation, live.live));
+    ({ manager, timelines, planner, outputs, factory } = buildPlayout(config, toolchain, log, channelStore, catalog.playable(), scheduling, alerts, graphics, mediaCache, subtitleCues, degradation, live.live, live.goLive));
     watch = new StationWatch({ config, manager, timelines, outputs, factory, catalog, mediaCache, degradation, log });
     if (mediaCache && config.cache.fill_ahead) {
       fillQueue = stationFillQueue({

@@ -23,6 +23,7 @@ import { ChannelSession, type ChannelSessionOptions } from './channel-session.js
 import { declaresLanguages, LanguageRenditions } from './language-renditions.js';
 import type { Degraded } from './render-plan.js';
 import type { LiveFeeds } from './live-feed.js';
+import { LiveTakeTimeline, type LiveTakes } from '../live/go-live.js';
 import { RunLockstep } from './run-lockstep.js';
 
 /** How every channel's runs are made: the same for all channels, read from the config once. */
@@ -81,6 +82,8 @@ export interface ChannelFactoryOptions {
   degradation?: { stepOf(channelNumber: number): Degraded | null };
   /** The station's live sources (src/live), for live blocks; absent: a live block airs its fallback. */
   live?: LiveFeeds;
+  /** "Go live now" takes (src/live/go-live.ts), laid over a channel's timeline under its alerts; absent: none. */
+  takes?: LiveTakes;
 }
 
 /** What a session needs besides its profile: the channel's own, or one rung of its ladder. */
@@ -244,8 +247,9 @@ export class ChannelFactory {
     const cache = place.cache ?? (mediaCache ? new ChannelCache(mediaCache, mediaCache.profileKeyOf(profile, settings.loudnessTarget)) : undefined);
     return new ChannelSession({
       channelNumber,
-      // Playout airs the timeline with any emergency alert laid over it; the guide reads the timeline.
-      timeline: new AlertOverlayTimeline(timeline, channelNumber, this.options.alerts),
+      // Playout airs the timeline with a live take (go live now) and then any emergency alert
+      // laid over it (an alert breaks into a take too); the guide reads the timeline.
+      timeline: new AlertOverlayTimeline(this.options.takes ? new LiveTakeTimeline(timeline, channelNumber, this.options.takes) : timeline, channelNumber, this.options.alerts),
       epochMs: this.options.timelines.epochOf(channelNumber),
       toolchain: this.options.toolchain,
       profile,

@@ -3,11 +3,12 @@ import { renderAlertsPage } from './alerts-page.js';
 import { renderChannelsPage } from './channels-page.js';
 import { h, toast } from './dom.js';
 import { renderLibraryPage } from './library-page.js';
+import { renderLivePage } from './live-page.js';
 import { renderMonitorPage } from './monitor-page.js';
 import { renderSchedulePage } from './schedule-page.js';
 
 /** The control room: one page, hash routes (#/channels, #/schedule/3, …), one module per page. */
-const PAGES = ['channels', 'schedule', 'library', 'alerts', 'monitor'] as const;
+const PAGES = ['channels', 'schedule', 'library', 'live', 'alerts', 'monitor'] as const;
 let generation = 0;
 
 async function route(): Promise<void> {
@@ -23,6 +24,7 @@ async function route(): Promise<void> {
     if (name === 'channels') await renderChannelsPage(root);
     else if (name === 'schedule') await renderSchedulePage(root, argument ? Number(argument) : undefined);
     else if (name === 'library') await renderLibraryPage(root);
+    else if (name === 'live') await renderLivePage(root, isCurrent);
     else if (name === 'alerts') await renderAlertsPage(root, isCurrent);
     else renderMonitorPage(root, isCurrent);
   } catch (error) {

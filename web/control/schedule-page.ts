@@ -246,7 +246,7 @@ export async function renderSchedulePage(root: HTMLElement, channelNumber: numbe
       update(index, { ...block, name: name.value.trim() || block.name, start: start.value || block.start, minutes: Math.max(1, Number(minutes.value) || block.minutes), days: days.length ? days : block.days, overrun: overrun.value as 'cut' | 'shift', breaks: breaks.checked });
     };
     for (const input of [name, start, minutes, overrun, breaks, ...dayBoxes.map((b) => b.querySelector('input')!)]) input.addEventListener('change', apply);
-    const contentText = block.content.type === 'show' ? `show "${block.content.show}" (${block.content.order ?? 'sequential'})` : block.content.type === 'movies' ? 'movies' : block.content.type === 'collection' ? `collection ${block.content.source}/${block.content.name}` : `tag ${block.content.tag}`;
+    const contentText = block.content.type === 'show' ? `show "${block.content.show}" (${block.content.order ?? 'sequential'})` : block.content.type === 'movies' ? 'movies' : block.content.type === 'collection' ? `collection ${block.content.source}/${block.content.name}` : block.content.type === 'live' ? `live source ${block.content.source}${block.content.title ? ` as "${block.content.title}"` : ''}` : `tag ${block.content.tag}`;
     editor.append(
       field('Name', name), field('Starts', start), field('Minutes', minutes), h('div', { class: 'days' }, ...dayBoxes),
       field('Overrun', overrun), h('label', { class: 'inline' }, breaks, ' commercial breaks at chapter marks'),

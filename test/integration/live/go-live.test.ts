@@ -1,0 +1,163 @@
+import http from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameColours, parsePlaylist, saveTo, wholeUnitsOnly } from '../../helpers/hls.js';
+import { ColourPublisher, freePort, nearestColour } from '../../helpers/live-source.js';
+import { makeClips } from '../../helpers/media.js';
+import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
+
+/**
+ * "Go live now" (issue 25) end to end: a real server airing a blue file in loop mode, a push
+ * source (RTMP on loopback) published by a real ffmpeg in orange-red. The director POSTs
+ * /api/channels/1/live: the channel cuts to the source within the break-in time of an alert
+ * (2 s), the timeline running underneath; DELETE puts it back on the file. One `.ts` viewer stays
+ * connected throughout; frames are placed on the wall clock by the HLS segments'
+ * PROGRAM-DATE-TIME.
+ */
+const COLOURS = { file: [0x20, 0x40, 0xd0], live: [0xc8, 0x32, 0x14], slate: [0x1d, 0x35, 0x57] } as const;
+type Picture = keyof typeof COLOURS;
+/** A client on the LAN, as a reverse proxy on this machine reports it. */
+const FROM_LAN = { 'x-forwarded-for': '203.0.113.9' };
+
+describe('go live now: a live source over the timeline, and back', () => {
+  let server: RunningServer;
+  let work: string;
+  let publisher: ColourPublisher;
+  let key: string;
+
+  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${server.baseUrl}${url}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as any) : undefined };
+  };
+
+  beforeAll(async () => {
+    work = tempDir('go-live');
+    const media = path.join(work, 'media');
+    await mkdir(media, { recursive: true });
+    await makeClips(media, [{ name: 'blue.mp4', seconds: 120, picture: '0x2040D0' }]);
+    server = await startServer(testConfig({ media: [media], dataDir: path.join(work, 'data'), streaming: { channels: 2, playlist_size: 8 } }));
+    const port = await freePort();
+    const created = await call('POST', '/api/live/sources', { id: 'studio', name: 'Studio A', url: `rtmp://0.0.0.0:${port}/live` });
+    expect(created.status).toBe(201);
+    key = created.body.key;
+    publisher = new ColourPublisher(`rtmp://127.0.0.1:${port}/live/${key}`, '0xC83214');
+  }, 60_000);
+
+  afterAll(async () => {
+    await publisher?.stop();
+    await server?.stop();
+  });
+
+  it('refuses what it must, changing nothing: an unknown source or channel, a bad body, a write from the LAN without the token', async () => {
+    expect(await call('POST', '/api/channels/1/live', { source: 'nowhere' })).toMatchObject({ status: 404, body: { error: 'not_found', field: 'source' } });
+    expect(await call('POST', '/api/channels/9/live', { source: 'studio' })).toMatchObject({ status: 404, body: { field: 'channel' } });
+    expect(await call('POST', '/api/channels/1/live', { source: 'studio', channels: [2, 5] })).toMatchObject({ status: 400, body: { field: 'channels' } });
+    expect((await call('POST', '/api/channels/1/live', { source: 'studio', minutes: -1 })).status).toBe(400);
+    expect((await call('POST', '/api/channels/1/live', { source: 'studio', url: 'rtmp://elsewhere' })).status).toBe(400);
+    expect((await call('POST', '/api/channels/1/live', { source: 'studio' }, FROM_LAN)).status).toBe(401);
+    expect((await call('DELETE', '/api/channels/1/live', undefined, FROM_LAN)).status).toBe(401);
+    expect(await call('DELETE', '/api/channels/1/live')).toMatchObject({ status: 404 });
+    expect((await call('GET', '/api/channels/1/live')).body).toEqual({ take: null });
+  });
+
+  it('cuts to the source within 2 s, with the .ts viewer connected; DELETE puts the file back within 2 s', async () => {
+    publisher.start();
+    await waitFor('the source up', async () => ((await call('GET', '/api/live/sources/studio')).body.status.state === 'connected' ? true : undefined), 20_000, 200);
+
+    const endAtMs = Date.now() + 30_000;
+    const tsViewer = new Promise<{ data: Buffer; endedEarly: boolean }>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const request = http.get(`${server.baseUrl}/channel/1.ts`, (response) => {
+        let done = false;
+        const finish = (endedEarly: boolean) => {
+          if (done) return;
+          done = true;
+          resolve({ data: wholeUnitsOnly(Buffer.concat(chunks)), endedEarly });
+        };
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('end', () => finish(true));
+        response.once('close', () => finish(true));
+        setTimeout(() => {
+          finish(false);
+          request.destroy();
+        }, endAtMs - Date.now());
+      });
+      request.once('error', (error) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+      });
+    });
+    // Every HLS segment, with its PROGRAM-DATE-TIME.
+    const segments = new Map<string, { pdtMs: number; data: Buffer }>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        try {
+          for (const segment of parsePlaylist(await (await fetch(`${server.baseUrl}/channel/1.m3u8`)).text()).segments) {
+            if (segments.has(segment.uri) || segment.programDateTime === undefined) continue;
+            segments.set(segment.uri, { pdtMs: segment.programDateTime, data: Buffer.from(await (await fetch(`${server.baseUrl}/channel/${segment.uri}`)).arrayBuffer()) });
+          }
+        } catch {
+          // A cold channel answers 503 for a moment.
+        }
+        await sleep(250);
+      }
+    })();
+
+    await waitFor('the channel on the air', () => (segments.size >= 3 ? true : undefined), 30_000, 250);
+    await sleep(3000);
+    const takenAtMs = Date.now();
+    const taken = await call('POST', '/api/channels/1/live', { source: 'studio', title: 'Council meeting' });
+    expect(taken.status).toBe(201);
+    expect(taken.body.takes).toMatchObject([{ channel: 1, source: 'studio', title: 'Council meeting', until_stopped: true }]);
+    await sleep(4000);
+    expect((await call('GET', '/api/channels/1/live')).body.take).toMatchObject({ title: 'Council meeting', source: 'studio' });
+    expect((await call('GET', '/api/channels/1/status')).body.onAir).toMatchObject({ kind: 'live', title: 'Council meeting' });
+    // Channel 2 was not named: it stays on its timeline.
+    expect((await call('GET', '/api/channels/2/live')).body).toEqual({ take: null });
+    await sleep(4000);
+    const stoppedAtMs = Date.now();
+    const stopped = await call('DELETE', '/api/channels/1/live');
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ source: 'studio', title: 'Council meeting' });
+    expect((await call('GET', '/api/channels/1/live')).body).toEqual({ take: null });
+
+    const { data, endedEarly } = await tsViewer;
+    polling = false;
+    await poller;
+
+    const frames: Array<{ wallMs: number; picture: Picture }> = [];
+    for (const [uri, segment] of [...segments.entries()].sort((a, b) => a[1].pdtMs - b[1].pdtMs)) {
+      const decoded = await frameColours(await saveTo(path.join(work, uri.replace(/\//g, '_')), segment.data));
+      if (decoded.length === 0) continue;
+      const offsetMs = segment.pdtMs - decoded[0]!.pts * 1000;
+      for (const frame of decoded) frames.push({ wallMs: frame.pts * 1000 + offsetMs, picture: nearestColour(COLOURS, frame.rgb) });
+    }
+    const firstAfter = (picture: Picture, fromMs: number) => frames.find((f) => f.wallMs >= fromMs && f.picture === picture);
+    expect(frames.filter((f) => f.wallMs < takenAtMs).every((f) => f.picture === 'file')).toBe(true);
+    const cut = firstAfter('live', takenAtMs);
+    expect(cut, 'the source on the air').toBeDefined();
+    const cutMs = cut!.wallMs - takenAtMs;
+    expect(cutMs).toBeLessThan(2000);
+    // No slate between: the source was up when the take came.
+    expect(frames.filter((f) => f.wallMs >= takenAtMs && f.wallMs < cut!.wallMs).every((f) => f.picture === 'file')).toBe(true);
+    const back = firstAfter('file', stoppedAtMs);
+    expect(back, 'the file again').toBeDefined();
+    const backMs = back!.wallMs - stoppedAtMs;
+    expect(backMs).toBeLessThan(2000);
+    expect(frames.filter((f) => f.wallMs > back!.wallMs).every((f) => f.picture === 'file')).toBe(true);
+    console.log(JSON.stringify({ goLiveCutMs: Math.round(cutMs), backToTimelineMs: Math.round(backMs) }));
+
+    // The `.ts` viewer: connected all along; it saw the file, the source, the file.
+    expect(endedEarly).toBe(false);
+    const seen = (await frameColours(await saveTo(path.join(work, 'viewer.ts'), data))).map((f) => nearestColour(COLOURS, f.rgb));
+    const runs = seen.filter((p, i) => i === 0 || p !== seen[i - 1]);
+    expect(runs).toEqual(['file', 'live', 'file']);
+
+    const logs = server.logs.join('\n');
+    expect(logs).toContain('go live now: the channel takes the live source');
+    expect(logs).toContain('live take ended: back to the timeline');
+    expect(logs).not.toContain(key);
+  }, 120_000);
+});
