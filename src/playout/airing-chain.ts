@@ -603,7 +603,10 @@ export class AiringChain {
       runSeconds: (slice.fromMs - this.options.runStartMs) / 1000,
       grid: this.options.grid,
       profile: this.options.profile,
-      loudnessTarget: this.options.loudnessTarget,
+      // Not for a live source: loudnorm's 3 s window holds its output back by 2-3 s, which makes
+      // the picture that late and a lost source's fallback later than a `.ts` viewer's burst
+      // (3 s) can cover. Its sound is resampled to the channel's layout; its level is the encoder's.
+      loudnessTarget: plan.kind === 'live' ? null : this.options.loudnessTarget,
       ...(graphics ? { graphics } : {}),
       ...(burnIn ? { burnIn } : {}),
       ...(card ? { card } : {}),
