@@ -340,7 +340,11 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
     live = createLiveWiring({
       db, ffmpegPath: toolchain.ffmpegPath, log, httpPort: config.streaming.port,
       // A take that starts or is stopped reaches the picture now, as an alert does.
-      playout: { channelNumbers: () => timelines.channelNumbers(), onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()) },
+      playout: {
+        channelNumbers: () => timelines.channelNumbers(),
+        onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()),
+        timelineAiringAt: (n, tMs) => timelines.timelineFor(n)?.at(tMs)?.airing,
+      },
     });
     graphics = new GraphicsStore(db, config.graphics);
     channelStore = buildChannelStore(config, db, graphics, demoStation, log, (id) => live.live.has(id));

@@ -31,6 +31,17 @@ export const goLiveBody = z
 
 export type GoLiveRequest = z.infer<typeof goLiveBody>;
 
+export const cameraTakeBody = z
+  .object({ camera: z.string().regex(LIVE_ID_PATTERN, 'must be a live source id (GET /api/live/sources lists them)') })
+  .strict();
+
+/** A camera taken on a channel airing a scheduled live block: it replaces the block's source until the block ends. */
+interface BlockCamera {
+  blockStartMs: number;
+  blockEndMs: number;
+  sourceId: string;
+}
+
 export interface LiveTake {
   id: number;
   channel: number;
@@ -45,7 +56,7 @@ export interface LiveTake {
 /** A request the service refuses: the field and why (the API answers 400 or 404 with both). */
 export class GoLiveError extends Error {
   constructor(
-    readonly code: 'bad_request' | 'not_found',
+    readonly code: 'bad_request' | 'not_found' | 'not_live',
     readonly field: string,
     message: string,
   ) {
@@ -59,18 +70,21 @@ export interface GoLiveOptions {
   sourceName: (id: string) => string | undefined;
   /** Channel numbers that exist now. */
   channelNumbers: () => number[];
+  /** What the channel's timeline (without takes) airs at `tMs`: a camera take on a live block reads it. */
+  timelineAiringAt?: (channel: number, tMs: number) => Airing | undefined;
   /** The channels whose air changes now (a take starts or is stopped): they cut now, not at their next airing. */
   onAirChanged: (channels: number[]) => void;
-  /** Told of every take that starts or is stopped (the log). */
-  onTake?: (take: LiveTake, change: 'start' | 'stop') => void;
+  /** Told of every take that starts or is stopped, and every camera taken (the log). */
+  onTake?: (take: LiveTake, change: 'start' | 'stop' | 'camera') => void;
   now?: () => number;
 }
 
 /** What playout reads of the takes: the one on a channel now, and one that starts soon. */
-export type LiveTakes = Pick<GoLiveService, 'onAir' | 'startsWithin'>;
+export type LiveTakes = Pick<GoLiveService, 'onAir' | 'startsWithin' | 'cameraOn'>;
 
 export class GoLiveService {
   private readonly takes = new Map<number, LiveTake>();
+  private readonly blockCameras = new Map<number, BlockCamera>();
   private nextId = 1;
   private readonly now: () => number;
 
@@ -108,9 +122,48 @@ export class GoLiveService {
     if (!take) return undefined;
     const stopped = { ...take, endMs: this.now() };
     this.takes.delete(channel);
+    this.blockCameras.delete(channel);
     this.options.onTake?.(stopped, 'stop');
     this.options.onAirChanged([channel]);
     return stopped;
+  }
+
+  /**
+   * Takes `camera` (a live source) to the channel's live event on the air now — a go-live take,
+   * or a scheduled live block — from now until the event ends, the way a vision mixer cuts: the
+   * channel breaks in at once (the cut is on the picture within the break-in, under a second).
+   * Throws GoLiveError: no such source (404), no such channel (404), or nothing live on it (409).
+   */
+  takeCamera(channel: number, camera: string): LiveTake {
+    const name = this.options.sourceName(camera);
+    if (name === undefined) throw new GoLiveError('not_found', 'camera', `no live source ${camera}: GET /api/live/sources lists them`);
+    if (!this.options.channelNumbers().includes(channel)) throw new GoLiveError('not_found', 'channel', `no channel ${channel}`);
+    const nowMs = this.now();
+    const take = this.onAir(channel, nowMs);
+    let taken: LiveTake;
+    if (take) {
+      taken = { ...take, sourceId: camera };
+      this.takes.set(channel, taken);
+    } else {
+      const airing = this.options.timelineAiringAt?.(channel, nowMs);
+      if (airing?.kind !== 'live') throw new GoLiveError('not_live', 'channel', `channel ${channel} is not airing a live event: go live first (POST /api/channels/${channel}/live) or wait for its live block`);
+      this.blockCameras.set(channel, { blockStartMs: airing.startMs, blockEndMs: airing.endMs, sourceId: camera });
+      taken = { id: 0, channel, sourceId: camera, title: airing.title, startMs: airing.startMs, endMs: airing.endMs, untilStopped: false };
+    }
+    this.options.onTake?.(taken, 'camera');
+    this.options.onAirChanged([channel]);
+    return taken;
+  }
+
+  /** The camera taken on the scheduled live block `airing` of the channel, if one was. */
+  cameraOn(channel: number, airing: Pick<Airing, 'startMs' | 'kind'>): string | undefined {
+    const taken = this.blockCameras.get(channel);
+    if (!taken) return undefined;
+    if (taken.blockEndMs <= this.now()) {
+      this.blockCameras.delete(channel);
+      return undefined;
+    }
+    return airing.kind === 'live' && airing.startMs === taken.blockStartMs ? taken.sourceId : undefined;
   }
 
   /** The channel's take on the air at `tMs`, if any (a take that ended is forgotten). */
@@ -167,7 +220,10 @@ export class LiveTakeTimeline implements ChannelTimeline {
     const position = this.base.at(tMs);
     if (!position) return undefined;
     const next = this.takes.startsWithin(this.channel, tMs, position.airing.endMs);
-    return next ? { airing: { ...position.airing, endMs: next.startMs }, offsetMs: position.offsetMs } : position;
+    // A scheduled live block airs the camera the director took on it, if any.
+    const camera = position.airing.kind === 'live' ? this.takes.cameraOn(this.channel, position.airing) : undefined;
+    const airing = camera ? { ...position.airing, live: { sourceId: camera } } : position.airing;
+    return next ? { airing: { ...airing, endMs: next.startMs }, offsetMs: position.offsetMs } : airing === position.airing ? position : { airing, offsetMs: position.offsetMs };
   }
 
   airingsBetween(fromMs: number, toMs: number, limit?: number): Airing[] {

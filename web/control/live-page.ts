@@ -26,10 +26,11 @@ interface Take { channel: number; source: string; title: string; started_at: str
 const STATE_TEXT: Record<LiveSource['status']['state'], string> = { connected: 'ON', waiting: 'waiting', lost: 'LOST' };
 
 /**
- * The director's page (issue 25): every live source with its picture (a thumbnail every 2 s),
- * state and streams; "take" one to the chosen channel now — click its picture or press its
- * number (1–9) — and "back to schedule" ends the take. Adding a push source shows its key and
- * publish URL once.
+ * The director's page, the switcher (issue 25): every live source with its picture (a thumbnail
+ * every 2 s), state and streams; "take" one to the chosen channel now — click its picture or
+ * press its number (1–9): a camera cut when the channel is already live (a take or its live
+ * block), going live otherwise — and "back to schedule" ends the take. Adding a push source
+ * shows its key and publish URL once.
  */
 export async function renderLivePage(root: HTMLElement, isCurrent: () => boolean): Promise<void> {
   const channels = (await api<ChannelList>('GET', '/api/channels')).channels.filter((c) => c.enabled);
@@ -66,7 +67,10 @@ export async function renderLivePage(root: HTMLElement, isCurrent: () => boolean
     const body: Record<string, unknown> = { source: source.id };
     if (minutes.value) body.minutes = Number(minutes.value);
     if (title.value.trim()) body.title = title.value.trim();
-    void api('POST', `/api/channels/${n}/live`, body).then(() => { toast(`Channel ${n}: ${source.name} on the air`); void refresh(); }, (e: Error) => toast(e.message, 'error'));
+    // On a channel already live (a take, or its live block) this is a camera cut; otherwise it goes live.
+    void api('POST', `/api/channels/${n}/live/take`, { camera: source.id })
+      .catch((e: Error) => (e instanceof ApiError && e.status === 409 ? api('POST', `/api/channels/${n}/live`, body) : Promise.reject(e)))
+      .then(() => { toast(`Channel ${n}: ${source.name} on the air`); void refresh(); }, (e: Error) => toast(e.message, 'error'));
   };
   const card = (source: LiveSource, index: number) => {
     const s = source.status;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { goLiveBody, GoLiveError, type GoLiveService, type LiveTake } from '../../live/go-live.js';
+import { cameraTakeBody, goLiveBody, GoLiveError, type GoLiveService, type LiveTake } from '../../live/go-live.js';
 import { sendError, zodProblem } from '../errors.js';
 import { channelParams } from '../openapi/api-schemas.js';
 import { defineRoute } from '../openapi/route-table.js';
@@ -50,6 +50,24 @@ export function registerGoLiveRoutes(app: FastifyInstance, goLive: GoLiveService
       return reply.code(201).send({ takes: goLive.start(Number(request.params.n), parsed.data).map(view) });
     } catch (error) {
       if (error instanceof GoLiveError) return sendError(reply, error.code === 'not_found' ? 404 : 400, error.code, error.message, error.field);
+      throw error;
+    }
+  });
+
+  defineRoute(app, {
+    method: 'post', path: '/api/channels/{n}/live/take', operationId: 'takeCamera', tag: 'Live', summary: 'Take a camera: the channel\'s live event (a go-live take or a scheduled live block) cuts to this live source now',
+    description: '`{ "camera": "cam2" }`, as a vision mixer\'s cut, from the control room\'s switcher (keys 1–9) or a hardware panel (Stream Deck, Bitfocus Companion). The camera stays on until another is taken or the event ends. 409 when the channel airs no live event now.',
+    params: channelParams, body: { schema: cameraTakeBody }, errors: [400, 404, 409], responses: { 200: { description: 'the event, on its new camera', schema: takeSchema } },
+  }, async (request, reply) => {
+    const parsed = cameraTakeBody.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const problem = zodProblem(parsed.error);
+      return sendError(reply, 400, 'bad_request', problem.message, problem.field);
+    }
+    try {
+      return view(goLive.takeCamera(Number(request.params.n), parsed.data.camera));
+    } catch (error) {
+      if (error instanceof GoLiveError) return sendError(reply, error.code === 'not_found' ? 404 : error.code === 'not_live' ? 409 : 400, error.code, error.message, error.field);
       throw error;
     }
   });

@@ -11,11 +11,12 @@ import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } 
  * "Go live now" (issue 25) end to end: a real server airing a blue file in loop mode, a push
  * source (RTMP on loopback) published by a real ffmpeg in orange-red. The director POSTs
  * /api/channels/1/live: the channel cuts to the source within the break-in time of an alert
- * (2 s), the timeline running underneath; DELETE puts it back on the file. One `.ts` viewer stays
+ * (2 s), the timeline running underneath; a second camera (purple) is taken with
+ * /api/channels/1/live/take and is on the picture within 1 s; DELETE puts the file back. One `.ts` viewer stays
  * connected throughout; frames are placed on the wall clock by the HLS segments'
  * PROGRAM-DATE-TIME.
  */
-const COLOURS = { file: [0x20, 0x40, 0xd0], live: [0xc8, 0x32, 0x14], slate: [0x1d, 0x35, 0x57] } as const;
+const COLOURS = { file: [0x20, 0x40, 0xd0], live: [0xc8, 0x32, 0x14], camera2: [0x90, 0x20, 0xc0], slate: [0x1d, 0x35, 0x57] } as const;
 type Picture = keyof typeof COLOURS;
 /** A client on the LAN, as a reverse proxy on this machine reports it. */
 const FROM_LAN = { 'x-forwarded-for': '203.0.113.9' };
@@ -24,6 +25,7 @@ describe('go live now: a live source over the timeline, and back', () => {
   let server: RunningServer;
   let work: string;
   let publisher: ColourPublisher;
+  let camera2: ColourPublisher;
   let key: string;
 
   const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -43,9 +45,14 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect(created.status).toBe(201);
     key = created.body.key;
     publisher = new ColourPublisher(`rtmp://127.0.0.1:${port}/live/${key}`, '0xC83214');
+    const port2 = await freePort();
+    const second = await call('POST', '/api/live/sources', { id: 'cam2', name: 'Camera 2', url: `rtmp://0.0.0.0:${port2}/live` });
+    expect(second.status).toBe(201);
+    camera2 = new ColourPublisher(`rtmp://127.0.0.1:${port2}/live/${second.body.key}`, '0x9020C0');
   }, 60_000);
 
   afterAll(async () => {
+    await camera2?.stop();
     await publisher?.stop();
     await server?.stop();
   });
@@ -60,13 +67,18 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect((await call('DELETE', '/api/channels/1/live', undefined, FROM_LAN)).status).toBe(401);
     expect(await call('DELETE', '/api/channels/1/live')).toMatchObject({ status: 404 });
     expect((await call('GET', '/api/channels/1/live')).body).toEqual({ take: null });
+    // A camera cut needs a live event on the channel.
+    expect(await call('POST', '/api/channels/1/live/take', { camera: 'cam2' })).toMatchObject({ status: 409, body: { error: 'not_live' } });
+    expect(await call('POST', '/api/channels/1/live/take', { camera: 'nowhere' })).toMatchObject({ status: 404, body: { field: 'camera' } });
+    expect((await call('POST', '/api/channels/1/live/take', { camera: 'cam2' }, FROM_LAN)).status).toBe(401);
   });
 
-  it('cuts to the source within 2 s, with the .ts viewer connected; DELETE puts the file back within 2 s', async () => {
+  it('cuts to the source within 2 s, to a second camera within 1 s, with the .ts viewer connected; DELETE puts the file back within 2 s', async () => {
     publisher.start();
-    await waitFor('the source up', async () => ((await call('GET', '/api/live/sources/studio')).body.status.state === 'connected' ? true : undefined), 20_000, 200);
+    camera2.start();
+    for (const id of ['studio', 'cam2']) await waitFor(`${id} up`, async () => ((await call('GET', `/api/live/sources/${id}`)).body.status.state === 'connected' ? true : undefined), 20_000, 200);
 
-    const endAtMs = Date.now() + 30_000;
+    const endAtMs = Date.now() + 34_000;
     const tsViewer = new Promise<{ data: Buffer; endedEarly: boolean }>((resolve, reject) => {
       const chunks: Buffer[] = [];
       const request = http.get(`${server.baseUrl}/channel/1.ts`, (response) => {
@@ -96,7 +108,9 @@ describe('go live now: a live source over the timeline, and back', () => {
         try {
           for (const segment of parsePlaylist(await (await fetch(`${server.baseUrl}/channel/1.m3u8`)).text()).segments) {
             if (segments.has(segment.uri) || segment.programDateTime === undefined) continue;
-            segments.set(segment.uri, { pdtMs: segment.programDateTime, data: Buffer.from(await (await fetch(`${server.baseUrl}/channel/${segment.uri}`)).arrayBuffer()) });
+            const answer = await fetch(`${server.baseUrl}/channel/${segment.uri}`);
+            const data = Buffer.from(await answer.arrayBuffer());
+            segments.set(segment.uri, { pdtMs: segment.programDateTime, data });
           }
         } catch {
           // A cold channel answers 503 for a moment.
@@ -116,25 +130,40 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect((await call('GET', '/api/channels/1/status')).body.onAir).toMatchObject({ kind: 'live', title: 'Council meeting' });
     // Channel 2 was not named: it stays on its timeline.
     expect((await call('GET', '/api/channels/2/live')).body).toEqual({ take: null });
+    const cameraAtMs = Date.now();
+    const cameraTaken = await call('POST', '/api/channels/1/live/take', { camera: 'cam2' });
+    expect(cameraTaken).toMatchObject({ status: 200, body: { source: 'cam2', title: 'Council meeting' } });
     await sleep(4000);
     const stoppedAtMs = Date.now();
     const stopped = await call('DELETE', '/api/channels/1/live');
     expect(stopped.status).toBe(200);
-    expect(stopped.body).toMatchObject({ source: 'studio', title: 'Council meeting' });
+    expect(stopped.body).toMatchObject({ source: 'cam2', title: 'Council meeting' });
     expect((await call('GET', '/api/channels/1/live')).body).toEqual({ take: null });
 
     const { data, endedEarly } = await tsViewer;
     polling = false;
     await poller;
 
-    const frames: Array<{ wallMs: number; picture: Picture }> = [];
+    // Every frame on the wall clock (its segment's PROGRAM-DATE-TIME + its offset in it). A break-in
+    // starts a new run from now while the old run's segments already listed (a few seconds ahead)
+    // stay listed: where runs overlap, the newer run is what the channel airs.
+    const decodedRuns: Array<{ run: number; startMs: number; frames: Array<{ wallMs: number; picture: Picture }> }> = [];
     for (const [uri, segment] of [...segments.entries()].sort((a, b) => a[1].pdtMs - b[1].pdtMs)) {
       const decoded = await frameColours(await saveTo(path.join(work, uri.replace(/\//g, '_')), segment.data));
       if (decoded.length === 0) continue;
+      const run = Number(/r(\d+)-/.exec(uri)?.[1] ?? 0);
       const offsetMs = segment.pdtMs - decoded[0]!.pts * 1000;
-      for (const frame of decoded) frames.push({ wallMs: frame.pts * 1000 + offsetMs, picture: nearestColour(COLOURS, frame.rgb) });
+      let entry = decodedRuns.find((r) => r.run === run);
+      if (!entry) decodedRuns.push((entry = { run, startMs: segment.pdtMs, frames: [] }));
+      for (const frame of decoded) entry.frames.push({ wallMs: frame.pts * 1000 + offsetMs, picture: nearestColour(COLOURS, frame.rgb) });
     }
+    const frames = decodedRuns
+      .flatMap(({ run, frames: own }) => own.filter((f) => !decodedRuns.some((later) => later.run > run && later.startMs <= f.wallMs)))
+      .sort((a, b) => a.wallMs - b.wallMs);
     const firstAfter = (picture: Picture, fromMs: number) => frames.find((f) => f.wallMs >= fromMs && f.picture === picture);
+    // What aired, as runs of one picture from the take on (for the failure message and the log).
+    const aired = frames.filter((f, i) => i === 0 || f.picture !== frames[i - 1]!.picture).map((f) => `${f.picture}@${Math.round(f.wallMs - takenAtMs)}`).join(' ');
+    console.log(`aired (ms from the take): ${aired}; camera taken @${cameraAtMs - takenAtMs}, stopped @${stoppedAtMs - takenAtMs}`);
     expect(frames.filter((f) => f.wallMs < takenAtMs).every((f) => f.picture === 'file')).toBe(true);
     const cut = firstAfter('live', takenAtMs);
     expect(cut, 'the source on the air').toBeDefined();
@@ -142,22 +171,29 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect(cutMs).toBeLessThan(2000);
     // No slate between: the source was up when the take came.
     expect(frames.filter((f) => f.wallMs >= takenAtMs && f.wallMs < cut!.wallMs).every((f) => f.picture === 'file')).toBe(true);
+    // The camera cut: the second camera's first frame within 1 s of the take, straight after the first camera's.
+    const cameraCut = firstAfter('camera2', cameraAtMs);
+    expect(cameraCut, 'the second camera on the air').toBeDefined();
+    const cameraCutMs = cameraCut!.wallMs - cameraAtMs;
+    expect(cameraCutMs).toBeLessThan(1000);
+    expect(frames.filter((f) => f.wallMs >= cut!.wallMs && f.wallMs < cameraCut!.wallMs).every((f) => f.picture === 'live')).toBe(true);
     const back = firstAfter('file', stoppedAtMs);
     expect(back, 'the file again').toBeDefined();
     const backMs = back!.wallMs - stoppedAtMs;
     expect(backMs).toBeLessThan(2000);
     expect(frames.filter((f) => f.wallMs > back!.wallMs).every((f) => f.picture === 'file')).toBe(true);
-    console.log(JSON.stringify({ goLiveCutMs: Math.round(cutMs), backToTimelineMs: Math.round(backMs) }));
+    console.log(JSON.stringify({ goLiveCutMs: Math.round(cutMs), cameraCutMs: Math.round(cameraCutMs), backToTimelineMs: Math.round(backMs) }));
 
     // The `.ts` viewer: connected all along; it saw the file, the source, the file.
     expect(endedEarly).toBe(false);
     const seen = (await frameColours(await saveTo(path.join(work, 'viewer.ts'), data))).map((f) => nearestColour(COLOURS, f.rgb));
     const runs = seen.filter((p, i) => i === 0 || p !== seen[i - 1]);
-    expect(runs).toEqual(['file', 'live', 'file']);
+    expect(runs).toEqual(['file', 'live', 'camera2', 'file']);
 
     const logs = server.logs.join('\n');
     expect(logs).toContain('go live now: the channel takes the live source');
     expect(logs).toContain('live take ended: back to the timeline');
+    expect(logs).toContain('camera taken: the live event cuts to it');
     expect(logs).not.toContain(key);
   }, 120_000);
 });

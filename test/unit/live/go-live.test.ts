@@ -91,3 +91,53 @@ describe('go live now (issue 25)', () => {
     }
   });
 });
+
+describe('camera takes (issue 25, multi-camera)', () => {
+  const blockStart = 600_000;
+  const liveBlock: Airing = { startMs: blockStart, endMs: blockStart + 600_000, mediaPath: '', inPointMs: 0, outPointMs: 600_000, kind: 'live', title: 'Match', live: { sourceId: 'cam1' } };
+  function withBlock(now: { value: number }) {
+    const changed: number[][] = [];
+    const base = tenMinuteProgrammes();
+    const timeline: ChannelTimeline = { ...base, at: (t) => (t >= liveBlock.startMs && t < liveBlock.endMs ? { airing: liveBlock, offsetMs: t - liveBlock.startMs } : base.at(t)) };
+    const service = new GoLiveService({
+      sourceName: (id) => (['cam1', 'cam2', 'studio'].includes(id) ? id.toUpperCase() : undefined),
+      channelNumbers: () => [1, 2],
+      onAirChanged: (channels) => changed.push(channels),
+      timelineAiringAt: (_channel, t) => timeline.at(t)?.airing,
+      now: () => now.value,
+    });
+    return { service, changed, timeline: new LiveTakeTimeline(timeline, 1, service) };
+  }
+
+  it('cuts a scheduled live block to another camera until the block ends, and tells playout at once', () => {
+    const now = { value: blockStart + 60_000 };
+    const { service, changed, timeline } = withBlock(now);
+    expect(timeline.at(now.value)!.airing.live).toEqual({ sourceId: 'cam1' });
+    expect(service.takeCamera(1, 'cam2')).toMatchObject({ channel: 1, sourceId: 'cam2', title: 'Match' });
+    expect(changed).toEqual([[1]]);
+    const onAir = timeline.at(now.value + 1000)!;
+    expect(onAir.airing).toMatchObject({ kind: 'live', title: 'Match', startMs: blockStart, live: { sourceId: 'cam2' } });
+    expect(onAir.offsetMs).toBe(61_000);
+    // After the block, the timeline's next airing; a later block would start on its own source.
+    now.value = liveBlock.endMs;
+    expect(timeline.at(now.value)!.airing.kind).toBe('program');
+    expect(service.cameraOn(1, liveBlock)).toBeUndefined();
+  });
+
+  it('cuts a go-live take to another camera, keeping its title and end', () => {
+    const now = { value: 100_000 };
+    const { service, timeline } = withBlock(now);
+    service.start(1, goLiveBody.parse({ source: 'studio', minutes: 2, title: 'Press conference' }));
+    service.takeCamera(1, 'cam1');
+    expect(timeline.at(now.value + 5000)!.airing).toMatchObject({ kind: 'live', title: 'Press conference', live: { sourceId: 'cam1' }, endMs: 220_000 });
+  });
+
+  it('refuses a camera that is no source, a channel that is not live, and an unknown channel', () => {
+    const now = { value: 100_000 };
+    const { service, changed } = withBlock(now);
+    expect(() => service.takeCamera(1, 'cam9')).toThrow(/no live source cam9/);
+    expect(() => service.takeCamera(1, 'cam2')).toThrow(/not airing a live event/);
+    expect(() => service.takeCamera(7, 'cam2')).toThrow(/no channel 7/);
+    expect(changed).toEqual([]);
+  });
+});
