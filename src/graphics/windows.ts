@@ -56,16 +56,25 @@ export function continues(before: Airing, after: Airing): boolean {
 }
 
 /**
- * Whether the bug is on during an airing of this kind: always during a programme; anything else
- * is a break, where it shows only if `bug.show_during` names the kind. The one home of the rule:
- * the renderers' plan (below) and the cache's choice of a bug variant for a break both ask here.
+ * Programme content, as graphics see it: a programme from a file, or a live event (a scheduled
+ * live block or a go-live take), which wears the bug and gets its lower third like any programme.
  */
-export function bugShowsDuring(kind: AiringKind, showDuring: readonly string[]): boolean {
-  return kind === 'program' || showDuring.includes(kind);
+export function isProgrammeKind(kind: AiringKind): boolean {
+  return kind === 'program' || kind === 'live';
 }
 
-const lastPiece = (airings: Airing[]) => [...airings].reverse().find((a) => a.kind === 'program');
-const firstPiece = (airings: Airing[]) => airings.find((a) => a.kind === 'program');
+/**
+ * Whether the bug is on during an airing of this kind: always during a programme (a live event
+ * included); anything else is a break, where it shows only if `bug.show_during` names the kind.
+ * The one home of the rule: the renderers' plan (below) and the cache's choice of a bug variant
+ * for a break both ask here.
+ */
+export function bugShowsDuring(kind: AiringKind, showDuring: readonly string[]): boolean {
+  return isProgrammeKind(kind) || showDuring.includes(kind);
+}
+
+const lastPiece = (airings: Airing[]) => [...airings].reverse().find((a) => isProgrammeKind(a.kind));
+const firstPiece = (airings: Airing[]) => airings.find((a) => isProgrammeKind(a.kind));
 
 function formatTime(ms: number, zone: string): string {
   const time = DateTime.fromMillis(ms, { zone });
@@ -118,7 +127,7 @@ export function planGraphics(input: PlanInput): GraphicsPlan {
   const plan: GraphicsPlan = { bug: [], cards: [], dropped: [] };
   if (!settings.enabled) return plan;
 
-  const isBreak = airing.kind !== 'program';
+  const isBreak = !isProgrammeKind(airing.kind);
   if (settings.bug.enabled) {
     if (!bugShowsDuring(airing.kind, settings.bug.show_during)) plan.dropped.push(`bug hidden during ${airing.kind}`);
     else plan.bug = settings.bug.mode === 'always' ? [{ ...input.slice }] : intermittentWindows(input.slice, settings.bug.every_minutes, settings.bug.for_seconds);

@@ -23,6 +23,20 @@ interface LiveSource {
 interface WithKey { source: LiveSource; key: string | null; publish_url: string | null }
 interface Take { channel: number; source: string; title: string; started_at: string; ends_at: string; until_stopped: boolean }
 
+/** hls.js as the server ships it (/vendor/hls.min.js, the guide's player), loaded once when the switcher first opens. */
+interface HlsPlayer { loadSource(url: string): void; attachMedia(video: HTMLVideoElement): void; destroy(): void }
+type HlsClass = { new (config?: object): HlsPlayer; isSupported(): boolean };
+let hlsLoaded: Promise<HlsClass | undefined> | undefined;
+function loadHls(): Promise<HlsClass | undefined> {
+  hlsLoaded ??= new Promise((resolve) => {
+    const script = h('script', { src: '/vendor/hls.min.js' });
+    script.addEventListener('load', () => resolve((window as unknown as { Hls?: HlsClass }).Hls));
+    script.addEventListener('error', () => resolve(undefined));
+    document.head.append(script);
+  });
+  return hlsLoaded;
+}
+
 const STATE_TEXT: Record<LiveSource['status']['state'], string> = { connected: 'ON', waiting: 'waiting', lost: 'LOST' };
 
 /**
@@ -59,7 +73,25 @@ export async function renderLivePage(root: HTMLElement, isCurrent: () => boolean
       void refresh();
     }, (e: Error) => (error.textContent = e instanceof ApiError ? `${e.body.field ? `${e.body.field}: ` : ''}${e.message}` : e.message));
   });
-  root.append(h('div', { class: 'toolbar' }, h('h2', {}, 'Live')), controls, sources, form);
+  // The programme monitor: what the chosen channel airs, as viewers get it (muted, low latency).
+  const programme = h('video', { id: 'live-programme', class: 'live-thumb', muted: true, autoplay: true, playsinline: true });
+  programme.muted = true;
+  root.append(h('div', { class: 'toolbar' }, h('h2', {}, 'Live')), h('div', { class: 'live-top' }, controls, h('section', { class: 'panel' }, h('h3', {}, 'Programme'), programme)), sources, form);
+  let player: HlsPlayer | undefined;
+  const watch = async () => {
+    player?.destroy();
+    player = undefined;
+    const url = `/channel/${channel.value}.m3u8`;
+    const Hls = await loadHls();
+    if (!isCurrent()) return;
+    if (Hls?.isSupported()) {
+      player = new Hls({ liveSyncDurationCount: 2 });
+      player.attachMedia(programme);
+      player.loadSource(url);
+    } else programme.src = url; // Safari plays HLS itself
+    void programme.play().catch(() => undefined);
+  };
+  void watch();
 
   let listed: LiveSource[] = [];
   const take = (source: LiveSource) => {
@@ -99,9 +131,15 @@ export async function renderLivePage(root: HTMLElement, isCurrent: () => boolean
         h('button', { class: 'danger', id: 'live-stop', onclick: () => void api('DELETE', `/api/channels/${n}/live`).then(() => { toast(`Channel ${n} back to its schedule`); void refresh(); }, (e: Error) => toast(e.message, 'error')) }, 'Back to schedule'))
       : h('p', { class: 'dim' }, `Channel ${n || '–'} is on its schedule.`));
   }
-  channel.addEventListener('change', () => void refresh());
+  channel.addEventListener('change', () => {
+    void refresh();
+    void watch();
+  });
   const onKey = (event: KeyboardEvent) => {
-    if (!isCurrent()) return document.removeEventListener('keydown', onKey);
+    if (!isCurrent()) {
+      player?.destroy();
+      return document.removeEventListener('keydown', onKey);
+    }
     const target = event.target as HTMLElement | null;
     if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
     const index = Number(event.key) - 1;
@@ -109,5 +147,9 @@ export async function renderLivePage(root: HTMLElement, isCurrent: () => boolean
   };
   document.addEventListener('keydown', onKey);
   await refresh();
-  const timer = setInterval(() => (isCurrent() ? void refresh().catch(() => undefined) : clearInterval(timer)), 2000);
+  const timer = setInterval(() => {
+    if (isCurrent()) return void refresh().catch(() => undefined);
+    clearInterval(timer);
+    player?.destroy();
+  }, 2000);
 }

@@ -65,6 +65,13 @@ describe('element windows from the timeline', () => {
     expect(plan(ad, [last, next], {}, ad.startMs, [first])).toMatchObject({ bug: [], cards: [] });
   });
 
+  it('a live event wears the bug and gets its lower third with the event\'s title, like a programme (issue 25)', () => {
+    const match = show(0, 3600, { kind: 'live', mediaPath: '', title: 'Friday Night Football', live: { sourceId: 'stadium' }, program: { id: 'live-1', title: 'Friday Night Football' } });
+    const result = plan(match, [show(3600, 600)], { lower_third: { delay_seconds: 5, duration_seconds: 10 } });
+    expect(result.bug).toEqual([{ fromMs: match.startMs, toMs: match.endMs }]);
+    expect(result.cards.find((c) => c.kind === 'lower_third')).toMatchObject({ fromMs: match.startMs + 5000, line1: expect.stringContaining('Friday Night Football') });
+  });
+
   it('intermittent bug: windows on the channel clock, the same for any renderer start', () => {
     const a = show(0, 1200);
     const override = { bug: { mode: 'intermittent', every_minutes: 5, for_seconds: 20 } };
