@@ -3,7 +3,7 @@
  * the test suite. Results (with the machine and date) are recorded in docs/benchmarks.md.
  *
  * Options: --quick (fewer runs, shorter windows, low quality only), --only GROUP[,GROUP]
- * (playout, library, capacity, drift, delivery, graphics, alerts, cache, hostile, captions, languages, first-run), --capacity-minutes M (window per step,
+ * (playout, library, capacity, drift, delivery, graphics, alerts, live, cache, hostile, captions, languages, first-run), --capacity-minutes M (window per step,
  * default 1.5, the issue's full figure is 10), --capacity-from N / --capacity-max N (lowest and
  * highest channel count tried),
  * --drift-minutes M (simulated air; default 60) and --drift-budget S (wall seconds before the
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     return parsed;
   };
   const groups = value('--only')?.split(',');
-  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'cache', 'hostile', 'captions', 'languages', 'first-run', 'prometheus', 'soak'];
+  const known = ['playout', 'library', 'capacity', 'drift', 'delivery', 'graphics', 'alerts', 'live', 'cache', 'hostile', 'captions', 'languages', 'first-run', 'prometheus', 'soak'];
   const unknown = groups?.filter((g) => !known.includes(g)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown group(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const wants = (group: string) => !groups || groups.includes(group);
@@ -80,6 +80,16 @@ async function main(): Promise<void> {
     try {
       const { runAlertBench } = await import('./alert-bench.js');
       rows.push(...(await runAlertBench(workDir, quick ? { runs: 1 } : {})).map((row) => ({ ...row, group: 'alerts' })));
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  if (wants('live')) {
+    process.stderr.write('live events bench\n');
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
+    try {
+      const { runLiveBench } = await import('./live-bench.js');
+      rows.push(...(await runLiveBench(workDir, quick ? { runs: 1, qualities: ['low'] } : {})).map((row) => ({ ...row, group: 'live' })));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }

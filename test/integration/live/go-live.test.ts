@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameColours, parsePlaylist, saveTo, wholeUnitsOnly } from '../../helpers/hls.js';
-import { ColourPublisher, freePort, nearestColour } from '../../helpers/live-source.js';
+import { ColourPublisher, freePort, nearestColour } from '../../../src/bench/live-publisher.js';
 import { makeClips } from '../../helpers/media.js';
 import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../src/bench/watchers.js';
-import { ColourPublisher, freePort } from '../../helpers/live-source.js';
+import { ColourPublisher, freePort } from '../../../src/bench/live-publisher.js';
 import { makeClips } from '../../helpers/media.js';
 import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
 
