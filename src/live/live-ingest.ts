@@ -35,12 +35,17 @@ export function ingestInputArgs(endpoint: LiveEndpoint, key: string | undefined)
   }
 }
 
-/** The whole command: the input remuxed, untouched (`-c copy`), to MPEG-TS on stdout. */
+/**
+ * The whole command: the input remuxed, untouched (`-c copy`), to MPEG-TS on stdout. `-muxdelay
+ * 0`: each audio frame is its own PES as it arrives (the muxer's default gathers up to 0.7 s of
+ * sound, and a live block's renderer then holds its picture back as long, waiting to interleave).
+ */
 export function ingestArgs(endpoint: LiveEndpoint, key: string | undefined): string[] {
   return [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
     ...ingestInputArgs(endpoint, key),
     '-map', '0:v?', '-map', '0:a?', '-c', 'copy',
+    '-muxdelay', '0',
     '-f', 'mpegts', '-flush_packets', '1', 'pipe:1',
   ];
 }

@@ -24,8 +24,12 @@ export const LIVE_LOSS_MS = 1500;
 /** A renderer whose output stops advancing for this long while its slot is due is stuck (a source that sends bytes but no picture). */
 export const LIVE_STALL_MS = 3000;
 
-/** Before its first output, a renderer may take this long: its probe (1 s) and the source's next keyframe (encoders send one every 1 to 2 s). */
-export const LIVE_FIRST_OUTPUT_MS = 4500;
+/**
+ * Before its first output, a renderer may take this long: its probe (1 s) and the source's next
+ * keyframe, which it needs to decode anything (encoders send one every 1 to 2 s when told, but
+ * OBS's "auto" is up to 8 s: cut shorter, such a source would be taken for stuck at every try).
+ */
+export const LIVE_FIRST_OUTPUT_MS = 10_000;
 
 /**
  * Bytes the feed lets pile up in front of a renderer that does not read (it waits on its full
