@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { isVideoStreamId, pesStart, TS_PACKET_SIZE } from '../streaming/mpegts.js';
 import { ColourPublisher, freePort, nearestColour } from './live-publisher.js';
 import { startServer, waitUntil, type BenchResult } from './playout-bench.js';
+import { watchHlsJs, watchTs } from './watchers.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,11 +22,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *  - glass to glass: camera 1's encoder flips its picture between red and white every 2 s of its
  *    own clock; each flip's wall time is its start plus the flip's time (an upper bound: the
  *    encoder's start-up counts as latency), to the flip's first frame at the viewer;
- *  - the live renderer's CPU (its ffmpeg, /proc), per channel quality.
+ *  - the live renderer's CPU (its ffmpeg, /proc), per channel quality;
+ *  - the encoder killed N times in a row (3 s gone, 6 s back) on the air, while hls.js (in
+ *    Chromium, a page on another origin) and a `.ts` viewer watch: their stalls, rebuffers,
+ *    errors and disconnections.
  */
 export interface LiveBenchOptions {
   /** Repetitions of each cut (default 3). */
   runs?: number;
+  /** Times the live source's encoder is killed (and restarted) while hls.js and a .ts viewer watch (default 20). */
+  kills?: number;
   qualities?: string[];
   log?: (line: string) => void;
 }
@@ -165,6 +171,8 @@ export async function runLiveBench(workDir: string, options: LiveBenchOptions = 
         await sleep(3000);
       }
 
+      if (index === 0) rows.push(...(await killedEncoder(base, cam2, options.kills ?? 20, log)));
+
       // CPU of the live renderer over 20 s of camera 1 on the air.
       await call('POST', '/api/channels/1/live', { source: 'cam1' });
       await sleep(5000);
@@ -192,4 +200,26 @@ export async function runLiveBench(workDir: string, options: LiveBenchOptions = 
     }
   }
   return rows;
+}
+
+/** The live source's encoder killed `kills` times on the air while hls.js and a `.ts` viewer watch. */
+async function killedEncoder(base: string, camera: ColourPublisher, kills: number, log: (line: string) => void): Promise<BenchResult[]> {
+  await fetch(`${base}/api/channels/1/live`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source: 'cam2', title: 'Kill test' }) });
+  await sleep(6000);
+  const seconds = kills * 9 + 12;
+  const watching = Promise.all([watchHlsJs(`${base}/channel/1.m3u8`, seconds), watchTs(`${base}/channel/1.ts`, seconds)]);
+  await sleep(6000);
+  for (let k = 0; k < kills; k++) {
+    await camera.stop();
+    await sleep(3000);
+    camera.start();
+    await sleep(6000);
+  }
+  const [hls, ts] = await watching;
+  await fetch(`${base}/api/channels/1/live`, { method: 'DELETE' });
+  log(`  encoder killed ${kills}×: hls.js ${hls.stalls} stalls, ${hls.rebuffers} rebuffers, errors [${hls.errors.join(', ')}], ${hls.playedSeconds.toFixed(0)} s played; .ts ${ts.bytes} bytes, largest gap ${ts.largestGapMs} ms`);
+  return [
+    { name: `encoder killed ${kills}× on the air: hls.js (another origin)`, value: `${hls.stalls} stalls, ${hls.rebuffers} rebuffers, ${hls.errors.length} fatal errors`, note: `${hls.playedSeconds.toFixed(0)} s played of ${seconds} s watched` },
+    { name: `encoder killed ${kills}× on the air: .ts viewer`, value: ts.bytes > 0 ? `connected throughout, largest gap between chunks ${ts.largestGapMs} ms` : 'received nothing', note: 'a disconnection would end the read early' },
+  ];
 }

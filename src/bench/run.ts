@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'retrovue-bench-'));
     try {
       const { runLiveBench } = await import('./live-bench.js');
-      rows.push(...(await runLiveBench(workDir, quick ? { runs: 1, qualities: ['low'] } : {})).map((row) => ({ ...row, group: 'live' })));
+      rows.push(...(await runLiveBench(workDir, quick ? { runs: 1, kills: 3, qualities: ['low'] } : {})).map((row) => ({ ...row, group: 'live' })));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
