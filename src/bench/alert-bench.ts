@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isVideoStreamId, pesStart, TS_PACKET_SIZE } from '../streaming/mpegts.js';
 import { startServer, waitUntil, type BenchResult } from './playout-bench.js';
+import { tsRecorder } from './watchers.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,32 +33,6 @@ async function frameReds(file: string): Promise<number[]> {
 
 const isAlert = (redness: number) => redness > 60;
 
-/** A `.ts` viewer that records when each video frame's first packet arrived. */
-function tsRecorder(url: string): { stop(): Promise<{ data: Buffer; frameArrivals: number[] }> } {
-  const chunks: Buffer[] = [];
-  const frameArrivals: number[] = [];
-  let carry = Buffer.alloc(0);
-  const request = http.get(url, (response) => {
-    response.on('data', (chunk: Buffer) => {
-      const at = Date.now();
-      chunks.push(chunk);
-      const data = Buffer.concat([carry, chunk]);
-      const whole = data.length - (data.length % TS_PACKET_SIZE);
-      for (let offset = 0; offset < whole; offset += TS_PACKET_SIZE) {
-        const pes = pesStart(data, offset);
-        if (pes && isVideoStreamId(pes.streamId)) frameArrivals.push(at);
-      }
-      carry = data.subarray(whole);
-    });
-  });
-  request.on('error', () => undefined);
-  return {
-    async stop() {
-      request.destroy();
-      return { data: Buffer.concat(chunks), frameArrivals };
-    },
-  };
-}
 
 async function makeGreen(dir: string): Promise<void> {
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=green:size=640x360:rate=30:duration=60', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path.join(dir, 'green.mp4')]);

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isVideoStreamId, pesStart, TS_PACKET_SIZE } from '../streaming/mpegts.js';
 import { ColourPublisher, freePort, nearestColour } from './live-publisher.js';
 import { startServer, waitUntil, type BenchResult } from './playout-bench.js';
-import { watchHlsJs, watchTs } from './watchers.js';
+import { tsRecorder, watchHlsJs, watchTs } from './watchers.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,32 +37,6 @@ export interface LiveBenchOptions {
 const COLOURS = { file: [0, 128, 0], red: [0xc8, 0x32, 0x14], white: [0xf0, 0xf0, 0xf0], blue: [0x20, 0x50, 0xe0], slate: [0x1d, 0x35, 0x57] } as const;
 type Picture = keyof typeof COLOURS;
 
-/** A `.ts` viewer that records when each video frame's first packet arrived. */
-function tsRecorder(url: string): { stop(): Promise<{ data: Buffer; frameArrivals: number[] }> } {
-  const chunks: Buffer[] = [];
-  const frameArrivals: number[] = [];
-  let carry = Buffer.alloc(0);
-  const request = http.get(url, (response) => {
-    response.on('data', (chunk: Buffer) => {
-      const at = Date.now();
-      chunks.push(chunk);
-      const data = Buffer.concat([carry, chunk]);
-      const whole = data.length - (data.length % TS_PACKET_SIZE);
-      for (let offset = 0; offset < whole; offset += TS_PACKET_SIZE) {
-        const pes = pesStart(data, offset);
-        if (pes && isVideoStreamId(pes.streamId)) frameArrivals.push(at);
-      }
-      carry = data.subarray(whole);
-    });
-  });
-  request.on('error', () => undefined);
-  return {
-    async stop() {
-      request.destroy();
-      return { data: Buffer.concat(chunks), frameArrivals };
-    },
-  };
-}
 
 async function picturesOf(file: string): Promise<Picture[]> {
   const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 });

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { isVideoStreamId, pesStart, TS_PACKET_SIZE } from '../streaming/mpegts.js';
 
 /**
  * Real clients watching a channel the way viewers do, for the suite and `npm run bench`:
@@ -61,6 +62,33 @@ export function watchTs(url: string, seconds: number, keep = false): Promise<TsW
       if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
     });
   });
+}
+
+/** A `.ts` viewer that records when each video frame's first packet arrived. */
+export function tsRecorder(url: string): { stop(): Promise<{ data: Buffer; frameArrivals: number[] }> } {
+  const chunks: Buffer[] = [];
+  const frameArrivals: number[] = [];
+  let carry = Buffer.alloc(0);
+  const request = http.get(url, (response) => {
+    response.on('data', (chunk: Buffer) => {
+      const at = Date.now();
+      chunks.push(chunk);
+      const data = Buffer.concat([carry, chunk]);
+      const whole = data.length - (data.length % TS_PACKET_SIZE);
+      for (let offset = 0; offset < whole; offset += TS_PACKET_SIZE) {
+        const pes = pesStart(data, offset);
+        if (pes && isVideoStreamId(pes.streamId)) frameArrivals.push(at);
+      }
+      carry = data.subarray(whole);
+    });
+  });
+  request.on('error', () => undefined);
+  return {
+    async stop() {
+      request.destroy();
+      return { data: Buffer.concat(chunks), frameArrivals };
+    },
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
-import http from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameColours, parsePlaylist, saveTo, wholeUnitsOnly } from '../../helpers/hls.js';
+import { frameColours, saveTo } from '../../helpers/hls.js';
+import { pollSegments, readTsUntil } from '../../helpers/live-watch.js';
 import { ColourPublisher, freePort, nearestColour } from '../../../src/bench/live-publisher.js';
 import { makeClips } from '../../helpers/media.js';
 import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
@@ -79,45 +79,10 @@ describe('go live now: a live source over the timeline, and back', () => {
     for (const id of ['studio', 'cam2']) await waitFor(`${id} up`, async () => ((await call('GET', `/api/live/sources/${id}`)).body.status.state === 'connected' ? true : undefined), 20_000, 200);
 
     const endAtMs = Date.now() + 34_000;
-    const tsViewer = new Promise<{ data: Buffer; endedEarly: boolean }>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const request = http.get(`${server.baseUrl}/channel/1.ts`, (response) => {
-        let done = false;
-        const finish = (endedEarly: boolean) => {
-          if (done) return;
-          done = true;
-          resolve({ data: wholeUnitsOnly(Buffer.concat(chunks)), endedEarly });
-        };
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.once('end', () => finish(true));
-        response.once('close', () => finish(true));
-        setTimeout(() => {
-          finish(false);
-          request.destroy();
-        }, endAtMs - Date.now());
-      });
-      request.once('error', (error) => {
-        if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
-      });
-    });
+    const tsViewer = readTsUntil(`${server.baseUrl}/channel/1.ts`, endAtMs);
     // Every HLS segment, with its PROGRAM-DATE-TIME.
-    const segments = new Map<string, { pdtMs: number; data: Buffer }>();
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        try {
-          for (const segment of parsePlaylist(await (await fetch(`${server.baseUrl}/channel/1.m3u8`)).text()).segments) {
-            if (segments.has(segment.uri) || segment.programDateTime === undefined) continue;
-            const answer = await fetch(`${server.baseUrl}/channel/${segment.uri}`);
-            const data = Buffer.from(await answer.arrayBuffer());
-            segments.set(segment.uri, { pdtMs: segment.programDateTime, data });
-          }
-        } catch {
-          // A cold channel answers 503 for a moment.
-        }
-        await sleep(250);
-      }
-    })();
+    const poll = pollSegments(server.baseUrl);
+    const { segments } = poll;
 
     await waitFor('the channel on the air', () => (segments.size >= 3 ? true : undefined), 30_000, 250);
     await sleep(3000);
@@ -141,8 +106,7 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect((await call('GET', '/api/channels/1/live')).body).toEqual({ take: null });
 
     const { data, endedEarly } = await tsViewer;
-    polling = false;
-    await poller;
+    await poll.stop();
 
     // Every frame on the wall clock (its segment's PROGRAM-DATE-TIME + its offset in it). A break-in
     // starts a new run from now while the old run's segments already listed (a few seconds ahead)

@@ -2,23 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
-import { createServer as createTcpServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/bench/live-publisher.js';
 import { makeClips } from '../../helpers/media.js';
 import { startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
 
 /** A free TCP port on loopback (closed again before use). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createTcpServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A free UDP port on loopback (for an SRT listener). */
 function freeUdpPort(): Promise<number> {

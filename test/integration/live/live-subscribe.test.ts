@@ -1,22 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../src/bench/live-publisher.js';
 import { migrate } from '../../../src/db/database.js';
 import { LiveSources } from '../../../src/live/live-sources.js';
 import { waitFor } from '../../helpers/server.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as { port: number }).port;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * What playout will use (issue 25's live blocks): `subscribe(id, onChunk)` hands over the
