@@ -8,7 +8,7 @@ import type { ChannelSession } from '../playout/channel-session.js';
 import type { ChannelManager } from '../playout/channel-manager.js';
 import type { ChannelOutputs } from '../playout/channel-outputs.js';
 import { readProcessStats } from '../playout/process-stats.js';
-import { airsFile } from '../timeline/airing-kind.js';
+import { airsFile, liveSourceOf } from '../timeline/airing-kind.js';
 import { COPY_CPU_SECONDS_PER_MINUTE, MeasuredRates, profileKey, runCores } from './cost-model.js';
 
 /**
@@ -185,6 +185,11 @@ export class Capacity {
       const ms = Math.min(airing.endMs, nowMs + LOOKAHEAD_MS) - Math.max(airing.startMs, nowMs);
       if (ms <= 0) continue;
       total += ms;
+      // A live event is one real-time decode and encode for as long as it lasts: never cached.
+      if (liveSourceOf(airing) !== undefined) {
+        live += ms;
+        continue;
+      }
       if (!airsFile(airing)) continue; // a slate: drawn, at a fraction of a programme's cost
       const entry = await mediaCache.lookup(airing.mediaPath, profileKeyInCache).catch(() => undefined);
       if (!entry) live += ms;

@@ -618,7 +618,8 @@ export class AiringChain {
     if (slate) this.slatesShown += 1;
     const picture: Picture = slate ? plan.picture : 'source';
     const child = (this.options.spawnRenderer ?? spawnRenderer)(this.options.toolchain.ffmpegPath, args, plan.kind === 'live' ? { stdin: true } : undefined);
-    if (plan.kind === 'render') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
+    // A live event is rendered too (the capacity check counts it from these figures).
+    if (plan.kind === 'render' || plan.kind === 'live') this.options.cache?.record('live', (slice.toMs - slice.fromMs) / 1000);
     const renderer = new Renderer(info, picture, child, this.options.log, input, plan.kind === 'live' ? new WrittenVideo(1 / this.options.profile.frameRate) : undefined);
     if (plan.kind === 'live') this.feed(renderer, plan.sourceId);
     if (cueFile) {

@@ -56,6 +56,8 @@ export function renderMonitorPage(root: HTMLElement, isCurrent: () => boolean): 
       return h('article', { class: `panel monitor-card state-${c.state}${c.warnings.length ? ' warning' : ''}`, 'data-channel': c.number },
         h('div', { class: 'monitor-head' }, h('span', { class: 'chan-number' }, c.number), h('span', { class: `badge state state-${c.state}`, 'data-state': c.state }, c.state.toUpperCase())),
         h('div', { class: 'on-air-title' }, c.onAir ? c.onAir.title : 'nothing scheduled'),
+        // A live event cannot come from the cache: one real-time decode and encode for as long as it lasts.
+        c.onAir?.live ? h('div', { class: 'small live-line', 'data-live': c.onAir.live.on ?? 'starting' }, h('span', { class: `badge ${c.onAir.live.on === 'fallback' ? 'bad' : 'state-live'}` }, 'LIVE'), ` ${c.onAir.live.source}: ${c.onAir.live.on === 'fallback' ? 'source lost, fallback on air' : c.onAir.live.on === 'source' ? 'on the air' : 'starting'} · a real-time encode (not cacheable)`) : null,
         h('div', { class: 'stats' }, stat('Viewers (.ts)', String(c.viewers.ts)), stat('Speed', e.speed === null ? '–' : `${e.speed.toFixed(2)}×`, e.speed !== null && e.speed < 0.97 ? 'bad' : ''),
           stat('CPU', percent(e.cpuPercent)), stat('Memory', bytesText(e.memoryBytes)), stat('Restarts', String(e.restarts), e.restarts >= 3 ? 'bad' : '')),
         e.lastError ? h('div', { class: 'small last-error' }, `Last error: ${e.lastError}`) : null,

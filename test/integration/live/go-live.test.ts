@@ -92,7 +92,10 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect(taken.body.takes).toMatchObject([{ channel: 1, source: 'studio', title: 'Council meeting', until_stopped: true }]);
     await sleep(4000);
     expect((await call('GET', '/api/channels/1/live')).body.take).toMatchObject({ title: 'Council meeting', source: 'studio' });
-    expect((await call('GET', '/api/channels/1/status')).body.onAir).toMatchObject({ kind: 'live', title: 'Council meeting' });
+    expect((await call('GET', '/api/channels/1/status')).body.onAir).toMatchObject({ kind: 'live', title: 'Council meeting', live: { source: 'studio', on: 'source' } });
+    // The monitor says the channel is live (a real-time encode).
+    const monitor = (await call('GET', '/api/monitor')).body as { channels: Array<{ number: number; onAir: { live?: { source: string } } | null }> };
+    expect(monitor.channels.find((c) => c.number === 1)?.onAir?.live).toMatchObject({ source: 'studio' });
     // Channel 2 was not named: it stays on its timeline.
     expect((await call('GET', '/api/channels/2/live')).body).toEqual({ take: null });
     const cameraAtMs = Date.now();
