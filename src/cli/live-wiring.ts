@@ -1,6 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { GoLiveService } from '../live/go-live.js';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { EventRecorder } from '../live/event-recorder.js';
+import { GoLiveService, type LiveTake } from '../live/go-live.js';
 import { LiveSources } from '../live/live-sources.js';
 import type { Logger } from '../logging/logger.js';
 import type { Airing } from '../timeline/types.js';
@@ -34,8 +37,18 @@ export function createLiveWiring(options: {
   ffmpegPath: string;
   log: Logger;
   httpPort: number;
+  /** The data folder: recordings go to its `recordings/`. */
+  dataDir: string;
   /** Channel numbers that exist now, and what to tell playout when takes start or end: asked only once the server runs. */
-  playout: { channelNumbers: () => number[]; onAirChanged: (channels: number[]) => void; timelineAiringAt: (channel: number, tMs: number) => Airing | undefined };
+  playout: {
+    channelNumbers: () => number[];
+    onAirChanged: (channels: number[]) => void;
+    timelineAiringAt: (channel: number, tMs: number) => Airing | undefined;
+    /** The channel's stream as a `.ts` viewer gets it (a recording reads it), starting the channel when idle. */
+    openStream: (channel: number) => Promise<Readable | undefined>;
+  };
+  /** A recording is finished in `folder`: the library scans it (added as a library folder when it is not one). */
+  libraryGrew: (folder: string) => void;
 }): LiveWiring {
   const live = new LiveSources({ db: options.db, ffmpegPath: options.ffmpegPath, log: options.log.child({ component: 'live' }), onSecret: registerSecret, reservedPorts: [options.httpPort] });
   const log = options.log.child({ component: 'live' });
@@ -44,8 +57,41 @@ export function createLiveWiring(options: {
     channelNumbers: () => options.playout.channelNumbers(),
     onAirChanged: (channels) => options.playout.onAirChanged(channels),
     timelineAiringAt: (channel, tMs) => options.playout.timelineAiringAt(channel, tMs),
-    onTake: (take, change) => log.info({ channel: take.channel, source: take.sourceId, title: take.title, until: change === 'start' && !take.untilStopped ? new Date(take.endMs).toISOString() : undefined }, TAKE_MESSAGES[change]),
+    onTake: (take, change) => {
+      log.info({ channel: take.channel, source: take.sourceId, title: take.title, until: change === 'start' && !take.untilStopped ? new Date(take.endMs).toISOString() : undefined }, TAKE_MESSAGES[change]);
+      void record(take, change);
+    },
   });
+  const recordingsDir = path.join(options.dataDir, 'recordings');
+  const recorder = new EventRecorder({ dir: recordingsDir, ffmpegPath: options.ffmpegPath, log, onRecorded: () => {
+    try {
+      options.libraryGrew(recordingsDir);
+    } catch (error) {
+      log.warn({ err: error, folder: recordingsDir }, 'recording: could not add the recordings folder to the library');
+    }
+  } });
+  /** A take that ends by its minutes says nothing: its recording is stopped at its end. */
+  const recordingEnds = new Map<number, NodeJS.Timeout>();
+  const stopRecording = async (channel: number) => {
+    clearTimeout(recordingEnds.get(channel));
+    recordingEnds.delete(channel);
+    await recorder.stop(channel);
+  };
+  async function record(take: LiveTake, change: 'start' | 'stop' | 'camera'): Promise<void> {
+    const { channel } = take;
+    if (change === 'camera') return recorder.mark(channel, take.sourceId);
+    if (change === 'stop' || !take.record) return stopRecording(channel);
+    if (recorder.isRecording(channel)) recorder.mark(channel, take.sourceId);
+    else {
+      const stream = await options.playout.openStream(channel);
+      if (!stream) return log.warn({ channel }, 'recording: the channel cannot be read; not recorded');
+      await recorder.start(channel, take.title, take.sourceId, stream);
+    }
+    clearTimeout(recordingEnds.get(channel));
+    const timer = setTimeout(() => void stopRecording(channel), Math.max(0, take.endMs - Date.now()));
+    timer.unref();
+    recordingEnds.set(channel, timer);
+  }
   return {
     live,
     goLive,
@@ -54,6 +100,11 @@ export function createLiveWiring(options: {
       registerGoLiveRoutes(app, goLive);
     },
     start: () => live.start(),
-    stop: () => live.stop(),
+    stop: async () => {
+      for (const timer of recordingEnds.values()) clearTimeout(timer);
+      // A recording in progress is finished (remuxed) with what it has, before the sources stop.
+      await recorder.stopAll();
+      await live.stop();
+    },
   };
 }

@@ -19,7 +19,7 @@ import { LibraryFolderError } from '../library/file-walker.js';
 import { libraryLayout, type LibraryLayout } from '../library/folder-rules.js';
 import { LibraryFolders } from '../library/library-folders.js';
 import { scanWithProgressBar, summaryLine } from '../library/progress.js';
-import { LibraryScanJob } from '../library/scan-job.js';
+import { LibraryScanJob, rescanSoon } from '../library/scan-job.js';
 import { scanLibrary, type ScanProgress, type ScanSummary } from '../library/scanner.js';
 import { createSqliteCatalog } from '../library/sqlite-catalog.js';
 import { ChannelManager } from '../playout/channel-manager.js';
@@ -344,6 +344,13 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         channelNumbers: () => timelines.channelNumbers(),
         onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()),
         timelineAiringAt: (n, tMs) => timelines.timelineFor(n)?.at(tMs)?.airing,
+        openStream: async (n) => (await manager.touch(n))?.session.fanout.addViewer(),
+      },
+      dataDir: config.data_dir,
+      libraryGrew: (folder) => {
+        const scanned = libraryLayout(config, flags.config, libraryFolders.rules()).roots;
+        if (!scanned.some((root) => folder === root || folder.startsWith(`${root}${path.sep}`))) libraryFolders.add({ path: folder }, scanned);
+        rescanSoon(scanJob);
       },
     });
     graphics = new GraphicsStore(db, config.graphics);

@@ -67,3 +67,23 @@ export class LibraryScanJob {
     await this.running;
   }
 }
+
+/**
+ * Starts a scan now, or, when one is running (it may have walked the folders already), one more
+ * right after it: a folder just added is in the library a moment later either way.
+ */
+export function rescanSoon(scanJob: LibraryScanJob): ScanStatus {
+  try {
+    return scanJob.start();
+  } catch (error) {
+    if (!(error instanceof ScanRunningError)) throw error;
+    void scanJob.settled().then(() => {
+      try {
+        scanJob.start();
+      } catch {
+        // Another caller started one meanwhile: it walks the folders as they are now.
+      }
+    });
+    return scanJob.status();
+  }
+}

@@ -26,6 +26,8 @@ export const goLiveBody = z
     title: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional(),
     /** Other channels that go live with it (the path's channel always does). */
     channels: z.array(z.number().int().positive()).max(1000).optional(),
+    /** Record the event as it airs into the library's recordings (src/live/event-recorder.ts). */
+    record: z.boolean().optional(),
   })
   .strict();
 
@@ -51,6 +53,8 @@ export interface LiveTake {
   endMs: number;
   /** The request named no length: it runs until stopped (endMs is then the MAX_TAKE_MINUTES cap). */
   untilStopped: boolean;
+  /** The event is recorded as it airs. */
+  record?: boolean;
 }
 
 /** A request the service refuses: the field and why (the API answers 400 or 404 with both). */
@@ -107,7 +111,7 @@ export class GoLiveService {
     const minutes = request.minutes ?? MAX_TAKE_MINUTES;
     const id = this.nextId++;
     const taken = channels.map((n) => {
-      const take: LiveTake = { id, channel: n, sourceId: request.source, title: request.title ?? name, startMs, endMs: startMs + Math.round(minutes * 60_000), untilStopped: request.minutes === undefined };
+      const take: LiveTake = { id, channel: n, sourceId: request.source, title: request.title ?? name, startMs, endMs: startMs + Math.round(minutes * 60_000), untilStopped: request.minutes === undefined, ...(request.record ? { record: true } : {}) };
       this.takes.set(n, take);
       this.options.onTake?.(take, 'start');
       return take;

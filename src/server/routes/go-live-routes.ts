@@ -12,12 +12,13 @@ const takeSchema = z.looseObject({
   started_at: z.string(),
   ends_at: z.string(),
   until_stopped: z.boolean(),
+  recording: z.boolean(),
 });
 const takesSchema = z.looseObject({ takes: z.array(takeSchema) });
 const onAirSchema = z.looseObject({ take: takeSchema.nullable() });
 
 function view(take: LiveTake) {
-  return { channel: take.channel, source: take.sourceId, title: take.title, started_at: new Date(take.startMs).toISOString(), ends_at: new Date(take.endMs).toISOString(), until_stopped: take.untilStopped };
+  return { channel: take.channel, source: take.sourceId, title: take.title, started_at: new Date(take.startMs).toISOString(), ends_at: new Date(take.endMs).toISOString(), until_stopped: take.untilStopped, recording: take.record === true };
 }
 
 /**
@@ -38,7 +39,7 @@ export function registerGoLiveRoutes(app: FastifyInstance, goLive: GoLiveService
   defineRoute(app, {
     method: 'post', path: '/api/channels/{n}/live', operationId: 'goLive', tag: 'Live', summary: 'Go live now: the channel (and any others named) airs a live source at once, over its timeline',
     description:
-      '`{ "source": "studio", "minutes": 90, "title": "Council meeting", "channels": [2, 3] }`; without `minutes` it runs until DELETE (at most 12 hours). The timeline runs on underneath: when the take ends each channel is back where its timeline is. While the source is down the channel shows its fallback slate and goes back to the source when it returns. An emergency alert still breaks in.',
+      '`{ "source": "studio", "minutes": 90, "title": "Council meeting", "channels": [2, 3], "record": true }`; without `minutes` it runs until DELETE (at most 12 hours). `record`: the event is recorded as it airs (camera cuts as chapters) into `<data folder>/recordings/`, which is scanned into the library when it ends. The timeline runs on underneath: when the take ends each channel is back where its timeline is. While the source is down the channel shows its fallback slate and goes back to the source when it returns. An emergency alert still breaks in.',
     params: channelParams, body: { schema: goLiveBody }, errors: [400, 404], responses: { 201: { description: 'the takes now on the air', schema: takesSchema } },
   }, async (request, reply) => {
     const parsed = goLiveBody.safeParse(request.body ?? {});

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FolderRule } from '../../library/folder-rules.js';
 import { addFolderBody, FolderRequestError, markFolderRemoved, type LibraryFolders } from '../../library/library-folders.js';
-import { ScanRunningError, type LibraryScanJob, type ScanStatus } from '../../library/scan-job.js';
+import { rescanSoon, type LibraryScanJob, type ScanStatus } from '../../library/scan-job.js';
 import { sendError } from '../errors.js';
 import { libraryFolderAdded, libraryFolderListSchema, libraryFolderQuery, libraryFolderRemoved } from '../openapi/api-schemas.js';
 import { defineRoute } from '../openapi/route-table.js';
@@ -25,24 +25,7 @@ export interface LibraryFolderRoutesContext {
  * files are in the library a moment later; removing marks the folder's files missing at once.
  */
 export function registerLibraryFolderRoutes(app: FastifyInstance, context: LibraryFolderRoutesContext): void {
-  const rescan = (): ScanStatus => {
-    try {
-      return context.scanJob.start();
-    } catch (error) {
-      // One is running: it may have walked the folders already, so one more follows it.
-      if (error instanceof ScanRunningError) {
-        void context.scanJob.settled().then(() => {
-          try {
-            context.scanJob.start();
-          } catch {
-            // Another request started one meanwhile: it walks the folders as they are now.
-          }
-        });
-        return context.scanJob.status();
-      }
-      throw error;
-    }
-  };
+  const rescan = (): ScanStatus => rescanSoon(context.scanJob);
 
   defineRoute(app, {
     method: 'get', path: '/api/library/folders', operationId: 'listLibraryFolders', tag: 'Library', summary: "The library's media folders: the config file's and those added here",

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameColours, saveTo } from '../../helpers/hls.js';
 import { pollSegments, readTsUntil } from '../../helpers/live-watch.js';
@@ -16,6 +18,7 @@ import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } 
  * connected throughout; frames are placed on the wall clock by the HLS segments'
  * PROGRAM-DATE-TIME.
  */
+const run = promisify(execFile);
 const COLOURS = { file: [0x20, 0x40, 0xd0], live: [0xc8, 0x32, 0x14], camera2: [0x90, 0x20, 0xc0], slate: [0x1d, 0x35, 0x57] } as const;
 type Picture = keyof typeof COLOURS;
 /** A client on the LAN, as a reverse proxy on this machine reports it. */
@@ -89,7 +92,7 @@ describe('go live now: a live source over the timeline, and back', () => {
     const takenAtMs = Date.now();
     const taken = await call('POST', '/api/channels/1/live', { source: 'studio', title: 'Council meeting' });
     expect(taken.status).toBe(201);
-    expect(taken.body.takes).toMatchObject([{ channel: 1, source: 'studio', title: 'Council meeting', until_stopped: true }]);
+    expect(taken.body.takes).toMatchObject([{ channel: 1, source: 'studio', title: 'Council meeting', until_stopped: true, recording: false }]);
     await sleep(4000);
     expect((await call('GET', '/api/channels/1/live')).body.take).toMatchObject({ title: 'Council meeting', source: 'studio' });
     expect((await call('GET', '/api/channels/1/status')).body.onAir).toMatchObject({ kind: 'live', title: 'Council meeting', live: { source: 'studio', on: 'source' } });
@@ -163,4 +166,34 @@ describe('go live now: a live source over the timeline, and back', () => {
     expect(logs).toContain('camera taken: the live event cuts to it');
     expect(logs).not.toContain(key);
   }, 120_000);
+
+  it('records a take as it aired: an MP4 with a chapter per camera, scanned into the library', async () => {
+    // (The cameras are still publishing from the test above.)
+    const takenAtMs = Date.now();
+    expect((await call('POST', '/api/channels/2/live', { source: 'studio', title: 'Council meeting', record: true })).body.takes).toMatchObject([{ channel: 2, recording: true }]);
+    await sleep(4000);
+    const cameraAtMs = Date.now();
+    expect((await call('POST', '/api/channels/2/live/take', { camera: 'cam2' })).status).toBe(200);
+    await sleep(4000);
+    const stoppedAtMs = Date.now();
+    expect((await call('DELETE', '/api/channels/2/live')).status).toBe(200);
+    // The recording: what aired from the take to its end, an MP4 with a chapter per camera, in the library.
+    const recorded = await waitFor('the recording in the library', async () => {
+      const media = (await call('GET', '/api/media?limit=50')).body as { items: Array<{ id: number; path: string; durationMs: number | null }> };
+      return media.items.find((m) => m.path.includes(`${path.sep}recordings${path.sep}Council meeting (`));
+    }, 30_000, 500);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_chapters', '-show_entries', 'format=duration', '-of', 'json', recorded.path]);
+    const probed = JSON.parse(stdout) as { chapters: Array<{ start_time: string; tags?: { title?: string } }>; format: { duration: string } };
+    expect(probed.chapters.map((c) => c.tags?.title)).toEqual(['studio', 'cam2']);
+    const recordedSeconds = Number(probed.format.duration);
+    expect(recordedSeconds).toBeGreaterThan(((stoppedAtMs - takenAtMs) / 1000) - 1);
+    expect(recordedSeconds).toBeLessThan(((stoppedAtMs - takenAtMs) / 1000) + 5);
+    expect(Math.abs(Number(probed.chapters[1]!.start_time) - (cameraAtMs - takenAtMs) / 1000)).toBeLessThan(1);
+    const recordedPictures = (await frameColours(recorded.path)).map((f) => nearestColour(COLOURS, f.rgb));
+    expect(recordedPictures.filter((p, i) => i === 0 || p !== recordedPictures[i - 1]).filter((p) => p !== 'file')).toEqual(['live', 'camera2']);
+
+    const logs = server.logs.join('\n');
+    expect(logs).toContain('recording the live event');
+    expect(logs).toContain('live event recorded');
+  }, 90_000);
 });
