@@ -46,6 +46,8 @@ export function createLiveWiring(options: {
     timelineAiringAt: (channel: number, tMs: number) => Airing | undefined;
     /** The channel's stream as a `.ts` viewer gets it (a recording reads it), starting the channel when idle. */
     openStream: (channel: number) => Promise<Readable | undefined>;
+    /** Whether the channel's schedule asks for this live block to be recorded (`content.record`). */
+    recordsBlock: (channel: number, airing: Airing) => boolean;
   };
   /** A recording is finished in `folder`: the library scans it (added as a library folder when it is not one). */
   libraryGrew: (folder: string) => void;
@@ -87,11 +89,35 @@ export function createLiveWiring(options: {
       if (!stream) return log.warn({ channel }, 'recording: the channel cannot be read; not recorded');
       await recorder.start(channel, take.title, take.sourceId, stream);
     }
+    endRecordingAt(channel, take.endMs);
+  }
+  function endRecordingAt(channel: number, endMs: number): void {
     clearTimeout(recordingEnds.get(channel));
-    const timer = setTimeout(() => void stopRecording(channel), Math.max(0, take.endMs - Date.now()));
+    const timer = setTimeout(() => void stopRecording(channel), Math.max(0, endMs - Date.now()));
     timer.unref();
     recordingEnds.set(channel, timer);
   }
+  /**
+   * Scheduled live blocks with `record: true`: looked for every second on every channel (no
+   * take on it), recorded from when the block is on the air to its end.
+   */
+  const recordingBlocks = new Set<string>();
+  async function recordBlocks(): Promise<void> {
+    const nowMs = Date.now();
+    for (const channel of options.playout.channelNumbers()) {
+      if (recorder.isRecording(channel) || goLive.onAir(channel, nowMs)) continue;
+      const airing = options.playout.timelineAiringAt(channel, nowMs);
+      if (airing?.kind !== 'live' || !airing.live || !options.playout.recordsBlock(channel, airing)) continue;
+      const key = `${channel}@${airing.startMs}`;
+      if (recordingBlocks.has(key)) continue; // recorded already (a restart of the server mid-block records the rest anew)
+      recordingBlocks.add(key);
+      const stream = await options.playout.openStream(channel);
+      if (!stream) continue;
+      await recorder.start(channel, airing.title, airing.live.sourceId, stream);
+      endRecordingAt(channel, airing.endMs);
+    }
+  }
+  let blockWatch: NodeJS.Timeout | undefined;
   return {
     live,
     goLive,
@@ -99,8 +125,13 @@ export function createLiveWiring(options: {
       registerLiveSourceRoutes(app, { live });
       registerGoLiveRoutes(app, goLive);
     },
-    start: () => live.start(),
+    start: () => {
+      live.start();
+      blockWatch = setInterval(() => void recordBlocks().catch((error: unknown) => log.warn({ err: error }, 'recording: could not start a block\'s recording')), 1000);
+      blockWatch.unref();
+    },
     stop: async () => {
+      clearInterval(blockWatch);
       for (const timer of recordingEnds.values()) clearTimeout(timer);
       // A recording in progress is finished (remuxed) with what it has, before the sources stop.
       await recorder.stopAll();

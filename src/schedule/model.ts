@@ -72,6 +72,8 @@ const liveContent = z
     title: z.string().min(1).max(200).optional(),
     fallback: z.literal('slate', { message: 'only "slate" is supported for now' }).default('slate'),
     overrun: z.literal('cut', { message: 'only "cut" is supported for now' }).default('cut'),
+    /** Record the event as it airs into the library's recordings (src/live/event-recorder.ts). */
+    record: z.boolean().optional(),
   })
   .strict();
 
