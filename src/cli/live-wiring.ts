@@ -6,6 +6,7 @@ import { EventRecorder } from '../live/event-recorder.js';
 import { GoLiveService, type LiveTake } from '../live/go-live.js';
 import { LiveSources } from '../live/live-sources.js';
 import type { Logger } from '../logging/logger.js';
+import type { LiveContent } from '../schedule/model.js';
 import type { Airing } from '../timeline/types.js';
 import { registerSecret } from '../logging/redact.js';
 import { registerGoLiveRoutes } from '../server/routes/go-live-routes.js';
@@ -46,8 +47,8 @@ export function createLiveWiring(options: {
     timelineAiringAt: (channel: number, tMs: number) => Airing | undefined;
     /** The channel's stream as a `.ts` viewer gets it (a recording reads it), starting the channel when idle. */
     openStream: (channel: number) => Promise<Readable | undefined>;
-    /** Whether the channel's schedule asks for this live block to be recorded (`content.record`). */
-    recordsBlock: (channel: number, airing: Airing) => boolean;
+    /** The schedule's block content of a live airing (its `record`, its `cameras`); undefined: not a scheduled block. */
+    liveBlockOf: (channel: number, airing: Airing) => LiveContent | undefined;
   };
   /** A recording is finished in `folder`: the library scans it (added as a library folder when it is not one). */
   libraryGrew: (folder: string) => void;
@@ -59,6 +60,7 @@ export function createLiveWiring(options: {
     channelNumbers: () => options.playout.channelNumbers(),
     onAirChanged: (channels) => options.playout.onAirChanged(channels),
     timelineAiringAt: (channel, tMs) => options.playout.timelineAiringAt(channel, tMs),
+    blockCameras: (channel, airing) => options.playout.liveBlockOf(channel, airing)?.cameras,
     onTake: (take, change) => {
       log.info({ channel: take.channel, source: take.sourceId, title: take.title, until: change === 'start' && !take.untilStopped ? new Date(take.endMs).toISOString() : undefined }, TAKE_MESSAGES[change]);
       void record(take, change);
@@ -107,7 +109,7 @@ export function createLiveWiring(options: {
     for (const channel of options.playout.channelNumbers()) {
       if (recorder.isRecording(channel) || goLive.onAir(channel, nowMs)) continue;
       const airing = options.playout.timelineAiringAt(channel, nowMs);
-      if (airing?.kind !== 'live' || !airing.live || !options.playout.recordsBlock(channel, airing)) continue;
+      if (airing?.kind !== 'live' || !airing.live || options.playout.liveBlockOf(channel, airing)?.record !== true) continue;
       const key = `${channel}@${airing.startMs}`;
       if (recordingBlocks.has(key)) continue; // recorded already (a restart of the server mid-block records the rest anew)
       recordingBlocks.add(key);

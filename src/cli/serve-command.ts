@@ -345,9 +345,9 @@ export async function runServeCommand(flags: ServeFlags): Promise<number> {
         onAirChanged: (numbers) => numbers.forEach((n) => manager.channel(n)?.breakIn()),
         timelineAiringAt: (n, tMs) => timelines.timelineFor(n)?.at(tMs)?.airing,
         openStream: async (n) => (await manager.touch(n))?.session.fanout.addViewer(),
-        recordsBlock: (n, airing) => {
+        liveBlockOf: (n, airing) => {
           const content = channelStore.get(n)?.schedule.blocks.find((block) => block.name === airing.program?.block)?.content;
-          return content?.type === 'live' && content.record === true;
+          return content?.type === 'live' ? content : undefined;
         },
       },
       dataDir: config.data_dir,

@@ -28,6 +28,8 @@ export const goLiveBody = z
     channels: z.array(z.number().int().positive()).max(1000).optional(),
     /** Record the event as it airs into the library's recordings (src/live/event-recorder.ts). */
     record: z.boolean().optional(),
+    /** The event's cameras: the sources a camera cut may take (`source` is first on). Absent: any. */
+    cameras: z.array(z.string().regex(LIVE_ID_PATTERN, 'must be a live source id')).min(1).max(16).optional(),
   })
   .strict();
 
@@ -55,6 +57,8 @@ export interface LiveTake {
   untilStopped: boolean;
   /** The event is recorded as it airs. */
   record?: boolean;
+  /** The sources a camera cut may take; absent: any. */
+  cameras?: string[];
 }
 
 /** A request the service refuses: the field and why (the API answers 400 or 404 with both). */
@@ -76,6 +80,8 @@ export interface GoLiveOptions {
   channelNumbers: () => number[];
   /** What the channel's timeline (without takes) airs at `tMs`: a camera take on a live block reads it. */
   timelineAiringAt?: (channel: number, tMs: number) => Airing | undefined;
+  /** The cameras a scheduled live block names (`content.cameras`), if it names any. */
+  blockCameras?: (channel: number, airing: Airing) => string[] | undefined;
   /** The channels whose air changes now (a take starts or is stopped): they cut now, not at their next airing. */
   onAirChanged: (channels: number[]) => void;
   /** Told of every take that starts or is stopped, and every camera taken (the log). */
@@ -103,6 +109,8 @@ export class GoLiveService {
   start(channel: number, request: GoLiveRequest): LiveTake[] {
     const name = this.options.sourceName(request.source);
     if (name === undefined) throw new GoLiveError('not_found', 'source', `no live source ${request.source}: GET /api/live/sources lists them`);
+    const missing = (request.cameras ?? []).find((camera) => this.options.sourceName(camera) === undefined);
+    if (missing !== undefined) throw new GoLiveError('bad_request', 'cameras', `no live source ${missing}: GET /api/live/sources lists them`);
     const known = new Set(this.options.channelNumbers());
     const channels = [...new Set([channel, ...(request.channels ?? [])])];
     const unknown = channels.filter((n) => !known.has(n));
@@ -111,7 +119,7 @@ export class GoLiveService {
     const minutes = request.minutes ?? MAX_TAKE_MINUTES;
     const id = this.nextId++;
     const taken = channels.map((n) => {
-      const take: LiveTake = { id, channel: n, sourceId: request.source, title: request.title ?? name, startMs, endMs: startMs + Math.round(minutes * 60_000), untilStopped: request.minutes === undefined, ...(request.record ? { record: true } : {}) };
+      const take: LiveTake = { id, channel: n, sourceId: request.source, title: request.title ?? name, startMs, endMs: startMs + Math.round(minutes * 60_000), untilStopped: request.minutes === undefined, ...(request.record ? { record: true } : {}), ...(request.cameras ? { cameras: [...new Set([request.source, ...request.cameras])] } : {}) };
       this.takes.set(n, take);
       this.options.onTake?.(take, 'start');
       return take;
@@ -145,12 +153,18 @@ export class GoLiveService {
     const nowMs = this.now();
     const take = this.onAir(channel, nowMs);
     let taken: LiveTake;
+    const notACamera = (cameras: string[] | undefined) => {
+      if (cameras && !cameras.includes(camera)) throw new GoLiveError('bad_request', 'camera', `${camera} is not one of this event's cameras (${cameras.join(', ')})`);
+    };
     if (take) {
+      notACamera(take.cameras);
       taken = { ...take, sourceId: camera };
       this.takes.set(channel, taken);
     } else {
       const airing = this.options.timelineAiringAt?.(channel, nowMs);
       if (airing?.kind !== 'live') throw new GoLiveError('not_live', 'channel', `channel ${channel} is not airing a live event: go live first (POST /api/channels/${channel}/live) or wait for its live block`);
+      const cameras = this.options.blockCameras?.(channel, airing);
+      notACamera(cameras ? [airing.live?.sourceId ?? '', ...cameras] : undefined);
       this.blockCameras.set(channel, { blockStartMs: airing.startMs, blockEndMs: airing.endMs, sourceId: camera });
       taken = { id: 0, channel, sourceId: camera, title: airing.title, startMs: airing.startMs, endMs: airing.endMs, untilStopped: false };
     }

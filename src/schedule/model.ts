@@ -74,6 +74,11 @@ const liveContent = z
     overrun: z.literal('cut', { message: 'only "cut" is supported for now' }).default('cut'),
     /** Record the event as it airs into the library's recordings (src/live/event-recorder.ts). */
     record: z.boolean().optional(),
+    /**
+     * The event's cameras: the live sources a camera cut may take (POST …/live/take), `source`
+     * first on the air. Absent: any live source may be taken.
+     */
+    cameras: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a live source id (1 to 32 of a-z, 0-9 and -)')).min(1).max(16).optional(),
   })
   .strict();
 
@@ -120,7 +125,11 @@ export type LiveContent = z.infer<typeof liveContent>;
 
 /** The live sources a schedule airs, each with where it is named (for an error that points at it). */
 export function liveSourcesOf(schedule: ChannelSchedule): Array<{ source: string; field: string }> {
-  return schedule.blocks.flatMap((block, index) => (block.content.type === 'live' ? [{ source: block.content.source, field: `blocks.${index}.content.source` }] : []));
+  return schedule.blocks.flatMap((block, index) => {
+    if (block.content.type !== 'live') return [];
+    const cameras = (block.content.cameras ?? []).map((source, k) => ({ source, field: `blocks.${index}.content.cameras.${k}` }));
+    return [{ source: block.content.source, field: `blocks.${index}.content.source` }, ...cameras];
+  });
 }
 export type ScheduleBlock = z.infer<typeof blockSchema>;
 export type ChannelSchedule = z.infer<typeof scheduleSchema>;

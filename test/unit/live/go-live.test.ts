@@ -132,6 +132,32 @@ describe('camera takes (issue 25, multi-camera)', () => {
     expect(timeline.at(now.value + 5000)!.airing).toMatchObject({ kind: 'live', title: 'Press conference', live: { sourceId: 'cam1' }, endMs: 220_000 });
   });
 
+  it('an event that names its cameras takes only those (its source counts as one)', () => {
+    const now = { value: 100_000 };
+    const { service, timeline } = withBlock(now);
+    service.start(1, goLiveBody.parse({ source: 'studio', cameras: ['cam1'] }));
+    expect(() => service.takeCamera(1, 'cam2')).toThrow(/cam2 is not one of this event's cameras \(studio, cam1\)/);
+    service.takeCamera(1, 'cam1');
+    service.takeCamera(1, 'studio');
+    expect(timeline.at(now.value)!.airing.live).toEqual({ sourceId: 'studio' });
+    expect(() => service.start(1, goLiveBody.parse({ source: 'studio', cameras: ['cam9'] }))).toThrow(/no live source cam9/);
+  });
+
+  it('a scheduled block that names its cameras takes only those', () => {
+    const now = { value: blockStart + 1000 };
+    const service = new GoLiveService({
+      sourceName: (id) => (['cam1', 'cam2', 'cam3'].includes(id) ? id : undefined),
+      channelNumbers: () => [1],
+      onAirChanged: () => undefined,
+      timelineAiringAt: () => liveBlock,
+      blockCameras: () => ['cam2'],
+      now: () => now.value,
+    });
+    expect(() => service.takeCamera(1, 'cam3')).toThrow(/not one of this event's cameras \(cam1, cam2\)/);
+    expect(service.takeCamera(1, 'cam2').sourceId).toBe('cam2');
+    expect(service.takeCamera(1, 'cam1').sourceId).toBe('cam1');
+  });
+
   it('refuses a camera that is no source, a channel that is not live, and an unknown channel', () => {
     const now = { value: 100_000 };
     const { service, changed } = withBlock(now);

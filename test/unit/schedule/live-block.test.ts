@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../../src/db/database.js';
-import { parseSchedule, ScheduleError } from '../../../src/schedule/model.js';
+import { liveSourcesOf, parseSchedule, ScheduleError } from '../../../src/schedule/model.js';
 import { TimelineStore } from '../../../src/schedule/timeline-store.js';
 import { airsFile } from '../../../src/timeline/airing-kind.js';
 import { assertContiguous, compile, inputFor } from './fixtures.js';
@@ -58,6 +58,17 @@ describe('schedule compiler: a live block', () => {
     expect(() => parseSchedule(block({ fallback: 'filler' }))).toThrow(ScheduleError);
     expect(() => parseSchedule(block({ overrun: 'extend' }))).toThrow(/only "cut" is supported/);
     expect(() => parseSchedule(block({ source: 'Not An Id!' }))).toThrow(/live source id/);
+    expect(() => parseSchedule(block({ cameras: [] }))).toThrow(ScheduleError);
+    expect(() => parseSchedule(block({ cameras: ['cam 2'] }))).toThrow(/live source id/);
+  });
+
+  it('names every source a block uses, its cameras too, with where (the store checks they exist)', () => {
+    const withCameras = parseSchedule({ blocks: [{ name: 'Match', start: '18:00', minutes: 30, content: { type: 'live', source: 'wide', cameras: ['close', 'goal'], record: true } }] });
+    expect(liveSourcesOf(withCameras)).toEqual([
+      { source: 'wide', field: 'blocks.0.content.source' },
+      { source: 'close', field: 'blocks.0.content.cameras.0' },
+      { source: 'goal', field: 'blocks.0.content.cameras.1' },
+    ]);
   });
 
   it('keeps its source through the timeline store (the row has no file)', () => {
