@@ -29,8 +29,14 @@ export function ingestInputArgs(endpoint: LiveEndpoint, key: string | undefined)
       return [...probe, '-timeout', '5000000', '-i', endpoint.url];
     case 'srt':
       return [...probe, '-i', endpoint.url];
+    case 'hls':
+      // `-re`: an HLS pull arrives a segment at a time, as fast as it downloads; unpaced, its
+      // stream came in bursts with a segment's length of silence between them (2 s measured
+      // with 2 s segments), and a live block took every gap for a lost source. Paced at the
+      // stream's own rate it flows like a push. An unanswered read fails in 5 s.
+      return [...probe, '-re', '-rw_timeout', '5000000', '-i', endpoint.url];
     default:
-      // HLS and RTMP pulls: an unanswered read fails in 5 s instead of hanging.
+      // RTMP pulls: an unanswered read fails in 5 s instead of hanging.
       return [...probe, '-rw_timeout', '5000000', '-i', endpoint.url];
   }
 }

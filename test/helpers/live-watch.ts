@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { parsePlaylist, wholeUnitsOnly } from './hls.js';
+import path from 'node:path';
+import { frameColours, parsePlaylist, saveTo, wholeUnitsOnly } from './hls.js';
 import { sleep } from './server.js';
 
 /** What a `.ts` viewer read: the whole-packet bytes, whether the server ended it early, and when each chunk came. */
@@ -78,4 +79,30 @@ export function pollSegments(baseUrl: string, channel = 1): { segments: Map<stri
       await poller;
     },
   };
+}
+
+/**
+ * Every frame of the polled segments on the wall clock (its segment's PROGRAM-DATE-TIME plus its
+ * offset in it), each labelled by `label` from its averaged colour. A break-in (an alert, a take,
+ * a camera cut) starts a new run from now while the old run's segments already listed (a few
+ * seconds ahead) stay listed: where runs overlap, the newer run is what the channel airs.
+ */
+export async function framesOnAir<Label>(
+  segments: Map<string, PolledSegment>,
+  dir: string,
+  label: (rgb: readonly number[]) => Label,
+): Promise<Array<{ wallMs: number; picture: Label; listedAtMs: number }>> {
+  const runs: Array<{ run: number; startMs: number; frames: Array<{ wallMs: number; picture: Label; listedAtMs: number }> }> = [];
+  for (const [uri, segment] of [...segments.entries()].sort((a, b) => a[1].pdtMs - b[1].pdtMs)) {
+    const decoded = await frameColours(await saveTo(path.join(dir, uri.replace(/\//g, '_')), segment.data));
+    if (decoded.length === 0) continue;
+    const run = Number(/r(\d+)-/.exec(uri)?.[1] ?? 0);
+    const offsetMs = segment.pdtMs - decoded[0]!.pts * 1000;
+    let entry = runs.find((r) => r.run === run);
+    if (!entry) runs.push((entry = { run, startMs: segment.pdtMs, frames: [] }));
+    for (const frame of decoded) entry.frames.push({ wallMs: frame.pts * 1000 + offsetMs, picture: label(frame.rgb), listedAtMs: segment.listedAtMs });
+  }
+  return runs
+    .flatMap(({ run, frames }) => frames.filter((f) => !runs.some((later) => later.run > run && later.startMs <= f.wallMs)))
+    .sort((a, b) => a.wallMs - b.wallMs);
 }

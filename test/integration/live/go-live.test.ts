@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameColours, saveTo } from '../../helpers/hls.js';
-import { pollSegments, readTsUntil } from '../../helpers/live-watch.js';
+import { framesOnAir, pollSegments, readTsUntil } from '../../helpers/live-watch.js';
 import { ColourPublisher, freePort, nearestColour } from '../../../src/bench/live-publisher.js';
 import { makeClips } from '../../helpers/media.js';
 import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } from '../../helpers/server.js';
@@ -19,7 +21,7 @@ import { sleep, startServer, tempDir, testConfig, waitFor, type RunningServer } 
  * PROGRAM-DATE-TIME.
  */
 const run = promisify(execFile);
-const COLOURS = { file: [0x20, 0x40, 0xd0], live: [0xc8, 0x32, 0x14], camera2: [0x90, 0x20, 0xc0], slate: [0x1d, 0x35, 0x57] } as const;
+const COLOURS = { file: [0x20, 0x40, 0xd0], live: [0xc8, 0x32, 0x14], camera2: [0x90, 0x20, 0xc0], relay: [0xd0, 0xc0, 0x20], slate: [0x1d, 0x35, 0x57] } as const;
 type Picture = keyof typeof COLOURS;
 /** A client on the LAN, as a reverse proxy on this machine reports it. */
 const FROM_LAN = { 'x-forwarded-for': '203.0.113.9' };
@@ -114,22 +116,7 @@ describe('go live now: a live source over the timeline, and back', () => {
     const { data, endedEarly } = await tsViewer;
     await poll.stop();
 
-    // Every frame on the wall clock (its segment's PROGRAM-DATE-TIME + its offset in it). A break-in
-    // starts a new run from now while the old run's segments already listed (a few seconds ahead)
-    // stay listed: where runs overlap, the newer run is what the channel airs.
-    const decodedRuns: Array<{ run: number; startMs: number; frames: Array<{ wallMs: number; picture: Picture }> }> = [];
-    for (const [uri, segment] of [...segments.entries()].sort((a, b) => a[1].pdtMs - b[1].pdtMs)) {
-      const decoded = await frameColours(await saveTo(path.join(work, uri.replace(/\//g, '_')), segment.data));
-      if (decoded.length === 0) continue;
-      const run = Number(/r(\d+)-/.exec(uri)?.[1] ?? 0);
-      const offsetMs = segment.pdtMs - decoded[0]!.pts * 1000;
-      let entry = decodedRuns.find((r) => r.run === run);
-      if (!entry) decodedRuns.push((entry = { run, startMs: segment.pdtMs, frames: [] }));
-      for (const frame of decoded) entry.frames.push({ wallMs: frame.pts * 1000 + offsetMs, picture: nearestColour(COLOURS, frame.rgb) });
-    }
-    const frames = decodedRuns
-      .flatMap(({ run, frames: own }) => own.filter((f) => !decodedRuns.some((later) => later.run > run && later.startMs <= f.wallMs)))
-      .sort((a, b) => a.wallMs - b.wallMs);
+    const frames = await framesOnAir(segments, work, (rgb) => nearestColour(COLOURS, rgb));
     const firstAfter = (picture: Picture, fromMs: number) => frames.find((f) => f.wallMs >= fromMs && f.picture === picture);
     // What aired, as runs of one picture from the take on (for the failure message and the log).
     const aired = frames.filter((f, i) => i === 0 || f.picture !== frames[i - 1]!.picture).map((f) => `${f.picture}@${Math.round(f.wallMs - takenAtMs)}`).join(' ');
@@ -195,5 +182,43 @@ describe('go live now: a live source over the timeline, and back', () => {
     const logs = server.logs.join('\n');
     expect(logs).toContain('recording the live event');
     expect(logs).toContain('live event recorded');
+  }, 90_000);
+  it('a pulled live HLS source (2 s segments) airs steadily: no fallback between its segments', async () => {
+    // An HLS origin on loopback: ffmpeg writing a live playlist of 2 s segments, served over http.
+    const hlsDir = path.join(work, 'origin');
+    await mkdir(hlsDir, { recursive: true });
+    const origin = createServer((request, response) => {
+      const file = path.join(hlsDir, path.basename(request.url ?? ''));
+      if (!existsSync(file)) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' });
+      createReadStream(file).pipe(response);
+    });
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    const encoder = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'color=c=0xD0C020:size=192x108:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-t', '60', '-f', 'hls', '-hls_time', '2', '-hls_list_size', '5', '-hls_flags', 'delete_segments', path.join(hlsDir, 'live.m3u8')], { stdio: 'ignore' });
+    try {
+      await waitFor('the origin\'s playlist', () => (existsSync(path.join(hlsDir, 'live.m3u8')) ? true : undefined), 15_000, 100);
+      const port = (origin.address() as { port: number }).port;
+      expect((await call('POST', '/api/live/sources', { id: 'relay', name: 'Relay', url: `http://127.0.0.1:${port}/live.m3u8` })).status).toBe(201);
+      await waitFor('the relay up', async () => ((await call('GET', '/api/live/sources/relay')).body.status.state === 'connected' ? true : undefined), 20_000, 200);
+      const poll = pollSegments(server.baseUrl, 2);
+      await sleep(3000);
+      const takenAtMs = Date.now();
+      expect((await call('POST', '/api/channels/2/live', { source: 'relay', minutes: 1 })).status).toBe(201);
+      await sleep(14_000);
+      await poll.stop();
+      expect((await call('DELETE', '/api/channels/2/live')).status).toBe(200);
+      const pictures = await framesOnAir(poll.segments, work, (rgb) => nearestColour(COLOURS, rgb));
+      // From its cut-in to the end of what was polled: the relay's picture only, never the slate.
+      const cut = pictures.find((f) => f.wallMs >= takenAtMs && f.picture === 'relay');
+      expect(cut, 'the relay on the air').toBeDefined();
+      const after = pictures.filter((f) => f.wallMs >= cut!.wallMs && f.wallMs < takenAtMs + 10_000).map((f) => f.picture);
+      expect(after.length).toBeGreaterThan(100);
+      expect([...new Set(after)]).toEqual(['relay']);
+      expect(server.logs.filter((line) => line.includes('live source lost: fallback') && line.includes('relay'))).toEqual([]);
+    } finally {
+      encoder.kill('SIGKILL');
+      origin.close();
+    }
   }, 90_000);
 });

@@ -74,7 +74,7 @@ describe('live source URLs', () => {
     expect(ingestArgs(endpoint('rtmp://0.0.0.0:1935/live'), 'KEY')).toEqual(expect.arrayContaining(['-listen', '1', 'rtmp://0.0.0.0:1935/live/KEY']));
     expect(ingestArgs(endpoint('srt://0.0.0.0:9000?mode=listener'), 'KEY')).toContain('srt://0.0.0.0:9000?mode=listener&passphrase=KEY');
     const hls = ingestArgs(endpoint('https://x.example/a.m3u8'), undefined);
-    expect(hls.slice(hls.indexOf('-rw_timeout'), hls.indexOf('-rw_timeout') + 4)).toEqual(['-rw_timeout', '5000000', '-i', 'https://x.example/a.m3u8']);
+    expect(hls.slice(hls.indexOf('-rw_timeout') - 1, hls.indexOf('-rw_timeout') + 4)).toEqual(['-re', '-rw_timeout', '5000000', '-i', 'https://x.example/a.m3u8']);
     // Each audio frame its own PES (-muxdelay 0): a live block's renderer must not wait 0.7 s for sound.
     expect(hls.slice(-9)).toEqual(['-c', 'copy', '-muxdelay', '0', '-f', 'mpegts', '-flush_packets', '1', 'pipe:1']);
     expect(() => ingestArgs(endpoint('rtmp://0.0.0.0:1935/live'), undefined)).toThrow(/needs its key/);
