@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { cameraTakeBody, goLiveBody, GoLiveError, type GoLiveService, type LiveTake } from '../../live/go-live.js';
 import { sendError, zodProblem } from '../errors.js';
@@ -27,6 +27,24 @@ function view(take: LiveTake) {
  * is back on its timeline; GET says what is on. Writes are guarded like every write
  * (server/access/write-guard.ts). A hardware panel (Stream Deck, Companion) POSTs the same.
  */
+/** A body that does not parse: 400 naming the field. */
+function badBody(reply: FastifyReply, error: z.ZodError): FastifyReply {
+  const problem = zodProblem(error);
+  return sendError(reply, 400, 'bad_request', problem.message, problem.field);
+}
+
+const STATUS_OF: Record<GoLiveError['code'], number> = { bad_request: 400, not_found: 404, not_live: 409 };
+
+/** What `act` answers, or the service's refusal with its status (400, 404, 409) and field. */
+function answer<T>(reply: FastifyReply, act: () => T): T | FastifyReply {
+  try {
+    return act();
+  } catch (error) {
+    if (error instanceof GoLiveError) return sendError(reply, STATUS_OF[error.code], error.code, error.message, error.field);
+    throw error;
+  }
+}
+
 export function registerGoLiveRoutes(app: FastifyInstance, goLive: GoLiveService): void {
   defineRoute(app, {
     method: 'get', path: '/api/channels/{n}/live', operationId: 'getLiveTake', tag: 'Live', summary: 'The live source the channel is taken to now, if any',
@@ -43,16 +61,8 @@ export function registerGoLiveRoutes(app: FastifyInstance, goLive: GoLiveService
     params: channelParams, body: { schema: goLiveBody }, errors: [400, 404], responses: { 201: { description: 'the takes now on the air', schema: takesSchema } },
   }, async (request, reply) => {
     const parsed = goLiveBody.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const problem = zodProblem(parsed.error);
-      return sendError(reply, 400, 'bad_request', problem.message, problem.field);
-    }
-    try {
-      return reply.code(201).send({ takes: goLive.start(Number(request.params.n), parsed.data).map(view) });
-    } catch (error) {
-      if (error instanceof GoLiveError) return sendError(reply, error.code === 'not_found' ? 404 : 400, error.code, error.message, error.field);
-      throw error;
-    }
+    if (!parsed.success) return badBody(reply, parsed.error);
+    return answer(reply, () => reply.code(201).send({ takes: goLive.start(Number(request.params.n), parsed.data).map(view) }));
   });
 
   defineRoute(app, {
@@ -61,16 +71,8 @@ export function registerGoLiveRoutes(app: FastifyInstance, goLive: GoLiveService
     params: channelParams, body: { schema: cameraTakeBody }, errors: [400, 404, 409], responses: { 200: { description: 'the event, on its new camera', schema: takeSchema } },
   }, async (request, reply) => {
     const parsed = cameraTakeBody.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const problem = zodProblem(parsed.error);
-      return sendError(reply, 400, 'bad_request', problem.message, problem.field);
-    }
-    try {
-      return view(goLive.takeCamera(Number(request.params.n), parsed.data.camera));
-    } catch (error) {
-      if (error instanceof GoLiveError) return sendError(reply, error.code === 'not_found' ? 404 : error.code === 'not_live' ? 409 : 400, error.code, error.message, error.field);
-      throw error;
-    }
+    if (!parsed.success) return badBody(reply, parsed.error);
+    return answer(reply, () => view(goLive.takeCamera(Number(request.params.n), parsed.data.camera)));
   });
 
   defineRoute(app, {
