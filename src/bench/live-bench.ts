@@ -66,12 +66,14 @@ export async function runLiveBench(workDir: string, options: LiveBenchOptions = 
   mkdirSync(mediaDir, { recursive: true });
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x008000:size=640x360:rate=30:duration=600', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=600', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path.join(mediaDir, 'green.mp4')]);
   const rows: BenchResult[] = [];
+  // Short segments, as a station airing live events would choose (HLS latency is a couple of them).
+  const segmentSeconds = 2;
   for (const [index, quality] of (options.qualities ?? ['low', 'medium']).entries()) {
-    const server = await startServer(workDir, mediaDir, { quality, channels: 1, idle_timeout: 600 });
+    const server = await startServer(workDir, mediaDir, { quality, channels: 1, idle_timeout: 600, segment_duration: segmentSeconds });
     const base = server.baseUrl;
     const call = async (method: string, url: string, body?: unknown) => fetch(`${base}${url}`, { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
     const cameras: ColourPublisher[] = [];
-    const timings: Record<string, number[]> = { live: [], take: [], back: [], fallback: [], recovered: [], glass: [] };
+    const timings: Record<string, number[]> = { live: [], take: [], back: [], fallback: [], recovered: [], glass: [], hlsLive: [], hlsTake: [] };
     try {
       for (const [id, picture] of [
         // Camera 1 flips red/white every 2 s of its own clock (glass to glass); camera 2 is blue.
@@ -95,6 +97,7 @@ export async function runLiveBench(workDir: string, options: LiveBenchOptions = 
 
       for (let i = 0; i < runs; i++) {
         const viewer = tsRecorder(`${base}/channel/1.ts`);
+        const listed = segmentWatch(base, path.join(workDir, `hls-${quality}-${i}`));
         await sleep(4000);
         const at: Record<string, number> = {};
         at.live = Date.now();
@@ -113,6 +116,13 @@ export async function runLiveBench(workDir: string, options: LiveBenchOptions = 
         await call('DELETE', '/api/channels/1/live');
         await sleep(4000);
         const { data, frameArrivals } = await viewer.stop();
+        const segments = await listed.stop();
+        // HLS: when a segment showing it was first listed (what a player can fetch), per event.
+        const listedWith = (fromMs: number, wanted: (p: Picture) => boolean) => segments.find((s) => s.listedAtMs >= fromMs && s.pictures.some(wanted))?.listedAtMs;
+        const hlsLive = listedWith(at.live, (p) => p === 'red' || p === 'white');
+        const hlsTake = listedWith(at.take, (p) => p === 'blue');
+        if (hlsLive !== undefined) timings.hlsLive!.push(hlsLive - at.live);
+        if (hlsTake !== undefined) timings.hlsTake!.push(hlsTake - at.take);
         const file = path.join(workDir, `live-${quality}-${i}.ts`);
         writeFileSync(file, data);
         const pictures = await picturesOf(file);
@@ -164,6 +174,8 @@ export async function runLiveBench(workDir: string, options: LiveBenchOptions = 
           { name: 'source back: encoder restarted -> first frame of it at the .ts viewer', value: describe(timings.recovered!, runs), note: 'includes the encoder\'s start and RTMP reconnect' },
           { name: 'back to the schedule: DELETE -> first file frame at the .ts viewer', value: describe(timings.back!, runs), note: '' },
           { name: 'glass to glass: encoder picture change -> that picture at the .ts viewer', value: describe(timings.glass!, timings.glass!.length), note: 'target < 3000 ms; an upper bound (the encoder\'s start-up counts)' },
+          { name: 'go live now: POST -> first segment with the source listed in the playlist (HLS)', value: describe(timings.hlsLive!, runs), note: `target < 2 segment durations (${segmentSeconds} s segments)` },
+          { name: 'camera take: POST -> first segment with the new camera listed (HLS)', value: describe(timings.hlsTake!, runs), note: `target < 2 segment durations (${segmentSeconds} s segments)` },
         );
       }
     } finally {
@@ -194,4 +206,36 @@ async function killedEncoder(base: string, camera: ColourPublisher, kills: numbe
     { name: `encoder killed ${kills}× on the air: hls.js (another origin)`, value: `${hls.stalls} stalls, ${hls.rebuffers} rebuffers, ${hls.errors.length} fatal errors`, note: `${hls.playedSeconds.toFixed(0)} s played of ${seconds} s watched` },
     { name: `encoder killed ${kills}× on the air: .ts viewer`, value: ts.bytes > 0 ? `connected throughout, largest gap between chunks ${ts.largestGapMs} ms` : 'received nothing', note: 'a disconnection would end the read early' },
   ];
+}
+
+/** The channel's playlist polled every 250 ms: each new segment, when it was first listed, and its pictures. */
+function segmentWatch(base: string, dir: string): { stop(): Promise<Array<{ listedAtMs: number; pictures: Picture[] }>> } {
+  mkdirSync(dir, { recursive: true });
+  const seen = new Set<string>();
+  const found: Array<{ listedAtMs: number; file: string }> = [];
+  let watching = true;
+  const loop = (async () => {
+    while (watching) {
+      try {
+        const uris = (await (await fetch(`${base}/channel/1.m3u8`)).text()).split('\n').filter((line) => line.endsWith('.ts'));
+        for (const uri of uris.filter((u) => !seen.has(u))) {
+          seen.add(uri);
+          const listedAtMs = Date.now();
+          const file = path.join(dir, uri.replace(/\//g, '_'));
+          writeFileSync(file, Buffer.from(await (await fetch(`${base}/channel/${uri}`)).arrayBuffer()));
+          found.push({ listedAtMs, file });
+        }
+      } catch {
+        // a restart's moment without a playlist: ask again
+      }
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      watching = false;
+      await loop;
+      return Promise.all(found.map(async ({ listedAtMs, file }) => ({ listedAtMs, pictures: await picturesOf(file).catch(() => [] as Picture[]) })));
+    },
+  };
 }
