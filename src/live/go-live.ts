@@ -61,7 +61,7 @@ export interface LiveTake {
   cameras?: string[];
 }
 
-/** A request the service refuses: the field and why (the API answers 400 or 404 with both). */
+/** A request the service refuses: the field and why (the API answers 400, 404 or, for a camera cut on a channel with no live event, 409). */
 export class GoLiveError extends Error {
   constructor(
     readonly code: 'bad_request' | 'not_found' | 'not_live',
