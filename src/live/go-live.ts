@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Airing, ChannelTimeline, TimelinePosition } from '../timeline/types.js';
+import { OverrideTimeline } from '../timeline/override-timeline.js';
+import type { Airing, ChannelTimeline } from '../timeline/types.js';
 import { LIVE_ID_PATTERN } from './live-url.js';
 
 /**
@@ -89,8 +90,8 @@ export interface GoLiveOptions {
   now?: () => number;
 }
 
-/** What playout reads of the takes: the one on a channel now, and one that starts soon. */
-export type LiveTakes = Pick<GoLiveService, 'onAir' | 'startsWithin' | 'cameraOn'>;
+/** What playout reads of the takes: the one on a channel at t, and the camera taken on a block. */
+export type LiveTakes = Pick<GoLiveService, 'onAir' | 'cameraOn'>;
 
 export class GoLiveService {
   private readonly takes = new Map<number, LiveTake>();
@@ -193,12 +194,6 @@ export class GoLiveService {
     }
     return take && take.startMs <= tMs && tMs < take.endMs ? take : undefined;
   }
-
-  /** A take that starts after `tMs` and before `untilMs` (none today: a take starts when asked; kept so the overlay cuts correctly if that changes). */
-  startsWithin(channel: number, tMs: number, untilMs: number): LiveTake | undefined {
-    const take = this.takes.get(channel);
-    return take && take.startMs > tMs && take.startMs < untilMs ? take : undefined;
-  }
 }
 
 /** The airing a take puts on the air (the guide never sees it: the timeline underneath is the guide's). */
@@ -216,35 +211,24 @@ export function takeAiring(take: LiveTake): Airing {
 }
 
 /**
- * A channel's timeline with its live take laid over it: while a take is on, `at(t)` is the take's
- * live airing; an airing a take interrupts is cut where it starts; after it, `at(t)` is the
- * timeline's airing at t, joined at its offset. The guide (`airingsBetween`) is the timeline's.
+ * A channel's timeline with its live take laid over it (src/timeline/override-timeline.ts: the
+ * timeline keeps running underneath and is joined at its offset after the take; the guide reads
+ * the timeline). A scheduled live block airs the camera the director took on it, if any.
  * Emergency alerts are laid over this in turn (an alert breaks into a live take too).
  */
-export class LiveTakeTimeline implements ChannelTimeline {
-  constructor(
-    private readonly base: ChannelTimeline,
-    private readonly channel: number,
-    private readonly takes: LiveTakes,
-  ) {}
-
-  get endsAtMs(): number | undefined {
-    return this.base.endsAtMs;
-  }
-
-  at(tMs: number): TimelinePosition | undefined {
-    const take = this.takes.onAir(this.channel, tMs);
-    if (take) return { airing: takeAiring(take), offsetMs: tMs - take.startMs };
-    const position = this.base.at(tMs);
-    if (!position) return undefined;
-    const next = this.takes.startsWithin(this.channel, tMs, position.airing.endMs);
-    // A scheduled live block airs the camera the director took on it, if any.
-    const camera = position.airing.kind === 'live' ? this.takes.cameraOn(this.channel, position.airing) : undefined;
-    const airing = camera ? { ...position.airing, live: { sourceId: camera } } : position.airing;
-    return next ? { airing: { ...airing, endMs: next.startMs }, offsetMs: position.offsetMs } : airing === position.airing ? position : { airing, offsetMs: position.offsetMs };
-  }
-
-  airingsBetween(fromMs: number, toMs: number, limit?: number): Airing[] {
-    return this.base.airingsBetween(fromMs, toMs, limit);
+export class LiveTakeTimeline extends OverrideTimeline {
+  constructor(base: ChannelTimeline, channel: number, takes: LiveTakes) {
+    super(base, {
+      airingAt: (tMs) => {
+        const take = takes.onAir(channel, tMs);
+        return take ? takeAiring(take) : undefined;
+      },
+      // A take starts when it is asked for, never later: no airing is cut ahead for one.
+      nextStartWithin: () => undefined,
+      adjust: (airing) => {
+        const camera = airing.kind === 'live' ? takes.cameraOn(channel, airing) : undefined;
+        return camera ? { ...airing, live: { sourceId: camera } } : airing;
+      },
+    });
   }
 }
